@@ -1,0 +1,69 @@
+import { z } from 'zod';
+
+/**
+ * The whole configuration of a gateway, with a default for every option.
+ * Paths left empty are resolved under `dataDir` by `resolvePaths`.
+ */
+const listener = (port: number) =>
+  z
+    .object({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(port),
+    })
+    .strict()
+    .prefault({});
+
+export const configSchema = z
+  .object({
+    dataDir: z.string().min(1).default('./warden-data'),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+    /** Name of this gateway replica, shown in sessions and metrics. */
+    replica: z.string().min(1).default('gw-1'),
+    listeners: z
+      .object({
+        postgres: listener(15432),
+        api: listener(17080),
+      })
+      .strict()
+      .prefault({}),
+    tls: z
+      .object({
+        /** PEM files; when both are empty a self-signed pair is generated in the data dir on first start. */
+        certFile: z.string().default(''),
+        keyFile: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
+    store: z
+      .object({
+        /** Empty: SQLite at <dataDir>/warden.db. `postgres://…`: a shared PostgreSQL store. */
+        url: z.string().default(''),
+        /** PostgreSQL schema for Warden's tables. */
+        schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('warden'),
+      })
+      .strict()
+      .prefault({}),
+    vault: z
+      .object({
+        /** Read when WARDEN_MASTER_KEY is unset; created 0600 on first start. Default <dataDir>/master.key. */
+        masterKeyFile: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
+    recording: z
+      .object({
+        /** Default <dataDir>/recordings. */
+        dir: z.string().default(''),
+        maxRowsPerStatement: z.number().int().min(0).default(1000),
+        maxBytesPerStatement: z.number().int().min(0).default(1024 * 1024),
+        flushIntervalMs: z.number().int().min(10).max(1000).default(1000),
+      })
+      .strict()
+      .prefault({}),
+    /** How long a session may wait for its target before it fails with a clear error. */
+    upstreamConnectTimeoutMs: z.number().int().min(100).default(10_000),
+  })
+  .strict();
+
+export type WardenConfig = z.infer<typeof configSchema>;

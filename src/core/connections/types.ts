@@ -1,0 +1,45 @@
+/**
+ * A connection is a named target: what Warden connects to on a user's behalf,
+ * with the credential only the gateway holds (sealed by the vault).
+ */
+export const connectionTypes = ['postgres', 'mysql', 'ssh', 'http', 'tcp'] as const;
+export type ConnectionType = (typeof connectionTypes)[number];
+
+/** How the gateway talks TLS to the target. */
+export const targetTlsModes = ['disable', 'prefer', 'require', 'verify-full'] as const;
+export type TargetTlsMode = (typeof targetTlsModes)[number];
+
+export interface Connection {
+  id: string;
+  name: string;
+  type: ConnectionType;
+  host: string;
+  port: number;
+  /** Database on the target (postgres/mysql); the user asks for the connection by name instead. */
+  database: string | null;
+  /** User name on the target. */
+  username: string;
+  /** The target password or key, sealed by the vault; null for trust/none. */
+  sealedSecret: string | null;
+  tls: TargetTlsMode;
+  tags: string[];
+  /** The agent (or agent group) that serves it; null = the gateway dials directly. */
+  agent: string | null;
+  createdAt: Date;
+}
+
+export interface ConnectionRepo {
+  create(c: Connection): Promise<Connection>;
+  byName(name: string): Promise<Connection | undefined>;
+  list(): Promise<Connection[]>;
+  update(name: string, patch: Partial<Omit<Connection, 'id' | 'name' | 'createdAt'>>): Promise<Connection | undefined>;
+  remove(name: string): Promise<boolean>;
+}
+
+/** What the API and CLI may show of a connection: never the secret. */
+export type PublicConnection = Omit<Connection, 'sealedSecret'> & { hasSecret: boolean };
+
+export function publicConnection(c: Connection): PublicConnection {
+  const { sealedSecret, ...rest } = c;
+  return { ...rest, hasSecret: sealedSecret !== null };
+}

@@ -1,0 +1,27 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (no global
+ * default registry, so several gateways can live in one test process).
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  const labelNames = ['protocol'] as const;
+  return {
+    registry,
+    sessionsOpen: new Gauge({ name: 'warden_sessions_open', help: 'Client sessions currently open', labelNames, registers: [registry] }),
+    sessionsTotal: new Counter({ name: 'warden_sessions_total', help: 'Client sessions started', labelNames, registers: [registry] }),
+    statements: new Counter({ name: 'warden_statements_total', help: 'Statements relayed to targets', labelNames, registers: [registry] }),
+    bytes: new Counter({ name: 'warden_bytes_total', help: 'Bytes relayed', labelNames: ['protocol', 'direction'] as const, registers: [registry] }),
+    errors: new Counter({ name: 'warden_errors_total', help: 'Errors sent to clients, by kind', labelNames: ['protocol', 'kind'] as const, registers: [registry] }),
+    statementSeconds: new Histogram({
+      name: 'warden_statement_duration_seconds',
+      help: 'Time from a statement reaching the target to its completion',
+      labelNames,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+  };
+}
+
+export type GatewayMetrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,42 @@
+/**
+ * Protocol-neutral requests and the verdicts policy returns for them.
+ * Protocols build `Request`s from wire traffic; policy, review, masking,
+ * recording and audit never see wire bytes.
+ */
+export type Request =
+  | { kind: 'sql'; dialect: 'postgres' | 'mysql'; text: string; params?: unknown[]; prepared?: string }
+  | { kind: 'command'; line: string; interactive: boolean }
+  | { kind: 'file'; op: 'read' | 'write' | 'remove' | 'rename'; path: string; bytes?: number }
+  | { kind: 'http'; method: string; path: string; headers: Record<string, string> }
+  | { kind: 'connect' };
+
+/** Which rule decided, for the audit trail: every verdict is explainable. */
+export interface RuleRef {
+  id: string;
+  reason: string;
+}
+
+export type Verdict =
+  | { effect: 'allow'; rules: RuleRef[] }
+  | { effect: 'block'; rules: RuleRef[]; message: string }
+  | { effect: 'review'; rules: RuleRef[]; approvers: string[]; message: string }
+  | { effect: 'mask'; rules: RuleRef[]; masks: unknown };
+
+/** Who asks, where: what policy needs besides the request itself. */
+export interface PolicySubject {
+  user: string;
+  groups: string[];
+  connection: string;
+  connectionTags: string[];
+  at: Date;
+}
+
+export interface PolicyEngine {
+  /** Never throws: an error inside is a block verdict (fail closed). */
+  decide(subject: PolicySubject, request: Request): Promise<Verdict>;
+}
+
+/** Allows everything; the gateway's default until rules are configured. */
+export const allowAll: PolicyEngine = {
+  decide: async () => ({ effect: 'allow', rules: [] }),
+};

@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+import type { WardenConfig } from '../config/schema.ts';
+import type { Clock } from './clock.ts';
+import type { ConnectionRepo } from './connections/types.ts';
+import type { TokenRepo, UserRepo } from './identity/types.ts';
+import type { GatewayMetrics } from './metrics.ts';
+import type { PolicyEngine } from './policy/types.ts';
+import type { RecordingStorage } from './recording/types.ts';
+import type { LiveSessions } from './session/live.ts';
+import type { SessionRepo } from './session/types.ts';
+import type { Vault } from './vault/types.ts';
+
+/**
+ * Everything the core needs, passed explicitly: no module-level singletons.
+ * Built once by the CLI wiring (`src/gateway.ts`), handed to protocols and the API.
+ */
+export interface CoreServices {
+  config: WardenConfig;
+  clock: Clock;
+  log: Logger;
+  users: UserRepo;
+  tokens: TokenRepo;
+  connections: ConnectionRepo;
+  sessions: SessionRepo;
+  recordings: RecordingStorage;
+  vault: Vault;
+  policy: PolicyEngine;
+  metrics: GatewayMetrics;
+  live: LiveSessions;
+}
