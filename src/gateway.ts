@@ -1,21 +1,93 @@
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
 import type { WardenConfig } from './config/schema.ts';
+import { systemClock, type Clock } from './core/clock.ts';
+import { ensureBootstrapAdmin } from './core/identity/index.ts';
+import { createMetrics } from './core/metrics.ts';
+import { allowAll, type PolicyEngine } from './core/policy/types.ts';
+import { createDiskRecordings } from './core/recording/disk.ts';
 import type { CoreServices } from './core/services.ts';
+import { LiveSessions } from './core/session/live.ts';
+import { createVault, loadMasterKey } from './core/vault/index.ts';
+import { buildApi } from './api/server.ts';
+import { createPostgresProtocol } from './protocols/postgres/index.ts';
+import { openStore } from './store/index.ts';
+import { listen, type RunningListener } from './transport/listener.ts';
+import { loadGatewayTls } from './transport/tls.ts';
 
-/** A running gateway: its services, where it listens, and how to stop it. */
+/**
+ * The one place that wires protocols, store, API and core together into a
+ * running gateway.
+ */
 export interface GatewayHandle {
   core: CoreServices;
   /** Actual bound addresses (ports resolved when the config asked for 0). */
   addresses: { postgres?: { host: string; port: number }; api?: { host: string; port: number } };
+  /** PEM of the certificate clients see, for pinning (`sslrootcert`). */
+  tlsCertFile: string;
   /** Stops listeners, ends live sessions, flushes recordings, closes the store. */
   stop(): Promise<void>;
 }
 
 export interface GatewayOptions {
-  /** Printed once when the store is new: the bootstrap admin token. */
+  /** Called once when the store is new, with the bootstrap admin token. */
   onBootstrapToken?(token: string): void;
+  logger?: Logger;
+  clock?: Clock;
+  policy?: PolicyEngine;
+  env?: NodeJS.ProcessEnv;
 }
 
-/** Starts a gateway from a validated config. Implemented by the wiring work. */
-export async function startGateway(_config: WardenConfig, _opts: GatewayOptions = {}): Promise<GatewayHandle> {
-  throw new Error('not wired yet');
+export async function startGateway(config: WardenConfig, opts: GatewayOptions = {}): Promise<GatewayHandle> {
+  const log = opts.logger ?? pino({ level: config.logLevel });
+  const clock = opts.clock ?? systemClock;
+  const store = await openStore({ url: config.store.url, sqlitePath: join(config.dataDir, 'warden.db'), pgSchema: config.store.schema });
+  const stops: (() => Promise<void>)[] = [() => store.close()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
+  };
+  try {
+    const vault = createVault(await loadMasterKey({ env: opts.env ?? process.env, keyFile: config.vault.masterKeyFile }));
+    const tls = await loadGatewayTls({ ...config.tls, dataDir: config.dataDir });
+    const core: CoreServices = {
+      config,
+      clock,
+      log,
+      users: store.users,
+      tokens: store.tokens,
+      connections: store.connections,
+      sessions: store.sessions,
+      recordings: createDiskRecordings(config.recording.dir, { flushIntervalMs: config.recording.flushIntervalMs }),
+      vault,
+      policy: opts.policy ?? allowAll,
+      metrics: createMetrics(),
+      live: new LiveSessions(),
+    };
+    const bootstrap = await ensureBootstrapAdmin(core);
+    if (bootstrap) opts.onBootstrapToken?.(bootstrap.token);
+
+    const addresses: GatewayHandle['addresses'] = {};
+    const listeners: RunningListener[] = [];
+    stops.push(async () => {
+      await Promise.all(listeners.map((l) => l.close()));
+    });
+    if (config.listeners.postgres.enabled) {
+      const l = await listen(createPostgresProtocol(), core, { ...config.listeners.postgres, tls });
+      listeners.push(l);
+      addresses.postgres = { host: l.host, port: l.port };
+    }
+    if (config.listeners.api.enabled) {
+      const api = await buildApi(core);
+      await api.listen({ host: config.listeners.api.host, port: config.listeners.api.port });
+      const address = api.server.address();
+      addresses.api = { host: config.listeners.api.host, port: typeof address === 'object' && address ? address.port : config.listeners.api.port };
+      stops.push(() => api.close());
+    }
+    log.info({ addresses, replica: config.replica, store: store.kind }, 'gateway started');
+    let stopped: Promise<void> | undefined;
+    return { core, addresses, tlsCertFile: tls.certFile, stop: () => (stopped ??= stopAll()) };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
 }

@@ -1,10 +1,21 @@
+import type { MaskPlan } from '../masking/types.ts';
+import type { StatementInfo } from '../sql/types.ts';
+
 /**
  * Protocol-neutral requests and the verdicts policy returns for them.
  * Protocols build `Request`s from wire traffic; policy, review, masking,
  * recording and audit never see wire bytes.
  */
 export type Request =
-  | { kind: 'sql'; dialect: 'postgres' | 'mysql'; text: string; params?: unknown[]; prepared?: string }
+  | {
+      kind: 'sql';
+      dialect: 'postgres' | 'mysql';
+      text: string;
+      params?: unknown[];
+      prepared?: string;
+      /** Texts of statements prepared with SQL `PREPARE`, by name, so `EXECUTE name` is judged by what it runs. */
+      preparedTexts?: ReadonlyMap<string, string>;
+    }
   | { kind: 'command'; line: string; interactive: boolean }
   | { kind: 'file'; op: 'read' | 'write' | 'remove' | 'rename'; path: string; bytes?: number }
   | { kind: 'http'; method: string; path: string; headers: Record<string, string> }
@@ -16,11 +27,12 @@ export interface RuleRef {
   reason: string;
 }
 
+/** `statements`: how the SQL was classified, for the recording and audit (class, tables…). */
 export type Verdict =
-  | { effect: 'allow'; rules: RuleRef[] }
-  | { effect: 'block'; rules: RuleRef[]; message: string }
-  | { effect: 'review'; rules: RuleRef[]; approvers: string[]; message: string }
-  | { effect: 'mask'; rules: RuleRef[]; masks: unknown };
+  | { effect: 'allow'; rules: RuleRef[]; statements?: readonly StatementInfo[] }
+  | { effect: 'block'; rules: RuleRef[]; message: string; statements?: readonly StatementInfo[] }
+  | { effect: 'review'; rules: RuleRef[]; approvers: string[]; message: string; statements?: readonly StatementInfo[] }
+  | { effect: 'mask'; rules: RuleRef[]; masks: MaskPlan; statements?: readonly StatementInfo[] };
 
 /** Who asks, where: what policy needs besides the request itself. */
 export interface PolicySubject {

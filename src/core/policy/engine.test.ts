@@ -1,0 +1,47 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresClassifier } from '../sql/classifier.ts';
+import type { PostgresClassifier } from '../sql/classifier.ts';
+import { initSql } from '../sql/parser.ts';
+import { createPolicyEngine } from './engine.ts';
+import { loadRulesYaml } from './load.ts';
+import type { PolicySubject } from './types.ts';
+
+let classifier: PostgresClassifier;
+beforeAll(async () => {
+  classifier = createPostgresClassifier(await initSql());
+});
+const subject: PolicySubject = { user: 'alice', groups: [], connection: 'prod', connectionTags: [], at: new Date('2026-01-05T12:00:00Z') };
+
+describe('createPolicyEngine', () => {
+  it('classifies SQL and applies rules, then the shipped defaults', async () => {
+    const engine = createPolicyEngine({ classifier, rules: loadRulesYaml('- { id: ro, match: { tables: [secrets] }, effect: block }') });
+    expect((await engine.decide(subject, { kind: 'sql', dialect: 'postgres', text: 'SELECT 1' })).effect).toBe('allow');
+    const v = await engine.decide(subject, { kind: 'sql', dialect: 'postgres', text: 'select * from SECRETS' });
+    expect(v).toMatchObject({ effect: 'block', rules: [{ id: 'ro' }] });
+    expect(v.statements?.[0]).toMatchObject({ class: 'read', tables: [{ name: 'secrets' }] });
+  });
+
+  it('judges EXECUTE by the prepared text the session gives', async () => {
+    const engine = createPolicyEngine({ classifier, rules: [] });
+    const req = { kind: 'sql', dialect: 'postgres', text: 'EXECUTE p' } as const;
+    expect((await engine.decide(subject, req)).effect).toBe('block');
+    expect((await engine.decide(subject, { ...req, preparedTexts: new Map([['p', 'PREPARE p AS SELECT 1']]) })).effect).toBe('allow');
+  });
+
+  it('uses per-connection defaults', async () => {
+    const engine = createPolicyEngine({ classifier, rules: [], connectionDefaults: { prod: loadRulesYaml('- { id: lockdown, effect: block }') } });
+    expect((await engine.decide(subject, { kind: 'sql', dialect: 'postgres', text: 'SELECT 1' })).rules[0]!.id).toBe('lockdown');
+  });
+
+  it('fails closed: unsupported requests and internal errors block, decide never throws', async () => {
+    const engine = createPolicyEngine({ classifier, rules: [] });
+    expect((await engine.decide(subject, { kind: 'sql', dialect: 'mysql', text: 'SELECT 1' })).effect).toBe('block');
+    expect((await engine.decide(subject, { kind: 'command', line: 'ls', interactive: true })).effect).toBe('block');
+    expect((await engine.decide(subject, { kind: 'connect' })).effect).toBe('allow');
+    const broken = createPolicyEngine({
+      rules: [],
+      classifier: { classify: () => { throw new Error('boom'); }, stats: { hits: 0, misses: 0, size: 0 } },
+    });
+    await expect(broken.decide(subject, { kind: 'sql', dialect: 'postgres', text: 'SELECT 1' })).resolves.toMatchObject({ effect: 'block', rules: [{ id: 'engine:error' }] });
+  });
+});

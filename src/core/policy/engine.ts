@@ -1,0 +1,45 @@
+import type { PostgresClassifier } from '../sql/classifier.ts';
+import { shippedDefaults } from './defaults.ts';
+import { evaluate } from './evaluate.ts';
+import type { Rule } from './rules.ts';
+import type { PolicyEngine, PolicySubject, Request, Verdict } from './types.ts';
+
+export interface PolicyEngineOptions {
+  rules: readonly Rule[];
+  /** Default for what no rule covers, per connection name; `defaults` for the others (shipped default when absent). */
+  defaults?: readonly Rule[];
+  connectionDefaults?: Readonly<Record<string, readonly Rule[]>>;
+  /** The PostgreSQL classifier (from `createPostgresClassifier(await initSql())`). */
+  classifier: PostgresClassifier;
+}
+
+/**
+ * The policy engine the gateway calls for each request. Time windows are
+ * judged at `subject.at`, which the protocol stamps from the injected clock.
+ */
+export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
+  const defaults = options.defaults ?? shippedDefaults();
+  const defaultsFor = (connection: string) => options.connectionDefaults?.[connection] ?? defaults;
+  const decideSync = (subject: PolicySubject, request: Request): Verdict => {
+    if (request.kind === 'connect') return evaluate(options.rules, subject, [], defaultsFor(subject.connection));
+    if (request.kind === 'sql' && request.dialect === 'postgres') {
+      const opts = request.preparedTexts === undefined ? undefined : { prepared: request.preparedTexts };
+      const statements = options.classifier.classify(request.text, opts);
+      return evaluate(options.rules, subject, statements, defaultsFor(subject.connection));
+    }
+    // fail closed: requests this engine cannot judge yet (MySQL, commands, files, HTTP) are blocked.
+    const what = request.kind === 'sql' ? `${request.dialect} SQL` : `${request.kind} requests`;
+    return { effect: 'block', rules: [{ id: 'engine:unsupported', reason: `no policy support for ${what}` }], message: `Warden cannot judge ${what} yet, so it is blocked; ask an administrator.` };
+  };
+  return {
+    decide: async (subject, request) => {
+      try {
+        return decideSync(subject, request);
+      } catch (err) {
+        // fail closed: any error while deciding is a block, never an allow.
+        const reason = err instanceof Error ? err.message : String(err);
+        return { effect: 'block', rules: [{ id: 'engine:error', reason }], message: 'Warden could not evaluate the policy for this statement, so it was blocked; the incident was logged.' };
+      }
+    },
+  };
+}

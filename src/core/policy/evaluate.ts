@@ -1,0 +1,84 @@
+import { planMasks } from '../masking/plan.ts';
+import type { StatementInfo } from '../sql/types.ts';
+import { hasStatementCriteria, statementMatches, subjectMatches } from './match.ts';
+import { effectRank } from './rules.ts';
+import type { Effect, Rule } from './rules.ts';
+import type { PolicySubject, RuleRef, Verdict } from './types.ts';
+
+interface Decision {
+  effect: Effect;
+  rule: Rule | undefined;
+  ref: RuleRef;
+}
+
+const strongest = (effects: Effect[]): Effect => effects.reduce<Effect>((a, b) => (effectRank[b] > effectRank[a] ? b : a), 'allow');
+
+/**
+ * The verdict for some statements (one request), pure.
+ * - Access: for each statement, the allow/block/review rules that match it
+ *   decide; when none does, the connection `defaults` do; when neither does,
+ *   it is blocked (`default:uncovered`). The most restrictive effect over all
+ *   statements wins (block > review > mask > allow); every rule that reached
+ *   that effect is named.
+ * - Masking: mask rules never decide access; when access is allow and some
+ *   mask rule matches, the verdict is `mask` with the merged plan.
+ * With no statements (e.g. opening a session) only rules without statement
+ * criteria apply, and nothing matching means allow.
+ */
+export function evaluate(rules: readonly Rule[], subject: PolicySubject, statements: readonly StatementInfo[], defaults: readonly Rule[]): Verdict {
+  const mine = rules.filter((r) => subjectMatches(r.match, subject));
+  const fallback = defaults.filter((r) => subjectMatches(r.match, subject));
+  const decisions: Decision[] = [];
+  const masks = new Map<string, Rule>();
+
+  if (statements.length === 0) {
+    for (const r of mine) if (r.effect !== 'mask' && !hasStatementCriteria(r.match)) decisions.push({ effect: r.effect, rule: r, ref: { id: r.id, reason: 'matches the session' } });
+  }
+  for (const st of statements) {
+    const access = (rs: Rule[]) => rs.filter((r) => r.effect !== 'mask' && statementMatches(r, st));
+    const own = access(mine);
+    const chosen = own.length > 0 ? own : access(fallback);
+    const what = `${st.kind} (${st.class})${st.tables.length > 0 ? ` on ${st.tables.map((t) => (t.schema === undefined ? t.name : `${t.schema}.${t.name}`)).join(', ')}` : ''}`;
+    if (chosen.length === 0) {
+      // fail closed: a statement that neither a rule nor the connection default covers is blocked.
+      decisions.push({ effect: 'block', rule: undefined, ref: { id: 'default:uncovered', reason: `${what}: no rule or default covers it` } });
+    } else {
+      const top = strongest(chosen.map((r) => r.effect));
+      for (const r of chosen) if (r.effect === top) decisions.push({ effect: top, rule: r, ref: { id: r.id, reason: `${what}: ${st.reasons[0] ?? ''}` } });
+    }
+    for (const r of [...mine, ...fallback]) if (r.effect === 'mask' && statementMatches(r, st)) masks.set(r.id, r);
+  }
+
+  const effect = strongest(decisions.map((d) => d.effect));
+  const deciding = dedupe(decisions.filter((d) => d.effect === effect));
+  const refs = deciding.map((d) => d.ref);
+  const base = { rules: refs, statements };
+  if (effect === 'block') return { effect, ...base, message: blockMessage(deciding) };
+  if (effect === 'review') {
+    const approvers = [...new Set(deciding.flatMap((d) => d.rule?.approvers ?? []))];
+    return { effect, ...base, approvers, message: reviewMessage(deciding, approvers) };
+  }
+  if (masks.size > 0) {
+    const plan = planMasks([...masks.values()].map((r) => ({ rule: r.id, spec: r.mask! })), subject.groups);
+    const maskRefs = [...masks.values()].map((r) => ({ id: r.id, reason: 'mask rule' }));
+    return { effect: 'mask', rules: [...refs, ...maskRefs], statements, masks: plan };
+  }
+  return { effect: 'allow', ...base };
+}
+
+function dedupe(ds: Decision[]): Decision[] {
+  const seen = new Set<string>();
+  return ds.filter((d) => (seen.has(d.ref.id) ? false : (seen.add(d.ref.id), true)));
+}
+
+function blockMessage(ds: Decision[]): string {
+  const d = ds[0]!;
+  const why = d.rule?.message ?? d.ref.reason;
+  return `blocked by policy rule "${d.ref.id}": ${why}. Ask a Warden administrator if you need this.`;
+}
+
+function reviewMessage(ds: Decision[], approvers: string[]): string {
+  const d = ds[0]!;
+  const who = approvers.length > 0 ? ` by ${approvers.join(', ')}` : '';
+  return `approval${who} is required by policy rule "${d.ref.id}" (${d.rule?.message ?? d.ref.reason}); reviews are not available yet, so the statement was not run.`;
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { maskSpecSchema } from '../masking/schema.ts';
+import { statementClasses } from '../sql/types.ts';
+
+export const effects = ['allow', 'mask', 'review', 'block'] as const;
+export type Effect = (typeof effects)[number];
+
+/** block > review > mask > allow. */
+export const effectRank: Record<Effect, number> = { allow: 0, mask: 1, review: 2, block: 3 };
+
+export const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+const validTz = (tz: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const globs = z.array(z.string().min(1)).optional();
+
+export const timeWindowSchema = z
+  .object({
+    days: z.array(z.enum(weekdays)).optional(),
+    hours: z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, "hours must look like '09:00-18:00'")
+      .optional(),
+    tz: z.string().default('UTC').refine(validTz, 'unknown time zone (use an IANA name like Europe/Paris)'),
+  })
+  .strict();
+
+export const matchSchema = z
+  .object({
+    users: globs,
+    groups: globs,
+    connections: globs,
+    tags: globs,
+    time: timeWindowSchema.optional(),
+    classes: z.array(z.enum(statementClasses)).optional(),
+    kinds: globs,
+    tables: globs,
+    withoutWhere: z.boolean().optional(),
+    functions: globs,
+    /** Dangerous operations as the classifier names them (`COPY PROGRAM`, `pg_read_file`…). */
+    dangerous: globs,
+  })
+  .strict();
+
+export const ruleSchema = z
+  .object({
+    id: z.string().min(1),
+    description: z.string().optional(),
+    match: matchSchema.default({}),
+    effect: z.enum(effects),
+    message: z.string().optional(),
+    approvers: z.array(z.string().min(1)).optional(),
+    mask: maskSpecSchema.optional(),
+  })
+  .strict()
+  .refine((r) => (r.effect === 'mask') === (r.mask !== undefined), 'a rule has `mask:` exactly when its effect is mask');
+
+export const rulesSchema = z.array(ruleSchema).superRefine((rules, ctx) => {
+  const seen = new Set<string>();
+  rules.forEach((r, i) => {
+    if (seen.has(r.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate rule id "${r.id}"` });
+    seen.add(r.id);
+  });
+});
+
+export type Rule = z.infer<typeof ruleSchema>;
+export type RuleMatch = z.infer<typeof matchSchema>;
+export type TimeWindow = z.infer<typeof timeWindowSchema>;

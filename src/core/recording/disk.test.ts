@@ -1,0 +1,46 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDiskRecordings } from './disk.ts';
+import type { RecordingEvent } from './types.ts';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function tempDir() {
+  const d = mkdtempSync(join(tmpdir(), 'warden-rec-'));
+  dirs.push(d);
+  return d;
+}
+
+const note = (message: string): RecordingEvent => ({ type: 'notice', at: new Date(0).toISOString(), message });
+
+describe('disk recordings', () => {
+  it('appends events in order and reads them back', async () => {
+    const rec = createDiskRecordings(tempDir(), { flushIntervalMs: 10 });
+    const w = rec.open('ses_a');
+    for (let i = 0; i < 50; i++) w.append(note(`n${i}`));
+    await w.close();
+    const got: RecordingEvent[] = [];
+    for await (const e of rec.read('ses_a')) got.push(e);
+    expect(got.map((e) => (e.type === 'notice' ? e.message : ''))).toEqual(Array.from({ length: 50 }, (_, i) => `n${i}`));
+  });
+
+  it('flushes on its own within the interval, before close', async () => {
+    const dir = tempDir();
+    const w = createDiskRecordings(dir, { flushIntervalMs: 20 }).open('ses_b');
+    w.append(note('early'));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readFileSync(join(dir, 'ses_b.jsonl'), 'utf8')).toContain('early');
+    await w.close();
+  });
+
+  it('refuses session ids that could name another path', async () => {
+    const rec = createDiskRecordings(tempDir(), { flushIntervalMs: 10 });
+    expect(() => rec.read('../etc/passwd')).toThrow(/no recording/);
+    await expect(async () => {
+      for await (const _ of rec.read('ses_missing')) void _;
+    }).rejects.toThrow(/no recording/);
+  });
+});

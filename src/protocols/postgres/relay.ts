@@ -1,0 +1,224 @@
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { Verdict } from '../../core/policy/types.ts';
+import { errorResponse } from './codec/backend.ts';
+import { FramingError, MessageFramer } from './codec/framing.ts';
+import { parseBind, parseClose, parseExecute, parseParse, parseQuery, parseMessage, queryMessage } from './codec/frontend.ts';
+import { commandTag, parseErrorFields, parseRowDescription } from './codec/results.ts';
+import type { StatementTracker } from './events.ts';
+
+/**
+ * The message-by-message relay between a logged-in client and its target.
+ *
+ * Hot path rules: a chunk whose messages all pass unchanged is written as the
+ * same Buffer it arrived in (one write per read, no copies); only messages
+ * the gateway must look at are decoded; recording is a synchronous append to
+ * an in-memory batch. Backpressure is passed through in both directions.
+ *
+ * A statement policy stops is not dropped: it is replaced by one that fails
+ * at parse analysis on the target with a marker only this session knows, and
+ * the target's error is rewritten into the policy's message. The target
+ * itself then keeps the protocol state right (error → skip to Sync, failed
+ * transaction block) exactly as if the statement had failed there.
+ */
+export interface RelayHooks {
+  /** Policy for one statement text; must not reject. */
+  decide(text: string): Promise<Verdict>;
+  tracker: StatementTracker;
+  onBytes(fromClient: number, toClient: number): void;
+  /** Ends the session: the relay has stopped both sockets. */
+  onEnd(reason: string): void;
+}
+
+const Q = 0x51, P = 0x50, B = 0x42, E = 0x45, S = 0x53, C = 0x43, X = 0x58;
+const T = 0x54, D = 0x44, Z = 0x5a, I = 0x49, s = 0x73, d = 0x64, CC = 0x43, EE = 0x45;
+
+export class Relay {
+  readonly #client: Socket;
+  readonly #target: Socket;
+  readonly #hooks: RelayHooks;
+  readonly #fromClient = new MessageFramer();
+  readonly #fromTarget = new MessageFramer();
+  /** Chunks that arrived while a policy decision was pending, in order. */
+  readonly #queued: Buffer[] = [];
+  #busy = false;
+  #ended = false;
+  /** Marker of this session's substituted statements → the message to show instead. */
+  readonly #nonce = randomBytes(6).toString('hex');
+  readonly #substitutes = new Map<string, string>();
+  #substituteSeq = 0;
+
+  constructor(client: Socket, target: Socket, hooks: RelayHooks) {
+    this.#client = client;
+    this.#target = target;
+    this.#hooks = hooks;
+  }
+
+  start(clientLeftover: Buffer, targetLeftover: Buffer): void {
+    this.#client.on('data', (chunk: Buffer) => this.#onClientData(chunk));
+    this.#target.on('data', (chunk: Buffer) => this.#onTargetData(chunk));
+    this.#client.on('close', () => this.end('client closed the connection'));
+    this.#target.on('close', () => this.end('target closed the connection'));
+    this.#client.on('drain', () => this.#target.resume());
+    this.#target.on('drain', () => {
+      if (!this.#busy) this.#client.resume();
+    });
+    if (targetLeftover.length > 0) this.#onTargetData(targetLeftover);
+    if (clientLeftover.length > 0) this.#onClientData(clientLeftover);
+  }
+
+  /** Stops relaying; `finalWords` (e.g. a FATAL ErrorResponse) reach the client first. */
+  end(reason: string, finalWords?: Buffer): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (finalWords && !this.#client.destroyed) this.#client.end(finalWords);
+    else this.#client.end();
+    this.#target.destroy();
+    // A client that will not read its goodbye must not hold the socket open.
+    setTimeout(() => this.#client.destroy(), 1000).unref();
+    this.#hooks.onEnd(reason);
+  }
+
+  // ---- client → target
+
+  #onClientData(chunk: Buffer): void {
+    if (this.#ended) return;
+    if (this.#busy) {
+      this.#queued.push(chunk);
+      this.#client.pause();
+      return;
+    }
+    let whole: Buffer;
+    try {
+      whole = this.#fromClient.push(chunk);
+    } catch (err) {
+      this.#protocolViolation(err);
+      return;
+    }
+    this.#hooks.onBytes(chunk.length, 0);
+    if (whole.length === 0) return;
+    this.#busy = true;
+    this.#clientMessages(whole)
+      .catch((err: unknown) => this.#protocolViolation(err))
+      .finally(() => {
+        this.#busy = false;
+        const next = this.#queued.shift();
+        if (next) this.#onClientData(next);
+        else if (!this.#ended && !this.#target.writableNeedDrain) this.#client.resume();
+      });
+  }
+
+  async #clientMessages(buf: Buffer): Promise<void> {
+    const tracker = this.#hooks.tracker;
+    let out: Buffer[] | undefined; // only built when a message is replaced
+    let keptFrom = 0;
+    let off = 0;
+    while (off < buf.length) {
+      const type = buf[off]!;
+      const end = off + 1 + buf.readInt32BE(off + 1);
+      if (type === Q || type === P) {
+        const parsed = type === Q ? { name: '', text: parseQuery(buf, off, end) } : parseParse(buf, off, end);
+        const verdict = await this.#hooks.decide(parsed.text);
+        if (this.#ended) return;
+        const stopped = verdict.effect === 'block' || verdict.effect === 'review';
+        const recorded = { effect: verdict.effect, rules: verdict.rules.map((r) => r.id) };
+        if (type === Q) tracker.query(parsed.text, recorded);
+        else tracker.parse(parsed.name, parsed.text);
+        if (stopped) {
+          out ??= [];
+          if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
+          const marker = `warden_blocked_${this.#nonce}_${++this.#substituteSeq}`;
+          this.#substitutes.set(marker, verdict.message);
+          const failing = `SELECT ${marker}()`;
+          out.push(type === Q ? queryMessage(failing) : parseMessage(parsed.name, failing));
+          keptFrom = end;
+        }
+      } else if (type === B) {
+        const b = parseBind(buf, off, end);
+        tracker.bind(b.portal, b.statement, b.params);
+      } else if (type === E) tracker.execute(parseExecute(buf, off, end));
+      else if (type === S) tracker.sync();
+      else if (type === C) {
+        const c = parseClose(buf, off, end);
+        tracker.close(c.kind, c.name);
+      } else if (type === X) {
+        this.#writeTarget(out ? Buffer.concat([...out, buf.subarray(keptFrom, end)]) : buf.subarray(0, end));
+        this.end('client closed the session');
+        return;
+      }
+      off = end;
+    }
+    if (!out) this.#writeTarget(buf);
+    else {
+      if (keptFrom < buf.length) out.push(buf.subarray(keptFrom));
+      this.#writeTarget(out.length === 1 ? out[0]! : Buffer.concat(out));
+    }
+  }
+
+  #writeTarget(buf: Buffer): void {
+    if (!this.#target.write(buf)) this.#client.pause();
+  }
+
+  // ---- target → client
+
+  #onTargetData(chunk: Buffer): void {
+    if (this.#ended) return;
+    let buf: Buffer;
+    try {
+      buf = this.#fromTarget.push(chunk);
+    } catch (err) {
+      this.end(`target sent an invalid message: ${(err as Error).message}`, errorResponse({ severity: 'FATAL', code: '08P01', message: 'the target sent an invalid message; the session was closed' }));
+      return;
+    }
+    if (buf.length === 0) return;
+    const tracker = this.#hooks.tracker;
+    let out: Buffer[] | undefined;
+    let keptFrom = 0;
+    let off = 0;
+    while (off < buf.length) {
+      const type = buf[off]!;
+      const end = off + 1 + buf.readInt32BE(off + 1);
+      if (type === D) tracker.dataRow(buf, off, end);
+      else if (type === CC) tracker.commandComplete(commandTag(buf, off, end));
+      else if (type === T) tracker.rowDescription(parseRowDescription(buf, off, end));
+      else if (type === Z) tracker.readyForQuery();
+      else if (type === d) tracker.copyData(buf, off, end);
+      else if (type === I || type === s) tracker.executionEnded();
+      else if (type === EE) {
+        const f = parseErrorFields(buf, off, end);
+        const replacement = this.#substituteError(f.M ?? '');
+        if (replacement) {
+          out ??= [];
+          if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
+          out.push(errorResponse({ severity: 'ERROR', code: '42501', message: replacement }));
+          keptFrom = end;
+          tracker.error('42501', replacement);
+        } else tracker.error(f.C ?? '', f.M ?? '');
+      }
+      off = end;
+    }
+    let toClient = buf;
+    if (out) {
+      if (keptFrom < buf.length) out.push(buf.subarray(keptFrom));
+      toClient = Buffer.concat(out);
+    }
+    this.#hooks.onBytes(0, toClient.length);
+    if (!this.#client.write(toClient)) this.#target.pause();
+  }
+
+  /** The policy message for an error caused by one of this session's substituted statements. */
+  #substituteError(message: string): string | undefined {
+    if (this.#substitutes.size === 0) return undefined;
+    const at = message.indexOf(`warden_blocked_${this.#nonce}_`);
+    if (at < 0) return undefined;
+    const marker = /warden_blocked_[0-9a-f]+_\d+/.exec(message.slice(at))?.[0] ?? '';
+    const text = this.#substitutes.get(marker);
+    this.#substitutes.delete(marker);
+    return text;
+  }
+
+  #protocolViolation(err: unknown): void {
+    const why = err instanceof FramingError ? err.message : `malformed message: ${(err as Error).message}`;
+    this.end(`protocol violation: ${why}`, errorResponse({ severity: 'FATAL', code: '08P01', message: `protocol violation (${why}); the session was closed` }));
+  }
+}

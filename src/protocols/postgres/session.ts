@@ -1,0 +1,150 @@
+import type { Socket } from 'node:net';
+import { authorizeSession, type AuthorizedTarget } from '../../core/access/index.ts';
+import { asWardenError } from '../../core/errors.ts';
+import type { ListenerContext } from '../../core/protocol.ts';
+import type { RecordingWriter } from '../../core/recording/types.ts';
+import type { CoreServices } from '../../core/services.ts';
+import { acceptLogin, forwardedStartupParams, type LoginResult } from './auth.ts';
+import { authOk, backendKeyData, errorResponse, readyForQuery } from './codec/backend.ts';
+import { cancelRequest } from './codec/startup.ts';
+import type { CancelKeys } from './cancel.ts';
+import { toErrorResponse } from './errors.ts';
+import { StatementTracker } from './events.ts';
+import { Relay } from './relay.ts';
+import { openUpstream, sendCancel, type Upstream } from './upstream.ts';
+
+/**
+ * One PostgreSQL client session: login → authorize → open the target →
+ * relay until either side ends, recording as it goes. Every failure is
+ * answered in the client's wire format and ends only this session.
+ */
+export async function runSession(socket: Socket, ctx: ListenerContext, core: CoreServices, cancelKeys: CancelKeys): Promise<void> {
+  const log = core.log.child({ protocol: 'postgres', client: ctx.clientAddress });
+  let login: LoginResult;
+  try {
+    login = await acceptLogin(socket, ctx.tls);
+  } catch (err) {
+    const e = asWardenError(err);
+    log.info({ reason: e.message }, 'startup refused');
+    core.metrics.errors.inc({ protocol: 'postgres', kind: e.kind });
+    socket.end(toErrorResponse(e, 'FATAL'));
+    return;
+  }
+  if (login.kind === 'cancel') {
+    const target = cancelKeys.resolve(login.processId, login.secretKey);
+    // A wrong key is ignored silently, as PostgreSQL does: nothing to learn from it.
+    if (target) sendCancel(target.address, cancelRequest(target.processId, target.secretKey));
+    socket.end();
+    return;
+  }
+
+  const client = login.stream;
+  let target: AuthorizedTarget;
+  let upstream: Upstream;
+  try {
+    target = await authorizeSession(core, { user: login.user, token: login.token }, login.database, 'postgres');
+    const params: Record<string, string> = {};
+    for (const k of forwardedStartupParams) if (login.params[k] !== undefined) params[k] = login.params[k]!;
+    upstream = await openUpstream(target, params, core.config.upstreamConnectTimeoutMs);
+  } catch (err) {
+    const e = asWardenError(err);
+    log.info({ user: login.user, connection: login.database, kind: e.kind, reason: e.message }, 'session refused');
+    core.metrics.errors.inc({ protocol: 'postgres', kind: e.kind });
+    client.end(toErrorResponse(e, 'FATAL'));
+    return;
+  }
+
+  await relaySession({ core, ctx, client, login, target, upstream, cancelKeys });
+}
+
+interface Established {
+  core: CoreServices;
+  ctx: ListenerContext;
+  client: Socket;
+  login: Extract<LoginResult, { kind: 'login' }>;
+  target: AuthorizedTarget;
+  upstream: Upstream;
+  cancelKeys: CancelKeys;
+}
+
+async function relaySession({ core, ctx, client, login, target, upstream, cancelKeys }: Established): Promise<void> {
+  const { sessionId, identity, connection } = target;
+  const startedAt = core.clock.now();
+  const metrics = {
+    statements: core.metrics.statements.labels('postgres'),
+    seconds: core.metrics.statementSeconds.labels('postgres'),
+    bytesIn: core.metrics.bytes.labels('postgres', 'from_client'),
+    bytesOut: core.metrics.bytes.labels('postgres', 'to_client'),
+  };
+  await core.sessions.start({
+    id: sessionId,
+    userId: identity.user.id,
+    userName: identity.user.name,
+    connectionName: connection.name,
+    protocol: 'postgres',
+    clientAddress: ctx.clientAddress,
+    startedAt,
+  });
+  const recording: RecordingWriter = core.recordings.open(sessionId);
+  recording.append({ type: 'session_start', at: startedAt.toISOString(), sessionId, user: identity.user.name, connection: connection.name, protocol: 'postgres', clientAddress: ctx.clientAddress });
+  core.metrics.sessionsOpen.inc({ protocol: 'postgres' });
+  core.metrics.sessionsTotal.inc({ protocol: 'postgres' });
+
+  let statements = 0;
+  let bytesFromClient = 0;
+  let bytesToClient = 0;
+  const tracker = new StatementTracker(
+    (event) => {
+      statements++;
+      metrics.statements.inc();
+      metrics.seconds.observe(event.durationMs / 1000);
+      recording.append(event);
+    },
+    { maxRows: core.config.recording.maxRowsPerStatement, maxBytes: core.config.recording.maxBytesPerStatement },
+    core.clock,
+  );
+  const subject = { user: identity.user.name, groups: identity.user.groups, connection: connection.name, connectionTags: connection.tags };
+  const key = cancelKeys.mint({ address: upstream.address, processId: upstream.processId, secretKey: upstream.secretKey });
+
+  let endReason = '';
+  let cleanup = () => {};
+  const ended = new Promise<void>((resolve) => {
+    const relay = new Relay(client, upstream.socket, {
+      decide: (text) => core.policy.decide({ ...subject, at: core.clock.now() }, { kind: 'sql', dialect: 'postgres', text }),
+      tracker,
+      onBytes: (inBytes, outBytes) => {
+        bytesFromClient += inBytes;
+        bytesToClient += outBytes;
+        if (inBytes) metrics.bytesIn.inc(inBytes);
+        if (outBytes) metrics.bytesOut.inc(outBytes);
+      },
+      onEnd: (reason) => {
+        endReason = reason;
+        resolve();
+      },
+    });
+    const terminate = (reason: string) => relay.end(reason, errorResponse({ severity: 'FATAL', code: '57P01', message: `terminating connection: ${reason}` }));
+    const untrack = core.live.add({ id: sessionId, user: identity.user.name, connection: connection.name, protocol: 'postgres', startedAt, kill: terminate });
+    const onShutdown = () => terminate('the gateway is shutting down');
+    ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
+    cleanup = () => {
+      untrack();
+      ctx.shutdown.removeEventListener('abort', onShutdown);
+    };
+    client.write(Buffer.concat([authOk(), ...upstream.parameterStatus, backendKeyData(key.processId, key.secretKey), readyForQuery('I')]));
+    relay.start(login.leftover, upstream.leftover);
+  });
+  await ended;
+
+  cleanup();
+  key.release();
+  tracker.flush(endReason);
+  core.metrics.sessionsOpen.dec({ protocol: 'postgres' });
+  const endedAt = core.clock.now();
+  recording.append({ type: 'session_end', at: endedAt.toISOString(), reason: endReason, bytesFromClient, bytesToClient });
+  await recording.close();
+  await core.sessions
+    .end(sessionId, { endedAt, bytesFromClient, bytesToClient, statements, endReason })
+    .catch((err: unknown) => core.log.error({ err, sessionId }, 'cannot store the end of a session'));
+}
+

@@ -1,0 +1,134 @@
+import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { serialize } from 'pg-protocol';
+// pg's own SCRAM-SHA-256 and md5 client code: the same that the `pg` driver uses against real servers.
+import sasl from 'pg/lib/crypto/sasl.js';
+import pgCrypto from 'pg/lib/crypto/utils.js';
+import type { AuthorizedTarget } from '../../core/access/index.ts';
+import { WardenError } from '../../core/errors.ts';
+import { parseErrorFields } from './codec/results.ts';
+import { PacketReader } from './packet-reader.ts';
+
+/**
+ * The gateway as a client of the target: connect (TLS as the connection
+ * says), start up as the vaulted user, authenticate with SCRAM-SHA-256, md5
+ * or cleartext, and collect what the server says before it is ready. Takes an
+ * AuthorizedTarget: there is no other way to open an upstream.
+ */
+export interface Upstream {
+  socket: Socket;
+  /** ParameterStatus messages as the server sent them, to replay to the client. */
+  parameterStatus: Buffer[];
+  processId: number;
+  secretKey: number;
+  /** Bytes after the first ReadyForQuery (normally none). */
+  leftover: Buffer;
+  /** Where to send a CancelRequest for this backend. */
+  address: { host: string; port: number };
+}
+
+export async function openUpstream(
+  target: AuthorizedTarget,
+  clientParams: Record<string, string>,
+  timeoutMs: number,
+): Promise<Upstream> {
+  const { host, port, tls, database, name } = target.connection;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  let socket = await dial(host, port, deadline, name);
+  try {
+    if (tls !== 'disable') socket = await startTls(socket, tls, host, deadline, name);
+    const credential = target.credential();
+    socket.write(serialize.startup({ ...clientParams, user: credential.username, database: database ?? credential.username }));
+    const reader = new PacketReader(socket);
+    const parameterStatus: Buffer[] = [];
+    let processId = 0;
+    let secretKey = 0;
+    let scram: ReturnType<typeof sasl.startSession> | undefined;
+    for (;;) {
+      const msg = await reader.typed(1 << 20, deadline).catch((err: Error) => {
+        throw unavailable(name, err.message);
+      });
+      const type = String.fromCharCode(msg[0]!);
+      if (type === 'R') {
+        const code = msg.readInt32BE(5);
+        if (code === 0) continue; // AuthenticationOk
+        if (credential.password === null) throw unavailable(name, 'the target asks for a password and the connection has none stored');
+        if (code === 3) socket.write(serialize.password(credential.password));
+        else if (code === 5) socket.write(serialize.password(await pgCrypto.postgresMd5PasswordHash(credential.username, credential.password, msg.subarray(9, 13))));
+        else if (code === 10) {
+          const mechanisms = msg.toString('utf8', 9, msg.length - 2).split('\0');
+          scram = sasl.startSession(mechanisms);
+          socket.write(serialize.sendSASLInitialResponseMessage(scram.mechanism, scram.response));
+        } else if (code === 11) {
+          if (!scram) throw unavailable(name, "unexpected SASL continue");
+          await sasl.continueSession(scram, credential.password, msg.toString('utf8', 9));
+          socket.write(serialize.sendSCRAMClientFinalMessage(scram.response));
+        } else if (code === 12 && scram) sasl.finalizeSession(scram, msg.toString('utf8', 9));
+        else throw unavailable(name, `the target asks for an authentication method Warden does not support (${code})`);
+      } else if (type === 'S') parameterStatus.push(msg);
+      else if (type === 'K') {
+        processId = msg.readInt32BE(5);
+        secretKey = msg.readInt32BE(9);
+      } else if (type === 'E') {
+        const f = parseErrorFields(msg, 0, msg.length);
+        // The target's words may name the vaulted user; the client only learns that the gateway could not log in.
+        throw unavailable(name, `the target refused the gateway's login (${f.C ?? '?'}); ask an admin to check the stored credential`);
+      } else if (type === 'Z') {
+        return { socket, parameterStatus, processId, secretKey, leftover: reader.detach(), address: { host, port } };
+      }
+      // NoticeResponse and NegotiateProtocolVersion during startup are not the client's business.
+    }
+  } catch (err) {
+    socket.destroy();
+    if (err instanceof WardenError) throw err;
+    throw unavailable(name, (err as Error).message);
+  }
+}
+
+function unavailable(connection: string, why: string): WardenError {
+  return new WardenError('upstream_unavailable', `cannot reach the target of connection "${connection}": ${why}`);
+}
+
+function dial(host: string, port: number, signal: AbortSignal, name: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host, port, noDelay: true });
+    const fail = (why: string) => {
+      socket.destroy();
+      reject(unavailable(name, why));
+    };
+    const onAbort = () => fail('timed out');
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', (err) => fail((err as NodeJS.ErrnoException).code ?? err.message));
+    socket.once('connect', () => {
+      signal.removeEventListener('abort', onAbort);
+      socket.removeAllListeners('error');
+      socket.on('error', () => undefined);
+      resolve(socket);
+    });
+  });
+}
+
+async function startTls(socket: Socket, mode: string, host: string, signal: AbortSignal, name: string): Promise<Socket> {
+  socket.write(serialize.requestSsl());
+  const answer = await new Promise<number>((resolve, reject) => {
+    socket.once('data', (b: Buffer) => resolve(b[0]!));
+    socket.once('close', () => reject(unavailable(name, 'closed during TLS negotiation')));
+    signal.addEventListener('abort', () => reject(unavailable(name, 'timed out')), { once: true });
+  });
+  if (answer !== 0x53 /* S */) {
+    // fail closed: a connection that requires TLS never falls back to plaintext.
+    if (mode === 'prefer') return socket;
+    throw unavailable(name, 'the target does not offer TLS and the connection requires it');
+  }
+  return new Promise((resolve, reject) => {
+    const secure = tlsConnect({ socket, servername: host, rejectUnauthorized: mode === 'verify-full' }, () => resolve(secure));
+    secure.once('error', (err) => reject(unavailable(name, `TLS: ${err.message}`)));
+  });
+}
+
+/** Sends a CancelRequest to a target backend on a fresh connection (the protocol requires one). */
+export function sendCancel(address: { host: string; port: number }, packet: Buffer): void {
+  const s = netConnect(address, () => s.end(packet));
+  s.on('error', () => undefined);
+  s.setTimeout(5000, () => s.destroy());
+}

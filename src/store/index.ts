@@ -1,0 +1,74 @@
+/**
+ * Persistence: Kysely over SQLite (one file, the default) or PostgreSQL
+ * (shared by gateway replicas). Migrations run on open; the repositories
+ * implement the ports `core/` declares, so the core never sees SQL.
+ */
+import { CamelCasePlugin, type Kysely } from 'kysely';
+import type { ConnectionRepo } from '../core/connections/types.ts';
+import { WardenError } from '../core/errors.ts';
+import type { TokenRepo, UserRepo } from '../core/identity/types.ts';
+import type { SessionRepo } from '../core/session/types.ts';
+import { codecFor } from './codec.ts';
+import { SqlConnectionRepo } from './connections.ts';
+import { migrateToLatest } from './migrate.ts';
+import { openPostgres } from './postgres.ts';
+import type { Database, StoreKind } from './schema.ts';
+import { SqlSessionRepo } from './sessions.ts';
+import { openSqlite } from './sqlite.ts';
+import { SqlTokenRepo } from './tokens.ts';
+import { SqlUserRepo } from './users.ts';
+
+export type { StoreKind } from './schema.ts';
+
+export interface Store {
+  users: UserRepo;
+  tokens: TokenRepo;
+  connections: ConnectionRepo;
+  sessions: SessionRepo;
+  kind: StoreKind;
+  /** Closes the SQLite file or the PostgreSQL pool; the repositories are unusable afterwards. */
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** '' = SQLite at `sqlitePath`; `postgres://…` (or `postgresql://…`) = PostgreSQL. */
+  url: string;
+  sqlitePath: string;
+  /** PostgreSQL schema holding every table (created when missing). Ignored for SQLite. */
+  pgSchema: string;
+}
+
+/** Opens the store and migrates it to the latest schema before returning. */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  const kind = storeKind(opts.url);
+  const raw = kind === 'sqlite' ? openSqlite(opts.sqlitePath) : await openPostgres(opts.url, opts.pgSchema);
+  try {
+    await migrateToLatest(raw, kind);
+  } catch (err) {
+    await raw.destroy();
+    throw err;
+  }
+  // Migrations spell columns in snake_case; repositories use camelCase through the plugin.
+  const db: Kysely<Database> = raw.withPlugin(new CamelCasePlugin());
+  const codec = codecFor(kind);
+  let closed: Promise<void> | undefined;
+  return {
+    kind,
+    users: new SqlUserRepo(db, codec),
+    tokens: new SqlTokenRepo(db, codec),
+    connections: new SqlConnectionRepo(db, codec),
+    sessions: new SqlSessionRepo(db, codec),
+    close: () => (closed ??= raw.destroy()),
+  };
+}
+
+function storeKind(url: string): StoreKind {
+  if (url === '') return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres';
+  throw new WardenError('bad_request', `store.url must be empty (SQLite) or start with postgres://; got "${redact(url)}"`);
+}
+
+/** Never echo a password from a URL into an error message. */
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
+}

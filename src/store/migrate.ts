@@ -1,0 +1,30 @@
+import { Migrator, type Kysely, type Migration } from 'kysely';
+import { WardenError } from '../core/errors.ts';
+import { initial } from './migrations/0001_initial.ts';
+import type { StoreKind } from './schema.ts';
+
+/**
+ * Migrations ship in the code (no directory scan), so the bundled CLI and the
+ * tests see exactly the same list. Names sort in the order they run; append only.
+ */
+export function migrationsFor(kind: StoreKind): Record<string, Migration> {
+  return {
+    '0001_initial': initial(kind),
+  };
+}
+
+/** Brings the schema up to date; concurrent gateways are serialised by Kysely's migration lock. */
+export async function migrateToLatest(db: Kysely<any>, kind: StoreKind): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrationsFor(kind) },
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    // fail closed: a gateway never runs on a half-migrated store.
+    throw new WardenError('internal', `store migration ${failed} failed; fix the database and restart the gateway`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The tables as Kysely sees them (camelCase here; snake_case in SQL through
+ * CamelCasePlugin). Timestamps are `timestamptz` on PostgreSQL and ISO-8601
+ * text on SQLite, so a column reads as Date or string: `codec.ts` converts.
+ */
+export type DbTime = Date | string;
+/** int8 comes back from `pg` as a string to avoid precision loss. */
+export type DbInt = number | string | bigint;
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: string;
+  /** JSON array of group names. */
+  groups: string;
+  createdAt: DbTime;
+  disabledAt: DbTime | null;
+}
+
+export interface TokensTable {
+  id: string;
+  userId: string;
+  name: string;
+  secretHash: string;
+  createdAt: DbTime;
+  expiresAt: DbTime | null;
+  revokedAt: DbTime | null;
+  lastUsedAt: DbTime | null;
+}
+
+export interface ConnectionsTable {
+  id: string;
+  name: string;
+  type: string;
+  host: string;
+  port: number;
+  database: string | null;
+  username: string;
+  sealedSecret: string | null;
+  tls: string;
+  /** JSON array of tags. */
+  tags: string;
+  agent: string | null;
+  createdAt: DbTime;
+}
+
+export interface SessionsTable {
+  id: string;
+  userId: string;
+  userName: string;
+  connectionName: string;
+  protocol: string;
+  clientAddress: string;
+  startedAt: DbTime;
+  endedAt: DbTime | null;
+  bytesFromClient: DbInt;
+  bytesToClient: DbInt;
+  statements: DbInt;
+  endReason: string | null;
+}
+
+export interface Database {
+  users: UsersTable;
+  tokens: TokensTable;
+  connections: ConnectionsTable;
+  sessions: SessionsTable;
+}
+
+export const storeKinds = ['sqlite', 'postgres'] as const;
+export type StoreKind = (typeof storeKinds)[number];

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { validateConfig } from '../../src/config/load.ts';
+import { issueToken } from '../../src/core/identity/index.ts';
+import { newId } from '../../src/core/ids.ts';
+import type { PolicyEngine } from '../../src/core/policy/types.ts';
+import { startGateway, type GatewayHandle } from '../../src/gateway.ts';
+
+/** The machine's real PostgreSQL, which tests reach through the gateway. */
+export const realPg = { host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' };
+
+export interface TestGateway {
+  gw: GatewayHandle;
+  dataDir: string;
+  pgPort: number;
+  apiUrl: string;
+  /** Creates a user with a token; returns the token. */
+  user(name: string, groups?: string[]): Promise<string>;
+  /** Creates a postgres connection (default: the machine's PostgreSQL, db test). */
+  connection(name: string, over?: Partial<{ host: string; port: number; database: string; username: string; password: string; tls: 'disable' | 'prefer' | 'require' | 'verify-full' }>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A whole gateway on free ports with a temp data dir; stop() removes everything. */
+export async function startTestGateway(opts: { policy?: PolicyEngine; config?: Record<string, unknown>; storeUrl?: string } = {}): Promise<TestGateway> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'warden-gw-'));
+  const config = validateConfig(
+    {
+      dataDir,
+      logLevel: process.env.TEST_LOG ?? 'silent',
+      listeners: { postgres: { port: 0 }, api: { port: 0 } },
+      recording: { flushIntervalMs: 50 },
+      store: opts.storeUrl ? { url: opts.storeUrl, schema: `warden_test_${newId('s').slice(2).toLowerCase()}` } : {},
+      ...opts.config,
+    },
+    'test config',
+  );
+  const gw = await startGateway(config, { logger: pino({ level: process.env.TEST_LOG ?? 'silent' }), policy: opts.policy, env: {} });
+  const core = gw.core;
+  return {
+    gw,
+    dataDir,
+    pgPort: gw.addresses.postgres!.port,
+    apiUrl: `http://127.0.0.1:${gw.addresses.api!.port}`,
+    async user(name, groups = []) {
+      const u = await core.users.create({ id: newId('usr'), name, role: 'user', groups, createdAt: new Date() });
+      return (await issueToken(core, u.id, { name: 'test' })).token;
+    },
+    async connection(name, over = {}) {
+      await core.connections.create({
+        id: newId('con'),
+        name,
+        type: 'postgres',
+        host: over.host ?? realPg.host,
+        port: over.port ?? realPg.port,
+        database: over.database ?? realPg.database,
+        username: over.username ?? realPg.user,
+        sealedSecret: over.password === undefined ? null : core.vault.seal(over.password),
+        tls: over.tls ?? 'disable',
+        tags: [],
+        agent: null,
+        createdAt: new Date(),
+      });
+    },
+    async stop() {
+      await gw.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A libpq connection string for psql through the gateway. */
+export function gatewayUrl(t: TestGateway, user: string, token: string, connection: string, sslmode = 'disable'): string {
+  return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(token)}@127.0.0.1:${t.pgPort}/${encodeURIComponent(connection)}?sslmode=${sslmode}`;
+}
