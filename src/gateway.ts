@@ -39,7 +39,8 @@ export interface GatewayOptions {
 }
 
 export async function startGateway(config: WardenConfig, opts: GatewayOptions = {}): Promise<GatewayHandle> {
-  const log = opts.logger ?? pino({ level: config.logLevel });
+  // Logs go to stderr: stdout belongs to the CLI's own output (addresses, --json).
+  const log = opts.logger ?? pino({ level: config.logLevel }, pino.destination({ fd: 2, sync: false }));
   const clock = opts.clock ?? systemClock;
   const store = await openStore({ url: config.store.url, sqlitePath: join(config.dataDir, 'warden.db'), pgSchema: config.store.schema });
   const stops: (() => Promise<void>)[] = [() => store.close()];

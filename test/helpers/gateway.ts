@@ -75,3 +75,17 @@ export async function startTestGateway(opts: { policy?: PolicyEngine; config?: R
 export function gatewayUrl(t: TestGateway, user: string, token: string, connection: string, sslmode = 'disable'): string {
   return `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(token)}@127.0.0.1:${t.pgPort}/${encodeURIComponent(connection)}?sslmode=${sslmode}`;
 }
+
+/** Waits (bounded) until the newest session of `user` has ended; returns it with its recorded events. */
+export async function endedSession(t: TestGateway, user: string, connection?: string) {
+  for (let i = 0; i < 200; i++) {
+    const [s] = await t.gw.core.sessions.list({ userName: user, connectionName: connection, limit: 1 });
+    if (s?.endedAt) {
+      const events = [];
+      for await (const e of t.gw.core.recordings.read(s.id)) events.push(e);
+      return { session: s, events };
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`no ended session for ${user}`);
+}

@@ -94,10 +94,12 @@ function resolveExecute(exec: StatementInfo, prepared: ReadonlyMap<string, strin
   });
 }
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v)) deepFreeze(x);
+/** Freezes the entry and its lists (the leaves are strings or frozen table refs): cached entries are shared. */
+function deepFreeze(infos: StatementInfo[]): readonly StatementInfo[] {
+  for (const i of infos) {
+    for (const t of i.tables) Object.freeze(t);
+    for (const list of [i.kinds, i.tables, i.functions, i.dangerous, i.reasons]) Object.freeze(list);
+    Object.freeze(i);
   }
-  return v;
+  return Object.freeze(infos);
 }

@@ -67,7 +67,8 @@ export function walk(value: unknown, f: Facts, ctes: ReadonlySet<string>): void 
     const schema = typeof value.schemaname === 'string' ? value.schemaname : undefined;
     if (schema !== undefined || !ctes.has(value.relname)) addTable(f, schema, value.relname);
   }
-  for (const [key, child] of Object.entries(value)) {
+  for (const key in value) {
+    const child = value[key];
     if (!isObj(child)) {
       if (Array.isArray(child)) walk(child, f, ctes);
       continue;

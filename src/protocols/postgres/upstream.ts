@@ -1,4 +1,4 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { serialize } from 'pg-protocol';
 // pg's own SCRAM-SHA-256 and md5 client code: the same that the `pg` driver uses against real servers.
@@ -121,7 +121,7 @@ async function startTls(socket: Socket, mode: string, host: string, signal: Abor
     throw unavailable(name, 'the target does not offer TLS and the connection requires it');
   }
   return new Promise((resolve, reject) => {
-    const secure = tlsConnect({ socket, servername: host, rejectUnauthorized: mode === 'verify-full' }, () => resolve(secure));
+    const secure = tlsConnect({ socket, ...(isIP(host) ? {} : { servername: host }), rejectUnauthorized: mode === 'verify-full' }, () => resolve(secure));
     secure.once('error', (err) => reject(unavailable(name, `TLS: ${err.message}`)));
   });
 }

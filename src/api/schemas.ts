@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import { connectionTypes, targetTlsModes, type Connection } from '../core/connections/types.ts';
+import { publicConnection } from '../core/connections/types.ts';
+import { roles, type TokenRecord, type User } from '../core/identity/types.ts';
+import type { SessionRecord } from '../core/session/types.ts';
+
+/**
+ * The API's request and response shapes, in one place. Responses are views:
+ * dates as ISO strings and only the fields a client may see. The CLI client
+ * imports the inferred types, so both sides agree at compile time.
+ */
+
+/** Names appear in URLs and as the database name in `psql`, so keep them plain. */
+const name = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}$/, 'use 1-63 letters, digits, `_`, `.`, `@` or `-`, starting with a letter or digit');
+const label = z.string().min(1).max(100);
+const iso = z.string();
+
+export const NameParams = z.object({ name: z.string() });
+export const IdParams = z.object({ id: z.string() });
+
+export const ErrorView = z.object({ error: z.string(), message: z.string() });
+export type ErrorView = z.infer<typeof ErrorView>;
+/** 204 responses: no body. */
+export const NoContent = z.null();
+
+// ---- users
+export const UserView = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(roles),
+  groups: z.array(z.string()),
+  createdAt: iso,
+  disabledAt: iso.nullable(),
+});
+export type UserView = z.infer<typeof UserView>;
+export const userView = (u: User): UserView => ({
+  id: u.id,
+  name: u.name,
+  role: u.role,
+  groups: u.groups,
+  createdAt: u.createdAt.toISOString(),
+  disabledAt: u.disabledAt?.toISOString() ?? null,
+});
+
+export const CreateUser = z.strictObject({
+  name,
+  role: z.enum(roles).default('user'),
+  groups: z.array(label).default([]),
+});
+export type CreateUser = z.input<typeof CreateUser>;
+export const PatchUser = z.strictObject({
+  role: z.enum(roles).optional(),
+  groups: z.array(label).optional(),
+  disabled: z.boolean().optional(),
+});
+export type PatchUser = z.input<typeof PatchUser>;
+
+export const Whoami = z.object({ user: UserView, tokenId: z.string() });
+export type Whoami = z.infer<typeof Whoami>;
+
+// ---- tokens
+/** A token as the API shows it: never its secret, never its hash. */
+export const TokenView = z.object({
+  id: z.string(),
+  userId: z.string(),
+  name: z.string(),
+  createdAt: iso,
+  expiresAt: iso.nullable(),
+  revokedAt: iso.nullable(),
+  lastUsedAt: iso.nullable(),
+});
+export type TokenView = z.infer<typeof TokenView>;
+export const tokenView = (t: TokenRecord): TokenView => ({
+  id: t.id,
+  userId: t.userId,
+  name: t.name,
+  createdAt: t.createdAt.toISOString(),
+  expiresAt: t.expiresAt?.toISOString() ?? null,
+  revokedAt: t.revokedAt?.toISOString() ?? null,
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+});
+
+export const CreateToken = z.strictObject({
+  name: label.default('api'),
+  /** Lifetime in milliseconds; omitted = the token does not expire. */
+  ttlMs: z.number().int().positive().optional(),
+});
+export type CreateToken = z.input<typeof CreateToken>;
+/** The only response that carries a token secret: shown once, at creation. */
+export const IssuedToken = z.object({ token: z.string(), record: TokenView });
+export type IssuedToken = z.infer<typeof IssuedToken>;
+
+// ---- connections
+export const ConnectionView = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: z.enum(connectionTypes),
+  host: z.string(),
+  port: z.number(),
+  database: z.string().nullable(),
+  username: z.string(),
+  tls: z.enum(targetTlsModes),
+  tags: z.array(z.string()),
+  agent: z.string().nullable(),
+  createdAt: iso,
+  hasSecret: z.boolean(),
+});
+export type ConnectionView = z.infer<typeof ConnectionView>;
+export const connectionView = (c: Connection): ConnectionView => {
+  const p = publicConnection(c);
+  return { ...p, createdAt: p.createdAt.toISOString() };
+};
+
+const connectionFields = {
+  type: z.enum(connectionTypes),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  database: z.string().min(1).nullable(),
+  username: z.string().min(1),
+  /** Sealed by the vault on arrival; never returned. */
+  password: z.string(),
+  tls: z.enum(targetTlsModes),
+  tags: z.array(label),
+  agent: z.string().min(1).nullable(),
+};
+export const CreateConnection = z.strictObject({
+  name,
+  ...connectionFields,
+  database: connectionFields.database.default(null),
+  password: connectionFields.password.optional(),
+  tls: connectionFields.tls.default('prefer'),
+  tags: connectionFields.tags.default([]),
+  agent: connectionFields.agent.default(null),
+});
+export type CreateConnection = z.input<typeof CreateConnection>;
+export const PatchConnection = z
+  .strictObject({ ...connectionFields, password: connectionFields.password.nullable() })
+  .partial();
+export type PatchConnection = z.input<typeof PatchConnection>;
+
+// ---- sessions
+export const SessionView = z.object({
+  id: z.string(),
+  userId: z.string(),
+  userName: z.string(),
+  connectionName: z.string(),
+  protocol: z.string(),
+  clientAddress: z.string(),
+  startedAt: iso,
+  endedAt: iso.nullable(),
+  bytesFromClient: z.number(),
+  bytesToClient: z.number(),
+  statements: z.number(),
+  endReason: z.string().nullable(),
+  /** Open on this gateway replica right now (it can be killed here). */
+  live: z.boolean(),
+});
+export type SessionView = z.infer<typeof SessionView>;
+export const sessionView = (s: SessionRecord, live: boolean): SessionView => ({
+  ...s,
+  startedAt: s.startedAt.toISOString(),
+  endedAt: s.endedAt?.toISOString() ?? null,
+  live,
+});
+
+export const SessionsQuery = z.strictObject({
+  user: z.string().optional(),
+  connection: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  open: z.enum(['true', 'false']).optional(),
+});
+export type SessionsQuery = z.input<typeof SessionsQuery>;

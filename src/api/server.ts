@@ -1,0 +1,49 @@
+import { createRequire } from 'node:module';
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { CoreServices } from '../core/services.ts';
+import { useBearerAuth } from './auth.ts';
+import { useErrorMapping } from './errors.ts';
+import { connectionRoutes } from './routes/connections.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import { systemRoutes } from './routes/system.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { userRoutes } from './routes/users.ts';
+import { useZod, zodToOpenApi, type ZodTypeProvider } from './zod.ts';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/**
+ * Builds the REST API over the core services, ready but not listening: the
+ * gateway decides where it listens. The OpenAPI document is at `/openapi.json`.
+ */
+export async function buildApi(core: CoreServices): Promise<FastifyInstance> {
+  const logger: FastifyBaseLogger = core.log.child({ module: 'api' });
+  const app = Fastify({
+    loggerInstance: logger,
+    // Request lines at info would drown the gateway log; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+  });
+  useZod(app);
+  useErrorMapping(app);
+  useBearerAuth(app, core);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Warden API', version, description: 'Users, tokens, connections and recorded sessions of a Warden gateway.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'A Warden token' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: zodToOpenApi,
+  });
+
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  systemRoutes(api, core);
+  userRoutes(api, core);
+  tokenRoutes(api, core);
+  connectionRoutes(api, core);
+  sessionRoutes(api, core);
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

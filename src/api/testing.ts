@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { validateConfig } from '../config/load.ts';
+import { systemClock } from '../core/clock.ts';
+import { issueToken } from '../core/identity/tokens.ts';
+import type { Role } from '../core/identity/types.ts';
+import { newId } from '../core/ids.ts';
+import { createMetrics } from '../core/metrics.ts';
+import { allowAll } from '../core/policy/types.ts';
+import { createDiskRecordings } from '../core/recording/disk.ts';
+import type { CoreServices } from '../core/services.ts';
+import { LiveSessions } from '../core/session/live.ts';
+import { createVault } from '../core/vault/index.ts';
+import { openStore } from '../store/index.ts';
+
+/**
+ * Real core services over a SQLite store and disk recordings in a temp dir,
+ * for API and CLI tests. Not a test file itself; tests import it.
+ */
+export interface TestCore {
+  core: CoreServices;
+  dir: string;
+  /** Creates a user with a token; returns the token string. */
+  userWithToken(name: string, role: Role): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createTestCore(): Promise<TestCore> {
+  const dir = await mkdtemp(join(tmpdir(), 'warden-api-'));
+  const config = validateConfig({ dataDir: dir, logLevel: 'silent' }, 'test config');
+  const store = await openStore({ url: '', sqlitePath: join(dir, 'warden.db'), pgSchema: 'warden' });
+  const core: CoreServices = {
+    config,
+    clock: systemClock,
+    log: pino({ level: 'silent' }),
+    users: store.users,
+    tokens: store.tokens,
+    connections: store.connections,
+    sessions: store.sessions,
+    recordings: createDiskRecordings(config.recording.dir, { flushIntervalMs: 10 }),
+    vault: createVault(randomBytes(32)),
+    policy: allowAll,
+    metrics: createMetrics(),
+    live: new LiveSessions(),
+  };
+  return {
+    core,
+    dir,
+    async userWithToken(name, role) {
+      const user = await core.users.create({ id: newId('usr'), name, role, groups: [], createdAt: core.clock.now() });
+      return (await issueToken(core, user.id, { name: 'test' })).token;
+    },
+    async close() {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import { createRequire } from 'node:module';
+import { Command } from 'commander';
+import { registerConnections } from './connections.ts';
+import { registerGateway } from './gateway.ts';
+import { registerLogin } from './login.ts';
+import { registerSessions } from './sessions.ts';
+import { registerTokens } from './tokens.ts';
+import { registerUsers } from './users.ts';
+import { registerVault } from './vault.ts';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/**
+ * The `warden` command tree. `extra` lets the wiring add commands that live
+ * elsewhere (e.g. `demo`) without this file importing them.
+ */
+export function buildProgram(extra?: (program: Command) => void): Command {
+  const program = new Command('warden')
+    .description('Warden: a Layer-7 access gateway that records, masks, blocks and reviews what people and agents do on your databases')
+    .version(version)
+    .showSuggestionAfterError()
+    .showHelpAfterError('(add --help for usage)');
+  registerGateway(program);
+  extra?.(program);
+  registerLogin(program);
+  registerUsers(program);
+  registerTokens(program);
+  registerConnections(program);
+  registerSessions(program);
+  registerVault(program);
+  return program;
+}

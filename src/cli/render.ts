@@ -1,0 +1,52 @@
+import type { SessionView } from '../api/schemas.ts';
+import type { RecordingEvent, StatementEvent } from '../core/recording/types.ts';
+import { shortTime, table } from './output.ts';
+
+/** Human rendering of a session and its recording for `warden sessions show`. */
+export function renderSession(s: SessionView): string[] {
+  const ended = s.live ? 'still open' : s.endedAt ? `${shortTime(s.endedAt)} (${s.endReason ?? 'unknown'})` : 'not recorded (gateway stopped?)';
+  return [
+    `session     ${s.id}`,
+    `user        ${s.userName}`,
+    `connection  ${s.connectionName} (${s.protocol}) from ${s.clientAddress}`,
+    `started     ${shortTime(s.startedAt)}`,
+    `ended       ${ended}`,
+    `traffic     ${bytes(s.bytesFromClient)} from client, ${bytes(s.bytesToClient)} to client, ${s.statements} statements`,
+  ];
+}
+
+export function renderEvent(e: RecordingEvent, maxRows: number): string[] {
+  switch (e.type) {
+    case 'statement':
+      return renderStatement(e, maxRows);
+    case 'notice':
+      return [`${shortTime(e.at)}  notice: ${e.message}`];
+    case 'session_end':
+      return [`${shortTime(e.at)}  session ended: ${e.reason}`];
+    case 'session_start':
+      return [];
+  }
+}
+
+function renderStatement(e: StatementEvent, maxRows: number): string[] {
+  const facts = [`${e.durationMs.toFixed(1)} ms`, e.commandTag, `${e.rowCount} row${e.rowCount === 1 ? '' : 's'}`];
+  if (e.verdict && e.verdict.effect !== 'allow') facts.push(`${e.verdict.effect} by ${e.verdict.rules.join(', ') || 'policy'}`);
+  const lines = [`${shortTime(e.at)}  #${e.seq}  ${e.text.trim()}`, `    ${facts.filter(Boolean).join(' · ')}`];
+  if (e.params && e.params.length > 0) lines.push(`    params: ${e.params.map((p) => (p === null ? 'NULL' : JSON.stringify(p))).join(', ')}`);
+  if (e.columns && e.rows && e.rows.length > 0) {
+    const shown = e.rows.slice(0, maxRows).map((r) => r.map((v) => (v === null ? 'NULL' : clip(v))));
+    lines.push(...table(e.columns, shown).split('\n').map((l) => `    ${l}`));
+    const more = e.rowCount - shown.length;
+    if (more > 0) lines.push(`    … ${more} more row${more === 1 ? '' : 's'}${e.rowsTruncated ? ` (${e.rows.length} recorded)` : ''}`);
+  }
+  if (e.error) lines.push(`    ERROR ${e.error.code}: ${e.error.message}`);
+  return lines;
+}
+
+const clip = (v: string) => (v.length > 40 ? `${v.slice(0, 39)}…` : v);
+
+function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}

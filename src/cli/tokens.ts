@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { parseDuration } from './duration.ts';
+import { action, shortTime, table } from './output.ts';
+import { apiCommand, connect, type ApiFlags } from './target.ts';
+
+/** `warden tokens …`: API and database tokens of a user. */
+export function registerTokens(program: Command): void {
+  const tokens = program.command('tokens').description("manage users' tokens (admin)");
+
+  apiCommand(tokens.command('create').description('issue a token; it is shown once, store it now').argument('<user>'))
+    .option('--name <name>', 'a label to recognise it by', 'cli')
+    .option('--ttl <duration>', 'lifetime, e.g. 30m, 12h, 7d (default: no expiry)')
+    .action(
+      action(async (user: string, flags: ApiFlags & { name: string; ttl?: string }) => {
+        const { api, out } = await connect(flags);
+        const body = flags.ttl === undefined ? { name: flags.name } : { name: flags.name, ttlMs: parseDuration(flags.ttl) };
+        const issued = await api.createToken(user, body);
+        out.result(issued, () => [
+          issued.token,
+          '',
+          `token ${issued.record.id} for ${user}${issued.record.expiresAt ? `, expires ${shortTime(issued.record.expiresAt)}` : ''}.`,
+          'This is the only time it is shown: store it now (use it as the password in psql, or with `warden login`).',
+        ]);
+      }),
+    );
+
+  apiCommand(tokens.command('list').description("list a user's tokens (never their secrets)").argument('<user>'))
+    .action(
+      action(async (user: string, flags: ApiFlags) => {
+        const { api, out } = await connect(flags);
+        const list = await api.listTokens(user);
+        out.result(list, () =>
+          table(
+            ['ID', 'NAME', 'CREATED', 'EXPIRES', 'LAST USED', 'REVOKED'],
+            list.map((t) => [t.id, t.name, shortTime(t.createdAt), shortTime(t.expiresAt), shortTime(t.lastUsedAt), shortTime(t.revokedAt)]),
+          ),
+        );
+      }),
+    );
+
+  apiCommand(tokens.command('revoke').description('revoke a token at once').argument('<id>', 'token id, from `warden tokens list`'))
+    .action(
+      action(async (id: string, flags: ApiFlags) => {
+        const { api, out } = await connect(flags);
+        await api.revokeToken(id);
+        out.result({ revoked: id }, () => `revoked token ${id}`);
+      }),
+    );
+}

@@ -1,0 +1,34 @@
+import { globMatch } from '../policy/glob.ts';
+import { stricter } from './strategies.ts';
+import type { MaskPlan, MaskStrategy, ResultColumn, SourceColumn } from './types.ts';
+
+export interface ColumnDecision {
+  strategy: MaskStrategy;
+  rule: string;
+}
+
+/** `schema.table.column` glob vs a source; an unknown schema matches any, a whole-row source (`*`) matches any column. */
+function columnGlobMatches(glob: string, s: SourceColumn): boolean {
+  const [gs = '', gt = '', gc = ''] = glob.split('.');
+  if (s.schema !== undefined && !globMatch(gs, s.schema)) return false;
+  if (!globMatch(gt, s.table)) return false;
+  return s.column === '*' || globMatch(gc, s.column);
+}
+
+/**
+ * The column rule that applies to one output column, from its own metadata
+ * (name, source table/column from the protocol) and its lineage sources;
+ * the strictest strategy wins. Undefined: no column rule, detectors only.
+ */
+export function decideColumn(plan: MaskPlan, col: ResultColumn, sources: readonly SourceColumn[]): ColumnDecision | undefined {
+  const direct: SourceColumn[] =
+    col.table !== undefined ? [{ schema: col.table.schema, table: col.table.name, column: col.column ?? col.name }] : [];
+  const all = [...direct, ...sources];
+  const names = [col.name, ...all.map((s) => s.column).filter((c) => c !== '*')];
+  let best: ColumnDecision | undefined;
+  for (const r of plan.columns) {
+    const hit = r.column !== undefined ? all.some((s) => columnGlobMatches(r.column!, s)) : r.name !== undefined && names.some((n) => globMatch(r.name!, n));
+    if (hit) best = best === undefined ? { strategy: r.strategy, rule: r.rule } : stricter(best.strategy, r.strategy) === best.strategy ? best : { strategy: r.strategy, rule: r.rule };
+  }
+  return best;
+}
