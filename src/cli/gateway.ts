@@ -65,7 +65,7 @@ function parsePort(v: string): number {
   return n;
 }
 
-function untilSignal(): Promise<NodeJS.Signals> {
+export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const first = (signal: NodeJS.Signals) => {
       process.off('SIGINT', first);
