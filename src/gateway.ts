@@ -4,7 +4,11 @@ import type { WardenConfig } from './config/schema.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { ensureBootstrapAdmin } from './core/identity/index.ts';
 import { createMetrics } from './core/metrics.ts';
-import { allowAll, type PolicyEngine } from './core/policy/types.ts';
+import { createHmac } from 'node:crypto';
+import { lineageOf } from './core/masking/index.ts';
+import { policyFromConfig } from './core/policy/setup.ts';
+import type { PolicyEngine } from './core/policy/types.ts';
+import { createPostgresClassifier, initSql } from './core/sql/index.ts';
 import { createDiskRecordings } from './core/recording/disk.ts';
 import type { CoreServices } from './core/services.ts';
 import { LiveSessions } from './core/session/live.ts';
@@ -48,7 +52,10 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
   };
   try {
-    const vault = createVault(await loadMasterKey({ env: opts.env ?? process.env, keyFile: config.vault.masterKeyFile }));
+    const masterKey = await loadMasterKey({ env: opts.env ?? process.env, keyFile: config.vault.masterKeyFile });
+    const vault = createVault(masterKey);
+    const sql = await initSql();
+    const policy = opts.policy ?? policyFromConfig(config.policy, createPostgresClassifier(sql)).engine;
     const tls = await loadGatewayTls({ ...config.tls, dataDir: config.dataDir });
     const core: CoreServices = {
       config,
@@ -60,8 +67,19 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       sessions: store.sessions,
       recordings: createDiskRecordings(config.recording.dir, { flushIntervalMs: config.recording.flushIntervalMs }),
       vault,
-      policy: opts.policy ?? allowAll,
+      policy,
       metrics: createMetrics(),
+      masking: {
+        // Derived, not stored: deterministic masks line up across replicas sharing the master key.
+        hashKey: createHmac('sha256', masterKey).update('warden:masking:hash:v1').digest(),
+        lineage: (text) => {
+          try {
+            return lineageOf(sql, text);
+          } catch {
+            return []; // unparseable: no lineage, content detectors still apply
+          }
+        },
+      },
       live: new LiveSessions(),
     };
     const bootstrap = await ensureBootstrapAdmin(core);

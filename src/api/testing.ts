@@ -45,6 +45,7 @@ export async function createTestCore(): Promise<TestCore> {
     policy: allowAll,
     metrics: createMetrics(),
     live: new LiveSessions(),
+    masking: { hashKey: randomBytes(32), lineage: () => [] },
   };
   return {
     core,

@@ -61,6 +61,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    policy: z
+      .object({
+        /** Rules (see docs/policy.md), validated when the gateway starts. */
+        rules: z.array(z.unknown()).default([]),
+        /** A YAML file of more rules, read at start. */
+        rulesFile: z.string().default(''),
+      })
+      .strict()
+      .prefault({}),
     /** How long a session may wait for its target before it fails with a clear error. */
     upstreamConnectTimeoutMs: z.number().int().min(100).default(10_000),
   })

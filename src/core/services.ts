@@ -4,6 +4,7 @@ import type { Clock } from './clock.ts';
 import type { ConnectionRepo } from './connections/types.ts';
 import type { TokenRepo, UserRepo } from './identity/types.ts';
 import type { GatewayMetrics } from './metrics.ts';
+import type { LineageEntry } from './masking/lineage.ts';
 import type { PolicyEngine } from './policy/types.ts';
 import type { RecordingStorage } from './recording/types.ts';
 import type { LiveSessions } from './session/live.ts';
@@ -26,5 +27,14 @@ export interface CoreServices {
   vault: Vault;
   policy: PolicyEngine;
   metrics: GatewayMetrics;
+  masking: MaskingServices;
   live: LiveSessions;
+}
+
+/** What a protocol needs to mask results the policy says to mask. */
+export interface MaskingServices {
+  /** The installation key for deterministic (hash) masking. */
+  hashKey: Buffer;
+  /** Per statement of `sql`, the source columns of each output column; [] when unknown. Never throws. */
+  lineage(sql: string): LineageEntry[][];
 }

@@ -24,7 +24,7 @@ export interface TestGateway {
 }
 
 /** A whole gateway on free ports with a temp data dir; stop() removes everything. */
-export async function startTestGateway(opts: { policy?: PolicyEngine; config?: Record<string, unknown>; storeUrl?: string } = {}): Promise<TestGateway> {
+export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: unknown[]; config?: Record<string, unknown>; storeUrl?: string } = {}): Promise<TestGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-gw-'));
   const config = validateConfig(
     {
@@ -33,6 +33,8 @@ export async function startTestGateway(opts: { policy?: PolicyEngine; config?: R
       listeners: { postgres: { port: 0 }, api: { port: 0 } },
       recording: { flushIntervalMs: 50 },
       store: opts.storeUrl ? { url: opts.storeUrl, schema: `warden_test_${newId('s').slice(2).toLowerCase()}` } : {},
+      // Tests of the relay itself run under an allow-everything policy; policy tests bring their own rules.
+      policy: { rules: opts.rules ?? [{ id: 'test:allow-all', effect: 'allow', match: {} }] },
       ...opts.config,
     },
     'test config',

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -7,7 +7,8 @@ import { generate } from 'selfsigned';
 import { freePort } from './ports.ts';
 
 const run = promisify(execFile);
-const bin = '/usr/lib/postgresql/15/bin';
+// The machine's PostgreSQL server binaries, whatever the major version.
+const bin = join('/usr/lib/postgresql', readdirSync('/usr/lib/postgresql').sort().at(-1) ?? '15', 'bin');
 
 /**
  * A private PostgreSQL cluster that demands passwords (the machine's own one

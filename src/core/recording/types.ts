@@ -31,8 +31,10 @@ export interface StatementEvent {
   rowCount: number;
   rowsTruncated: boolean;
   error?: { code: string; message: string };
-  /** The policy verdict that let it through or stopped it. */
-  verdict?: { effect: string; rules: string[] };
+  /** The policy verdict that let it through or stopped it, and what the statement does. */
+  verdict?: { effect: string; rules: string[]; classes?: string[]; tables?: string[] };
+  /** How many values masking changed, per output column and rule, and per detector. Never the values. */
+  masked?: { byColumn: Record<string, Record<string, number>>; byDetector: Record<string, number> };
 }
 
 /** Where recordings live: local disk by default, object storage later. */

@@ -1,12 +1,16 @@
 import type { Clock } from '../../core/clock.ts';
+import { createRowMasker, type RowMasker } from '../../core/masking/index.ts';
+import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
-import { decodeDataRow, rowsFromTag, type ColumnInfo } from './codec/results.ts';
+import type { MaskingServices } from '../../core/services.ts';
+import { carriageOf, copyDataMessage, dataRowValues, rewriteDataRow, rowsFromTag, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
 
 /**
  * Wire → neutral events: follows the statements a client sends and the
- * answers the target gives, and turns each execution into one StatementEvent
- * for the recording (text, parameters, duration, tag, error, and the rows
- * the client received, up to a cap).
+ * answers the target gives. Each execution becomes one StatementEvent for the
+ * recording (text, parameters, verdict, duration, tag, error, and the rows
+ * the client received — after masking — up to a cap), and results of
+ * statements the policy says to mask go through a RowMasker row by row.
  *
  * Matching answers to questions relies on the protocol's ordering: a simple
  * Query is answered up to its ReadyForQuery; an extended-protocol Execute up
@@ -18,9 +22,13 @@ interface Execution {
   batch: number;
   simple: boolean;
   event: StatementEvent;
+  verdict: Verdict | undefined;
   startedAt: number;
   rowBytes: number;
-  binary: boolean[] | undefined;
+  carriage: ColumnCarriage[] | undefined;
+  /** Results seen so far (a simple Query may hold several statements). */
+  results: number;
+  masker: RowMasker | undefined;
 }
 
 export interface RecordingCaps {
@@ -28,41 +36,46 @@ export interface RecordingCaps {
   maxBytes: number;
 }
 
+type Recorded = StatementEvent['verdict'];
+
 export class StatementTracker {
   readonly #emit: (e: StatementEvent) => void;
   readonly #caps: RecordingCaps;
   readonly #clock: Clock;
+  readonly #masking: MaskingServices;
   readonly #pending: Execution[] = [];
-  readonly #prepared = new Map<string, string>();
-  readonly #portals = new Map<string, { text: string; params: (string | null)[]; prepared: string }>();
+  readonly #prepared = new Map<string, { text: string; verdict: Verdict | undefined }>();
+  readonly #portals = new Map<string, { text: string; params: (string | null)[]; prepared: string; verdict: Verdict | undefined }>();
   #batch = 0;
   #answeredBatches = 0;
   #seq = 0;
 
-  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock) {
+  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, masking: MaskingServices) {
     this.#emit = emit;
     this.#caps = caps;
     this.#clock = clock;
+    this.#masking = masking;
   }
 
   // ---- client → target
 
-  query(text: string, verdict?: StatementEvent['verdict']): void {
-    this.#push(true, text, undefined, undefined, verdict);
+  query(text: string, verdict: Verdict): void {
+    this.#push(true, text, verdict);
     this.#batch++;
   }
 
-  parse(name: string, text: string): void {
-    this.#prepared.set(name, text);
+  parse(name: string, text: string, verdict: Verdict): void {
+    this.#prepared.set(name, { text, verdict });
   }
 
   bind(portal: string, statement: string, params: (string | null)[]): void {
-    this.#portals.set(portal, { text: this.#prepared.get(statement) ?? '', params, prepared: statement });
+    const s = this.#prepared.get(statement);
+    this.#portals.set(portal, { text: s?.text ?? '', params, prepared: statement, verdict: s?.verdict });
   }
 
   execute(portal: string): void {
     const p = this.#portals.get(portal);
-    this.#push(false, p?.text ?? '', p?.params, p?.prepared || undefined);
+    this.#push(false, p?.text ?? '', p?.verdict, p?.params, p?.prepared || undefined);
   }
 
   sync(): void {
@@ -74,9 +87,9 @@ export class StatementTracker {
     else this.#portals.delete(name);
   }
 
-  /** The text a named prepared statement was parsed from. */
-  preparedText(name: string): string | undefined {
-    return this.#prepared.get(name);
+  /** A statement the gateway stopped before the target saw it: recorded at once. */
+  stopped(text: string, verdict: Verdict, message: string): void {
+    this.#emit({ ...this.#event(text, verdict), error: { code: '42501', message } });
   }
 
   // ---- target → client
@@ -85,45 +98,67 @@ export class StatementTracker {
     const head = this.#pending[0];
     if (!head) return;
     head.event.columns = columns.map((c) => c.name);
-    head.binary = columns.some((c) => c.format === 1) ? columns.map((c) => c.format === 1) : undefined;
+    head.carriage = columns.some((c) => c.format === 1) ? carriageOf(columns) : undefined;
+    head.masker = this.#maskerFor(head, columns.map((c) => ({ name: c.name })));
   }
 
-  dataRow(buf: Buffer, start: number, end: number): void {
+  /** COPY TO STDOUT begins: masking, if any, applies to its lines. */
+  copyOut(): void {
     const head = this.#pending[0];
-    if (!head) return;
-    const e = head.event;
-    e.rowCount++;
-    if (e.rowsTruncated) return;
-    if (e.rows!.length >= this.#caps.maxRows || head.rowBytes + (end - start) > this.#caps.maxBytes) {
-      e.rowsTruncated = true;
-      return;
-    }
-    const { values, bytes } = decodeDataRow(buf, start, head.binary);
-    head.rowBytes += bytes;
-    e.rows!.push(values);
+    if (!head || head.verdict?.effect !== 'mask') return;
+    const lineage = this.#masking.lineage(head.event.text)[head.results] ?? [];
+    head.masker = this.#maskerFor(head, lineage.map((l) => ({ name: l.name })));
   }
 
-  /** COPY TO STDOUT data: one row of one column per CopyData message (a line in text format). */
-  copyData(buf: Buffer, start: number, end: number): void {
+  /** Records a DataRow; returns the message to send instead when masking changed it. */
+  dataRow(buf: Buffer, start: number, end: number): Buffer | undefined {
     const head = this.#pending[0];
-    if (!head) return;
-    const e = head.event;
-    e.rowCount++;
-    if (e.rowsTruncated) return;
-    if (e.rows!.length >= this.#caps.maxRows || head.rowBytes + (end - start) > this.#caps.maxBytes) {
-      e.rowsTruncated = true;
-      return;
+    if (!head) return undefined;
+    head.event.rowCount++;
+    const masker = head.masker;
+    if (masker === undefined) {
+      if (this.#room(head, end - start)) this.#keep(head, dataRowValues(buf, start, head.carriage), end - start);
+      return undefined;
     }
-    head.rowBytes += end - start - 5;
-    e.rows!.push([buf.toString('utf8', start + 5, end).replace(/\n$/, '')]);
+    const values = dataRowValues(buf, start, head.carriage);
+    const masked = masker.row(values);
+    const changed = masked.some((v, i) => v !== values[i]);
+    if (this.#room(head, end - start)) this.#keep(head, masked, end - start);
+    return changed ? rewriteDataRow(buf, start, values, masked, head.carriage) : undefined;
+  }
+
+  /** COPY TO STDOUT data: one recorded row per line; returns a replacement when masking changed it. */
+  copyData(buf: Buffer, start: number, end: number): Buffer | undefined {
+    const head = this.#pending[0];
+    if (!head) return undefined;
+    head.event.rowCount++;
+    const line = buf.toString('utf8', start + 5, end);
+    const newline = line.endsWith('\n') ? '\n' : '';
+    const body = newline ? line.slice(0, -1) : line;
+    let shown = body;
+    let replacement: Buffer | undefined;
+    if (head.masker) {
+      // Text COPY format: tab-separated, \N for NULL; tabs inside values are escaped by the server.
+      const values = body.split('\t').map((v) => (v === '\\N' ? null : v));
+      const masked = head.masker.row(values);
+      if (masked.some((v, i) => v !== values[i])) {
+        shown = masked.map((v) => (v === null ? '\\N' : v)).join('\t');
+        replacement = copyDataMessage(shown + newline);
+      }
+    }
+    if (this.#room(head, end - start)) this.#keep(head, [shown], end - start);
+    return replacement;
   }
 
   commandComplete(tag: string): void {
     const head = this.#pending[0];
     if (!head) return;
     head.event.commandTag = tag;
+    head.results++;
     const n = rowsFromTag(tag);
     if (n !== undefined && !tag.startsWith('SELECT')) head.event.rowsAffected = (head.event.rowsAffected ?? 0) + n;
+    this.#noteMasking(head);
+    head.masker = undefined;
     if (!head.simple) this.#finish();
   }
 
@@ -156,26 +191,68 @@ export class StatementTracker {
     }
   }
 
-  #push(simple: boolean, text: string, params?: (string | null)[], prepared?: string, verdict?: StatementEvent['verdict']): void {
-    const event: StatementEvent = {
-      type: 'statement',
-      at: this.#clock.now().toISOString(),
-      seq: ++this.#seq,
-      text,
-      durationMs: 0,
-      rows: [],
-      rowCount: 0,
-      rowsTruncated: false,
-    };
+  #maskerFor(head: Execution, columns: { name: string }[]): RowMasker | undefined {
+    const verdict = head.verdict;
+    if (verdict?.effect !== 'mask') return undefined;
+    const lineage = this.#masking.lineage(head.event.text)[head.results];
+    const masker = createRowMasker({ plan: verdict.masks, hashKey: this.#masking.hashKey, lineage });
+    masker.shape(columns);
+    return masker.active ? masker : undefined;
+  }
+
+  #noteMasking(head: Execution): void {
+    if (!head.masker) return;
+    const c = head.masker.counts();
+    const m = (head.event.masked ??= { byColumn: {}, byDetector: {} });
+    for (const [col, rules] of Object.entries(c.byColumn)) {
+      const into = (m.byColumn[col] ??= {});
+      for (const [rule, n] of Object.entries(rules)) into[rule] = (into[rule] ?? 0) + n;
+    }
+    for (const [d, n] of Object.entries(c.byDetector)) m.byDetector[d] = (m.byDetector[d] ?? 0) + (n ?? 0);
+  }
+
+  #room(head: Execution, size: number): boolean {
+    const e = head.event;
+    if (e.rowsTruncated) return false;
+    if (e.rows!.length >= this.#caps.maxRows || head.rowBytes + size > this.#caps.maxBytes) {
+      e.rowsTruncated = true;
+      return false;
+    }
+    return true;
+  }
+
+  #keep(head: Execution, values: (string | null)[], size: number): void {
+    head.rowBytes += size;
+    head.event.rows!.push(values);
+  }
+
+  #event(text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string): StatementEvent {
+    const event: StatementEvent = { type: 'statement', at: this.#clock.now().toISOString(), seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
     if (params) event.params = params;
     if (prepared) event.prepared = prepared;
-    if (verdict) event.verdict = verdict;
-    this.#pending.push({ batch: this.#batch, simple, event, startedAt: performance.now(), rowBytes: 0, binary: undefined });
+    if (verdict) event.verdict = recorded(verdict);
+    return event;
+  }
+
+  #push(simple: boolean, text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string): void {
+    const event = this.#event(text, verdict, params, prepared);
+    this.#pending.push({ batch: this.#batch, simple, event, verdict, startedAt: performance.now(), rowBytes: 0, carriage: undefined, results: 0, masker: undefined });
   }
 
   #finish(): void {
     const done = this.#pending.shift()!;
+    this.#noteMasking(done);
     done.event.durationMs = Math.round((performance.now() - done.startedAt) * 1000) / 1000;
     this.#emit(done.event);
   }
+}
+
+function recorded(v: Verdict): Recorded {
+  const out: NonNullable<Recorded> = { effect: v.effect, rules: v.rules.map((r) => r.id) };
+  if (v.statements?.length) {
+    out.classes = [...new Set(v.statements.map((s) => s.class))];
+    const tables = v.statements.flatMap((s) => s.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)));
+    if (tables.length) out.tables = [...new Set(tables)];
+  }
+  return out;
 }

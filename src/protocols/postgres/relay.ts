@@ -31,7 +31,7 @@ export interface RelayHooks {
 }
 
 const Q = 0x51, P = 0x50, B = 0x42, E = 0x45, S = 0x53, C = 0x43, X = 0x58;
-const T = 0x54, D = 0x44, Z = 0x5a, I = 0x49, s = 0x73, d = 0x64, CC = 0x43, EE = 0x45;
+const T = 0x54, D = 0x44, Z = 0x5a, I = 0x49, s = 0x73, d = 0x64, H = 0x48, CC = 0x43, EE = 0x45;
 
 export class Relay {
   readonly #client: Socket;
@@ -45,7 +45,7 @@ export class Relay {
   #ended = false;
   /** Marker of this session's substituted statements → the message to show instead. */
   readonly #nonce = randomBytes(6).toString('hex');
-  readonly #substitutes = new Map<string, string>();
+  readonly #substitutes = new Map<string, { message: string; recorded: boolean }>();
   #substituteSeq = 0;
 
   constructor(client: Socket, target: Socket, hooks: RelayHooks) {
@@ -121,14 +121,16 @@ export class Relay {
         const verdict = await this.#hooks.decide(parsed.text);
         if (this.#ended) return;
         const stopped = verdict.effect === 'block' || verdict.effect === 'review';
-        const recorded = { effect: verdict.effect, rules: verdict.rules.map((r) => r.id) };
-        if (type === Q) tracker.query(parsed.text, recorded);
-        else tracker.parse(parsed.name, parsed.text);
+        if (type === Q) tracker.query(parsed.text, verdict);
+        else tracker.parse(parsed.name, parsed.text, verdict);
         if (stopped) {
+          const message = verdict.effect === 'review' ? `approval required: ${verdict.message}` : verdict.message;
+          // A stopped Parse has no execution of its own to carry the error: record it now.
+          if (type === P) tracker.stopped(parsed.text, verdict, message);
           out ??= [];
           if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
           const marker = `warden_blocked_${this.#nonce}_${++this.#substituteSeq}`;
-          this.#substitutes.set(marker, verdict.message);
+          this.#substitutes.set(marker, { message, recorded: type === P });
           const failing = `SELECT ${marker}()`;
           out.push(type === Q ? queryMessage(failing) : parseMessage(parsed.name, failing));
           keptFrom = end;
@@ -178,22 +180,27 @@ export class Relay {
     while (off < buf.length) {
       const type = buf[off]!;
       const end = off + 1 + buf.readInt32BE(off + 1);
-      if (type === D) tracker.dataRow(buf, off, end);
+      let replacement: Buffer | undefined;
+      if (type === D) replacement = tracker.dataRow(buf, off, end);
+      else if (type === d) replacement = tracker.copyData(buf, off, end);
+      else if (type === H) tracker.copyOut();
       else if (type === CC) tracker.commandComplete(commandTag(buf, off, end));
       else if (type === T) tracker.rowDescription(parseRowDescription(buf, off, end));
       else if (type === Z) tracker.readyForQuery();
-      else if (type === d) tracker.copyData(buf, off, end);
       else if (type === I || type === s) tracker.executionEnded();
       else if (type === EE) {
         const f = parseErrorFields(buf, off, end);
-        const replacement = this.#substituteError(f.M ?? '');
-        if (replacement) {
-          out ??= [];
-          if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
-          out.push(errorResponse({ severity: 'ERROR', code: '42501', message: replacement }));
-          keptFrom = end;
-          tracker.error('42501', replacement);
+        const ours = this.#substituteError(f.M ?? '');
+        if (ours) {
+          replacement = errorResponse({ severity: 'ERROR', code: '42501', message: ours.message });
+          if (!ours.recorded) tracker.error('42501', ours.message);
         } else tracker.error(f.C ?? '', f.M ?? '');
+      }
+      if (replacement) {
+        out ??= [];
+        if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
+        out.push(replacement);
+        keptFrom = end;
       }
       off = end;
     }
@@ -207,7 +214,7 @@ export class Relay {
   }
 
   /** The policy message for an error caused by one of this session's substituted statements. */
-  #substituteError(message: string): string | undefined {
+  #substituteError(message: string): { message: string; recorded: boolean } | undefined {
     if (this.#substitutes.size === 0) return undefined;
     const at = message.indexOf(`warden_blocked_${this.#nonce}_`);
     if (at < 0) return undefined;

@@ -102,7 +102,9 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
     },
     { maxRows: core.config.recording.maxRowsPerStatement, maxBytes: core.config.recording.maxBytesPerStatement },
     core.clock,
+    core.masking,
   );
+  const preparedTexts = new Map<string, string>();
   const subject = { user: identity.user.name, groups: identity.user.groups, connection: connection.name, connectionTags: connection.tags };
   const key = cancelKeys.mint({ address: upstream.address, processId: upstream.processId, secretKey: upstream.secretKey });
 
@@ -110,7 +112,14 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
   let cleanup = () => {};
   const ended = new Promise<void>((resolve) => {
     const relay = new Relay(client, upstream.socket, {
-      decide: (text) => core.policy.decide({ ...subject, at: core.clock.now() }, { kind: 'sql', dialect: 'postgres', text }),
+      decide: async (text) => {
+        const verdict = await core.policy.decide({ ...subject, at: core.clock.now() }, { kind: 'sql', dialect: 'postgres', text, preparedTexts });
+        // SQL-level PREPARE: remember what the name stands for, so a later EXECUTE is judged by it.
+        if (verdict.effect !== 'block' && verdict.effect !== 'review') {
+          for (const st of verdict.statements ?? []) if (st.preparedName) preparedTexts.set(st.preparedName, text);
+        }
+        return verdict;
+      },
       tracker,
       onBytes: (inBytes, outBytes) => {
         bytesFromClient += inBytes;

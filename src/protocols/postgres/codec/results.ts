@@ -76,3 +76,82 @@ export function parseErrorFields(buf: Buffer, start: number, end: number): Recor
   }
   return out;
 }
+
+/** Type OIDs whose binary format is their UTF-8 text: masking may rewrite them in place. */
+const textLikeOids = new Set([25, 1043, 1042, 19, 114, 18]);
+export const isTextLike = (typeOid: number) => textLikeOids.has(typeOid);
+
+/** How each column of a DataRow is carried: text format, binary that is text, or opaque binary. */
+export type ColumnCarriage = 'text' | 'bintext' | 'binary';
+
+export function carriageOf(columns: ColumnInfo[]): ColumnCarriage[] {
+  return columns.map((c) => (c.format === 0 ? 'text' : isTextLike(c.typeOid) ? 'bintext' : 'binary'));
+}
+
+/** Values of a DataRow: text (and text-like binary) as strings, opaque binary as `\x…` hex. */
+export function dataRowValues(buf: Buffer, start: number, carriage: readonly ColumnCarriage[] | undefined): (string | null)[] {
+  const count = buf.readInt16BE(start + 5);
+  const values: (string | null)[] = new Array(count);
+  let off = start + 7;
+  for (let i = 0; i < count; i++) {
+    const len = buf.readInt32BE(off);
+    off += 4;
+    if (len < 0) {
+      values[i] = null;
+      continue;
+    }
+    values[i] = carriage?.[i] === 'binary' ? '\\x' + buf.toString('hex', off, off + len) : buf.toString('utf8', off, off + len);
+    off += len;
+  }
+  return values;
+}
+
+/**
+ * A DataRow with some values replaced. Unchanged values keep their original
+ * bytes; a changed opaque-binary value becomes NULL, because a masked text
+ * would not be a valid binary value of its type (fail closed, still valid wire).
+ */
+export function rewriteDataRow(buf: Buffer, start: number, original: readonly (string | null)[], masked: readonly (string | null)[], carriage: readonly ColumnCarriage[] | undefined): Buffer {
+  const count = buf.readInt16BE(start + 5);
+  const parts: Buffer[] = [];
+  let size = 2;
+  let off = start + 7;
+  for (let i = 0; i < count; i++) {
+    const len = buf.readInt32BE(off);
+    const raw = buf.subarray(off, off + 4 + Math.max(len, 0));
+    off += 4 + Math.max(len, 0);
+    const m = masked[i] ?? null;
+    if (m === original[i]) {
+      parts.push(raw);
+      size += raw.length;
+    } else if (m === null || carriage?.[i] === 'binary') {
+      const nul = Buffer.alloc(4);
+      nul.writeInt32BE(-1);
+      parts.push(nul);
+      size += 4;
+    } else {
+      const v = Buffer.from(m, 'utf8');
+      const head = Buffer.alloc(4);
+      head.writeInt32BE(v.length);
+      parts.push(head, v);
+      size += 4 + v.length;
+    }
+  }
+  const out = Buffer.allocUnsafe(5 + size);
+  out[0] = 0x44;
+  out.writeInt32BE(4 + size, 1);
+  out.writeInt16BE(count, 5);
+  let at = 7;
+  for (const p of parts) at += p.copy(out, at);
+  return out;
+}
+
+/** A CopyData message. */
+export function copyDataMessage(payload: string): Buffer {
+  const body = Buffer.from(payload, 'utf8');
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out[0] = 0x64;
+  out.writeInt32BE(4 + body.length, 1);
+  body.copy(out, 5);
+  return out;
+}
