@@ -6,9 +6,15 @@
 #   direct     PostgreSQL at 127.0.0.1:5432
 #   pgbouncer  PgBouncer in session mode (installed with apt-get when missing)
 #   pipe       bench/bare-pipe.mjs, the floor for any Node.js relay
-#   warden     the Warden gateway (skipped with WARDEN_SKIP=1, or when it does not
-#              start within 15 s, or when warden_setup cannot produce a URL)
-# and prints TPS and average latency per target and mode, then ratios. The LAST
+#   warden     the Warden gateway, recording on, an explicit allow rule for the
+#              bench connection (see write_warden_config)
+#   warden+mask  the same gateway, on a connection where a mask rule is active
+#              (pgbench_accounts.abalance redacted, `*filler*` hashed, all detectors)
+# Warden rows are skipped with WARDEN_SKIP=1, or when the gateway does not start
+# within 15 s, or when warden_setup cannot create the user/token/connections.
+# Clients connect without TLS everywhere (sslmode=disable), so rows compare alike.
+# Prints TPS and average latency per target and mode, then ratios
+# (warden/pipe, warden/pgbouncer, warden+mask/warden…) and the gateway's peak RSS. The LAST
 # line is always `warden/pgbouncer ratio: X` (the lower of the two modes, so the
 # number is never flattering) or `warden/pgbouncer ratio: n/a (warden skipped)`.
 #
@@ -151,45 +157,110 @@ run_pipe() {
   run_pgbench pipe "postgresql://$PG_USER@127.0.0.1:$port/$DB"
 }
 
-# TODO(lead): create a Warden user, a token and a connection named `bench`
-# (postgres, 127.0.0.1:5432, database warden_bench, user postgres, no password)
-# in the gateway whose config is $1 and data dir $2, then print on stdout
-#   postgresql://USER:TOKEN@127.0.0.1:$3/bench
-# Return non-zero (or print nothing) when that is not possible yet: Warden is
-# then skipped with a clear message. The gateway is already running (API on $4).
-warden_setup() {
-  local config=$1 data_dir=$2 pg_port=$3 api_port=$4
-  : "$config" "$data_dir" "$pg_port" "$api_port"
-  return 1
-}
-
-# Starts the gateway with recording on (the default) and benchmarks it.
-# Returns non-zero when Warden is skipped; the caller prints why.
-run_warden() {
-  local pg_port api_port data_dir="$TMP/warden-data" config="$TMP/warden.yaml" url pid
-  pg_port=$(free_port)
-  api_port=$(free_port)
-  mkdir -p "$data_dir"
+# The policy the benchmarked gateway runs with. No rule would leave statements to
+# the shipped defaults (reads allowed, writes sent to review); the bench states its
+# intent instead:
+#   bench-allow  allow everything on the connections `bench` and `bench_mask`
+#   bench-mask   on `bench_mask` only: mask pgbench_accounts.abalance (the column
+#                `pgbench -S` reads) and every `*filler*` column, and run every
+#                content detector on every value
+# So `warden` is policy + classification + recording, and `warden+mask` is the
+# same plus a mask verdict and a RowMasker over each result.
+write_warden_config() {
+  local config=$1 data_dir=$2
   cat >"$config" <<EOF
 dataDir: $data_dir
 logLevel: warn
 listeners:
-  postgres: { host: 127.0.0.1, port: $pg_port }
-  api: { host: 127.0.0.1, port: $api_port }
+  postgres: { host: 127.0.0.1, port: 0 }
+  api: { host: 127.0.0.1, port: 0 }
+recording: { flushIntervalMs: 1000 }
+policy:
+  rules:
+    - id: bench-allow
+      description: the benchmark connections may run anything
+      match: { connections: [bench, bench_mask] }
+      effect: allow
+    - id: bench-mask
+      description: masking active on the pgbench tables
+      match: { connections: [bench_mask] }
+      effect: mask
+      mask:
+        columns:
+          - { column: '*.pgbench_accounts.abalance', strategy: redact }
+          - { name: '*filler*', strategy: hash }
+        detectors: all
 EOF
-  (cd "$ROOT" && exec node bin/warden.mjs gateway --config "$config") >"$TMP/warden.log" 2>&1 &
+}
+
+# warden_setup API_URL ADMIN_TOKEN PG_PORT: creates, through the CLI (so the REST
+# API), the user `bench`, a token for it and the connections `bench` and
+# `bench_mask` (postgres at $PG_HOST:$PG_PORT, database $DB, user postgres, trust:
+# no password). Prints two URLs on stdout: plain, then masked.
+warden_setup() {
+  local api=$1 admin=$2 port=$3 token name
+  local cli=(node "$ROOT/bin/warden.mjs")
+  export WARDEN_URL=$api WARDEN_TOKEN=$admin
+  "${cli[@]}" users create bench --json >"$TMP/setup.log" 2>&1 || { cat "$TMP/setup.log" >&2; return 1; }
+  token=$("${cli[@]}" tokens create bench --name pgbench --json 2>>"$TMP/setup.log" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))') ||
+    { cat "$TMP/setup.log" >&2; return 1; }
+  for name in bench bench_mask; do
+    "${cli[@]}" connections create "$name" --host "$PG_HOST" --port "$PG_PORT" --database "$DB" \
+      --username "$PG_USER" --tls disable --json >>"$TMP/setup.log" 2>&1 || { cat "$TMP/setup.log" >&2; return 1; }
+  done
+  unset WARDEN_URL WARDEN_TOKEN
+  # Client side without TLS, like the pipe and PgBouncer rows.
+  echo "postgresql://bench:$token@127.0.0.1:$port/bench?sslmode=disable"
+  echo "postgresql://bench:$token@127.0.0.1:$port/bench_mask?sslmode=disable"
+}
+
+# json_field FILE EXPR: one field of the gateway's --json line (node, no jq needed).
+json_field() {
+  node -e 'const fs=require("fs");const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8").split("\n")[0]);console.log(eval(process.argv[2]))' "$1" "$2"
+}
+
+# Starts the gateway with recording on (the default) on free ports and benchmarks
+# it without and with masking. Returns non-zero when Warden is skipped; the
+# caller prints why.
+run_warden() {
+  local data_dir="$TMP/warden-data" config="$TMP/warden.yaml" pid i pg_port api admin urls url mask_url check
+  mkdir -p "$data_dir"
+  write_warden_config "$config" "$data_dir"
+  (cd "$ROOT" && exec node bin/warden.mjs gateway --config "$config" --json) >"$TMP/warden.json" 2>"$TMP/warden.log" &
   pid=$!
   PIDS+=("$pid")
-  if ! wait_for_pg "$pg_port" 15 "$pid"; then
-    WARDEN_WHY="the gateway exited or did not accept PostgreSQL connections on 127.0.0.1:$pg_port within 15 s (log above)"
+  WARDEN_PID=$pid
+  for ((i = 0; i < 150; i++)); do
+    [[ -s $TMP/warden.json ]] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ ! -s $TMP/warden.json ]] || ! wait_for_pg "$(json_field "$TMP/warden.json" o.postgres.port)" 15 "$pid"; then
+    WARDEN_WHY="the gateway exited or did not start within 15 s (log above)"
     tail -n 20 "$TMP/warden.log" >&2 || true
     return 1
   fi
-  if ! url=$(warden_setup "$config" "$data_dir" "$pg_port" "$api_port") || [[ -z $url ]]; then
-    WARDEN_WHY="warden_setup in bench/pgbench.sh does not create the bench user/token/connection yet"
+  pg_port=$(json_field "$TMP/warden.json" o.postgres.port)
+  api=$(json_field "$TMP/warden.json" o.api)
+  admin=$(json_field "$TMP/warden.json" o.bootstrapToken)
+  if ! urls=$(warden_setup "$api" "$admin" "$pg_port") || [[ -z $urls ]]; then
+    WARDEN_WHY="warden_setup could not create the bench user/token/connections (see above)"
     return 1
   fi
+  url=$(sed -n 1p <<<"$urls")
+  mask_url=$(sed -n 2p <<<"$urls")
+  log "Warden: postgres on 127.0.0.1:$pg_port, API $api, recording to $data_dir/recordings"
   run_pgbench warden "$url" || { WARDEN_WHY="pgbench through Warden failed (see above)"; return 1; }
+  # The masked row only counts if masking really happens: abalance must come back redacted.
+  check=$(psql -X -At "$mask_url" -c 'select abalance from pgbench_accounts where aid = 1' 2>&1) || true
+  if [[ $check == *'*'* ]]; then
+    run_pgbench warden+mask "$mask_url" || log "pgbench through Warden with masking failed (see above)"
+  else
+    log "masking is not active on bench_mask (abalance came back as '$check'): warden+mask row skipped"
+  fi
+  RECORDED=$(du -sk "$data_dir/recordings" 2>/dev/null | awk '{print $1}')
+  WARDEN_RSS=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
 }
 
 ratio() { # ratio A B: A/B with 2 decimals, or n/a
@@ -200,23 +271,27 @@ print_report() {
   local target mode
   echo
   echo "pgbench -S -c $CLIENTS -j $JOBS -T $DURATION, scale $SCALE, $(nproc) CPUs"
-  printf '%-10s %-9s %12s %14s\n' target mode tps 'latency (ms)'
-  for target in direct pgbouncer pipe warden; do
+  printf '%-12s %-9s %12s %14s\n' target mode tps 'latency (ms)'
+  for target in direct pgbouncer pipe warden warden+mask; do
     for mode in simple prepared; do
       [[ -n ${TPS[$target/$mode]:-} ]] || continue
-      printf '%-10s %-9s %12.1f %14.3f\n' "$target" "$mode" "${TPS[$target/$mode]}" "${LAT[$target/$mode]}"
+      printf '%-12s %-9s %12.1f %14.3f\n' "$target" "$mode" "${TPS[$target/$mode]}" "${LAT[$target/$mode]}"
     done
   done
   echo
   printf '%-20s %8s %9s\n' ratio simple prepared
   local pair a b
-  for pair in pgbouncer/direct pipe/direct pipe/pgbouncer warden/pipe warden/pgbouncer; do
+  for pair in pgbouncer/direct pipe/direct pipe/pgbouncer warden/pipe warden/pgbouncer warden+mask/warden; do
     a=${pair%/*} b=${pair#*/}
     printf '%-20s %8s %9s\n' "$pair" \
       "$(ratio "${TPS[$a/simple]:-}" "${TPS[$b/simple]:-}")" \
       "$(ratio "${TPS[$a/prepared]:-}" "${TPS[$b/prepared]:-}")"
   done
   echo
+  if [[ -n ${WARDEN_PID:-} ]]; then
+    echo "warden: recording on, ${RECORDED:-?} kB of recordings written; gateway peak RSS (VmHWM) ${WARDEN_RSS:-?} kB"
+    echo
+  fi
 }
 
 main() {

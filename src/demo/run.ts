@@ -7,7 +7,7 @@ import type { CoreServices } from '../core/services.ts';
 import { startGateway } from '../gateway.ts';
 import { seedDemo } from './seed.ts';
 import { startDemoTarget } from './target.ts';
-import { demoPolicy } from './policy.ts';
+import { demoRules } from './policy.ts';
 
 export interface RunningDemo {
   psqlUrl: string;
@@ -30,10 +30,10 @@ export async function startDemo(opts: { dataDir: string; pgPort: number; apiPort
   try {
     await seedDemo(target.exec);
     const config = validateConfig(
-      { dataDir: opts.dataDir, logLevel: 'warn', listeners: { postgres: { port: opts.pgPort }, api: { port: opts.apiPort } } },
+      { dataDir: opts.dataDir, logLevel: 'warn', listeners: { postgres: { port: opts.pgPort }, api: { port: opts.apiPort } }, policy: { rules: demoRules() } },
       'demo configuration',
     );
-    const gw = await startGateway(config, { logger: pino({ level: 'warn' }, pino.destination({ fd: 2, sync: false })), policy: await demoPolicy() });
+    const gw = await startGateway(config, { logger: pino({ level: 'warn' }, pino.destination({ fd: 2, sync: false })) });
     const { core } = gw;
     const adminToken = await tokenFor(core, 'demo-admin', 'admin', ['warden-admins']);
     const userToken = await tokenFor(core, 'alice', 'user', ['analysts']);

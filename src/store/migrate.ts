@@ -1,6 +1,7 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
 import { WardenError } from '../core/errors.ts';
 import { initial } from './migrations/0001_initial.ts';
+import { policy } from './migrations/0002_policy.ts';
 import type { StoreKind } from './schema.ts';
 
 /**
@@ -10,6 +11,7 @@ import type { StoreKind } from './schema.ts';
 export function migrationsFor(kind: StoreKind): Record<string, Migration> {
   return {
     '0001_initial': initial(kind),
+    '0002_policy': policy(kind),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * The tables as Kysely sees them (camelCase here; snake_case in SQL through
  * CamelCasePlugin). Timestamps are `timestamptz` on PostgreSQL and ISO-8601
@@ -59,11 +61,20 @@ export interface SessionsTable {
   endReason: string | null;
 }
 
+/** One row per applied policy document (append-only); the highest id is current. */
+export interface PolicyVersionsTable {
+  id: Generated<DbInt>;
+  yaml: string;
+  updatedAt: DbTime;
+  updatedBy: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
   connections: ConnectionsTable;
   sessions: SessionsTable;
+  policyVersions: PolicyVersionsTable;
 }
 
 export const storeKinds = ['sqlite', 'postgres'] as const;

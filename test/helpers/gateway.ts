@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { pino } from 'pino';
 import { validateConfig } from '../../src/config/load.ts';
 import { issueToken } from '../../src/core/identity/index.ts';
@@ -69,6 +70,12 @@ export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: un
     async stop() {
       await gw.stop();
       rmSync(dataDir, { recursive: true, force: true });
+      if (opts.storeUrl) {
+        const c = new pg.Client({ connectionString: opts.storeUrl });
+        await c.connect();
+        await c.query(`drop schema if exists ${config.store.schema} cascade`);
+        await c.end();
+      }
     },
   };
 }
