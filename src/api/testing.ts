@@ -9,10 +9,12 @@ import { issueToken } from '../core/identity/tokens.ts';
 import type { Role } from '../core/identity/types.ts';
 import { newId } from '../core/ids.ts';
 import { createMetrics } from '../core/metrics.ts';
+import { createPolicyService } from '../core/policy/service.ts';
 import { allowAll } from '../core/policy/types.ts';
 import { createDiskRecordings } from '../core/recording/disk.ts';
 import type { CoreServices } from '../core/services.ts';
 import { LiveSessions } from '../core/session/live.ts';
+import { createPostgresClassifier, initSql } from '../core/sql/index.ts';
 import { createVault } from '../core/vault/index.ts';
 import { openStore } from '../store/index.ts';
 
@@ -32,6 +34,8 @@ export async function createTestCore(): Promise<TestCore> {
   const dir = await mkdtemp(join(tmpdir(), 'warden-api-'));
   const config = validateConfig({ dataDir: dir, logLevel: 'silent' }, 'test config');
   const store = await openStore({ url: '', sqlitePath: join(dir, 'warden.db'), pgSchema: 'warden' });
+  // The real policy service over the store; `policy` stays allow-all so tests that open sessions are not judged.
+  const policyService = await createPolicyService({ classifier: createPostgresClassifier(await initSql()), configRules: [], repo: store.policy, clock: systemClock });
   const core: CoreServices = {
     config,
     clock: systemClock,
@@ -43,6 +47,7 @@ export async function createTestCore(): Promise<TestCore> {
     recordings: createDiskRecordings(config.recording.dir, { flushIntervalMs: 10 }),
     vault: createVault(randomBytes(32)),
     policy: allowAll,
+    policyService,
     metrics: createMetrics(),
     live: new LiveSessions(),
     masking: { hashKey: randomBytes(32), lineage: () => [] },

@@ -5,6 +5,7 @@ import type { ConnectionRepo } from './connections/types.ts';
 import type { TokenRepo, UserRepo } from './identity/types.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { LineageEntry } from './masking/lineage.ts';
+import type { PolicyService } from './policy/service.ts';
 import type { PolicyEngine } from './policy/types.ts';
 import type { RecordingStorage } from './recording/types.ts';
 import type { LiveSessions } from './session/live.ts';
@@ -26,6 +27,8 @@ export interface CoreServices {
   recordings: RecordingStorage;
   vault: Vault;
   policy: PolicyEngine;
+  /** Rules as data: the stored rules, apply and dry-run tests (API/CLI). Normally also `policy`. */
+  policyService: PolicyService;
   metrics: GatewayMetrics;
   masking: MaskingServices;
   live: LiveSessions;

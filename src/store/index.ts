@@ -7,10 +7,12 @@ import { CamelCasePlugin, type Kysely } from 'kysely';
 import type { ConnectionRepo } from '../core/connections/types.ts';
 import { WardenError } from '../core/errors.ts';
 import type { TokenRepo, UserRepo } from '../core/identity/types.ts';
+import type { PolicyStoreRepo } from '../core/policy/service.ts';
 import type { SessionRepo } from '../core/session/types.ts';
 import { codecFor } from './codec.ts';
 import { SqlConnectionRepo } from './connections.ts';
 import { migrateToLatest } from './migrate.ts';
+import { SqlPolicyRepo } from './policy.ts';
 import { openPostgres } from './postgres.ts';
 import type { Database, StoreKind } from './schema.ts';
 import { SqlSessionRepo } from './sessions.ts';
@@ -25,6 +27,8 @@ export interface Store {
   tokens: TokenRepo;
   connections: ConnectionRepo;
   sessions: SessionRepo;
+  /** The policy rules applied through the API (append-only versions). */
+  policy: PolicyStoreRepo;
   kind: StoreKind;
   /** Closes the SQLite file or the PostgreSQL pool; the repositories are unusable afterwards. */
   close(): Promise<void>;
@@ -58,6 +62,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     tokens: new SqlTokenRepo(db, codec),
     connections: new SqlConnectionRepo(db, codec),
     sessions: new SqlSessionRepo(db, codec),
+    policy: new SqlPolicyRepo(db, codec),
     close: () => (closed ??= raw.destroy()),
   };
 }

@@ -83,6 +83,45 @@ describe('pg driver through the gateway', () => {
   });
 });
 
+describe('asynchronous messages', () => {
+  it('relays NOTICE, NOTIFY and ParameterStatus', async () => {
+    const listener = client();
+    const notifier = client();
+    await listener.connect();
+    await notifier.connect();
+    const notices: string[] = [];
+    listener.on('notice', (n) => notices.push(n.message ?? ''));
+    const got = new Promise<pg.Notification>((resolve) => listener.on('notification', resolve));
+    await listener.query('listen warden_channel');
+    await listener.query("do $$ begin raise notice 'hello from the target'; end $$");
+    await notifier.query("select pg_notify('warden_channel', 'payload-1')");
+    expect(await got).toMatchObject({ channel: 'warden_channel', payload: 'payload-1' });
+    expect(notices).toContain('hello from the target');
+    // ParameterStatus: the target reports a changed setting, and the message reaches the client.
+    const statuses: { parameterName: string; parameterValue: string }[] = [];
+    (listener as unknown as { connection: NodeJS.EventEmitter }).connection.on('parameterStatus', (m) => statuses.push(m));
+    await listener.query("set application_name = 'renamed-through-warden'");
+    expect(statuses).toContainEqual(expect.objectContaining({ parameterName: 'application_name', parameterValue: 'renamed-through-warden' }));
+    await listener.end();
+    await notifier.end();
+  });
+});
+
+describe('metrics', () => {
+  it('counts sessions, statements and bytes in Prometheus format', async () => {
+    const c = client();
+    await c.connect();
+    await c.query('select 1');
+    await c.end();
+    const text = await (await fetch(`${t.apiUrl}/metrics`)).text();
+    expect(text).toMatch(/^warden_sessions_total\{protocol="postgres"\} [1-9]/m);
+    expect(text).toMatch(/^warden_statements_total\{protocol="postgres"\} [1-9]/m);
+    expect(text).toMatch(/^warden_bytes_total\{protocol="postgres",direction="to_client"\} [1-9]/m);
+    expect(text).toMatch(/^warden_statement_duration_seconds_count\{protocol="postgres"\} [1-9]/m);
+    expect(text).toMatch(/^warden_errors_total\{protocol="postgres",kind="access_denied"\} [1-9]/m);
+  });
+});
+
 async function sendCancel(processId: number, secretKey: number) {
   const { connect } = await import('node:net');
   const packet = Buffer.alloc(16);

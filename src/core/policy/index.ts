@@ -13,5 +13,7 @@ export { evaluate } from './evaluate.ts';
 export { shippedDefaults } from './defaults.ts';
 export { createPolicyEngine } from './engine.ts';
 export type { PolicyEngineOptions } from './engine.ts';
+export { createPolicyService } from './service.ts';
+export type { PolicyDocument, PolicyService, PolicyServiceOptions, PolicySnapshot, PolicyStoreRepo } from './service.ts';
 export { globMatch } from './glob.ts';
 export { inWindow } from './time.ts';
