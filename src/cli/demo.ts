@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { cliConfigPath, writeCliConfig } from './config.ts';
-import { untilSignal } from './gateway.ts';
+import { parsePort, untilSignal } from './gateway.ts';
 import { action, output } from './output.ts';
 
 /**
@@ -16,8 +16,8 @@ export function registerDemo(program: Command): void {
     .command('demo')
     .description('start a self-contained demo: an embedded PostgreSQL full of fake PII behind a Warden gateway')
     .option('--data-dir <dir>', 'where the demo keeps its store, recordings and database (default <WARDEN_DATA_DIR or ./warden-data>/demo)')
-    .option('--pg-port <port>', 'PostgreSQL listener port (default 15432, or a free one when busy)', Number)
-    .option('--api-port <port>', 'REST API port (default 17080, or a free one when busy)', Number)
+    .option('--pg-port <port>', 'PostgreSQL listener port (default 15432, or a free one when busy; 0 = any free port)', parsePort)
+    .option('--api-port <port>', 'REST API port (default 17080, or a free one when busy; 0 = any free port)', parsePort)
     .option('--no-login', 'do not sign the CLI in as the demo admin')
     .option('--json', 'print the connection details as one JSON line')
     .addHelpText('after', '\nCtrl-C stops the gateway and the embedded database; the data dir keeps the recordings.')

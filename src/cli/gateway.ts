@@ -59,7 +59,7 @@ export function registerGateway(program: Command): void {
     );
 }
 
-function parsePort(v: string): number {
+export function parsePort(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0-65535.');
   return n;

@@ -33,26 +33,6 @@ export function parseRowDescription(buf: Buffer, start: number, end: number): Co
   return columns;
 }
 
-/** A DataRow's values as text; binary values as `\x…` hex. Returns the values and their byte size. */
-export function decodeDataRow(buf: Buffer, start: number, binary?: boolean[]): { values: (string | null)[]; bytes: number } {
-  const count = buf.readInt16BE(start + 5);
-  const values: (string | null)[] = new Array(count);
-  let off = start + 7;
-  let bytes = 0;
-  for (let i = 0; i < count; i++) {
-    const len = buf.readInt32BE(off);
-    off += 4;
-    if (len < 0) {
-      values[i] = null;
-      continue;
-    }
-    values[i] = binary?.[i] ? '\\x' + buf.toString('hex', off, off + len) : buf.toString('utf8', off, off + len);
-    bytes += len;
-    off += len;
-  }
-  return { values, bytes };
-}
-
 /** The tag of a CommandComplete (`SELECT 3`, `INSERT 0 1`). */
 export function commandTag(buf: Buffer, start: number, end: number): string {
   return buf.toString('utf8', start + 5, end - 1);
@@ -79,7 +59,7 @@ export function parseErrorFields(buf: Buffer, start: number, end: number): Recor
 
 /** Type OIDs whose binary format is their UTF-8 text: masking may rewrite them in place. */
 const textLikeOids = new Set([25, 1043, 1042, 19, 114, 18]);
-export const isTextLike = (typeOid: number) => textLikeOids.has(typeOid);
+const isTextLike = (typeOid: number) => textLikeOids.has(typeOid);
 
 /** How each column of a DataRow is carried: text format, binary that is text, or opaque binary. */
 export type ColumnCarriage = 'text' | 'bintext' | 'binary';
