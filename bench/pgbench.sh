@@ -58,6 +58,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 log() { echo "[bench] $*" >&2; }
+# shellcheck source=bench/warden-lib.sh
+source "$ROOT/bench/warden-lib.sh"
 
 free_port() {
   node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
@@ -193,64 +195,33 @@ policy:
 EOF
 }
 
-# warden_setup API_URL ADMIN_TOKEN PG_PORT: creates, through the CLI (so the REST
-# API), the user `bench`, a token for it and the connections `bench` and
-# `bench_mask` (postgres at $PG_HOST:$PG_PORT, database $DB, user postgres, trust:
-# no password). Prints two URLs on stdout: plain, then masked.
+# warden_setup CONFIG DATA_DIR: starts the gateway (recording on, the default)
+# with CONFIG on free ports, creates through the CLI the user `bench`, its token
+# and the connections `bench` and `bench_mask` (127.0.0.1:5432, database
+# warden_bench, user postgres, trust), and prints two URLs on stdout: plain,
+# then masked. Sets WARDEN_PID (via start_warden; not in a subshell).
 warden_setup() {
-  local api=$1 admin=$2 port=$3 token name
-  local cli=(node "$ROOT/bin/warden.mjs")
-  export WARDEN_URL=$api WARDEN_TOKEN=$admin
-  "${cli[@]}" users create bench --json >"$TMP/setup.log" 2>&1 || { cat "$TMP/setup.log" >&2; return 1; }
-  token=$("${cli[@]}" tokens create bench --name pgbench --json 2>>"$TMP/setup.log" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))') ||
-    { cat "$TMP/setup.log" >&2; return 1; }
-  for name in bench bench_mask; do
-    "${cli[@]}" connections create "$name" --host "$PG_HOST" --port "$PG_PORT" --database "$DB" \
-      --username "$PG_USER" --tls disable --json >>"$TMP/setup.log" 2>&1 || { cat "$TMP/setup.log" >&2; return 1; }
-  done
-  unset WARDEN_URL WARDEN_TOKEN
-  # Client side without TLS, like the pipe and PgBouncer rows.
-  echo "postgresql://bench:$token@127.0.0.1:$port/bench?sslmode=disable"
-  echo "postgresql://bench:$token@127.0.0.1:$port/bench_mask?sslmode=disable"
-}
-
-# json_field FILE EXPR: one field of the gateway's --json line (node, no jq needed).
-json_field() {
-  node -e 'const fs=require("fs");const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8").split("\n")[0]);console.log(eval(process.argv[2]))' "$1" "$2"
-}
-
-# Starts the gateway with recording on (the default) on free ports and benchmarks
-# it without and with masking. Returns non-zero when Warden is skipped; the
-# caller prints why.
-run_warden() {
-  local data_dir="$TMP/warden-data" config="$TMP/warden.yaml" pid i pg_port api admin urls url mask_url check
-  mkdir -p "$data_dir"
+  local config=$1 data_dir=$2 token
   write_warden_config "$config" "$data_dir"
-  (cd "$ROOT" && exec node bin/warden.mjs gateway --config "$config" --json) >"$TMP/warden.json" 2>"$TMP/warden.log" &
-  pid=$!
-  PIDS+=("$pid")
-  WARDEN_PID=$pid
-  for ((i = 0; i < 150; i++)); do
-    [[ -s $TMP/warden.json ]] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [[ ! -s $TMP/warden.json ]] || ! wait_for_pg "$(json_field "$TMP/warden.json" o.postgres.port)" 15 "$pid"; then
-    WARDEN_WHY="the gateway exited or did not start within 15 s (log above)"
-    tail -n 20 "$TMP/warden.log" >&2 || true
+  start_warden "$config" || return 1
+  wait_for_pg "$WARDEN_PG_PORT" 15 "$WARDEN_PID" || { log "the gateway does not answer on $WARDEN_PG_PORT"; return 1; }
+  token=$(warden_access bench "$DB" bench bench_mask) || return 1
+  log "Warden: postgres on 127.0.0.1:$WARDEN_PG_PORT, API $WARDEN_API, recording to $data_dir/recordings"
+  # Client side without TLS, like the pipe and PgBouncer rows.
+  WARDEN_URLS=("postgresql://bench:$token@127.0.0.1:$WARDEN_PG_PORT/bench?sslmode=disable"
+    "postgresql://bench:$token@127.0.0.1:$WARDEN_PG_PORT/bench_mask?sslmode=disable")
+}
+
+# Benchmarks Warden without and with masking. Returns non-zero when Warden is
+# skipped; the caller prints why.
+run_warden() {
+  local data_dir="$TMP/warden-data" config="$TMP/warden.yaml" check
+  mkdir -p "$data_dir"
+  if ! warden_setup "$config" "$data_dir"; then
+    WARDEN_WHY="the gateway did not start or the bench user/token/connections could not be created (see above)"
     return 1
   fi
-  pg_port=$(json_field "$TMP/warden.json" o.postgres.port)
-  api=$(json_field "$TMP/warden.json" o.api)
-  admin=$(json_field "$TMP/warden.json" o.bootstrapToken)
-  if ! urls=$(warden_setup "$api" "$admin" "$pg_port") || [[ -z $urls ]]; then
-    WARDEN_WHY="warden_setup could not create the bench user/token/connections (see above)"
-    return 1
-  fi
-  url=$(sed -n 1p <<<"$urls")
-  mask_url=$(sed -n 2p <<<"$urls")
-  log "Warden: postgres on 127.0.0.1:$pg_port, API $api, recording to $data_dir/recordings"
+  local url=${WARDEN_URLS[0]} mask_url=${WARDEN_URLS[1]}
   run_pgbench warden "$url" || { WARDEN_WHY="pgbench through Warden failed (see above)"; return 1; }
   # The masked row only counts if masking really happens: abalance must come back redacted.
   check=$(psql -X -At "$mask_url" -c 'select abalance from pgbench_accounts where aid = 1' 2>&1) || true
@@ -260,7 +231,7 @@ run_warden() {
     log "masking is not active on bench_mask (abalance came back as '$check'): warden+mask row skipped"
   fi
   RECORDED=$(du -sk "$data_dir/recordings" 2>/dev/null | awk '{print $1}')
-  WARDEN_RSS=$(awk '/^VmHWM/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
+  WARDEN_RSS=$(peak_rss_kb "$WARDEN_PID")
 }
 
 ratio() { # ratio A B: A/B with 2 decimals, or n/a

@@ -172,3 +172,73 @@ export const SessionsQuery = z.strictObject({
   open: z.enum(['true', 'false']).optional(),
 });
 export type SessionsQuery = z.input<typeof SessionsQuery>;
+
+// ---- policy
+/** A rule as validated (the shape of docs/policy.md); kept loose here so the document schema stays in core. */
+const RuleView = z.record(z.string(), z.unknown());
+export const PolicyView = z.object({
+  /** Rules from the gateway configuration: read-only here. */
+  config: z.array(RuleView),
+  /** Rules applied through the API (`PUT /api/v1/policy`). */
+  stored: z.array(RuleView),
+  yaml: z.string().nullable(),
+  version: z.number().nullable(),
+  updatedAt: iso.nullable(),
+  updatedBy: z.string().nullable(),
+  /** Set when the stored rules cannot be used: the gateway then blocks everything. */
+  problem: z.string().nullable(),
+});
+export type PolicyView = z.infer<typeof PolicyView>;
+
+/** A rules file: the YAML text itself (text/yaml, text/plain) or `{ yaml }` as JSON. */
+export const ApplyPolicy = z.union([z.string(), z.strictObject({ yaml: z.string() })]);
+export type ApplyPolicy = z.input<typeof ApplyPolicy>;
+export const AppliedPolicy = z.object({ rules: z.number(), version: z.number() });
+export type AppliedPolicy = z.infer<typeof AppliedPolicy>;
+
+export const PolicyTest = z.strictObject({
+  user: z.string().min(1),
+  connection: z.string().min(1),
+  sql: z.string(),
+  /** Replace the user's groups (default: the Warden user's own, none for an unknown user). */
+  groups: z.array(label).optional(),
+  /** Replace the connection's tags (default: the connection's own). */
+  tags: z.array(label).optional(),
+  /** When the statement would run (default: now); time windows are judged at it. */
+  at: z.iso.datetime({ offset: true }).optional(),
+  /** Test against this rules file instead of the applied rules; nothing is stored. */
+  yaml: z.string().optional(),
+});
+export type PolicyTest = z.input<typeof PolicyTest>;
+
+export const PolicyTestResult = z.object({
+  effect: z.enum(['allow', 'mask', 'review', 'block']),
+  rules: z.array(z.object({ id: z.string(), reason: z.string() })),
+  message: z.string().optional(),
+  approvers: z.array(z.string()).optional(),
+  masks: z
+    .object({
+      columns: z.array(z.object({ rule: z.string(), column: z.string().optional(), name: z.string().optional(), strategy: z.string() })),
+      detectors: z.array(z.object({ rule: z.string(), name: z.string(), strategy: z.string() })),
+      exempted: z.array(z.object({ rule: z.string(), group: z.string() })),
+    })
+    .optional(),
+  statements: z.array(
+    z.object({
+      class: z.string(),
+      kind: z.string(),
+      kinds: z.array(z.string()),
+      tables: z.array(z.string()),
+      functions: z.array(z.string()),
+      dangerous: z.array(z.string()),
+      withoutWhere: z.boolean(),
+      reasons: z.array(z.string()),
+      error: z.string().optional(),
+    }),
+  ),
+  /** Who/where/when the statement was judged for, after resolving the user and connection. */
+  subject: z.object({ user: z.string(), groups: z.array(z.string()), connection: z.string(), tags: z.array(z.string()), at: iso }),
+  /** What the caller should know about that resolution (unknown user, groups replaced…). */
+  notes: z.array(z.string()),
+});
+export type PolicyTestResult = z.infer<typeof PolicyTestResult>;

@@ -5,6 +5,7 @@ import type { CoreServices } from '../core/services.ts';
 import { useBearerAuth } from './auth.ts';
 import { useErrorMapping } from './errors.ts';
 import { connectionRoutes } from './routes/connections.ts';
+import { policyRoutes } from './routes/policy.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -44,6 +45,7 @@ export async function buildApi(core: CoreServices): Promise<FastifyInstance> {
   tokenRoutes(api, core);
   connectionRoutes(api, core);
   sessionRoutes(api, core);
+  policyRoutes(api, core);
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

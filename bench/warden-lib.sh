@@ -1,0 +1,65 @@
+# Shared by bench/pgbench.sh and bench/large-result.sh (sourced, not run):
+# start a Warden gateway for a benchmark and give it a user, a token and
+# connections through the CLI, the way an administrator would.
+#
+# The caller sets ROOT (the repository), TMP (a scratch dir it removes) and
+# PIDS (an array it kills on exit), and defines log().
+
+# json_field FILE EXPR: a field of the first line of FILE, parsed as JSON into `o`
+# (node, so no jq is needed).
+json_field() {
+  node -e 'const fs=require("fs");const o=JSON.parse(fs.readFileSync(process.argv[1],"utf8").split("\n")[0]);console.log(eval(process.argv[2]))' "$1" "$2"
+}
+
+# start_warden CONFIG: runs `warden gateway --config CONFIG --json` in the
+# background (the config should ask for port 0 on both listeners) and waits for
+# its JSON line. Sets WARDEN_PID, WARDEN_PG_PORT, WARDEN_API, WARDEN_ADMIN (the
+# bootstrap admin token). Output goes to $TMP/warden.json and $TMP/warden.log.
+start_warden() {
+  local config=$1 i
+  # WARDEN_NODE_ARGS: extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  # shellcheck disable=SC2086
+  (cd "$ROOT" && exec node ${WARDEN_NODE_ARGS:-} bin/warden.mjs gateway --config "$config" --json) >"$TMP/warden.json" 2>"$TMP/warden.log" &
+  WARDEN_PID=$!
+  PIDS+=("$WARDEN_PID")
+  for ((i = 0; i < 150; i++)); do
+    [[ -s $TMP/warden.json ]] && break
+    kill -0 "$WARDEN_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [[ ! -s $TMP/warden.json ]]; then
+    log "the gateway exited or did not start within 15 s:"
+    tail -n 20 "$TMP/warden.log" >&2 || true
+    return 1
+  fi
+  WARDEN_PG_PORT=$(json_field "$TMP/warden.json" o.postgres.port)
+  WARDEN_API=$(json_field "$TMP/warden.json" o.api)
+  WARDEN_ADMIN=$(json_field "$TMP/warden.json" o.bootstrapToken)
+  [[ -n $WARDEN_PG_PORT && -n $WARDEN_API && -n $WARDEN_ADMIN && $WARDEN_ADMIN != undefined ]] ||
+    { log "the gateway's --json line lacks a port, API URL or bootstrap token: $(cat "$TMP/warden.json")"; return 1; }
+}
+
+# warden_access USER DATABASE CONNECTION…: through the CLI (so the REST API, with
+# the bootstrap admin token), creates USER, a token for it, and each CONNECTION
+# to PostgreSQL at $PG_HOST:$PG_PORT, database DATABASE, user $PG_USER, no
+# password (trust), no TLS to the target. Prints the token on stdout.
+warden_access() {
+  local user=$1 database=$2 name token
+  shift 2
+  local cli=(node "$ROOT/bin/warden.mjs")
+  local -x WARDEN_URL=$WARDEN_API WARDEN_TOKEN=$WARDEN_ADMIN
+  "${cli[@]}" users create "$user" --json >"$TMP/setup.log" 2>&1 || { cat "$TMP/setup.log" >&2; return 1; }
+  token=$("${cli[@]}" tokens create "$user" --name bench --json 2>>"$TMP/setup.log" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))') ||
+    { cat "$TMP/setup.log" >&2; return 1; }
+  for name in "$@"; do
+    "${cli[@]}" connections create "$name" --host "$PG_HOST" --port "$PG_PORT" --database "$database" \
+      --username "$PG_USER" --tls disable --json >>"$TMP/setup.log" 2>&1 || { cat "$TMP/setup.log" >&2; return 1; }
+  done
+  echo "$token"
+}
+
+# peak_rss_kb PID: the process's peak resident set size (VmHWM) in kB.
+peak_rss_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+# rss_kb PID: its current resident set size (VmRSS) in kB.
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
