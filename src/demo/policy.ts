@@ -36,7 +36,7 @@ export const demoRulesYaml = `rules:
 
   - id: demo:mask-customer-pii
     description: personal data of customers, by column name, detectors as a backstop
-    match: { tags: [pii], tables: [customers] }
+    match: { tags: [pii], tables: ['*.customers'] }
     effect: mask
     mask:
       columns:
@@ -51,7 +51,7 @@ export const demoRulesYaml = `rules:
 
   - id: demo:mask-cards
     description: card numbers keep their last 4 digits
-    match: { tags: [pii], tables: [payments] }
+    match: { tags: [pii], tables: ['*.payments'] }
     effect: mask
     mask:
       columns:
@@ -62,7 +62,7 @@ export const demoRulesYaml = `rules:
 
   - id: demo:mask-ticket-text
     description: customers paste cards, emails and phone numbers into tickets
-    match: { tags: [pii], tables: [support_tickets] }
+    match: { tags: [pii], tables: ['*.support_tickets'] }
     effect: mask
     mask:
       detectors: all

@@ -1,8 +1,8 @@
 import { planMasks } from '../masking/plan.ts';
 import type { StatementInfo } from '../sql/types.ts';
 import { hasStatementCriteria, statementMatches, subjectMatches } from './match.ts';
-import { effectRank } from './rules.ts';
-import type { Effect, Rule } from './rules.ts';
+import { effectRank, reviewSpecSchema } from './rules.ts';
+import type { Effect, ReviewSpec, Rule } from './rules.ts';
 import type { PolicySubject, RuleRef, Verdict } from './types.ts';
 
 interface Decision {
@@ -56,7 +56,18 @@ export function evaluate(rules: readonly Rule[], subject: PolicySubject, stateme
   if (effect === 'block') return { effect, ...base, message: blockMessage(deciding) };
   if (effect === 'review') {
     const approvers = [...new Set(deciding.flatMap((d) => d.rule?.approvers ?? []))];
-    return { effect, ...base, approvers, message: reviewMessage(deciding, approvers) };
+    // The strictest settings of the deciding rules: most approvals, shortest timeout, hold over queue.
+    const specs = deciding.map((d) => reviewSpecSchema.parse(d.rule?.review ?? {}));
+    const review: ReviewSpec = {
+      mode: specs.some((x) => x.mode === 'hold') ? 'hold' : 'queue',
+      approvals: Math.max(...specs.map((x) => x.approvals)),
+      eachGroup: specs.some((x) => x.eachGroup),
+      timeoutMinutes: Math.min(...specs.map((x) => x.timeoutMinutes)),
+      approvalWindowMinutes: Math.min(...specs.map((x) => x.approvalWindowMinutes)),
+      maxRuns: Math.min(...specs.map((x) => x.maxRuns)),
+      requireJustification: specs.some((x) => x.requireJustification),
+    };
+    return { effect, ...base, approvers, review, message: reviewMessage(deciding, approvers) };
   }
   if (masks.size > 0) {
     const plan = planMasks([...masks.values()].map((r) => ({ rule: r.id, spec: r.mask! })), subject.groups);
@@ -80,5 +91,5 @@ function blockMessage(ds: Decision[]): string {
 function reviewMessage(ds: Decision[], approvers: string[]): string {
   const d = ds[0]!;
   const who = approvers.length > 0 ? ` by ${approvers.join(', ')}` : '';
-  return `approval${who} is required by policy rule "${d.ref.id}" (${d.rule?.message ?? d.ref.reason}); reviews are not available yet, so the statement was not run.`;
+  return `approval${who} is required by policy rule "${d.ref.id}" (${d.rule?.message ?? d.ref.reason})`;
 }

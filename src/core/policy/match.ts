@@ -47,8 +47,12 @@ export function statementMatches(rule: Rule, st: StatementInfo): boolean {
   );
 }
 
-/** `*.accounts` (unqualified table) matches `public.accounts`, `app.acc*`…: any schema, same name glob. */
+/**
+ * `*.accounts` (unqualified table) matches `public.accounts`, `app.acc*`…: any schema, same name glob.
+ * An unqualified pattern (`secrets`) names the table in any schema, so `public.secrets` cannot dodge it.
+ */
 function globTableAware(pattern: string, value: string): boolean {
+  if (!pattern.includes('.') && value.includes('.')) return anyGlob([pattern], value.slice(value.lastIndexOf('.') + 1));
   if (value.startsWith('*.')) {
     const dot = pattern.lastIndexOf('.');
     return anyGlob([dot === -1 ? pattern : pattern.slice(dot + 1)], value.slice(2));

@@ -49,6 +49,20 @@ export const matchSchema = z
   })
   .strict();
 
+/** How a `review` rule's reviews are decided (see core/review). Durations in minutes. */
+export const reviewSpecSchema = z
+  .object({
+    mode: z.enum(['hold', 'queue']).default('hold'),
+    approvals: z.number().int().min(1).max(10).default(1),
+    eachGroup: z.boolean().default(false),
+    timeoutMinutes: z.number().positive().max(7 * 24 * 60).default(10),
+    approvalWindowMinutes: z.number().positive().max(30 * 24 * 60).default(60),
+    maxRuns: z.number().int().min(1).default(1),
+    requireJustification: z.boolean().default(false),
+  })
+  .strict();
+export type ReviewSpec = z.infer<typeof reviewSpecSchema>;
+
 export const ruleSchema = z
   .object({
     id: z.string().min(1),
@@ -58,9 +72,11 @@ export const ruleSchema = z
     message: z.string().optional(),
     approvers: z.array(z.string().min(1)).optional(),
     mask: maskSpecSchema.optional(),
+    review: reviewSpecSchema.optional(),
   })
   .strict()
-  .refine((r) => (r.effect === 'mask') === (r.mask !== undefined), 'a rule has `mask:` exactly when its effect is mask');
+  .refine((r) => (r.effect === 'mask') === (r.mask !== undefined), 'a rule has `mask:` exactly when its effect is mask')
+  .refine((r) => r.review === undefined || r.effect === 'review', '`review:` settings only go with effect review');
 
 export const rulesSchema = z.array(ruleSchema).superRefine((rules, ctx) => {
   const seen = new Set<string>();

@@ -1,3 +1,4 @@
+import type { ReviewSpec } from './rules.ts';
 import type { MaskPlan } from '../masking/types.ts';
 import type { StatementInfo } from '../sql/types.ts';
 
@@ -31,7 +32,7 @@ export interface RuleRef {
 export type Verdict =
   | { effect: 'allow'; rules: RuleRef[]; statements?: readonly StatementInfo[] }
   | { effect: 'block'; rules: RuleRef[]; message: string; statements?: readonly StatementInfo[] }
-  | { effect: 'review'; rules: RuleRef[]; approvers: string[]; message: string; statements?: readonly StatementInfo[] }
+  | { effect: 'review'; rules: RuleRef[]; approvers: string[]; message: string; statements?: readonly StatementInfo[]; review?: ReviewSpec }
   | { effect: 'mask'; rules: RuleRef[]; masks: MaskPlan; statements?: readonly StatementInfo[] };
 
 /** Who asks, where: what policy needs besides the request itself. */

@@ -78,7 +78,8 @@ export function walk(value: unknown, f: Facts, ctes: ReadonlySet<string>): void 
       const op = qualifiedName(child.name);
       if (!builtinOperators.has(op)) f.operators.add(op);
     }
-    if (key.endsWith('Stmt')) {
+    // Node types are capitalised (`SelectStmt`); field names that end the same way (`selectStmt`) are not kinds.
+    if (key.endsWith('Stmt') && key[0] !== key[0]!.toLowerCase()) {
       f.kinds.add(key);
       if ((key === 'UpdateStmt' || key === 'DeleteStmt') && filtersNothing(child.whereClause)) f.updateOrDeleteWithoutWhere = true;
       if (key === 'DropStmt' && dropTableTypes.has(String(child.removeType))) dropTargets(child.objects, f);
