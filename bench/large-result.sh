@@ -31,6 +31,10 @@ PIDS=()
 cleanup() {
   local status=$?
   set +e
+  if [[ $status != 0 && -s $TMP/warden.log ]]; then
+    log "gateway log (tail):"
+    tail -n 20 "$TMP/warden.log" >&2
+  fi
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
   rm -rf "$TMP"
@@ -85,9 +89,8 @@ stream() {
   local name=$1 url=$2 t0 t1 bytes
   log "$name: $ROWS rows"
   t0=$(date +%s.%N)
-  bytes=$(psql -X -v ON_ERROR_STOP=1 "$url" -c "$(query "$ROWS")" | wc -c)
+  bytes=$(psql -X -v ON_ERROR_STOP=1 "$url" -c "$(query "$ROWS")" | wc -c) || { log "psql failed for $name"; return 1; }
   t1=$(date +%s.%N)
-  [[ ${PIPESTATUS[0]:-0} == 0 ]] || { log "psql failed for $name"; return 1; }
   SECS[$name]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
   BYTES[$name]=$bytes
 }

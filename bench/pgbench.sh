@@ -82,18 +82,34 @@ wait_for_pg() {
 
 declare -A TPS LAT
 
-# run_pgbench TARGET URL: fills TPS[TARGET/mode] and LAT[TARGET/mode] for both modes.
+declare -A TPS LAT CPU
+
+# cpu_ticks PID: user + system CPU time of a process so far, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo ''; }
+
+# run_pgbench TARGET URL [PROXY_PID]: fills TPS[TARGET/mode] and LAT[TARGET/mode]
+# for both modes and, given the proxy's pid, CPU[TARGET/mode]: the proxy's CPU
+# time per transaction in µs. That figure does not depend on what else the
+# machine is doing, unlike TPS on 2 shared cores.
 run_pgbench() {
-  local target=$1 url=$2 mode out
+  local target=$1 url=$2 pid=${3:-} mode out t0 t1 n
+  local hz
+  hz=$(getconf CLK_TCK)
   for mode in simple prepared; do
     log "$target, $mode mode, ${DURATION}s"
+    t0=""; [[ -z $pid ]] || t0=$(cpu_ticks "$pid")
     if ! out=$(pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T "$DURATION" -M "$mode" "$url" 2>&1); then
       log "pgbench against $target ($mode) failed:"
       echo "$out" >&2
       return 1
     fi
+    t1=""; [[ -z $pid ]] || t1=$(cpu_ticks "$pid")
     TPS[$target/$mode]=$(awk '/^tps = / {print $3; exit}' <<<"$out")
     LAT[$target/$mode]=$(awk '/^latency average = / {print $4; exit}' <<<"$out")
+    n=$(awk '/^number of transactions actually processed: / {print $6; exit}' <<<"$out")
+    if [[ -n $t0 && -n $t1 && -n $n && $n -gt 0 ]]; then
+      CPU[$target/$mode]=$(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / n }')
+    fi
   done
 }
 
@@ -147,7 +163,7 @@ EOF
     cat "$TMP/pgbouncer.out" "$TMP/pgbouncer.log" >&2 2>/dev/null || true
     return 1
   fi
-  run_pgbench pgbouncer "postgresql://$PG_USER@127.0.0.1:$port/$DB"
+  run_pgbench pgbouncer "postgresql://$PG_USER@127.0.0.1:$port/$DB" "$(cat "$PGBOUNCER_PIDFILE" 2>/dev/null)"
 }
 
 run_pipe() {
@@ -156,43 +172,7 @@ run_pipe() {
   node "$ROOT/bench/bare-pipe.mjs" "$port" "$PG_HOST" "$PG_PORT" >"$TMP/pipe.log" 2>&1 &
   PIDS+=($!)
   wait_for_pg "$port" 15 "$!" || { log "bare pipe did not start"; cat "$TMP/pipe.log" >&2; return 1; }
-  run_pgbench pipe "postgresql://$PG_USER@127.0.0.1:$port/$DB"
-}
-
-# The policy the benchmarked gateway runs with. No rule would leave statements to
-# the shipped defaults (reads allowed, writes sent to review); the bench states its
-# intent instead:
-#   bench-allow  allow everything on the connections `bench` and `bench_mask`
-#   bench-mask   on `bench_mask` only: mask pgbench_accounts.abalance (the column
-#                `pgbench -S` reads) and every `*filler*` column, and run every
-#                content detector on every value
-# So `warden` is policy + classification + recording, and `warden+mask` is the
-# same plus a mask verdict and a RowMasker over each result.
-write_warden_config() {
-  local config=$1 data_dir=$2
-  cat >"$config" <<EOF
-dataDir: $data_dir
-logLevel: warn
-listeners:
-  postgres: { host: 127.0.0.1, port: 0 }
-  api: { host: 127.0.0.1, port: 0 }
-recording: { flushIntervalMs: 1000 }
-policy:
-  rules:
-    - id: bench-allow
-      description: the benchmark connections may run anything
-      match: { connections: [bench, bench_mask] }
-      effect: allow
-    - id: bench-mask
-      description: masking active on the pgbench tables
-      match: { connections: [bench_mask] }
-      effect: mask
-      mask:
-        columns:
-          - { column: '*.pgbench_accounts.abalance', strategy: redact }
-          - { name: '*filler*', strategy: hash }
-        detectors: all
-EOF
+  run_pgbench pipe "postgresql://$PG_USER@127.0.0.1:$port/$DB" "${PIDS[-1]}"
 }
 
 # warden_setup CONFIG DATA_DIR: starts the gateway (recording on, the default)
@@ -222,11 +202,11 @@ run_warden() {
     return 1
   fi
   local url=${WARDEN_URLS[0]} mask_url=${WARDEN_URLS[1]}
-  run_pgbench warden "$url" || { WARDEN_WHY="pgbench through Warden failed (see above)"; return 1; }
+  run_pgbench warden "$url" "$WARDEN_PID" || { WARDEN_WHY="pgbench through Warden failed (see above)"; return 1; }
   # The masked row only counts if masking really happens: abalance must come back redacted.
   check=$(psql -X -At "$mask_url" -c 'select abalance from pgbench_accounts where aid = 1' 2>&1) || true
   if [[ $check == *'*'* ]]; then
-    run_pgbench warden+mask "$mask_url" || log "pgbench through Warden with masking failed (see above)"
+    run_pgbench warden+mask "$mask_url" "$WARDEN_PID" || log "pgbench through Warden with masking failed (see above)"
   else
     log "masking is not active on bench_mask (abalance came back as '$check'): warden+mask row skipped"
   fi
@@ -242,11 +222,12 @@ print_report() {
   local target mode
   echo
   echo "pgbench -S -c $CLIENTS -j $JOBS -T $DURATION, scale $SCALE, $(nproc) CPUs"
-  printf '%-12s %-9s %12s %14s\n' target mode tps 'latency (ms)'
+  echo "load average before: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine lowers every row)"
+  printf '%-12s %-9s %12s %14s %16s\n' target mode tps 'latency (ms)' 'proxy CPU µs/tx'
   for target in direct pgbouncer pipe warden warden+mask; do
     for mode in simple prepared; do
       [[ -n ${TPS[$target/$mode]:-} ]] || continue
-      printf '%-12s %-9s %12.1f %14.3f\n' "$target" "$mode" "${TPS[$target/$mode]}" "${LAT[$target/$mode]}"
+      printf '%-12s %-9s %12.1f %14.3f %16s\n' "$target" "$mode" "${TPS[$target/$mode]}" "${LAT[$target/$mode]}" "${CPU[$target/$mode]:--}"
     done
   done
   echo
@@ -266,6 +247,7 @@ print_report() {
 }
 
 main() {
+  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   prepare_database
   run_direct
   run_pgbouncer

@@ -5,6 +5,43 @@
 # The caller sets ROOT (the repository), TMP (a scratch dir it removes) and
 # PIDS (an array it kills on exit), and defines log().
 
+# The policy the benchmarked gateway runs with. No rule would leave statements to
+# the shipped defaults (reads allowed, writes sent to review); the bench states its
+# intent instead:
+#   bench-allow  allow everything on the connections `bench` and `bench_mask`
+#   bench-mask   on `bench_mask` only: mask pgbench_accounts.abalance (the column
+#                `pgbench -S` reads) and every `*filler*` column, and run every
+#                content detector on every value
+# So `warden` is policy + classification + recording, and `warden+mask` is the
+# same plus a mask verdict and a RowMasker over each result.
+# write_warden_config CONFIG DATA_DIR: the pgbench gateway config, both listeners on port 0.
+write_warden_config() {
+  local config=$1 data_dir=$2
+  cat >"$config" <<EOF
+dataDir: $data_dir
+logLevel: warn
+listeners:
+  postgres: { host: 127.0.0.1, port: 0 }
+  api: { host: 127.0.0.1, port: 0 }
+recording: { flushIntervalMs: 1000 }
+policy:
+  rules:
+    - id: bench-allow
+      description: the benchmark connections may run anything
+      match: { connections: [bench, bench_mask] }
+      effect: allow
+    - id: bench-mask
+      description: masking active on the pgbench tables
+      match: { connections: [bench_mask] }
+      effect: mask
+      mask:
+        columns:
+          - { column: '*.pgbench_accounts.abalance', strategy: redact }
+          - { name: '*filler*', strategy: hash }
+        detectors: all
+EOF
+}
+
 # json_field FILE EXPR: a field of the first line of FILE, parsed as JSON into `o`
 # (node, so no jq is needed).
 json_field() {

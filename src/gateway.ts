@@ -4,11 +4,14 @@ import type { WardenConfig } from './config/schema.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { ensureBootstrapAdmin } from './core/identity/index.ts';
 import { createMetrics } from './core/metrics.ts';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { lineageOf } from './core/masking/index.ts';
+import { createPolicyService } from './core/policy/service.ts';
+import { createNotifier, createReviewService } from './core/review/index.ts';
+import { createLiteralMasker } from './core/review/literals.ts';
 import { policyFromConfig } from './core/policy/setup.ts';
 import type { PolicyEngine } from './core/policy/types.ts';
-import { createPostgresClassifier, initSql } from './core/sql/index.ts';
+import { createPostgresClassifier, initSql, type PgParser } from './core/sql/index.ts';
 import { createDiskRecordings } from './core/recording/disk.ts';
 import type { CoreServices } from './core/services.ts';
 import { LiveSessions } from './core/session/live.ts';
@@ -55,7 +58,25 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     const masterKey = await loadMasterKey({ env: opts.env ?? process.env, keyFile: config.vault.masterKeyFile });
     const vault = createVault(masterKey);
     const sql = await initSql();
-    const policy = opts.policy ?? policyFromConfig(config.policy, createPostgresClassifier(sql)).engine;
+    const classifier = createPostgresClassifier(sql);
+    // Config rules are validated whole (a bad one stops the start); rules applied through the API live in the store.
+    const configRules = policyFromConfig(config.policy, classifier).rules;
+    const policyService = await createPolicyService({ classifier, configRules, repo: store.policy, clock });
+    const policyProblem = policyService.current().problem;
+    // fail closed: an unusable stored policy blocks every request; the API stays up so an admin can apply a fixed one.
+    if (policyProblem !== undefined) log.error({ problem: policyProblem }, 'stored policy is invalid; every request is blocked until `warden policy apply` fixes it');
+    if (store.kind === 'postgres') {
+      // Replicas share the store: pick up rules another replica applied.
+      const timer = setInterval(() => void policyService.refresh(), 5_000);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
+    const policy = opts.policy ?? policyService;
+    const reviews = createReviews(config, { store, clock, log, sql, env: opts.env ?? process.env });
+    stops.push(() => reviews.flush());
+    const expiry = setInterval(() => void reviews.expireDue().catch((err: unknown) => log.error({ err }, 'review expiry failed')), 30_000);
+    expiry.unref();
+    stops.push(async () => clearInterval(expiry));
     const tls = await loadGatewayTls({ ...config.tls, dataDir: config.dataDir });
     const core: CoreServices = {
       config,
@@ -68,6 +89,8 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       recordings: createDiskRecordings(config.recording.dir, { flushIntervalMs: config.recording.flushIntervalMs }),
       vault,
       policy,
+      policyService,
+      reviews,
       metrics: createMetrics(),
       masking: {
         // Derived, not stored: deterministic masks line up across replicas sharing the master key.
@@ -109,4 +132,39 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     await stopAll();
     throw err;
   }
+}
+
+/** The review workflow: store-backed, notifying through the configured channels. */
+function createReviews(config: WardenConfig, d: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; sql: PgParser; env: NodeJS.ProcessEnv }) {
+  const n = config.reviews.notifications;
+  const notifier = createNotifier(
+    {
+      webhooks: n.webhooks.map((w) => ({ url: w.url, ...(w.secretEnv ? { secret: d.env[w.secretEnv] ?? '' } : {}) })),
+      slack: n.slack,
+      ...(n.smtp ? { smtp: { ...n.smtp, ...(n.smtp.user ? { user: n.smtp.user, pass: d.env[n.smtp.passwordEnv] ?? '' } : {}) } } : {}),
+    },
+    { log: d.log, clock: d.clock },
+  );
+  const base = config.reviews.publicUrl || `http://${config.listeners.api.host}:${config.listeners.api.port}`;
+  return createReviewService({
+    repo: d.store.reviews,
+    clock: d.clock,
+    notifier,
+    log: d.log.child({ module: 'reviews' }),
+    // Queue mode runs "the same statement" again: the same text, literals included.
+    fingerprint: (text) => createHash('sha256').update(text.trim()).digest('hex'),
+    maskLiterals: createLiteralMasker(d.sql),
+    links: (id) => ({ view: `${base}/api/v1/reviews/${id}`, approve: `${base}/api/v1/reviews/${id}/approve`, deny: `${base}/api/v1/reviews/${id}/deny` }),
+    breakGlassGroups: config.reviews.breakGlassGroups,
+    accessPolicy: {
+      mode: 'hold',
+      approverGroups: config.reviews.defaultApproverGroups,
+      approvals: 1,
+      eachGroup: false,
+      timeoutMs: 60 * 60_000,
+      approvalWindowMs: 0,
+      maxRuns: 1,
+      requireJustification: true,
+    },
+  });
 }

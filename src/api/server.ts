@@ -6,6 +6,7 @@ import { useBearerAuth } from './auth.ts';
 import { useErrorMapping } from './errors.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { policyRoutes } from './routes/policy.ts';
+import { reviewRoutes } from './routes/reviews.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -46,6 +47,7 @@ export async function buildApi(core: CoreServices): Promise<FastifyInstance> {
   connectionRoutes(api, core);
   sessionRoutes(api, core);
   policyRoutes(api, core);
+  reviewRoutes(api, core);
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,4 +1,5 @@
 import type {
+  AppliedPolicy,
   ConnectionView,
   CreateConnection,
   CreateToken,
@@ -6,12 +7,16 @@ import type {
   IssuedToken,
   PatchConnection,
   PatchUser,
+  PolicyTest,
+  PolicyTestResult,
+  PolicyView,
   SessionsQuery,
   SessionView,
   TokenView,
   UserView,
   Whoami,
 } from '../api/schemas.ts';
+import type { AccessRequestBody, ReviewsQuery, ReviewView } from '../api/routes/reviews-schemas.ts';
 import { errorKinds, WardenError, type ErrorKind } from '../core/errors.ts';
 import type { RecordingEvent } from '../core/recording/types.ts';
 
@@ -59,6 +64,17 @@ export class ApiClient {
   getSession = (id: string) => this.#json<SessionView>('GET', `/api/v1/sessions/${enc(id)}`);
   killSession = (id: string) => this.#json<void>('DELETE', `/api/v1/sessions/${enc(id)}`);
 
+  getPolicy = () => this.#json<PolicyView>('GET', '/api/v1/policy');
+  applyPolicy = (yaml: string) => this.#json<AppliedPolicy>('PUT', '/api/v1/policy', { yaml });
+  testPolicy = (body: PolicyTest) => this.#json<PolicyTestResult>('POST', '/api/v1/policy/test', body);
+
+  listReviews = (query: Partial<ReviewsQuery> = {}) => this.#json<ReviewView[]>('GET', `/api/v1/reviews${qs(query)}`);
+  reviewInbox = () => this.#json<ReviewView[]>('GET', '/api/v1/reviews/inbox');
+  getReview = (id: string) => this.#json<ReviewView>('GET', `/api/v1/reviews/${enc(id)}`);
+  decideReview = (id: string, decision: 'approve' | 'deny' | 'force-approve', reason?: string) =>
+    this.#json<ReviewView>('POST', `/api/v1/reviews/${enc(id)}/${decision}`, reason === undefined ? {} : { reason });
+  requestAccess = (body: AccessRequestBody) => this.#json<ReviewView>('POST', '/api/v1/access-requests', body);
+
   /** The recording as raw JSON-lines bytes, streamed. */
   async sessionEventsRaw(id: string): Promise<ReadableStream<Uint8Array>> {
     const res = await this.#send('GET', `/api/v1/sessions/${enc(id)}/events`);
@@ -101,6 +117,13 @@ export class ApiClient {
 }
 
 const enc = encodeURIComponent;
+
+/** `?a=1&b=2` from the defined values, or '' when there are none. */
+function qs(query: Record<string, unknown>): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined) params.set(k, String(v));
+  return params.size > 0 ? `?${params}` : '';
+}
 
 async function apiError(res: Response): Promise<WardenError> {
   const text = await res.text();

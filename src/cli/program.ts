@@ -3,6 +3,9 @@ import { Command } from 'commander';
 import { registerConnections } from './connections.ts';
 import { registerGateway } from './gateway.ts';
 import { registerLogin } from './login.ts';
+import { registerPolicy } from './policy.ts';
+import { registerRequest } from './request.ts';
+import { registerReviews } from './reviews.ts';
 import { registerSessions } from './sessions.ts';
 import { registerTokens } from './tokens.ts';
 import { registerUsers } from './users.ts';
@@ -27,6 +30,9 @@ export function buildProgram(extra?: (program: Command) => void): Command {
   registerTokens(program);
   registerConnections(program);
   registerSessions(program);
+  registerPolicy(program);
+  registerReviews(program);
+  registerRequest(program);
   registerVault(program);
   return program;
 }

@@ -70,6 +70,38 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    reviews: z
+      .object({
+        /** Who may approve when a review rule names no approver groups. */
+        defaultApproverGroups: z.array(z.string().min(1)).default(['approvers']),
+        /** Members may force-approve (break-glass); loudly audited and notified. */
+        breakGlassGroups: z.array(z.string().min(1)).default([]),
+        /** Base URL put in notification links (default: the API listener's address). */
+        publicUrl: z.string().default(''),
+        notifications: z
+          .object({
+            /** JSON webhooks; `secretEnv` names the env var holding the HMAC secret. */
+            webhooks: z.array(z.object({ url: z.string().url(), secretEnv: z.string().default('') }).strict()).default([]),
+            slack: z.array(z.object({ url: z.string().url() }).strict()).default([]),
+            smtp: z
+              .object({
+                host: z.string().min(1),
+                port: z.number().int().min(1).max(65535).default(587),
+                secure: z.boolean().default(false),
+                from: z.string().min(1),
+                to: z.array(z.string().min(1)).min(1),
+                user: z.string().default(''),
+                /** Env var holding the SMTP password. */
+                passwordEnv: z.string().default(''),
+              })
+              .strict()
+              .optional(),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     /** How long a session may wait for its target before it fails with a clear error. */
     upstreamConnectTimeoutMs: z.number().int().min(100).default(10_000),
   })

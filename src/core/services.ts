@@ -8,6 +8,7 @@ import type { LineageEntry } from './masking/lineage.ts';
 import type { PolicyService } from './policy/service.ts';
 import type { PolicyEngine } from './policy/types.ts';
 import type { RecordingStorage } from './recording/types.ts';
+import type { ReviewService } from './review/service-types.ts';
 import type { LiveSessions } from './session/live.ts';
 import type { SessionRepo } from './session/types.ts';
 import type { Vault } from './vault/types.ts';
@@ -32,6 +33,8 @@ export interface CoreServices {
   metrics: GatewayMetrics;
   masking: MaskingServices;
   live: LiveSessions;
+  /** Just-in-time reviews: held statements and access requests. */
+  reviews: ReviewService;
 }
 
 /** What a protocol needs to mask results the policy says to mask. */

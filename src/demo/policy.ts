@@ -12,8 +12,9 @@ import type { Rule } from '../core/policy/rules.ts';
  *   columns) with the content detectors as a backstop for expressions the
  *   names cannot see (`row_to_json(c)`); card numbers keep their last 4
  *   digits; support tickets' free text goes through the detectors.
- * - DROP/TRUNCATE are blocked; DELETE/UPDATE need review (acts as block with
- *   "approval required" until reviews land); reads are allowed.
+ * - DROP/TRUNCATE are blocked; DELETE/UPDATE need review in queue mode: the
+ *   statement is refused with a review id, a Warden admin approves it, and
+ *   the same statement then runs once; reads are allowed.
  * Anything these rules do not cover falls to the shipped defaults.
  */
 export const demoRulesYaml = `rules:
@@ -28,6 +29,7 @@ export const demoRulesYaml = `rules:
     match: { kinds: [DeleteStmt, UpdateStmt] }
     effect: review
     approvers: [warden-admins]
+    review: { mode: queue, approvalWindowMinutes: 30 }
     message: DELETE and UPDATE need an approval from a Warden admin
 
   - id: demo:allow-reads

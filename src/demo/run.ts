@@ -82,11 +82,11 @@ function banner(o: { psqlUrl: string; apiUrl: string; cliConfig: string | undefi
     '    select full_name, email, phone, national_id from customers limit 5;   -- PII masked',
     '    select card_number, amount from payments limit 5;                      -- cards masked',
     '    drop table payments;                                                   -- blocked by policy',
-    '    delete from payments where amount > 100;                               -- needs approval',
+    '    delete from payments where amount > 990;                               -- opens a review',
     '',
     `  API:  ${o.apiUrl}   (OpenAPI: ${o.apiUrl}/openapi.json, metrics: ${o.apiUrl}/metrics)`,
     o.cliConfig
-      ? `  CLI:  signed in as demo-admin (${o.cliConfig}); try \`npx warden sessions list\` and \`npx warden sessions show <id>\``
+      ? `  CLI:  signed in as demo-admin (${o.cliConfig}); try \`npx warden sessions list\`, \`npx warden reviews list\`,\n        \`npx warden reviews approve R-1\` (then run the DELETE again)`
       : '  CLI:  not signed in (--no-login)',
     '',
     'Press Ctrl-C to stop.',

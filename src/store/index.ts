@@ -8,12 +8,14 @@ import type { ConnectionRepo } from '../core/connections/types.ts';
 import { WardenError } from '../core/errors.ts';
 import type { TokenRepo, UserRepo } from '../core/identity/types.ts';
 import type { PolicyStoreRepo } from '../core/policy/service.ts';
+import type { ReviewRepo } from '../core/review/types.ts';
 import type { SessionRepo } from '../core/session/types.ts';
 import { codecFor } from './codec.ts';
 import { SqlConnectionRepo } from './connections.ts';
 import { migrateToLatest } from './migrate.ts';
 import { SqlPolicyRepo } from './policy.ts';
 import { openPostgres } from './postgres.ts';
+import { SqlReviewRepo } from './reviews.ts';
 import type { Database, StoreKind } from './schema.ts';
 import { SqlSessionRepo } from './sessions.ts';
 import { openSqlite } from './sqlite.ts';
@@ -29,6 +31,8 @@ export interface Store {
   sessions: SessionRepo;
   /** The policy rules applied through the API (append-only versions). */
   policy: PolicyStoreRepo;
+  /** Just-in-time reviews (command reviews and access requests), shared by replicas. */
+  reviews: ReviewRepo;
   kind: StoreKind;
   /** Closes the SQLite file or the PostgreSQL pool; the repositories are unusable afterwards. */
   close(): Promise<void>;
@@ -47,7 +51,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const kind = storeKind(opts.url);
   const raw = kind === 'sqlite' ? openSqlite(opts.sqlitePath) : await openPostgres(opts.url, opts.pgSchema);
   try {
-    await migrateToLatest(raw, kind);
+    await migrateToLatest(raw, kind, opts.pgSchema);
   } catch (err) {
     await raw.destroy();
     throw err;
@@ -63,6 +67,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     connections: new SqlConnectionRepo(db, codec),
     sessions: new SqlSessionRepo(db, codec),
     policy: new SqlPolicyRepo(db, codec),
+    reviews: new SqlReviewRepo(db, codec),
     close: () => (closed ??= raw.destroy()),
   };
 }

@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 import { WardenError } from '../core/errors.ts';
 import { initial } from './migrations/0001_initial.ts';
 import { policy } from './migrations/0002_policy.ts';
+import { reviews } from './migrations/0003_reviews.ts';
 import type { StoreKind } from './schema.ts';
 
 /**
@@ -12,14 +13,17 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
   return {
     '0001_initial': initial(kind),
     '0002_policy': policy(kind),
+    '0003_reviews': reviews(kind),
   };
 }
 
 /** Brings the schema up to date; concurrent gateways are serialised by Kysely's migration lock. */
-export async function migrateToLatest(db: Kysely<any>, kind: StoreKind): Promise<void> {
+export async function migrateToLatest(db: Kysely<any>, kind: StoreKind, pgSchema?: string): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrationsFor(kind) },
+    // Kysely looks for its bookkeeping tables in every schema; name ours, or another Warden schema's would be taken for it.
+    ...(kind === 'postgres' && pgSchema ? { migrationTableSchema: pgSchema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {

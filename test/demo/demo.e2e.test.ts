@@ -162,8 +162,8 @@ describe('warden demo', () => {
     expect(drop.stderr).toContain('blocked by policy rule "demo:block-destructive": DROP and TRUNCATE are blocked');
     const del = await query(line.psql, 'delete from payments');
     expect(del.code).not.toBe(0);
-    // Reviews act as block until the review workflow is wired into the demo: the statement does not run.
-    expect(del.stderr).toMatch(/approval.*required.*policy rule "demo:review-delete-update"/);
+    // Queue mode: refused now with the id of the review that was opened.
+    expect(del.stderr).toMatch(/approval.*required.*policy rule "demo:review-delete-update".*review R-\d+ is open/);
     const count = await query(line.psql, 'select count(*) from payments');
     expect(count).toMatchObject({ code: 0, stdout: `${data.payments.length}\n`, stderr: '' });
   });

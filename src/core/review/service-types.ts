@@ -31,8 +31,8 @@ export interface ReviewService {
   cancel(id: string, by: string, reason: string): Promise<Review | undefined>;
   /** Approve / deny / force-approve (break-glass group only). */
   decide(id: string, actor: Actor, decision: 'approve' | 'deny' | 'force-approve', reason?: string | null): Promise<Review>;
-  /** Time-boxed access to a connection. */
-  requestAccess(input: { requester: Actor; connection: string; forMs: number; reason: string }): Promise<Review>;
+  /** Time-boxed access to a connection; `policy` defaults to the service's access policy. */
+  requestAccess(input: { requester: Actor; connection: string; forMs: number; reason: string; policy?: ReviewPolicy }): Promise<Review>;
   /** The access grant in force for this user on this connection now, if any. */
   activeGrant(user: string, connection: string): Promise<Review | undefined>;
   /** The inbox: pending reviews the actor may decide, oldest first. */

@@ -76,13 +76,21 @@ export interface ReviewRepo {
   create(r: Omit<Review, 'id'>): Promise<Review>;
   get(id: string): Promise<Review | undefined>;
   /** Oldest first. */
-  list(filter?: { status?: ReviewStatus; requester?: string; connection?: string; kind?: ReviewKind; limit?: number }): Promise<Review[]>;
+  list(filter?: { status?: ReviewStatus; requester?: string; connection?: string; kind?: ReviewKind; fingerprint?: string; limit?: number }): Promise<Review[]>;
   /**
    * Compare-and-set on status: applies `patch` only if the stored review still
    * has `expectStatus`; returns the updated review or undefined when it had moved on
-   * (double decisions from two replicas cannot both win).
+   * (double decisions from two replicas cannot both win). `expect`, when given,
+   * also requires the stored number of decisions / runs to be unchanged, so two
+   * approvals (or two queue-mode runs) racing on a still-pending review cannot
+   * overwrite each other.
    */
-  update(id: string, expectStatus: ReviewStatus, patch: Partial<Omit<Review, 'id' | 'createdAt'>>): Promise<Review | undefined>;
+  update(
+    id: string,
+    expectStatus: ReviewStatus,
+    patch: Partial<Omit<Review, 'id' | 'createdAt'>>,
+    expect?: { decisions?: number; runs?: number },
+  ): Promise<Review | undefined>;
 }
 
 /** Notification channels: webhook, Slack-format webhook, email. Failures are reported, never thrown. */

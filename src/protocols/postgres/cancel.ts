@@ -9,6 +9,8 @@ export interface CancelTarget {
   address: { host: string; port: number };
   processId: number;
   secretKey: number;
+  /** Ends a statement the gateway itself is holding (awaiting review); false when none is held. */
+  cancelHeld?: () => boolean;
 }
 
 export class CancelKeys {

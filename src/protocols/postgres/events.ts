@@ -88,8 +88,8 @@ export class StatementTracker {
   }
 
   /** A statement the gateway stopped before the target saw it: recorded at once. */
-  stopped(text: string, verdict: Verdict, message: string): void {
-    this.#emit({ ...this.#event(text, verdict), error: { code: '42501', message } });
+  stopped(text: string, verdict: Verdict, code: string, message: string): void {
+    this.#emit({ ...this.#event(text, verdict), error: { code, message } });
   }
 
   // ---- target → client

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { Verdict } from '../../core/policy/types.ts';
+import type { RelayVerdict } from './gatekeeper.ts';
 import { errorResponse } from './codec/backend.ts';
 import { FramingError, MessageFramer } from './codec/framing.ts';
 import { parseBind, parseClose, parseExecute, parseParse, parseQuery, parseMessage, queryMessage } from './codec/frontend.ts';
@@ -23,7 +23,7 @@ import type { StatementTracker } from './events.ts';
  */
 export interface RelayHooks {
   /** Policy for one statement text; must not reject. */
-  decide(text: string): Promise<Verdict>;
+  decide(text: string): Promise<RelayVerdict>;
   tracker: StatementTracker;
   onBytes(fromClient: number, toClient: number): void;
   /** Ends the session: the relay has stopped both sockets. */
@@ -45,7 +45,7 @@ export class Relay {
   #ended = false;
   /** Marker of this session's substituted statements → the message to show instead. */
   readonly #nonce = randomBytes(6).toString('hex');
-  readonly #substitutes = new Map<string, { message: string; recorded: boolean }>();
+  readonly #substitutes = new Map<string, { message: string; recorded: boolean; code: string }>();
   #substituteSeq = 0;
 
   constructor(client: Socket, target: Socket, hooks: RelayHooks) {
@@ -126,11 +126,11 @@ export class Relay {
         if (stopped) {
           const message = verdict.effect === 'review' ? `approval required: ${verdict.message}` : verdict.message;
           // A stopped Parse has no execution of its own to carry the error: record it now.
-          if (type === P) tracker.stopped(parsed.text, verdict, message);
+          if (type === P) tracker.stopped(parsed.text, verdict, verdict.sqlstate ?? '42501', message);
           out ??= [];
           if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
           const marker = `warden_blocked_${this.#nonce}_${++this.#substituteSeq}`;
-          this.#substitutes.set(marker, { message, recorded: type === P });
+          this.#substitutes.set(marker, { message, recorded: type === P, code: verdict.sqlstate ?? '42501' });
           const failing = `SELECT ${marker}()`;
           out.push(type === Q ? queryMessage(failing) : parseMessage(parsed.name, failing));
           keptFrom = end;
@@ -192,8 +192,8 @@ export class Relay {
         const f = parseErrorFields(buf, off, end);
         const ours = this.#substituteError(f.M ?? '');
         if (ours) {
-          replacement = errorResponse({ severity: 'ERROR', code: '42501', message: ours.message });
-          if (!ours.recorded) tracker.error('42501', ours.message);
+          replacement = errorResponse({ severity: 'ERROR', code: ours.code, message: ours.message });
+          if (!ours.recorded) tracker.error(ours.code, ours.message);
         } else tracker.error(f.C ?? '', f.M ?? '');
       }
       if (replacement) {
@@ -214,7 +214,7 @@ export class Relay {
   }
 
   /** The policy message for an error caused by one of this session's substituted statements. */
-  #substituteError(message: string): { message: string; recorded: boolean } | undefined {
+  #substituteError(message: string): { message: string; recorded: boolean; code: string } | undefined {
     if (this.#substitutes.size === 0) return undefined;
     const at = message.indexOf(`warden_blocked_${this.#nonce}_`);
     if (at < 0) return undefined;

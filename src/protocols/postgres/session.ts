@@ -10,6 +10,7 @@ import { cancelRequest } from './codec/startup.ts';
 import type { CancelKeys } from './cancel.ts';
 import { toErrorResponse } from './errors.ts';
 import { StatementTracker } from './events.ts';
+import { createGatekeeper } from './gatekeeper.ts';
 import { Relay } from './relay.ts';
 import { openUpstream, sendCancel, type Upstream } from './upstream.ts';
 
@@ -33,7 +34,7 @@ export async function runSession(socket: Socket, ctx: ListenerContext, core: Cor
   if (login.kind === 'cancel') {
     const target = cancelKeys.resolve(login.processId, login.secretKey);
     // A wrong key is ignored silently, as PostgreSQL does: nothing to learn from it.
-    if (target) sendCancel(target.address, cancelRequest(target.processId, target.secretKey));
+    if (target && !target.cancelHeld?.()) sendCancel(target.address, cancelRequest(target.processId, target.secretKey));
     socket.end();
     return;
   }
@@ -104,22 +105,15 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
     core.clock,
     core.masking,
   );
-  const preparedTexts = new Map<string, string>();
-  const subject = { user: identity.user.name, groups: identity.user.groups, connection: connection.name, connectionTags: connection.tags };
-  const key = cancelKeys.mint({ address: upstream.address, processId: upstream.processId, secretKey: upstream.secretKey });
+  const sessionEnded = new AbortController();
+  const gate = createGatekeeper(core, identity, connection, (b) => client.write(b), sessionEnded.signal);
+  const key = cancelKeys.mint({ address: upstream.address, processId: upstream.processId, secretKey: upstream.secretKey, cancelHeld: gate.cancelHeld });
 
   let endReason = '';
   let cleanup = () => {};
   const ended = new Promise<void>((resolve) => {
     const relay = new Relay(client, upstream.socket, {
-      decide: async (text) => {
-        const verdict = await core.policy.decide({ ...subject, at: core.clock.now() }, { kind: 'sql', dialect: 'postgres', text, preparedTexts });
-        // SQL-level PREPARE: remember what the name stands for, so a later EXECUTE is judged by it.
-        if (verdict.effect !== 'block' && verdict.effect !== 'review') {
-          for (const st of verdict.statements ?? []) if (st.preparedName) preparedTexts.set(st.preparedName, text);
-        }
-        return verdict;
-      },
+      decide: gate.decide,
       tracker,
       onBytes: (inBytes, outBytes) => {
         bytesFromClient += inBytes;
@@ -129,6 +123,7 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
       },
       onEnd: (reason) => {
         endReason = reason;
+        sessionEnded.abort();
         resolve();
       },
     });

@@ -1,0 +1,21 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initSql } from '../sql/index.ts';
+import { createLiteralMasker } from './literals.ts';
+
+let mask: (t: string) => string;
+beforeAll(async () => {
+  mask = createLiteralMasker(await initSql());
+});
+
+describe('literal masking for reviews', () => {
+  it('hides sensitive literals and keeps the rest readable', () => {
+    expect(mask("delete from payments where card = '4111 1111 1111 1111' and id = 42")).toBe("delete from payments where card = '****' and id = 42");
+    expect(mask("update customers set note = 'x' where email = 'ann@example.com'")).toBe("update customers set note = 'x' where email = '****'");
+    expect(mask('select 4111111111111111')).toBe('select ****');
+    expect(mask('select 4111111111111112')).toBe('select 4111111111111112'); // not Luhn-valid: not a card
+  });
+
+  it('masks detectable values even when the text does not scan', () => {
+    expect(mask("select 'unterminated ann@example.com")).not.toContain('ann@example.com');
+  });
+});

@@ -1,0 +1,34 @@
+import { createDetectors } from '../masking/detectors.ts';
+import { detectorNames } from '../masking/types.ts';
+import type { PgParser } from '../sql/parser.ts';
+
+/**
+ * What approvers see of a held statement: the statement as written, with
+ * literals that look sensitive (cards, emails, national ids, keys…) replaced.
+ * Literals are found by the real PostgreSQL scanner; the content detectors
+ * decide which look sensitive, so `WHERE id = 42` stays readable.
+ */
+const literalTokens = new Set(['SCONST', 'ICONST', 'FCONST', 'BCONST', 'XCONST', 'USCONST']);
+
+export function createLiteralMasker(parser: PgParser): (text: string) => string {
+  const detectors = createDetectors(detectorNames);
+  const sensitive = (v: string) => detectors.some((d) => d.quick(v) && [...v.matchAll(d.pattern)].some((m) => d.valid(m[0])));
+  const maskAll = (v: string) => detectors.reduce((out, d) => out.replace(d.pattern, (m) => (d.valid(m) ? '****' : m)), v);
+  return (text) => {
+    let tokens;
+    try {
+      tokens = parser.scan(text).tokens;
+    } catch {
+      // fail closed: without tokens, hide every detectable value wherever it stands.
+      return maskAll(text);
+    }
+    let out = '';
+    let at = 0;
+    for (const t of tokens) {
+      if (!literalTokens.has(t.tokenName) || !sensitive(t.text)) continue;
+      out += text.slice(at, t.start) + (t.tokenName === 'SCONST' ? "'****'" : '****');
+      at = t.end;
+    }
+    return out + text.slice(at);
+  };
+}

@@ -1,0 +1,43 @@
+import nodemailer from 'nodemailer';
+import type { ReviewNotice } from '../types.ts';
+import type { Channel } from './channel.ts';
+import { noticeText } from './message.ts';
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** true = TLS from the first byte (465); false = STARTTLS when the server offers it. */
+  secure?: boolean;
+  from: string;
+  to: string[];
+  user?: string;
+  pass?: string;
+}
+
+/** Email over SMTP: the subject names the review, requester and connection; the body has the facts and links. */
+export function emailChannel(cfg: SmtpConfig, timeoutMs = 10_000): Channel {
+  const transport = nodemailer.createTransport({
+    host: cfg.host,
+    port: cfg.port,
+    secure: cfg.secure ?? false,
+    ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.pass ?? '' } } : {}),
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
+  return {
+    name: `email (${cfg.host}:${cfg.port})`,
+    async send(notice: ReviewNotice): Promise<void> {
+      const t = noticeText(notice);
+      await transport.sendMail({ from: cfg.from, to: cfg.to, subject: `[Warden] ${t.title}`, text: emailBody(t) });
+    },
+  };
+}
+
+export function emailBody(t: ReturnType<typeof noticeText>): string {
+  const lines = [t.title, ''];
+  if (t.statement !== null) lines.push('Statement:', '', ...t.statement.split('\n').map((l) => `    ${l}`), '');
+  for (const [k, v] of t.facts) lines.push(`${k}: ${v}`);
+  lines.push('', 'Failures to notify never approve anything; the review stays pending until someone decides it.');
+  return lines.join('\n');
+}

@@ -1,0 +1,64 @@
+import type { Identity } from '../../core/identity/types.ts';
+import type { PolicySubject, Verdict } from '../../core/policy/types.ts';
+import { passReview } from '../../core/review/gate.ts';
+import type { CoreServices } from '../../core/services.ts';
+import { noticeResponse } from './codec/backend.ts';
+
+/** A verdict as the relay applies it; `sqlstate` overrides 42501 for a stop. */
+export type RelayVerdict = Verdict & { sqlstate?: string };
+
+/**
+ * Decides each statement of one session: policy, then — for `review` — the
+ * review workflow (grant, queued approval, or a hold the client waits on with
+ * a NoticeResponse). Remembers SQL-level PREPAREs so EXECUTE is judged by
+ * what it runs, and lets a CancelRequest end a hold.
+ */
+export function createGatekeeper(core: CoreServices, who: Identity, connection: { name: string; tags: string[] }, notify: (b: Buffer) => void, sessionEnded: AbortSignal) {
+  const preparedTexts = new Map<string, string>();
+  let hold: AbortController | undefined;
+  const subject = (): PolicySubject => ({ user: who.user.name, groups: who.user.groups, connection: connection.name, connectionTags: connection.tags, at: core.clock.now() });
+
+  async function decide(text: string): Promise<RelayVerdict> {
+    let verdict: RelayVerdict = await core.policy.decide(subject(), { kind: 'sql', dialect: 'postgres', text, preparedTexts });
+    if (verdict.effect === 'review') {
+      const review = verdict;
+      hold = new AbortController();
+      try {
+        const passed = await passReview({
+          reviews: core.reviews,
+          actor: { name: who.user.name, groups: who.user.groups, role: who.user.role },
+          connection: connection.name,
+          text,
+          verdict: review,
+          defaultApprovers: core.config.reviews.defaultApproverGroups,
+          cancel: hold.signal,
+          ended: sessionEnded,
+          onWaiting: (review) =>
+            notify(noticeResponse({ severity: 'NOTICE', code: '00000', message: `waiting for approval: review ${review.id} (${core.config.reviews.publicUrl || 'warden reviews show'} ${review.id}); cancel to give up` })),
+        });
+        verdict = passed.cancelled ? { ...passed, sqlstate: '57014' } : passed;
+      } catch (err) {
+        // fail closed: a review that cannot be opened or followed means the statement does not run.
+        core.log.error({ err, user: who.user.name, connection: connection.name }, 'review workflow failed');
+        verdict = { effect: 'block', rules: review.rules, message: `${review.message}; the review could not be opened, so the statement was not run` };
+      } finally {
+        hold = undefined;
+      }
+    }
+    // SQL-level PREPARE: remember what the name stands for, so a later EXECUTE is judged by it.
+    if (verdict.effect === 'allow' || verdict.effect === 'mask') {
+      for (const st of verdict.statements ?? []) if (st.preparedName) preparedTexts.set(st.preparedName, text);
+    }
+    return verdict;
+  }
+
+  return {
+    decide,
+    /** Ends a hold in progress; false when nothing is held (the cancel then goes to the target). */
+    cancelHeld(): boolean {
+      if (!hold) return false;
+      hold.abort(new Error('cancelled by the client'));
+      return true;
+    },
+  };
+}

@@ -1,0 +1,377 @@
+import pg from 'pg';
+import { serialize } from 'pg-protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endedSession, gatewayUrl, realPg, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { psql } from '../helpers/psql.ts';
+import { findLeaks, linesAsRows, type Secrets } from './leaks.ts';
+import { dataRows, errorCodes, RawSession } from './raw-session.ts';
+
+/**
+ * Masking through the real gateway: a mask rule (email by column-name glob,
+ * card by schema.table.column, every content detector) and a table of real
+ * looking PII (Luhn-valid cards, SSNs, mod-97-valid IBANs). Each bypass a
+ * user could try must return no raw value, in any form `findLeaks` knows.
+ */
+const T = `w_policy_mask_${process.pid}`;
+const V = `${T}_v`;
+const secrets: Secrets = {
+  emails: ['alice.wonder@example.com', 'bob.builder@example.org', 'cleo@example.net'],
+  cards: ['4111111111111111', '5500005555555559', '4012888888881881'],
+  ssns: ['536-22-8419', '412-58-3307', '287-65-4321'],
+  ibans: ['GB82WEST12345698765432', 'DE89370400440532013000', 'FR1420041010050500013M02606'],
+};
+const names = ['Alice', 'Bob', 'Cleo'];
+const rules = [
+  {
+    id: 'mask-pii',
+    effect: 'mask',
+    match: {},
+    mask: {
+      columns: [
+        { name: '*email*', strategy: 'redact' },
+        { column: `public.${T}.card`, strategy: 'partial' },
+      ],
+      detectors: 'all',
+      exemptGroups: ['pii-readers'],
+    },
+  },
+  { id: 'allow-reads', effect: 'allow', match: { classes: ['read', 'transaction', 'utility'] } },
+];
+
+let t: TestGateway;
+let direct: pg.Client;
+let maya: pg.Client;
+let mayaToken: string;
+
+beforeAll(async () => {
+  direct = new pg.Client(realPg);
+  await direct.connect();
+  await direct.query(`drop view if exists ${V}; drop table if exists ${T}`);
+  await direct.query(`create table ${T} (id int primary key, name text, email text, card text, ssn text, iban text)`);
+  for (let i = 0; i < 3; i++) {
+    await direct.query(`insert into ${T} values ($1, $2, $3, $4, $5, $6)`, [i + 1, names[i], secrets.emails[i], secrets.cards[i], secrets.ssns[i], secrets.ibans[i]]);
+  }
+  await direct.query(`create view ${V} as select * from ${T}`);
+  t = await startTestGateway({ rules });
+  mayaToken = await t.user('maya');
+  await t.connection('pg');
+  maya = new pg.Client({ host: '127.0.0.1', port: t.pgPort, user: 'maya', password: mayaToken, database: 'pg' });
+  await maya.connect();
+});
+afterAll(async () => {
+  await maya?.end().catch(() => {});
+  await t?.stop();
+  await direct?.query(`drop view if exists ${V}; drop table if exists ${T}`);
+  await direct?.end();
+});
+
+/** Values exactly as the wire carried them (no JSON or number parsing in the driver), one array per row. */
+const asSent = { getTypeParser: () => (v: unknown) => v } as unknown as pg.CustomTypesConfig;
+async function query(sql: string, values?: unknown[], extra: Partial<pg.QueryConfig> = {}): Promise<unknown[][]> {
+  const r = (await maya.query({ text: sql, values, types: asSent, rowMode: 'array', ...extra })) as unknown as pg.QueryArrayResult | pg.QueryArrayResult[];
+  return (Array.isArray(r) ? r : [r]).flatMap((x) => x.rows);
+}
+/** Extended protocol with every result column in binary format (`queryMode` is missing from @types/pg). */
+const binaryQuery = (sql: string) =>
+  maya.query({ text: sql, types: asSent, rowMode: 'array', binary: true, queryMode: 'extended' } as unknown as pg.QueryArrayConfig);
+
+describe('masking through the gateway (pg driver, text results)', () => {
+  it('the fixture holds raw values (direct, without the gateway)', async () => {
+    const raw = (await direct.query(`select * from ${T}`)).rows.map((r) => Object.values(r));
+    const found = findLeaks(raw, secrets);
+    for (const v of Object.values(secrets).flat()) expect(found.some((f) => f.endsWith(` ${v}`))).toBe(true);
+    for (const d of ['card', 'email', 'ssn', 'iban']) expect(found.some((f) => f.startsWith(`${d} detector`))).toBe(true);
+  });
+
+  it('a plain select masks PII and shows the other columns', async () => {
+    const { rows } = await maya.query(`select id, name, email, card, ssn, iban from ${T} order by id`);
+    expect(rows[0]).toEqual({ id: 1, name: 'Alice', email: '****', card: '****1111', ssn: '****', iban: '****' });
+    expect(findLeaks(rows.map((r) => Object.values(r)), secrets)).toEqual([]);
+  });
+
+  it('select * leaks nothing', async () => {
+    expect(findLeaks(await query(`select * from ${T} order by id`), secrets)).toEqual([]);
+  });
+
+  it.each([
+    `select upper(email) from ${T}`,
+    `select email || '' as e from ${T}`,
+    `select reverse(card) from ${T}`,
+    `select substr(card, 1, 8) from ${T}`,
+    `select card::text as a, card::numeric as b, card::bigint as c from ${T}`,
+    `select translate(card, '0123456789', 'abcdefghij') from ${T}`,
+    `select row_to_json(t) from ${T} t`,
+    `select to_jsonb(t) from ${T} t`,
+    `select t::text from ${T} t`,
+    `select json_agg(t) from ${T} t`,
+    `select json_agg(email) as a, json_agg(card) as b, json_agg(ssn) as c from ${T}`,
+    `select string_agg(card, ',') from ${T}`,
+    `select string_agg(ssn || '/' || iban, ',') from ${T}`,
+    `select encode(convert_to(card, 'UTF8'), 'base64') as a, encode(email::bytea, 'hex') as b from ${T}`,
+    `select substr(card, 1, 8) as a, substr(card, 9, 8) as b from ${T}`,
+    `select left(email, 5) as a, substr(email, 6) as b from ${T}`,
+    `select x from (select card as x from ${T}) s`,
+    `with c as (select card from ${T}) select reverse(card) from c`,
+    `select card from ${T} union all select email from ${T}`,
+    `select * from ${V}`,
+    `select email, card, ssn, iban from ${V}`,
+    `select upper(email) as u, card::text as c from ${V}`,
+    `select row_to_json(v) from ${V} v`,
+    `select 1 as one; select reverse(card) from ${T}`,
+    `select reverse((t).card) as r from ${T} t`,
+    `select reverse(x) from unnest(array(select card from ${T})) as u(x)`,
+    `select reverse(card) from (select * from ${T}) s`,
+  ])('%s', async (sql) => {
+    const rows = await query(sql);
+    expect(rows.length).toBeGreaterThan(0);
+    expect(findLeaks(rows, secrets)).toEqual([]);
+  });
+
+  it('parameterised (extended protocol) queries are masked too', async () => {
+    const rows = await query(`select email, reverse(card), substr(card, 1, 8), ssn from ${T} where id = $1 or id > $2`, [1, 1]);
+    expect(rows).toHaveLength(3);
+    expect(findLeaks(rows, secrets)).toEqual([]);
+  });
+});
+
+describe('binary-format results', () => {
+  it('pg driver with binary: true', async () => {
+    const sql = `select email, card, ssn, iban, reverse(card) as r, to_jsonb(t) as j, t as whole, array[card] as a from ${T} t`;
+    const r = await binaryQuery(sql);
+    expect(r.fields.map((f) => f.format)).toEqual(Array(8).fill('binary')); // really binary on the wire
+    expect(r.rows).toHaveLength(3);
+    expect(findLeaks(r.rows, secrets)).toEqual([]);
+  });
+
+  it('a Bind asking for binary results, on the wire', async () => {
+    const raw = await RawSession.open(t.pgPort, 'maya', mayaToken, 'pg');
+    try {
+      raw.send(
+        serialize.parse({ text: `select email, card, ssn, iban, to_jsonb(t) as j, array[card] as a from ${T} t` }),
+        serialize.bind({ binary: true }),
+        serialize.describe({ type: 'P' }),
+        serialize.execute({}),
+        serialize.sync(),
+      );
+      const got = await raw.untilReady();
+      expect(errorCodes(got)).toEqual([]);
+      const desc = got.find((m) => m.name === 'rowDescription') as unknown as { fields: { format: string }[] };
+      expect(desc.fields.map((f) => f.format)).toEqual(Array(6).fill('binary'));
+      expect(dataRows(got)).toHaveLength(3);
+      expect(findLeaks(dataRows(got), secrets)).toEqual([]);
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+describe('COPY TO STDOUT through psql', () => {
+  const url = () => gatewayUrl(t, 'maya', mayaToken, 'pg');
+  it.each([
+    `copy ${T} to stdout`,
+    `copy (select email, card, ssn, iban from ${T}) to stdout`,
+    `copy (select reverse(card), upper(email), id from ${T}) to stdout`,
+    `copy (select substr(card, 1, 8), substr(card, 9, 8) from ${T}) to stdout`,
+    `copy ${T} to stdout with (format csv)`,
+    `copy (select row_to_json(t) from ${T} t) to stdout`,
+  ])('%s', async (sql) => {
+    const r = await psql([url(), '-At', '-c', sql]);
+    expect(r.stderr).toBe('');
+    expect(linesAsRows(r.stdout)).toHaveLength(3);
+    expect(findLeaks(linesAsRows(r.stdout), secrets)).toEqual([]);
+  });
+
+  it('\\copy to stdout and a plain select through psql', async () => {
+    const r = await psql([url(), '-At', '-c', `\\copy (select * from ${T}) to stdout`, '-c', `select email, card, ssn, iban from ${T}`]);
+    expect(r.stderr).toBe('');
+    expect(findLeaks(linesAsRows(r.stdout.replaceAll('|', '\t')), secrets)).toEqual([]);
+  });
+});
+
+describe('group exemption', () => {
+  let pia: Awaited<ReturnType<typeof endedSession>>;
+  beforeAll(async () => {
+    const token = await t.user('pia', ['pii-readers']);
+    const c = new pg.Client({ host: '127.0.0.1', port: t.pgPort, user: 'pia', password: token, database: 'pg' });
+    await c.connect();
+    try {
+      const { rows } = await c.query(`select id, email, card, ssn, iban from ${T} order by id`);
+      expect(rows[0]).toEqual({ id: 1, email: secrets.emails[0], card: secrets.cards[0], ssn: secrets.ssns[0], iban: secrets.ibans[0] });
+    } finally {
+      await c.end();
+    }
+    pia = await endedSession(t, 'pia');
+  });
+
+  it('a member of pii-readers sees raw values', () => {
+    const st = pia.events.find((e) => e.type === 'statement' && e.text.startsWith('select id, email'));
+    expect(st?.type === 'statement' && st.rows?.[0]).toEqual(['1', secrets.emails[0], secrets.cards[0], secrets.ssns[0], secrets.ibans[0]]);
+    expect(st?.type === 'statement' && st.masked).toBeFalsy();
+  });
+
+  // FINDING (spec gap): the issue says the exemption "is recorded"; the verdict's plan has `exempted`,
+  // but events.ts `recorded()` keeps only effect/rules/classes/tables, so the recording cannot tell an
+  // exempt read from an unmasked one.
+  it.fails('the recording says the values were shown raw because of the exemption', () => {
+    const st = pia.events.find((e) => e.type === 'statement' && e.text.startsWith('select id, email'));
+    expect(JSON.stringify(st)).toContain('pii-readers');
+  });
+});
+
+describe('the recording', () => {
+  it('shows masked counts and never a raw value', async () => {
+    const ritaToken = await t.user('rita');
+    const c = new pg.Client({ host: '127.0.0.1', port: t.pgPort, user: 'rita', password: ritaToken, database: 'pg' });
+    await c.connect();
+    await c.query(`select id, name, email, card, ssn, iban from ${T}`);
+    await c.query(`select reverse(card), upper(email) from ${T} where id = $1`, [2]);
+    await c.query(`select string_agg(ssn || ' ' || iban, ';') from ${T}`);
+    await c.end();
+    const pgSession = await endedSession(t, 'rita');
+    const r = await psql([gatewayUrl(t, 'rita', ritaToken, 'pg'), '-At', '-c', `copy (select email, card, ssn, iban from ${T}) to stdout`]);
+    expect(r.stderr).toBe('');
+    const psqlSession = await endedSession(t, 'rita');
+    expect(psqlSession.session.id).not.toBe(pgSession.session.id);
+
+    const copy = psqlSession.events.find((e) => e.type === 'statement' && e.text.startsWith('copy'));
+    expect(copy?.type === 'statement' && copy.rowCount).toBe(3);
+    expect(copy?.type === 'statement' && copy.masked?.byColumn).toBeDefined();
+    for (const ended of [pgSession, psqlSession]) {
+      const json = JSON.stringify(ended.events);
+      for (const v of Object.values(secrets).flat()) {
+        expect(json).not.toContain(v);
+        expect(json).not.toContain(v.replace(/-/g, ''));
+        expect(json.toLowerCase()).not.toContain(v.toLowerCase());
+      }
+      const statements = ended.events.filter((e) => e.type === 'statement');
+      if (ended === psqlSession) continue;
+      const plain = statements.find((e) => e.type === 'statement' && e.text === `select id, name, email, card, ssn, iban from ${T}`);
+      expect(plain?.type === 'statement' && plain.verdict?.effect).toBe('mask');
+      expect(plain?.type === 'statement' && plain.verdict?.rules).toContain('mask-pii');
+      const masked = plain?.type === 'statement' ? plain.masked : undefined;
+      expect(masked?.byColumn.id).toBeUndefined();
+      expect(masked?.byColumn.name).toBeUndefined();
+      expect(masked?.byColumn.email?.['mask-pii']).toBe(3);
+      expect(masked?.byColumn.card?.['mask-pii']).toBe(3);
+      expect(masked?.byDetector.ssn).toBe(3);
+      expect(masked?.byDetector.iban).toBe(3);
+      for (const e of statements) if (e.type === 'statement' && e.rows) expect(findLeaks(e.rows, secrets)).toEqual([]);
+    }
+  });
+});
+
+/**
+ * Findings: each case below returned raw values (or broke the client) through
+ * the gateway when this suite was written. They are `it.fails` so the suite
+ * stays green; when one is fixed, vitest reports it and the marker goes.
+ * Details (input, expected, actual, suspected code) are in the report.
+ */
+describe('known leaks (findings)', () => {
+  // Relay/tracker (src/protocols/postgres/events.ts): the masker is built only at RowDescription and
+  // belongs to one execution. A row-limited Execute ends at PortalSuspended; the next Execute of the
+  // same portal gets no RowDescription, so its rows pass unmasked (pg `rows`, pg-cursor, JDBC fetchSize).
+  it.fails('rows after the first page of a row-limited Execute (PortalSuspended)', async () => {
+    const rows = await query(`select email, card, ssn, iban from ${T} order by id`, undefined, { rows: 1 } as Partial<pg.QueryConfig>);
+    expect(rows).toHaveLength(3);
+    expect(findLeaks(rows, secrets)).toEqual([]);
+  });
+
+  // Same cause: a client that never sends Describe gets DataRows with no RowDescription, so
+  // `StatementTracker.dataRow` finds `head.masker === undefined` and forwards everything raw.
+  it.fails('Parse/Bind/Execute without Describe', async () => {
+    const raw = await RawSession.open(t.pgPort, 'maya', mayaToken, 'pg');
+    try {
+      raw.send(serialize.parse({ text: `select email, card, ssn, iban from ${T}` }), serialize.bind({}), serialize.execute({}), serialize.sync());
+      const got = await raw.untilReady();
+      expect(dataRows(got)).toHaveLength(3);
+      expect(findLeaks(dataRows(got), secrets)).toEqual([]);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  // Lineage (src/core/masking/lineage.ts) loses the masked column on the base table itself:
+  it.fails.each([
+    // exprSources → SubLink: selectLineage(subselect, ctes) gets no outer items, so a correlated `card` resolves to nothing.
+    `select (select reverse(card)) as x from ${T}`,
+    // fromItems → RangeSubselect: a LATERAL subquery does not see the relations before it either.
+    `select l.x from ${T}, lateral (select reverse(card) as x) l`,
+    // tableItem ignores the alias column list: `c` is card, but lineage says ${T}.c.
+    `select reverse(c) as r from ${T} as t(i, n, e, c)`,
+    // fromItems → JoinExpr ignores the join's alias: `j.card` resolves to a table named j.
+    `select reverse(j.card) as r from (${T} a join (select 1 as one) b on true) as j`,
+  ])('lineage: %s', async (sql) => {
+    expect(findLeaks(await query(sql), secrets)).toEqual([]);
+  });
+
+  // events.ts takes lineage from the executed text: `EXECUTE wq` / `FETCH` have none (statementLineage → []),
+  // so only detectors apply and a transformed value passes.
+  it.fails('SQL PREPARE then EXECUTE', async () => {
+    await maya.query(`prepare wq as select reverse(card) from ${T}`);
+    try {
+      expect(findLeaks(await query('execute wq'), secrets)).toEqual([]);
+    } finally {
+      await maya.query('deallocate wq');
+    }
+  });
+
+  it.fails('DECLARE CURSOR then FETCH', async () => {
+    await maya.query('begin');
+    try {
+      await maya.query(`declare wc cursor for select reverse(card) from ${T}`);
+      expect(findLeaks(await query('fetch all from wc'), secrets)).toEqual([]);
+    } finally {
+      await maya.query('rollback');
+    }
+  });
+
+  // Known gap (docs/architecture.md): no table OID → schema.table.column catalog lookup, so a view's
+  // columns only get name rules and detectors; any transformation of a detector-only value passes.
+  it.fails.each([
+    `select reverse(card) as r from ${V}`,
+    `select substr(card, 1, 8) as a, substr(card, 9, 8) as b from ${V}`,
+    `select regexp_replace(card, '(.)', '\\1.', 'g') as r from ${V}`,
+  ])('view: %s', async (sql) => {
+    expect(findLeaks(await query(sql), secrets)).toEqual([]);
+  });
+
+  // Binary results of non-text types are hex to the detectors (codec/results.ts carriageOf: only
+  // text-like OIDs are readable), so without lineage (a view) jsonb, arrays and numbers pass raw.
+  it.fails('view, binary results: jsonb, text[] and bigint', async () => {
+    const r = await binaryQuery(`select to_jsonb(v) as j, array[card] as a, card::bigint as n from ${V} v`);
+    expect(findLeaks(r.rows, secrets)).toEqual([]);
+  });
+
+  // Known gap: COPY CSV lines are split on tabs (events.ts copyData), so the whole line is column 0;
+  // when column 0 has no rule, only detectors run and a transformed card passes.
+  it.fails('COPY … WITH (FORMAT csv) with an unmasked first column', async () => {
+    const r = await psql([gatewayUrl(t, 'maya', mayaToken, 'pg'), '-At', '-c', `copy (select id, reverse(card) from ${T}) to stdout with (format csv)`]);
+    expect(r.stderr).toBe('');
+    expect(findLeaks(linesAsRows(r.stdout), secrets)).toEqual([]);
+  });
+
+  // Design limit: SSN and IBAN have no column rule here, only detectors, and a detector cannot
+  // recognise a value split across columns or reformatted. Only column rules (lineage) can.
+  it.fails.each([
+    `select substr(ssn, 1, 6) as a, substr(ssn, 7) as b from ${T}`,
+    `select lower(iban) as i, replace(ssn, '-', '') as s from ${T}`,
+  ])('detector-only column: %s', async (sql) => {
+    expect(findLeaks(await query(sql), secrets)).toEqual([]);
+  });
+});
+
+describe('masking keeps results usable (findings)', () => {
+  // columns.ts columnGlobMatches: a `*` source (what lineage gives every column of `select *`) matches
+  // any `column:` rule, so the card rule masks id and name too; id becomes '****', not an int.
+  it.fails('select * masks only the covered columns', async () => {
+    const { rows } = await maya.query(`select * from ${T} order by id`);
+    expect(rows[0]).toEqual({ id: 1, name: 'Alice', email: '****', card: '****1111', ssn: '****', iban: '****' });
+  });
+
+  // strategies.ts applies `partial` to a whole json document (`****32"}`): the pg driver then throws
+  // SyntaxError on JSON.parse. A masked json/jsonb value should stay valid JSON (or be NULL).
+  it.fails('a masked json value is still valid JSON', async () => {
+    const { rows } = await maya.query(`select row_to_json(t) as j from ${T} t order by id`);
+    expect(typeof rows[0].j).toBe('object');
+  });
+});
