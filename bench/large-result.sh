@@ -111,6 +111,7 @@ main() {
     log "masking is not active on large_mask; got: $sample"
     return 1
   fi
+  LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
   start_hwm=$(peak_rss_kb "$WARDEN_PID")
   start_rss=$(rss_kb "$WARDEN_PID")
 
@@ -122,6 +123,7 @@ main() {
 
   echo
   echo "COPY (SELECT … generate_series(1, $ROWS)) TO STDOUT via psql, $(nproc) CPUs"
+  echo "load average before: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine slows every row)"
   printf '%-12s %10s %12s %12s %12s\n' target seconds MB rows/s MB/s
   local t
   for t in direct warden warden+mask; do
@@ -135,7 +137,7 @@ main() {
     awk -v t="$t" -v a="${SECS[direct]}" -v b="${SECS[$t]}" 'BEGIN { printf "%s/direct rows/s ratio: %.2f\n", t, a / b }'
   done
   echo "gateway RSS after start and the masking check: ${start_rss} kB (peak ${start_hwm} kB)"
-  echo "gateway peak RSS before the masked stream: ${before_mask_hwm} kB"
+  echo "gateway peak RSS before the masked stream (after direct${SKIP_PLAIN:+ only}${SKIP_PLAIN:-, warden}): ${before_mask_hwm} kB"
   echo "gateway current RSS at the end: $(rss_kb "$WARDEN_PID") kB"
   local hwm
   hwm=$(peak_rss_kb "$WARDEN_PID")

@@ -28,6 +28,13 @@ export function decideColumn(plan: MaskPlan, col: ResultColumn, sources: readonl
   let best: ColumnDecision | undefined;
   for (const r of plan.columns) {
     const hit = r.column !== undefined ? all.some((s) => columnGlobMatches(r.column!, s)) : r.name !== undefined && names.some((n) => globMatch(r.name!, n));
+    // A whole row (`row_to_json(t)`, `t::text`) holding a masked column: partial or redact would
+    // break its JSON/record syntax, so it goes as NULL (fail closed, still a valid value).
+    const wholeRow = r.column !== undefined && hit && !all.some((s) => s.column !== '*' && columnGlobMatches(r.column!, s));
+    if (hit && wholeRow) {
+      best = { strategy: 'null', rule: r.rule };
+      continue;
+    }
     if (hit) best = best === undefined ? { strategy: r.strategy, rule: r.rule } : stricter(best.strategy, r.strategy) === best.strategy ? best : { strategy: r.strategy, rule: r.rule };
   }
   return best;

@@ -199,14 +199,18 @@ function dedupe(s: SourceColumn[]): SourceColumn[] {
  * columns in between get the star's sources. Anything else that does not
  * line up gives every column every source (over-masking beats leaking).
  */
-export function alignLineage(entries: readonly LineageEntry[], count: number): SourceColumn[][] {
+export function alignLineage(entries: readonly LineageEntry[], count: number, names?: readonly string[]): SourceColumn[][] {
+  // A column that `*` expanded to is the source column of the same name, not the whole row.
+  const named = (e: LineageEntry, i: number): SourceColumn[] =>
+    e.star === true && names?.[i] !== undefined ? e.sources.map((s) => (s.column === '*' ? { ...s, column: names[i]! } : s)) : e.sources;
   const stars = entries.filter((e) => e.star === true).length;
   if (stars === 0 && entries.length === count) return entries.map((e) => e.sources);
   const k = entries.findIndex((e) => e.star === true);
   const after = entries.length - k - 1;
   if (stars === 1 && count >= entries.length - 1) {
-    return Array.from({ length: count }, (_, i) => (i < k ? entries[i]! : i >= count - after ? entries[entries.length - (count - i)]! : entries[k]!).sources);
+    return Array.from({ length: count }, (_, i) => named(i < k ? entries[i]! : i >= count - after ? entries[entries.length - (count - i)]! : entries[k]!, i));
   }
-  const all = dedupe(entries.flatMap((e) => e.sources));
-  return Array.from({ length: count }, () => all);
+  const plain = dedupe(entries.flatMap((e) => (e.star === true ? [] : e.sources)));
+  const starred = entries.filter((e) => e.star === true);
+  return Array.from({ length: count }, (_, i) => dedupe([...plain, ...starred.flatMap((e) => named(e, i))]));
 }

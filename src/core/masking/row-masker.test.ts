@@ -71,12 +71,13 @@ describe('createRowMasker', () => {
   });
 
   it('aligns columns around a star', () => {
-    const m = forQuery('SELECT id, *, reverse(card) FROM public.customers', [{ name: 'id' }, { name: 'a' }, { name: 'b' }, { name: 'reverse' }]);
-    const out = m.row(['1', 'x', 'y', '4111111111111111']);
+    const m = forQuery('SELECT id, *, reverse(card) FROM public.customers', [{ name: 'id' }, { name: 'name' }, { name: 'card' }, { name: 'reverse' }]);
+    const out = m.row(['1', 'x', '4111111111111111', '1111111111111114']);
     expect(out[0]).toBe('1');
-    expect(out[3]).toBe('****1111');
-    // a star over customers may hold the card: the star's columns follow the strictest rule on the table
-    expect(out[1]).toBeNull();
+    expect(out[3]).toBe('****1114');
+    // the columns `*` expanded to are the table's columns of those names: only the card is masked
+    expect(out[1]).toBe('x');
+    expect(out[2]).toBe('****1111');
   });
 
   it('does nothing (same array) when no rule applies and no detector is on', () => {

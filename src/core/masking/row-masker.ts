@@ -62,7 +62,7 @@ export function createRowMasker(options: RowMaskerOptions): RowMasker {
 
   return {
     shape(columns) {
-      const sources = options.lineage === undefined ? columns.map(() => []) : alignLineage(options.lineage, columns.length);
+      const sources = options.lineage === undefined ? columns.map(() => []) : alignLineage(options.lineage, columns.length, columns.map((c) => c.name));
       decisions = columns.map((c, i) => decideColumn(plan, c, sources[i] ?? []));
       names = columns.map((c) => c.name);
       active = detectors.length > 0 || decisions.some((d) => d !== undefined);

@@ -32,7 +32,7 @@ export interface StatementEvent {
   rowsTruncated: boolean;
   error?: { code: string; message: string };
   /** The policy verdict that let it through or stopped it, and what the statement does. */
-  verdict?: { effect: string; rules: string[]; classes?: string[]; tables?: string[] };
+  verdict?: { effect: string; rules: string[]; classes?: string[]; tables?: string[]; exempted?: { rule: string; group: string }[] };
   /** How many values masking changed, per output column and rule, and per detector. Never the values. */
   masked?: { byColumn: Record<string, Record<string, number>>; byDetector: Record<string, number> };
 }

@@ -21,6 +21,10 @@ import { carriageOf, copyDataMessage, dataRowValues, rewriteDataRow, rowsFromTag
 interface Execution {
   batch: number;
   simple: boolean;
+  /** The portal an extended-protocol Execute runs (its result shape comes from a Describe). */
+  portal: string | undefined;
+  /** Extended protocol: whether the result shape and masker were looked up yet. */
+  resolved: boolean;
   event: StatementEvent;
   verdict: Verdict | undefined;
   startedAt: number;
@@ -45,7 +49,11 @@ export class StatementTracker {
   readonly #masking: MaskingServices;
   readonly #pending: Execution[] = [];
   readonly #prepared = new Map<string, { text: string; verdict: Verdict | undefined }>();
-  readonly #portals = new Map<string, { text: string; params: (string | null)[]; prepared: string; verdict: Verdict | undefined }>();
+  readonly #portals = new Map<string, { text: string; params: (string | null)[]; prepared: string; verdict: Verdict | undefined; formats: number[] }>();
+  /** Result shapes learned from RowDescriptions answering Describe, by `S:name` / `P:name`. */
+  readonly #shapes = new Map<string, ColumnInfo[]>();
+  /** Describes sent and not answered yet, in order, with their batch. */
+  readonly #describes: { key: string; batch: number }[] = [];
   #batch = 0;
   #answeredBatches = 0;
   #seq = 0;
@@ -68,14 +76,19 @@ export class StatementTracker {
     this.#prepared.set(name, { text, verdict });
   }
 
-  bind(portal: string, statement: string, params: (string | null)[]): void {
+  bind(portal: string, statement: string, params: (string | null)[], formats: number[]): void {
     const s = this.#prepared.get(statement);
-    this.#portals.set(portal, { text: s?.text ?? '', params, prepared: statement, verdict: s?.verdict });
+    this.#portals.set(portal, { text: s?.text ?? '', params, prepared: statement, verdict: s?.verdict, formats });
+    this.#shapes.delete(`P:${portal}`);
+  }
+
+  describe(kind: 'S' | 'P', name: string): void {
+    this.#describes.push({ key: `${kind}:${name}`, batch: this.#batch });
   }
 
   execute(portal: string): void {
     const p = this.#portals.get(portal);
-    this.#push(false, p?.text ?? '', p?.verdict, p?.params, p?.prepared || undefined);
+    this.#push(false, p?.text ?? '', p?.verdict, p?.params, p?.prepared || undefined, portal);
   }
 
   sync(): void {
@@ -85,6 +98,7 @@ export class StatementTracker {
   close(kind: 'S' | 'P', name: string): void {
     if (kind === 'S') this.#prepared.delete(name);
     else this.#portals.delete(name);
+    this.#shapes.delete(`${kind}:${name}`);
   }
 
   /** A statement the gateway stopped before the target saw it: recorded at once. */
@@ -94,12 +108,24 @@ export class StatementTracker {
 
   // ---- target → client
 
+  /**
+   * In the extended protocol a RowDescription only ever answers a Describe:
+   * remember the shape for every later Execute of that portal/statement. In
+   * the simple protocol it starts the current statement's next result.
+   */
   rowDescription(columns: ColumnInfo[]): void {
+    const described = this.#describes.shift();
+    if (described) {
+      this.#shapes.set(described.key, columns);
+      return;
+    }
     const head = this.#pending[0];
-    if (!head) return;
-    head.event.columns = columns.map((c) => c.name);
-    head.carriage = columns.some((c) => c.format === 1) ? carriageOf(columns) : undefined;
-    head.masker = this.#maskerFor(head, columns.map((c) => ({ name: c.name })));
+    if (head) this.#startResult(head, columns);
+  }
+
+  /** NoData: a Describe of something that returns no rows. */
+  noData(): void {
+    this.#describes.shift();
   }
 
   /** COPY TO STDOUT begins: masking, if any, applies to its lines. */
@@ -114,6 +140,7 @@ export class StatementTracker {
   dataRow(buf: Buffer, start: number, end: number): Buffer | undefined {
     const head = this.#pending[0];
     if (!head) return undefined;
+    if (!head.resolved) this.#resolveExtended(head);
     head.event.rowCount++;
     const masker = head.masker;
     if (masker === undefined) {
@@ -177,6 +204,8 @@ export class StatementTracker {
 
   readyForQuery(): void {
     const answered = this.#answeredBatches++;
+    // Describes the server skipped after an error in their batch get no answer.
+    while (this.#describes.length > 0 && this.#describes[0]!.batch <= answered) this.#describes.shift();
     while (this.#pending.length > 0 && this.#pending[0]!.batch <= answered) {
       if (this.#pending[0]!.simple) this.#finish();
       else this.#pending.shift(); // skipped by the server after an earlier error in its batch
@@ -189,6 +218,29 @@ export class StatementTracker {
       this.#pending[0]!.event.error ??= { code: '', message: `no answer: ${reason}` };
       this.#finish();
     }
+  }
+
+  #startResult(head: Execution, columns: ColumnInfo[]): void {
+    head.event.columns = columns.map((c) => c.name);
+    head.carriage = columns.some((c) => c.format === 1) ? carriageOf(columns) : undefined;
+    head.masker = this.#maskerFor(head, columns.map((c) => ({ name: c.name })));
+  }
+
+  /**
+   * An Execute's rows: its shape is the portal's Describe, or the statement's
+   * Describe with the Bind's result formats. A statement to mask whose shape
+   * is unknown gets every value hidden (fail closed) rather than passed raw.
+   */
+  #resolveExtended(head: Execution): void {
+    head.resolved = true;
+    const portal = head.portal === undefined ? undefined : this.#portals.get(head.portal);
+    if (head.portal === undefined || !portal) return;
+    const own = this.#shapes.get(`P:${head.portal}`);
+    const fromStatement = this.#shapes.get(`S:${portal.prepared}`);
+    const formatOf = (i: number) => (portal.formats.length === 0 ? 0 : portal.formats.length === 1 ? portal.formats[0]! : (portal.formats[i] ?? 0));
+    const columns = own ?? fromStatement?.map((c, i) => ({ ...c, format: formatOf(i) }));
+    if (columns) this.#startResult(head, columns);
+    else if (head.verdict?.effect === 'mask') head.masker = hideEverything(portal.formats);
   }
 
   #maskerFor(head: Execution, columns: { name: string }[]): RowMasker | undefined {
@@ -234,9 +286,9 @@ export class StatementTracker {
     return event;
   }
 
-  #push(simple: boolean, text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string): void {
+  #push(simple: boolean, text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string, portal?: string): void {
     const event = this.#event(text, verdict, params, prepared);
-    this.#pending.push({ batch: this.#batch, simple, event, verdict, startedAt: performance.now(), rowBytes: 0, carriage: undefined, results: 0, masker: undefined });
+    this.#pending.push({ batch: this.#batch, simple, portal, resolved: simple, event, verdict, startedAt: performance.now(), rowBytes: 0, carriage: undefined, results: 0, masker: undefined });
   }
 
   #finish(): void {
@@ -247,8 +299,30 @@ export class StatementTracker {
   }
 }
 
+/** A masker for rows whose shape is unknown: every value hidden, binary ones as NULL (valid for any type). */
+function hideEverything(formats: number[]): RowMasker {
+  let rows = 0;
+  let hidden = 0;
+  const binary = (i: number) => (formats.length === 1 ? formats[0] : formats[i]) === 1;
+  return {
+    shape: () => undefined,
+    row: (values) => {
+      rows++;
+      return values.map((v, i) => {
+        if (v === null) return null;
+        hidden++;
+        return binary(i) ? null : '****';
+      });
+    },
+    active: true,
+    counts: () => ({ byColumn: { '*': { 'warden:unknown-result-shape': hidden } }, byDetector: {}, rows }),
+  };
+}
+
 function recorded(v: Verdict): Recorded {
   const out: NonNullable<Recorded> = { effect: v.effect, rules: v.rules.map((r) => r.id) };
+  // Who saw raw values because of a group exemption is part of the record.
+  if (v.effect === 'mask' && v.masks.exempted.length > 0) out.exempted = v.masks.exempted;
   if (v.statements?.length) {
     out.classes = [...new Set(v.statements.map((s) => s.class))];
     const tables = v.statements.flatMap((s) => s.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)));

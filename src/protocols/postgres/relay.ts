@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { RelayVerdict } from './gatekeeper.ts';
 import { errorResponse } from './codec/backend.ts';
 import { FramingError, MessageFramer } from './codec/framing.ts';
-import { parseBind, parseClose, parseExecute, parseParse, parseQuery, parseMessage, queryMessage } from './codec/frontend.ts';
+import { parseBind, parseClose, parseDescribe, parseExecute, parseParse, parseQuery, parseMessage, queryMessage } from './codec/frontend.ts';
 import { commandTag, parseErrorFields, parseRowDescription } from './codec/results.ts';
 import type { StatementTracker } from './events.ts';
 
@@ -31,7 +31,7 @@ export interface RelayHooks {
 }
 
 const Q = 0x51, P = 0x50, B = 0x42, E = 0x45, S = 0x53, C = 0x43, X = 0x58;
-const T = 0x54, D = 0x44, Z = 0x5a, I = 0x49, s = 0x73, d = 0x64, H = 0x48, CC = 0x43, EE = 0x45;
+const T = 0x54, D = 0x44, n = 0x6e, Z = 0x5a, I = 0x49, s = 0x73, d = 0x64, H = 0x48, CC = 0x43, EE = 0x45;
 
 export class Relay {
   readonly #client: Socket;
@@ -137,8 +137,12 @@ export class Relay {
         }
       } else if (type === B) {
         const b = parseBind(buf, off, end);
-        tracker.bind(b.portal, b.statement, b.params);
+        tracker.bind(b.portal, b.statement, b.params, b.resultFormats);
       } else if (type === E) tracker.execute(parseExecute(buf, off, end));
+      else if (type === D) {
+        const dsc = parseDescribe(buf, off, end);
+        tracker.describe(dsc.kind, dsc.name);
+      }
       else if (type === S) tracker.sync();
       else if (type === C) {
         const c = parseClose(buf, off, end);
@@ -186,6 +190,7 @@ export class Relay {
       else if (type === H) tracker.copyOut();
       else if (type === CC) tracker.commandComplete(commandTag(buf, off, end));
       else if (type === T) tracker.rowDescription(parseRowDescription(buf, off, end));
+      else if (type === n) tracker.noData();
       else if (type === Z) tracker.readyForQuery();
       else if (type === I || type === s) tracker.executionEnded();
       else if (type === EE) {

@@ -27,6 +27,8 @@ export interface BindMessage {
   statement: string;
   /** Parameters as text; binary ones as `\x…` hex; long ones cut for the recording. */
   params: (string | null)[];
+  /** Result-column format codes: none = all text, one = all columns, else one per column. */
+  resultFormats: number[];
 }
 
 const maxRecordedParam = 4096;
@@ -55,7 +57,16 @@ export function parseBind(buf: Buffer, start: number, end: number): BindMessage 
     params.push(shown < len ? `${text}…(${len} bytes)` : text);
     off += len;
   }
-  return { portal, statement, params };
+  const resultCount = buf.readInt16BE(off);
+  off += 2;
+  const resultFormats: number[] = [];
+  for (let i = 0; i < resultCount; i++, off += 2) resultFormats.push(buf.readInt16BE(off));
+  return { portal, statement, params, resultFormats };
+}
+
+/** Describe: 'S' a prepared statement or 'P' a portal, and its name. */
+export function parseDescribe(buf: Buffer, start: number, end: number): { kind: 'S' | 'P'; name: string } {
+  return { kind: buf[start + 5] === 0x53 ? 'S' : 'P', name: readCString(buf, start + 6, end)[0] };
 }
 
 /** The portal an Execute runs. */
