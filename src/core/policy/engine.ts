@@ -1,4 +1,5 @@
 import type { PostgresClassifier } from '../sql/classifier.ts';
+import type { StatementInfo } from '../sql/types.ts';
 import { shippedDefaults } from './defaults.ts';
 import { evaluate } from './evaluate.ts';
 import type { Rule } from './rules.ts';
@@ -20,12 +21,28 @@ export interface PolicyEngineOptions {
 export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
   const defaults = options.defaults ?? shippedDefaults();
   const defaultsFor = (connection: string) => options.connectionDefaults?.[connection] ?? defaults;
+  // Verdicts are memoised per classification (the classifier hands out the same frozen array for
+  // statements that differ only in literals) and per subject — unless a rule looks at the clock.
+  const timeless = ![...options.rules, ...defaults, ...Object.values(options.connectionDefaults ?? {}).flat()].some((r) => r.match.time !== undefined);
+  const memo = new WeakMap<readonly StatementInfo[], Map<string, Verdict>>();
+  const judge = (subject: PolicySubject, statements: readonly StatementInfo[]): Verdict => {
+    if (!timeless || !Object.isFrozen(statements)) return evaluate(options.rules, subject, statements, defaultsFor(subject.connection));
+    const who = `${subject.user}\0${subject.groups.join('\0')}\0\0${subject.connection}\0${subject.connectionTags.join('\0')}`;
+    let bySubject = memo.get(statements);
+    if (!bySubject) memo.set(statements, (bySubject = new Map()));
+    let verdict = bySubject.get(who);
+    if (!verdict) {
+      if (bySubject.size >= 64) bySubject.clear();
+      verdict = evaluate(options.rules, subject, statements, defaultsFor(subject.connection));
+      bySubject.set(who, verdict);
+    }
+    return verdict;
+  };
   const decideSync = (subject: PolicySubject, request: Request): Verdict => {
     if (request.kind === 'connect') return evaluate(options.rules, subject, [], defaultsFor(subject.connection));
     if (request.kind === 'sql' && request.dialect === 'postgres') {
       const opts = request.preparedTexts === undefined ? undefined : { prepared: request.preparedTexts };
-      const statements = options.classifier.classify(request.text, opts);
-      return evaluate(options.rules, subject, statements, defaultsFor(subject.connection));
+      return judge(subject, options.classifier.classify(request.text, opts));
     }
     // fail closed: requests this engine cannot judge yet (MySQL, commands, files, HTTP) are blocked.
     const what = request.kind === 'sql' ? `${request.dialect} SQL` : `${request.kind} requests`;

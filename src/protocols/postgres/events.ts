@@ -319,7 +319,16 @@ function hideEverything(formats: number[]): RowMasker {
   };
 }
 
+/** Verdicts are shared (memoised by policy), so their recorded form is computed once each. */
+const recordedForm = new WeakMap<Verdict, NonNullable<Recorded>>();
+
 function recorded(v: Verdict): Recorded {
+  let out = recordedForm.get(v);
+  if (!out) recordedForm.set(v, (out = recordedOf(v)));
+  return out;
+}
+
+function recordedOf(v: Verdict): NonNullable<Recorded> {
   const out: NonNullable<Recorded> = { effect: v.effect, rules: v.rules.map((r) => r.id) };
   // Who saw raw values because of a group exemption is part of the record.
   if (v.effect === 'mask' && v.masks.exempted.length > 0) out.exempted = v.masks.exempted;
