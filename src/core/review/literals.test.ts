@@ -19,3 +19,13 @@ describe('literal masking for reviews', () => {
     expect(mask("select 'unterminated ann@example.com")).not.toContain('ann@example.com');
   });
 });
+
+describe('parameters inlined for review', () => {
+  it('replaces each $n with its bound value, quoted', async () => {
+    const { inlineParameters } = await import('./literals.ts');
+    const parser = await initSql();
+    expect(inlineParameters(parser, 'delete from t where id = $1 and note = $2 or x = $1', ['42', "it's"])).toBe("delete from t where id = '42' and note = 'it''s' or x = '42'");
+    expect(inlineParameters(parser, 'select $1', [null])).toBe('select NULL');
+    expect(mask(inlineParameters(parser, 'delete from p where card = $1', ['4111111111111111']))).toBe("delete from p where card = '****'");
+  });
+});

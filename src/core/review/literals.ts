@@ -32,3 +32,31 @@ export function createLiteralMasker(parser: PgParser): (text: string) => string 
     return out + text.slice(at);
   };
 }
+
+/**
+ * The statement an extended-protocol Execute really runs: each `$n` (found by
+ * the scanner) replaced by its bound value as a quoted literal, so approvers
+ * see the values and a queue-mode approval covers exactly these values.
+ * Binary parameters arrive as `\x…` hex and stay that way.
+ */
+export function inlineParameters(parser: PgParser, text: string, params: readonly (string | null)[]): string {
+  if (params.length === 0) return text;
+  let tokens;
+  try {
+    tokens = parser.scan(text).tokens;
+  } catch {
+    return `${text} /* parameters: ${params.map((p, i) => `$${i + 1}=${p === null ? 'NULL' : quote(p)}`).join(', ')} */`;
+  }
+  let out = '';
+  let at = 0;
+  for (const t of tokens) {
+    if (t.tokenName !== 'PARAM') continue;
+    const value = params[Number(t.text.slice(1)) - 1];
+    if (value === undefined) continue;
+    out += text.slice(at, t.start) + (value === null ? 'NULL' : quote(value));
+    at = t.end;
+  }
+  return out + text.slice(at);
+}
+
+const quote = (v: string) => `'${v.replaceAll("'", "''")}'`;

@@ -86,9 +86,10 @@ export class StatementTracker {
     this.#describes.push({ key: `${kind}:${name}`, batch: this.#batch });
   }
 
-  execute(portal: string): void {
+  /** `verdict`: the decision made at this Execute (reviewed statements), else the Parse's. */
+  execute(portal: string, verdict?: Verdict): void {
     const p = this.#portals.get(portal);
-    this.#push(false, p?.text ?? '', p?.verdict, p?.params, p?.prepared || undefined, portal);
+    this.#push(false, p?.text ?? '', verdict ?? p?.verdict, p?.params, p?.prepared || undefined, portal);
   }
 
   sync(): void {

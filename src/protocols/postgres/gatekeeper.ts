@@ -1,6 +1,8 @@
 import type { Identity } from '../../core/identity/types.ts';
 import type { PolicySubject, Verdict } from '../../core/policy/types.ts';
 import { passReview } from '../../core/review/gate.ts';
+import { inlineParameters } from '../../core/review/literals.ts';
+import { initSql } from '../../core/sql/index.ts';
 import type { CoreServices } from '../../core/services.ts';
 import { noticeResponse } from './codec/backend.ts';
 
@@ -18,8 +20,24 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
   let hold: AbortController | undefined;
   const subject = (): PolicySubject => ({ user: who.user.name, groups: who.user.groups, connection: connection.name, connectionTags: connection.tags, at: core.clock.now() });
 
-  async function decide(text: string): Promise<RelayVerdict> {
-    let verdict: RelayVerdict = await core.policy.decide(subject(), { kind: 'sql', dialect: 'postgres', text, preparedTexts });
+  /**
+   * Policy for a Query ('query') or a Parse ('parse'). A Parse that needs review
+   * is let through as `review`: nothing runs at Parse, and each Execute is
+   * judged with its own parameters by `review()`.
+   */
+  async function decide(text: string, phase: 'query' | 'parse' = 'query'): Promise<RelayVerdict> {
+    const verdict: RelayVerdict = await core.policy.decide(subject(), { kind: 'sql', dialect: 'postgres', text, preparedTexts });
+    if (verdict.effect === 'review' && phase === 'parse') return verdict;
+    return gate(text, verdict);
+  }
+
+  /** An Execute of a statement that needs review: the statement with its bound values is what gets approved. */
+  async function review(text: string, params: readonly (string | null)[], verdict: RelayVerdict): Promise<RelayVerdict> {
+    return gate(inlineParameters(await initSql(), text, params), verdict);
+  }
+
+  async function gate(text: string, policyVerdict: RelayVerdict): Promise<RelayVerdict> {
+    let verdict = policyVerdict;
     if (verdict.effect === 'review') {
       const review = verdict;
       hold = new AbortController();
@@ -33,8 +51,10 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
           defaultApprovers: core.config.reviews.defaultApproverGroups,
           cancel: hold.signal,
           ended: sessionEnded,
-          onWaiting: (review) =>
-            notify(noticeResponse({ severity: 'NOTICE', code: '00000', message: `waiting for approval: review ${review.id} (${core.config.reviews.publicUrl || 'warden reviews show'} ${review.id}); cancel to give up` })),
+          onWaiting: (review) => {
+            const where = core.config.reviews.publicUrl ? `${core.config.reviews.publicUrl.replace(/\/$/, '')}/api/v1/reviews/${review.id}` : `warden reviews show ${review.id}`;
+            notify(noticeResponse({ severity: 'NOTICE', code: '00000', message: `waiting for approval: review ${review.id} (${where}); cancel to give up` }));
+          },
         });
         verdict = passed.cancelled ? { ...passed, sqlstate: '57014' } : passed;
       } catch (err) {
@@ -54,6 +74,7 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
 
   return {
     decide,
+    review,
     /** Ends a hold in progress; false when nothing is held (the cancel then goes to the target). */
     cancelHeld(): boolean {
       if (!hold) return false;

@@ -22,8 +22,10 @@ import type { StatementTracker } from './events.ts';
  * transaction block) exactly as if the statement had failed there.
  */
 export interface RelayHooks {
-  /** Policy for one statement text; must not reject. */
-  decide(text: string): Promise<RelayVerdict>;
+  /** Policy for one statement text (a Query, or a Parse that may come back `review`); must not reject. */
+  decide(text: string, phase: 'query' | 'parse'): Promise<RelayVerdict>;
+  /** The review workflow for one Execute of a statement whose Parse needed review; must not reject. */
+  review(text: string, params: readonly (string | null)[], verdict: RelayVerdict): Promise<RelayVerdict>;
   tracker: StatementTracker;
   onBytes(fromClient: number, toClient: number): void;
   /** Ends the session: the relay has stopped both sockets. */
@@ -46,6 +48,9 @@ export class Relay {
   /** Marker of this session's substituted statements → the message to show instead. */
   readonly #nonce = randomBytes(6).toString('hex');
   readonly #substitutes = new Map<string, { message: string; recorded: boolean; code: string }>();
+  /** Prepared statements that need review at each Execute, and the portals bound to them. */
+  readonly #reviewed = new Map<string, { text: string; verdict: RelayVerdict }>();
+  readonly #reviewedPortals = new Map<string, { statement: string; params: (string | null)[] }>();
   #substituteSeq = 0;
 
   constructor(client: Socket, target: Socket, hooks: RelayHooks) {
@@ -118,27 +123,48 @@ export class Relay {
       const end = off + 1 + buf.readInt32BE(off + 1);
       if (type === Q || type === P) {
         const parsed = type === Q ? { name: '', text: parseQuery(buf, off, end) } : parseParse(buf, off, end);
-        const verdict = await this.#hooks.decide(parsed.text);
+        const verdict = await this.#hooks.decide(parsed.text, type === Q ? 'query' : 'parse');
         if (this.#ended) return;
-        const stopped = verdict.effect === 'block' || verdict.effect === 'review';
+        if (type === P) {
+          if (verdict.effect === 'review') this.#reviewed.set(parsed.name, { text: parsed.text, verdict });
+          else this.#reviewed.delete(parsed.name);
+        }
+        const stopped = verdict.effect === 'block' || (verdict.effect === 'review' && type === Q);
         if (type === Q) tracker.query(parsed.text, verdict);
         else tracker.parse(parsed.name, parsed.text, verdict);
         if (stopped) {
-          const message = verdict.effect === 'review' ? `approval required: ${verdict.message}` : verdict.message;
+            const message = verdict.effect === 'review' ? `approval required: ${verdict.message}` : verdict.message;
           // A stopped Parse has no execution of its own to carry the error: record it now.
           if (type === P) tracker.stopped(parsed.text, verdict, verdict.sqlstate ?? '42501', message);
           out ??= [];
           if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
-          const marker = `warden_blocked_${this.#nonce}_${++this.#substituteSeq}`;
-          this.#substitutes.set(marker, { message, recorded: type === P, code: verdict.sqlstate ?? '42501' });
-          const failing = `SELECT ${marker}()`;
-          out.push(type === Q ? queryMessage(failing) : parseMessage(parsed.name, failing));
+          out.push(type === Q ? this.#failing(queryMessage, message, false, verdict.sqlstate) : this.#failing((t) => parseMessage(parsed.name, t), message, true, verdict.sqlstate));
           keptFrom = end;
         }
       } else if (type === B) {
         const b = parseBind(buf, off, end);
         tracker.bind(b.portal, b.statement, b.params, b.resultFormats);
-      } else if (type === E) tracker.execute(parseExecute(buf, off, end));
+        if (this.#reviewed.has(b.statement)) this.#reviewedPortals.set(b.portal, { statement: b.statement, params: b.params });
+        else this.#reviewedPortals.delete(b.portal);
+      } else if (type === E) {
+        const portal = parseExecute(buf, off, end);
+        const bound = this.#reviewedPortals.get(portal);
+        const held = bound && this.#reviewed.get(bound.statement);
+        if (bound && held) {
+          // Every Execute of a reviewed statement is judged with its own parameters: one approval never covers other values or later runs.
+          const verdict = await this.#hooks.review(held.text, bound.params, held.verdict);
+          if (this.#ended) return;
+          if (verdict.effect === 'block' || verdict.effect === 'review') {
+            const message = verdict.effect === 'review' ? `approval required: ${verdict.message}` : verdict.message;
+            tracker.stopped(held.text, verdict, verdict.sqlstate ?? '42501', message);
+            out ??= [];
+            if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
+            // An unnamed Parse that fails in its place: the server then skips to Sync, as after a failed Execute.
+            out.push(this.#failing((t) => parseMessage('', t), message, true, verdict.sqlstate));
+            keptFrom = end;
+          } else tracker.execute(portal, verdict);
+        } else tracker.execute(portal);
+      }
       else if (type === D) {
         const dsc = parseDescribe(buf, off, end);
         tracker.describe(dsc.kind, dsc.name);
@@ -147,6 +173,8 @@ export class Relay {
       else if (type === C) {
         const c = parseClose(buf, off, end);
         tracker.close(c.kind, c.name);
+        if (c.kind === 'S') this.#reviewed.delete(c.name);
+        else this.#reviewedPortals.delete(c.name);
       } else if (type === X) {
         this.#writeTarget(out ? Buffer.concat([...out, buf.subarray(keptFrom, end)]) : buf.subarray(0, end));
         this.end('client closed the session');
@@ -159,6 +187,13 @@ export class Relay {
       if (keptFrom < buf.length) out.push(buf.subarray(keptFrom));
       this.#writeTarget(out.length === 1 ? out[0]! : Buffer.concat(out));
     }
+  }
+
+  /** A statement that fails at parse analysis on the target; its error comes back rewritten to `message`. */
+  #failing(wrap: (text: string) => Buffer, message: string, recorded: boolean, sqlstate: string | undefined): Buffer {
+    const marker = `warden_blocked_${this.#nonce}_${++this.#substituteSeq}`;
+    this.#substitutes.set(marker, { message, recorded, code: sqlstate ?? '42501' });
+    return wrap(`SELECT ${marker}()`);
   }
 
   #writeTarget(buf: Buffer): void {

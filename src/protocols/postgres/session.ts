@@ -114,6 +114,7 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
   const ended = new Promise<void>((resolve) => {
     const relay = new Relay(client, upstream.socket, {
       decide: gate.decide,
+      review: gate.review,
       tracker,
       onBytes: (inBytes, outBytes) => {
         bytesFromClient += inBytes;

@@ -3,11 +3,11 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { approve, Fixture, GatewayClient, Pending, showReview } from './support.ts';
 
 /**
- * Reviews and the extended protocol, and the hold notice's link. Decisions
- * are taken at Parse, before any parameter is bound, so what an approver
- * approves must still bind what runs: these tests state that contract.
+ * Reviews and the extended protocol, and the hold notice's link. A statement
+ * that needs review is judged at every Execute with its bound parameters, so
+ * what an approver approves is exactly what runs, once.
  */
-const fx = new Fixture(`w_reviews_gaps_${process.pid}`);
+const fx = new Fixture(`w_reviews_ext_${process.pid}`);
 const publicUrl = 'https://warden.example.test';
 const rules = [
   { id: 'queue-deletes', match: { kinds: ['DeleteStmt'], connections: ['queue'] }, effect: 'review', approvers: ['dbas'], review: { mode: 'queue' } },
