@@ -124,6 +124,8 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
       },
       onEnd: (reason) => {
         endReason = reason;
+        // A client that went away gives up its held statement; a gateway shutdown leaves the review pending and decidable.
+        if (!ctx.shutdown.aborted) gate.cancelHeld();
         sessionEnded.abort();
         resolve();
       },
