@@ -4,8 +4,8 @@ import type { WardenConfig } from './config/schema.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { ensureBootstrapAdmin } from './core/identity/index.ts';
 import { createMetrics } from './core/metrics.ts';
-import { createHash, createHmac } from 'node:crypto';
-import { lineageOf } from './core/masking/index.ts';
+import { createHash } from 'node:crypto';
+import { createMaskingServices } from './core/masking/service.ts';
 import { createPolicyService } from './core/policy/service.ts';
 import { createNotifier, createReviewService } from './core/review/index.ts';
 import { createLiteralMasker } from './core/review/literals.ts';
@@ -92,17 +92,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       policyService,
       reviews,
       metrics: createMetrics(),
-      masking: {
-        // Derived, not stored: deterministic masks line up across replicas sharing the master key.
-        hashKey: createHmac('sha256', masterKey).update('warden:masking:hash:v1').digest(),
-        lineage: (text) => {
-          try {
-            return lineageOf(sql, text);
-          } catch {
-            return []; // unparseable: no lineage, content detectors still apply
-          }
-        },
-      },
+      masking: createMaskingServices(sql, masterKey),
       live: new LiveSessions(),
     };
     const bootstrap = await ensureBootstrapAdmin(core);
