@@ -1,45 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Review, ReviewPolicy } from '../core/review/types.ts';
 import { openStore, type Store, type StoreOptions } from './index.ts';
+import { storeBackends } from './testing.ts';
 
 // The review repository on both back-ends, in the same shape as store.test.ts.
-const pgUrl = 'postgres://postgres@127.0.0.1:5432/test';
 
-const backends = [
-  {
-    name: 'sqlite',
-    async setup() {
-      const dir = mkdtempSync(join(tmpdir(), 'warden-reviews-'));
-      return {
-        opts: { url: '', sqlitePath: join(dir, 'warden.db'), pgSchema: 'unused' } satisfies StoreOptions,
-        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    async setup() {
-      const schema = `warden_test_${randomBytes(6).toString('hex')}`;
-      return {
-        opts: { url: pgUrl, sqlitePath: '', pgSchema: schema } satisfies StoreOptions,
-        cleanup: async () => {
-          const client = new pg.Client({ connectionString: pgUrl });
-          await client.connect();
-          try {
-            await client.query(`drop schema if exists "${schema}" cascade`);
-          } finally {
-            await client.end();
-          }
-        },
-      };
-    },
-  },
-];
+const backends = storeBackends;
 
 const t0 = new Date('2026-03-01T10:00:00.123Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,45 +5,10 @@ import type { Connection } from '../core/connections/types.ts';
 import { WardenError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { openStore, type Store, type StoreOptions } from './index.ts';
+import { storeBackends, testPgUrl as pgUrl } from './testing.ts';
 
-const pgUrl = 'postgres://postgres@127.0.0.1:5432/test';
 
-/** One back-end under test: how to get store options, and how to clean up afterwards. */
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  setup(): Promise<{ opts: StoreOptions; cleanup(): Promise<void> }>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    async setup() {
-      const dir = mkdtempSync(join(tmpdir(), 'warden-store-'));
-      return {
-        opts: { url: '', sqlitePath: join(dir, 'nested', 'warden.db'), pgSchema: 'unused' },
-        cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    async setup() {
-      const schema = `warden_test_${randomBytes(6).toString('hex')}`;
-      return {
-        opts: { url: pgUrl, sqlitePath: '', pgSchema: schema },
-        cleanup: async () => {
-          const client = new pg.Client({ connectionString: pgUrl });
-          await client.connect();
-          try {
-            await client.query(`drop schema if exists "${schema}" cascade`);
-          } finally {
-            await client.end();
-          }
-        },
-      };
-    },
-  },
-];
+const backends = storeBackends;
 
 const t0 = new Date('2026-03-01T10:00:00.123Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);

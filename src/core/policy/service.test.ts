@@ -1,10 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store, type StoreOptions } from '../../store/index.ts';
+import { storeBackends } from '../../store/testing.ts';
 import { manualClock } from '../clock.ts';
 import { WardenError } from '../errors.ts';
 import { createPostgresClassifier, type PostgresClassifier } from '../sql/classifier.ts';
@@ -13,7 +9,6 @@ import { loadRulesYaml } from './load.ts';
 import { createPolicyService, type PolicyService } from './service.ts';
 import type { PolicySubject } from './types.ts';
 
-const pgUrl = 'postgres://postgres@127.0.0.1:5432/test';
 const alice: PolicySubject = { user: 'alice', groups: ['dev'], connection: 'prod-pg', connectionTags: ['prod'], at: new Date('2026-03-04T10:00:00Z') };
 const configRules = loadRulesYaml('- { id: cfg-no-audit, match: { tables: [audit_log] }, effect: block, message: audit log is append-only }');
 
@@ -35,35 +30,7 @@ async function rejection(p: Promise<unknown>): Promise<WardenError> {
   return err as WardenError;
 }
 
-const backends = [
-  {
-    name: 'sqlite',
-    setup: async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'warden-policy-'));
-      const opts: StoreOptions = { url: '', sqlitePath: join(dir, 'warden.db'), pgSchema: 'unused' };
-      return { opts, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
-    },
-  },
-  {
-    name: 'postgres',
-    setup: async () => {
-      const schema = `warden_policy_${randomBytes(6).toString('hex')}`;
-      const opts: StoreOptions = { url: pgUrl, sqlitePath: '', pgSchema: schema };
-      return {
-        opts,
-        cleanup: async () => {
-          const client = new pg.Client({ connectionString: pgUrl });
-          await client.connect();
-          try {
-            await client.query(`drop schema if exists "${schema}" cascade`);
-          } finally {
-            await client.end();
-          }
-        },
-      };
-    },
-  },
-];
+const backends = storeBackends;
 
 describe.each(backends)('policy service over a $name store', (backend) => {
   let opts: StoreOptions;
