@@ -1,25 +1,21 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../api/server.ts';
-import { createTestCore, type TestCore } from '../api/testing.ts';
+import type { TestCore } from '../api/testing.ts';
 import { newId } from '../core/ids.ts';
 import { createVault, loadMasterKey, parseMasterKey } from '../core/vault/index.ts';
 import { openStore } from '../store/index.ts';
+import { cleanEnv, ok, runWarden, serveTestApi, wardenBin as bin, type Run } from './testing.ts';
 
 /**
  * The real `warden` binary (bin/warden.mjs through tsx) against a real API on
  * a free port over a temp SQLite store. Each spawn costs about a second, so
  * independent commands run side by side.
  */
-const bin = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
-
 let t: TestCore;
 let app: FastifyInstance;
 let url: string;
@@ -27,40 +23,14 @@ let admin: string;
 let home: string;
 let env: NodeJS.ProcessEnv;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function warden(args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(opts.stdin ?? '');
-  });
-}
-
-const ok = (r: Run) => {
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout;
-};
+const warden = (args: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> =>
+  runWarden(args, { env: { ...env, ...opts.env }, ...(opts.stdin === undefined ? {} : { stdin: opts.stdin }) });
 
 beforeAll(async () => {
-  t = await createTestCore();
-  app = await buildApi(t.core);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  ({ t, app, url } = await serveTestApi());
   admin = await t.userWithToken('root', 'admin');
   home = await mkdtemp(join(tmpdir(), 'warden-cli-'));
-  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WARDEN_')));
-  Object.assign(env, { HOME: home, WARDEN_CLI_CONFIG: join(home, 'conf', 'cli.json'), NO_COLOR: '1' });
+  env = cleanEnv({ HOME: home, WARDEN_CLI_CONFIG: join(home, 'conf', 'cli.json') });
 });
 afterAll(async () => {
   await app?.close();

@@ -1,53 +1,23 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../api/server.ts';
-import { createTestCore, type TestCore } from '../api/testing.ts';
+import type { TestCore } from '../api/testing.ts';
 import { newId } from '../core/ids.ts';
+import { cleanEnv, ok, runWarden, serveTestApi, type Run } from './testing.ts';
 
 /** The real `warden policy` commands against a real API on a free port over a temp SQLite store. */
-const bin = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
-
 let t: TestCore;
 let app: FastifyInstance;
 let home: string;
 let env: NodeJS.ProcessEnv;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function warden(args: string[], stdin = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
-
-const ok = (r: Run) => {
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout;
-};
+const warden = (args: string[], stdin = ''): Promise<Run> => runWarden(args, { env, stdin });
 
 beforeAll(async () => {
-  t = await createTestCore();
-  app = await buildApi(t.core);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  let url: string;
+  ({ t, app, url } = await serveTestApi());
   const admin = await t.userWithToken('root', 'admin');
   await t.core.users.create({ id: newId('usr'), name: 'alice', role: 'user', groups: ['dev'], createdAt: new Date() });
   await t.core.connections.create({
@@ -55,8 +25,7 @@ beforeAll(async () => {
     sealedSecret: null, tls: 'disable', tags: ['prod'], agent: null, createdAt: new Date(),
   });
   home = await mkdtemp(join(tmpdir(), 'warden-cli-policy-'));
-  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WARDEN_')));
-  Object.assign(env, { HOME: home, WARDEN_CLI_CONFIG: join(home, 'cli.json'), WARDEN_URL: url, WARDEN_TOKEN: admin, NO_COLOR: '1' });
+  env = cleanEnv({ HOME: home, WARDEN_CLI_CONFIG: join(home, 'cli.json'), WARDEN_URL: url, WARDEN_TOKEN: admin });
 });
 afterAll(async () => {
   await app?.close();

@@ -1,56 +1,25 @@
-import { spawn } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../api/server.ts';
-import { createTestCore, type TestCore } from '../api/testing.ts';
+import type { TestCore } from '../api/testing.ts';
 import { newId } from '../core/ids.ts';
+import { cleanEnv, ok, runWarden, serveTestApi, type Run } from './testing.ts';
 
 /**
  * `warden reviews …` and `warden request` through the real binary against a
  * real API (and the real review service) on a free port. Each person runs
  * with their own token in WARDEN_TOKEN.
  */
-const bin = fileURLToPath(new URL('../../bin/warden.mjs', import.meta.url));
-
 let t: TestCore;
 let app: FastifyInstance;
 let url: string;
 const tok: Record<string, string> = {};
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function warden(who: string, args: string[]): Promise<Run> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WARDEN_')));
-  Object.assign(env, { WARDEN_URL: url, WARDEN_TOKEN: tok[who], WARDEN_CLI_CONFIG: '/nonexistent/cli.json', NO_COLOR: '1' });
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-const ok = (r: Run) => {
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout;
-};
+const warden = (who: string, args: string[]): Promise<Run> =>
+  runWarden(args, { env: cleanEnv({ WARDEN_URL: url, WARDEN_TOKEN: tok[who], WARDEN_CLI_CONFIG: '/nonexistent/cli.json' }) });
 
 beforeAll(async () => {
-  t = await createTestCore();
-  app = await buildApi(t.core);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  ({ t, app, url } = await serveTestApi());
   tok['alice'] = await t.userWithToken('alice', 'user', ['dev']);
   tok['bob'] = await t.userWithToken('bob', 'user', ['dba']);
   await t.core.connections.create({
