@@ -82,7 +82,7 @@ function banner(o: { psqlUrl: string; apiUrl: string; cliConfig: string | undefi
     '    select full_name, email, phone, national_id from customers limit 5;   -- PII masked',
     '    select card_number, amount from payments limit 5;                      -- cards masked',
     '    drop table payments;                                                   -- blocked by policy',
-    '    delete from payments where amount > 990;                               -- opens a review',
+    '    delete from payments where id = 42;                                    -- opens a review',
     '',
     `  API:  ${o.apiUrl}   (OpenAPI: ${o.apiUrl}/openapi.json, metrics: ${o.apiUrl}/metrics)`,
     o.cliConfig
