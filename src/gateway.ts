@@ -3,12 +3,14 @@ import { pino, type Logger } from 'pino';
 import type { WardenConfig } from './config/schema.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { ensureBootstrapAdmin } from './core/identity/index.ts';
+import { oidcFromConfig } from './core/identity/oidc/index.ts';
 import { createMetrics } from './core/metrics.ts';
 import { createHash } from 'node:crypto';
 import { createMaskingServices } from './core/masking/service.ts';
 import { createPolicyService } from './core/policy/service.ts';
 import { createNotifier, createReviewService } from './core/review/index.ts';
 import { createLiteralMasker } from './core/review/literals.ts';
+import { createReviewSweeper } from './core/review/sweep.ts';
 import { policyFromConfig } from './core/policy/setup.ts';
 import type { PolicyEngine } from './core/policy/types.ts';
 import { createPostgresClassifier, initSql, type PgParser } from './core/sql/index.ts';
@@ -74,7 +76,10 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     const policy = opts.policy ?? policyService;
     const reviews = createReviews(config, { store, clock, log, sql, env: opts.env ?? process.env });
     stops.push(() => reviews.flush());
-    const expiry = setInterval(() => void reviews.expireDue().catch((err: unknown) => log.error({ err }, 'review expiry failed')), 30_000);
+    const live = new LiveSessions();
+    // Pending reviews expire; lapsed grants that ask for it end the sessions that ran under them.
+    const sweeper = createReviewSweeper({ reviews, live, clock, log: log.child({ module: 'reviews' }) });
+    const expiry = setInterval(() => void sweeper.sweep().catch((err: unknown) => log.error({ err }, 'review sweep failed')), config.reviews.sweepIntervalMs);
     expiry.unref();
     stops.push(async () => clearInterval(expiry));
     const tls = await loadGatewayTls({ ...config.tls, dataDir: config.dataDir });
@@ -93,8 +98,9 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       reviews,
       metrics: createMetrics(),
       masking: createMaskingServices(sql, masterKey),
-      live: new LiveSessions(),
+      live,
     };
+    if (config.identity.oidc !== undefined) core.oidc = oidcFromConfig(config.identity.oidc, opts.env ?? process.env, core);
     const bootstrap = await ensureBootstrapAdmin(core);
     if (bootstrap) opts.onBootstrapToken?.(bootstrap.token);
 
@@ -155,6 +161,7 @@ function createReviews(config: WardenConfig, d: { store: Awaited<ReturnType<type
       approvalWindowMs: 0,
       maxRuns: 1,
       requireJustification: true,
+      closeSessionsOnExpiry: config.reviews.access.closeSessionsOnExpiry,
     },
   });
 }

@@ -78,6 +78,16 @@ export const configSchema = z
         breakGlassGroups: z.array(z.string().min(1)).default([]),
         /** Base URL put in notification links (default: the API listener's address). */
         publicUrl: z.string().default(''),
+        /** Access requests that bring no setting of their own. */
+        access: z
+          .object({
+            /** When a grant lapses, end the requester's open sessions on that connection. */
+            closeSessionsOnExpiry: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+        /** How often pending reviews are expired and lapsed grants close sessions (ms). */
+        sweepIntervalMs: z.number().int().min(10).default(30_000),
         notifications: z
           .object({
             /** JSON webhooks; `secretEnv` names the env var holding the HMAC secret. */
@@ -99,6 +109,31 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    identity: z
+      .object({
+        /** OIDC sign-in (device flow for `warden login --oidc`); absent: OIDC is off. */
+        oidc: z
+          .object({
+            /** The IdP's issuer URL (discovery at <issuer>/.well-known/openid-configuration); http only for loopback. */
+            issuer: z.string().url(),
+            clientId: z.string().min(1),
+            /** Env var holding the client secret; empty: a public client (no secret). */
+            clientSecretEnv: z.string().default(''),
+            scope: z.string().min(1).default('openid profile groups'),
+            /** ID token claim holding the IdP groups (array of strings, or one string). */
+            groupsClaim: z.string().min(1).default('groups'),
+            /** ID token claim that becomes the Warden user name. */
+            usernameClaim: z.string().min(1).default('preferred_username'),
+            /** IdP group → Warden groups; IdP groups not listed here grant nothing. */
+            groupMap: z.record(z.string(), z.array(z.string().min(1))).default({}),
+            /** Lifetime of the Warden token a login issues (default 12 h). */
+            tokenTtlMs: z.number().int().min(60_000).default(12 * 60 * 60_000),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .prefault({}),

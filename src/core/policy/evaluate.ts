@@ -67,6 +67,9 @@ export function evaluate(rules: readonly Rule[], subject: PolicySubject, stateme
       maxRuns: Math.min(...specs.map((x) => x.maxRuns)),
       requireJustification: specs.some((x) => x.requireJustification),
     };
+    // Each rule's execution window still applies: an approved command runs only inside all of them.
+    const windows = specs.flatMap((x) => (x.window === undefined ? [] : [x.window]));
+    if (windows.length > 0) review.windows = windows;
     return { effect, ...base, approvers, review, message: reviewMessage(deciding, approvers) };
   }
   if (masks.size > 0) {

@@ -59,9 +59,14 @@ export const reviewSpecSchema = z
     approvalWindowMinutes: z.number().positive().max(30 * 24 * 60).default(60),
     maxRuns: z.number().int().min(1).default(1),
     requireJustification: z.boolean().default(false),
+    /** When an approved command may run (queue: each run; hold: when the approval lands). */
+    window: timeWindowSchema.optional(),
   })
   .strict();
-export type ReviewSpec = z.infer<typeof reviewSpecSchema>;
+export type ReviewSpec = z.infer<typeof reviewSpecSchema> & {
+  /** Set when several deciding rules are merged: every one of their windows must hold. */
+  windows?: TimeWindow[];
+};
 
 export const ruleSchema = z
   .object({

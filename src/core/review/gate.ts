@@ -1,6 +1,8 @@
+import type { Clock } from '../clock.ts';
 import type { Verdict } from '../policy/types.ts';
 import type { Actor, ReviewService } from './service-types.ts';
 import type { Review, ReviewPolicy } from './types.ts';
+import { closedWindow, outsideWindowMessage } from './window.ts';
 
 /**
  * Turns a `review` verdict into what the protocol does now, protocol-neutral:
@@ -20,6 +22,12 @@ export interface GateInput {
   cancel: AbortSignal;
   /** Aborted when the session ends for another reason: the review stays pending. */
   ended: AbortSignal;
+  /** The requester's justification, found by the protocol (null: none given). */
+  justification?: string | null;
+  /** How to give a justification in this protocol, for the refusal when a rule requires one. */
+  justificationHint?: string;
+  /** Execution windows are judged at this clock's time. */
+  clock: Clock;
   /** Told once the review exists, so the client learns what it waits for. */
   onWaiting(review: Review): void;
 }
@@ -40,12 +48,21 @@ export async function passReview(g: GateInput): Promise<GateVerdict> {
     approvalWindowMs: (spec?.approvalWindowMinutes ?? 60) * 60_000,
     maxRuns: spec?.maxRuns ?? 1,
     requireJustification: spec?.requireJustification ?? false,
+    ...windowsOf(spec),
   };
   if (policy.mode === 'queue') {
     const approved = await reviews.consumeApproved(actor.name, connection, text);
     if (approved) return allow(verdict, approved, `approved review ${approved.id}`);
+    // Approved, but not now: refused without using up the approval or opening another review.
+    const waiting = await reviews.approvedOutsideWindow(actor.name, connection, text);
+    if (waiting) return block(verdict, waiting.review, outsideWindowMessage(waiting.review.id, waiting.window, 'queue'));
   }
-  const review = await reviews.requestCommand({ requester: actor, connection, text, rules: verdict.rules.map((r) => r.id), policy });
+  const justification = g.justification?.trim() || null;
+  if (policy.requireJustification && justification === null) {
+    // Refused before any review exists: approvers never see a request without its reason.
+    return { effect: 'block', rules: verdict.rules, message: `${verdict.message}; this rule needs a written justification: ${g.justificationHint ?? 'give the reason with the request'}`, ...(verdict.statements ? { statements: verdict.statements } : {}) };
+  }
+  const review = await reviews.requestCommand({ requester: actor, connection, text, rules: verdict.rules.map((r) => r.id), policy, justification });
   if (policy.mode === 'queue') {
     return block(verdict, review, `${verdict.message}: review ${review.id} is open; once it is approved, run the same statement again (\`warden reviews show ${review.id}\`)`);
   }
@@ -62,13 +79,23 @@ export async function passReview(g: GateInput): Promise<GateVerdict> {
     // fail closed: the session is ending; the review stays pending and can still be decided.
     return block(verdict, review, `the session ended while review ${review.id} was pending; it can still be decided`);
   }
-  if (final.status === 'approved') return allow(verdict, final, `approved review ${final.id}`);
+  if (final.status === 'approved') {
+    // fail closed: an approval that lands outside the execution window does not run the statement.
+    const closed = closedWindow(final.policy.windows, g.clock.now());
+    if (closed !== undefined) return block(verdict, final, outsideWindowMessage(final.id, closed, 'hold'));
+    return allow(verdict, final, `approved review ${final.id}`);
+  }
   const last = final.decisions.at(-1);
   const why =
     final.status === 'denied'
       ? `review ${final.id} was denied by ${last?.by ?? 'an approver'}${last?.reason ? `: ${last.reason}` : ''}`
       : `review ${final.id} ${final.status === 'expired' ? 'timed out without a decision' : `ended as ${final.status}`}`;
   return block(verdict, final, why);
+}
+
+function windowsOf(spec: GateInput['verdict']['review']): Pick<ReviewPolicy, 'windows'> {
+  const windows = spec?.windows ?? (spec?.window ? [spec.window] : []);
+  return windows.length > 0 ? { windows } : {};
 }
 
 function allow(v: GateInput['verdict'], r: Review, reason: string): GateVerdict {

@@ -6,6 +6,9 @@
  */
 export { createReviewService, type ReviewServiceDeps, type RunningReviewService } from './service.ts';
 export { approvalsSatisfied, decisionLatencyMs, isApprover } from './rules.ts';
+export { createReviewSweeper, type SweeperDeps } from './sweep.ts';
+export { extractJustification, justificationHint, type Justified } from './justification.ts';
+export { closedWindow, describeWindow, outsideWindowMessage } from './window.ts';
 export { createNotifier, verifyWebhookSignature, type NotifyConfig, type NotifyDeps } from './notify/index.ts';
 export type { Actor, ReviewService } from './service-types.ts';
 export * from './types.ts';

@@ -6,6 +6,8 @@ import { approvalsSatisfied, inAny, isApprover } from './rules.ts';
 import type { Actor, ReviewService } from './service-types.ts';
 import type { Decision, Review, ReviewNotice, ReviewNotifier, ReviewPolicy, ReviewRepo } from './types.ts';
 import { waitForChange } from './wait.ts';
+import { closedWindow } from './window.ts';
+import type { TimeWindow } from '../policy/rules.ts';
 
 export interface ReviewServiceDeps {
   repo: ReviewRepo;
@@ -87,7 +89,7 @@ class Reviews implements RunningReviewService {
       throw new WardenError('bad_request', 'an access request needs a reason; say why you need access (e.g. --reason "INC-123")');
     }
     return this.#create({
-      ...this.#base(input.requester, policy, reason),
+      ...this.#base(input.requester, input.closeSessionsOnExpiry === undefined ? policy : { ...policy, closeSessionsOnExpiry: input.closeSessionsOnExpiry }, reason),
       kind: 'access',
       connection: input.connection,
       text: null,
@@ -103,7 +105,7 @@ class Reviews implements RunningReviewService {
     for (const first of found) {
       // A run lost to a concurrent one re-reads: runs may still be left for this one.
       let r: Review | undefined = first;
-      for (let attempt = 0; attempt < 3 && r !== undefined && this.#usable(r); attempt++) {
+      for (let attempt = 0; attempt < 3 && r !== undefined && this.#usable(r) && this.#inWindow(r); attempt++) {
         const runs = r.runs + 1;
         const status = runs >= r.policy.maxRuns ? 'executed' : 'approved';
         const used = await this.#d.repo.update(r.id, 'approved', { runs, status }, { runs: r.runs });
@@ -113,6 +115,17 @@ class Reviews implements RunningReviewService {
         }
         r = await this.#d.repo.get(r.id);
       }
+    }
+    return undefined;
+  }
+
+  async approvedOutsideWindow(requester: string, connection: string, text: string): Promise<{ review: Review; window: TimeWindow } | undefined> {
+    const fingerprint = this.#d.fingerprint(text);
+    const found = await this.#d.repo.list({ status: 'approved', kind: 'command', requester, connection, fingerprint });
+    const now = this.#d.clock.now();
+    for (const review of found) {
+      const window = this.#usable(review) ? closedWindow(review.policy.windows, now) : undefined;
+      if (window !== undefined) return { review, window };
     }
     return undefined;
   }
@@ -183,6 +196,16 @@ class Reviews implements RunningReviewService {
     return live.sort((a, b) => b.validUntil!.getTime() - a.validUntil!.getTime())[0];
   }
 
+  async lapsedGrants(since: Date): Promise<Review[]> {
+    const now = this.#d.clock.now().getTime();
+    const grants = await this.#d.repo.list({ status: 'approved', kind: 'access' });
+    const lapsed = grants.filter((g) => g.policy.closeSessionsOnExpiry === true && g.validUntil !== null && g.validUntil.getTime() > since.getTime() && g.validUntil.getTime() <= now);
+    const out: Review[] = [];
+    // A later grant still in force for the same user and connection keeps the sessions open.
+    for (const g of lapsed) if ((await this.activeGrant(g.requester, g.connection)) === undefined) out.push(g);
+    return out;
+  }
+
   async inbox(actor: Actor): Promise<Review[]> {
     const now = this.#d.clock.now().getTime();
     const pending = await this.#d.repo.list({ status: 'pending' });
@@ -250,6 +273,10 @@ class Reviews implements RunningReviewService {
     return r.status === 'approved' && r.policy.mode === 'queue' && r.validUntil !== null && r.validUntil.getTime() > now && r.runs < r.policy.maxRuns;
   }
 
+  #inWindow(r: Review): boolean {
+    return closedWindow(r.policy.windows, this.#d.clock.now()) === undefined;
+  }
+
   #base(requester: Actor, policy: ReviewPolicy, justification: string | null): NewReview {
     if (!(policy.timeoutMs > 0) || !(policy.approvals >= 1)) {
       throw new WardenError('bad_request', 'the review rule needs a positive timeout and at least one approval; fix the policy');
@@ -260,7 +287,7 @@ class Reviews implements RunningReviewService {
       requester: requester.name,
       requesterGroups: [...requester.groups],
       justification,
-      policy: { ...policy, approverGroups: [...policy.approverGroups] },
+      policy: { ...policy, approverGroups: [...policy.approverGroups], ...(policy.windows ? { windows: policy.windows.map((w) => ({ ...w })) } : {}) },
       createdAt: now,
       notifiedAt: null,
       expiresAt: new Date(now.getTime() + policy.timeoutMs),

@@ -1,3 +1,5 @@
+import type { TimeWindow } from '../policy/rules.ts';
+
 /**
  * Just-in-time reviews: a human decides before a held statement reaches the
  * target (command review), or grants time-boxed access (access request).
@@ -28,6 +30,10 @@ export interface ReviewPolicy {
   approvalWindowMs: number;
   maxRuns: number;
   requireJustification: boolean;
+  /** Command review: an approved command runs only when `at` is inside every window (absent: any time). */
+  windows?: TimeWindow[];
+  /** Access requests: when the grant lapses, end the requester's open sessions on the connection. */
+  closeSessionsOnExpiry?: boolean;
 }
 
 export interface Decision {

@@ -1,6 +1,7 @@
 import type { Identity } from '../../core/identity/types.ts';
 import type { PolicySubject, Verdict } from '../../core/policy/types.ts';
 import { passReview } from '../../core/review/gate.ts';
+import { extractJustification, justificationHint } from '../../core/review/justification.ts';
 import { inlineParameters } from '../../core/review/literals.ts';
 import { initSql } from '../../core/sql/index.ts';
 import type { CoreServices } from '../../core/services.ts';
@@ -42,11 +43,16 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
       const review = verdict;
       hold = new AbortController();
       try {
+        // The reason rides in a leading comment; approvers see it apart, and it is not part of "the same statement".
+        const { justification, statement } = extractJustification(await initSql(), text);
         const passed = await passReview({
           reviews: core.reviews,
           actor: { name: who.user.name, groups: who.user.groups, role: who.user.role },
           connection: connection.name,
-          text,
+          text: statement,
+          justification,
+          justificationHint,
+          clock: core.clock,
           verdict: review,
           defaultApprovers: core.config.reviews.defaultApproverGroups,
           cancel: hold.signal,
