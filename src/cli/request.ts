@@ -18,14 +18,20 @@ export function registerRequest(program: Command): void {
   )
     .requiredOption('--for <duration>', 'how long, e.g. 30m, 2h, 1h30m')
     .requiredOption('--reason <text>', 'why you need it (shown to approvers, recorded)')
+    .option('--close-sessions', 'end my open sessions on the connection when the access expires')
     .option('--wait', 'wait until the request is decided (exit code 1 unless approved)')
     .option('--poll <duration>', 'with --wait: how often to ask the API', '2s')
     .addHelpText('after', '\nExample:\n  warden request prod-pg --for 2h --reason "INC-123: fix stuck orders" --wait')
     .action(
-      action(async (connection: string, flags: ApiFlags & { for: string; reason: string; wait?: boolean; poll: string }) => {
+      action(async (connection: string, flags: ApiFlags & { for: string; reason: string; closeSessions?: boolean; wait?: boolean; poll: string }) => {
         const { api, out } = await connect(flags);
         const pollMs = parsePoll(flags.poll);
-        const review = await api.requestAccess({ connection, for: parseDuration(flags.for), reason: flags.reason });
+        const review = await api.requestAccess({
+          connection,
+          for: parseDuration(flags.for),
+          reason: flags.reason,
+          ...(flags.closeSessions ? { closeSessionsOnExpiry: true } : {}),
+        });
         if (!flags.wait) {
           out.result(review, () => [review.id, `asked for ${duration(review.accessForMs ?? 0)} on ${connection}; follow it with \`warden reviews show ${review.id}\``]);
           return;

@@ -112,5 +112,7 @@ export const AccessRequestBody = z.strictObject({
   connection: z.string().min(1),
   for: DurationMs,
   reason,
+  /** End the requester's open sessions on the connection when the grant expires (default: reviews.access.closeSessionsOnExpiry). */
+  closeSessionsOnExpiry: z.boolean().optional(),
 });
 export type AccessRequestBody = z.input<typeof AccessRequestBody>;

@@ -166,6 +166,14 @@ describe('access requests', () => {
     expect(inMs.json()).toMatchObject({ accessForMs: 90_000, requester: 'carol' });
   });
 
+  it('passes closeSessionsOnExpiry through to the grant', async () => {
+    const res = await call('alice', { method: 'POST', url: '/api/v1/access-requests', payload: { connection: 'prod', for: '1h', reason: 'INC-9', closeSessionsOnExpiry: true } });
+    expect(res.statusCode).toBe(201);
+    expect((await t.core.reviews.get(res.json().id)).policy.closeSessionsOnExpiry).toBe(true);
+    const plain = await call('alice', { method: 'POST', url: '/api/v1/access-requests', payload: { connection: 'prod', for: '1h', reason: 'INC-10' } });
+    expect((await t.core.reviews.get(plain.json().id)).policy.closeSessionsOnExpiry).not.toBe(true);
+  });
+
   it('rejects unknown connections, bad durations and missing reasons', async () => {
     const post = (payload: object) => call('alice', { method: 'POST', url: '/api/v1/access-requests', payload });
     const missing = await post({ connection: 'nope', for: '1h', reason: 'x' });

@@ -87,11 +87,17 @@ export function reviewRoutes(app: Api, core: CoreServices): void {
       },
     },
     async (req, reply) => {
-      const { connection, for: forMs, reason } = req.body;
+      const { connection, for: forMs, reason, closeSessionsOnExpiry } = req.body;
       if (!(await core.connections.byName(connection))) {
         throw new WardenError('not_found', `no connection named ${connection}; ask an admin for the right name`);
       }
-      const review = await core.reviews.requestAccess({ requester: actorOf(caller(req)), connection, forMs, reason });
+      const review = await core.reviews.requestAccess({
+        requester: actorOf(caller(req)),
+        connection,
+        forMs,
+        reason,
+        ...(closeSessionsOnExpiry === undefined ? {} : { closeSessionsOnExpiry }),
+      });
       return reply.status(201).send(reviewView(review));
     },
   );
