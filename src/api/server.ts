@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { CoreServices } from '../core/services.ts';
 import { useBearerAuth } from './auth.ts';
 import { useErrorMapping } from './errors.ts';
+import { authRoutes } from './routes/auth.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { reviewRoutes } from './routes/reviews.ts';
@@ -48,6 +49,7 @@ export async function buildApi(core: CoreServices): Promise<FastifyInstance> {
   sessionRoutes(api, core);
   policyRoutes(api, core);
   reviewRoutes(api, core);
+  authRoutes(api, core);
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Clock } from './clock.ts';
 import type { ConnectionRepo } from './connections/types.ts';
+import type { OidcLogin } from './identity/oidc/types.ts';
 import type { TokenRepo, UserRepo } from './identity/types.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { LineageEntry } from './masking/lineage.ts';
@@ -35,6 +36,8 @@ export interface CoreServices {
   live: LiveSessions;
   /** Just-in-time reviews: held statements and access requests. */
   reviews: ReviewService;
+  /** OIDC sign-in (device flow); absent when `identity.oidc` is not configured. */
+  oidc?: OidcLogin;
 }
 
 /** What a protocol needs to mask results the policy says to mask. */
