@@ -287,23 +287,23 @@ describe('known leaks (findings)', () => {
     }
   });
 
-  // Lineage (src/core/masking/lineage.ts) loses the masked column on the base table itself:
-  it.fails.each([
-    // exprSources → SubLink: selectLineage(subselect, ctes) gets no outer items, so a correlated `card` resolves to nothing.
+  // Fixed in lineage.ts (scopes for correlated/LATERAL subqueries, alias column lists, join aliases):
+  // each once lost the masked column on the base table itself.
+  it.each([
     `select (select reverse(card)) as x from ${T}`,
-    // fromItems → RangeSubselect: a LATERAL subquery does not see the relations before it either.
     `select l.x from ${T}, lateral (select reverse(card) as x) l`,
-    // tableItem ignores the alias column list: `c` is card, but lineage says ${T}.c.
     `select reverse(c) as r from ${T} as t(i, n, e, c)`,
-    // fromItems → JoinExpr ignores the join's alias: `j.card` resolves to a table named j.
     `select reverse(j.card) as r from (${T} a join (select 1 as one) b on true) as j`,
+    `select (select x from (select card as x) s) as y from ${T}`,
+    `select reverse(x) as r from ${T}, unnest(array[card]) as u(x)`,
+    `select reverse(x) as r from (${T} join (select 1) o on true) as j(a, b, c, x)`,
   ])('lineage: %s', async (sql) => {
     expect(findLeaks(await query(sql), secrets)).toEqual([]);
   });
 
-  // events.ts takes lineage from the executed text: `EXECUTE wq` / `FETCH` have none (statementLineage → []),
-  // so only detectors apply and a transformed value passes.
-  it.fails('SQL PREPARE then EXECUTE', async () => {
+  // Fixed: events.ts takes the lineage of `EXECUTE wq` from the text `PREPARE wq` prepared (the
+  // classifier's preparedName/executes), in the simple and the extended protocol.
+  it('SQL PREPARE then EXECUTE', async () => {
     await maya.query(`prepare wq as select reverse(card) from ${T}`);
     try {
       expect(findLeaks(await query('execute wq'), secrets)).toEqual([]);
@@ -312,6 +312,31 @@ describe('known leaks (findings)', () => {
     }
   });
 
+  it('SQL PREPARE then EXECUTE, several statements and the extended protocol', async () => {
+    await maya.query(`select 1; prepare wq2 as select id, substr(card, 1, 8) as a, substr(card, 9, 8) as b from ${T}`);
+    try {
+      expect(findLeaks(await query('select 2 as two; execute wq2'), secrets)).toEqual([]);
+      expect(findLeaks(await query('execute wq2', [], { queryMode: 'extended' } as Partial<pg.QueryConfig>), secrets)).toEqual([]);
+    } finally {
+      await maya.query('deallocate wq2');
+    }
+  });
+
+  it('a PREPARE that fails (name taken) does not replace the lineage of the statement that stays', async () => {
+    await maya.query(`prepare wq3 as select reverse(card) as r from ${T}`);
+    try {
+      await expect(maya.query('prepare wq3 as select 1 as r')).rejects.toThrow(/already exists/);
+      const rows = await query('execute wq3');
+      expect(rows).toHaveLength(3);
+      expect(findLeaks(rows, secrets)).toEqual([]);
+    } finally {
+      await maya.query('deallocate wq3');
+    }
+  });
+
+  // events.ts takes lineage from the executed text: `FETCH` has none (the DECLARE's lineage is known,
+  // but nothing maps the cursor name back to it: classification does not expose cursor names),
+  // so only detectors apply and a transformed value passes.
   it.fails('DECLARE CURSOR then FETCH', async () => {
     await maya.query('begin');
     try {

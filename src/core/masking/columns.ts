@@ -7,12 +7,15 @@ export interface ColumnDecision {
   rule: string;
 }
 
-/** `schema.table.column` glob vs a source; an unknown schema matches any, a whole-row source (`*`) matches any column. */
+/**
+ * `schema.table.column` glob vs a source; an unknown schema matches any, a
+ * whole-row source (`*`) and an unknown column of the table (`?`) match any column.
+ */
 function columnGlobMatches(glob: string, s: SourceColumn): boolean {
   const [gs = '', gt = '', gc = ''] = glob.split('.');
   if (s.schema !== undefined && !globMatch(gs, s.schema)) return false;
   if (!globMatch(gt, s.table)) return false;
-  return s.column === '*' || globMatch(gc, s.column);
+  return s.column === '*' || s.column === '?' || globMatch(gc, s.column);
 }
 
 /**
@@ -24,10 +27,12 @@ export function decideColumn(plan: MaskPlan, col: ResultColumn, sources: readonl
   const direct: SourceColumn[] =
     col.table !== undefined ? [{ schema: col.table.schema, table: col.table.name, column: col.column ?? col.name }] : [];
   const all = [...direct, ...sources];
-  const names = [col.name, ...all.map((s) => s.column).filter((c) => c !== '*')];
+  const names = [col.name, ...all.map((s) => s.column).filter((c) => c !== '*' && c !== '?')];
+  // fail closed: a column renamed by an alias list (`?`) may be any column, so any name rule may apply.
+  const unknownName = all.some((s) => s.column === '?');
   let best: ColumnDecision | undefined;
   for (const r of plan.columns) {
-    const hit = r.column !== undefined ? all.some((s) => columnGlobMatches(r.column!, s)) : r.name !== undefined && names.some((n) => globMatch(r.name!, n));
+    const hit = r.column !== undefined ? all.some((s) => columnGlobMatches(r.column!, s)) : r.name !== undefined && (unknownName || names.some((n) => globMatch(r.name!, n)));
     // A whole row (`row_to_json(t)`, `t::text`) holding a masked column: partial or redact would
     // break its JSON/record syntax, so it goes as NULL (fail closed, still a valid value).
     const wholeRow = r.column !== undefined && hit && !all.some((s) => s.column !== '*' && columnGlobMatches(r.column!, s));

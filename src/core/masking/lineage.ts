@@ -3,13 +3,17 @@ import type { SourceColumn } from './types.ts';
 
 /**
  * Lineage: for each output column of a query, the source columns it is
- * computed from, through expressions, casts, subqueries, CTEs, set
- * operations and whole-row references, so `reverse(card)` or
- * `encode(email::bytea, 'base64')` is masked as `card`/`email` is.
+ * computed from, through expressions, casts, subqueries (correlated ones and
+ * LATERAL included), CTEs, set operations, alias column lists, join aliases
+ * and whole-row references, so `reverse(card)` or `encode(email::bytea, 'base64')`
+ * is masked as `card`/`email` is.
  * Best effort and over-approximating: an unqualified column is attributed to
- * every relation in scope. What it cannot see (views, function bodies) is
+ * every relation in scope (and to enclosing query levels unless a derived
+ * relation certainly has it). What it cannot see (views, function bodies) is
  * left to the content detectors.
  * A `star` entry stands for the columns `*` expands to (unknown count here).
+ * A source column `?` is "one column of that table, unknown which" (a column
+ * renamed by an alias list): it matches every column rule, as a scalar.
  */
 export interface LineageEntry {
   name: string;
@@ -21,11 +25,21 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (n: unknown): string | undefined => (isObj(n) && isObj(n.String) ? String(n.String.sval) : undefined);
+const strs = (v: unknown): string[] => arr(v).map(str).filter((s): s is string => s !== undefined);
 
 type Item =
-  | { alias: string; kind: 'table'; schema: string | undefined; table: string }
-  | { alias: string; kind: 'derived'; columns: LineageEntry[] };
+  /** `renamed`: an alias column list (`t AS a(i, n)`) renames the table's first columns, which we cannot name. */
+  | { alias: string; kind: 'table'; schema: string | undefined; table: string; renamed?: readonly string[] }
+  | { alias: string; kind: 'derived'; columns: LineageEntry[] }
+  /** `(a JOIN b …) AS j`: the join's alias hides the relations inside it. */
+  | { alias: string; kind: 'join'; items: Item[]; renamed?: readonly string[] };
 type Ctes = ReadonlyMap<string, LineageEntry[]>;
+/** What a column reference can see: this query level's FROM items, then the enclosing levels' (correlated subqueries, LATERAL). */
+interface Scope {
+  items: readonly Item[];
+  outer: Scope | undefined;
+}
+const scopeOf = (items: readonly Item[], outer?: Scope): Scope => ({ items, outer });
 
 /** Lineage of the result of each statement in `sql` (empty for statements without rows). Throws on invalid SQL. */
 export function lineageOf(parser: PgParser, sql: string): LineageEntry[][] {
@@ -39,15 +53,19 @@ export function lineage(parser: PgParser, sql: string): SourceColumn[][] {
 
 function statementLineage(stmt: Obj): LineageEntry[] {
   if (isObj(stmt.SelectStmt)) return selectLineage(stmt.SelectStmt, new Map());
+  // No rows of their own, but `EXECUTE name` / `FETCH … FROM name` return their query's rows:
+  // a caller that knows which PREPARE/DECLARE a name stands for takes that statement's lineage.
+  if (isObj(stmt.PrepareStmt) && isObj(stmt.PrepareStmt.query)) return statementLineage(stmt.PrepareStmt.query);
+  if (isObj(stmt.DeclareCursorStmt) && isObj(stmt.DeclareCursorStmt.query)) return statementLineage(stmt.DeclareCursorStmt.query);
   if (isObj(stmt.CopyStmt)) {
     const c = stmt.CopyStmt;
     if (isObj(c.query)) return statementLineage(c.query);
     if (isObj(c.relation)) {
       const t = tableItem(c.relation, new Map());
-      const cols = arr(c.attlist).map(str).filter((s): s is string => s !== undefined);
-      if (t.kind !== 'table') return t.columns;
-      if (cols.length > 0) return cols.map((col) => ({ name: col, sources: [{ schema: t.schema, table: t.table, column: col }] }));
-      return [{ name: '*', star: true, sources: [{ schema: t.schema, table: t.table, column: '*' }] }];
+      const cols = strs(c.attlist);
+      if (t.kind !== 'table') return starEntries(t);
+      if (cols.length > 0) return cols.map((col) => ({ name: col, sources: column(t, col) }));
+      return starEntries(t);
     }
     return [];
   }
@@ -56,59 +74,75 @@ function statementLineage(stmt: Obj): LineageEntry[] {
     if (!isObj(s)) continue;
     const ret = isObj(s.returningClause) ? arr(s.returningClause.exprs) : arr(s.returningList);
     const items = isObj(s.relation) ? [tableItem(s.relation, new Map())] : [];
-    return targets(ret, items, new Map());
+    // UPDATE … FROM and DELETE … USING relations are visible to RETURNING too.
+    for (const f of [...arr(s.fromClause), ...arr(s.usingClause)]) items.push(...fromItems(f, new Map(), undefined, items));
+    return targets(ret, scopeOf(items), new Map());
   }
-  if (isObj(stmt.ExplainStmt)) return [];
   return [];
 }
 
-function selectLineage(s: Obj, outer: Ctes): LineageEntry[] {
-  const ctes = new Map(outer);
+function selectLineage(s: Obj, outerCtes: Ctes, outer?: Scope): LineageEntry[] {
+  const ctes = new Map(outerCtes);
   if (isObj(s.withClause)) {
     for (const c of arr(s.withClause.ctes)) {
       if (!isObj(c) || !isObj(c.CommonTableExpr)) continue;
       const cte = c.CommonTableExpr;
       const q = isObj(cte.ctequery) ? cte.ctequery : {};
-      let cols = isObj(q.SelectStmt) ? selectLineage(q.SelectStmt, ctes) : statementLineage(q);
-      const names = arr(cte.aliascolnames).map(str);
-      cols = cols.map((e, i) => ({ ...e, name: names[i] ?? e.name }));
-      ctes.set(String(cte.ctename), cols);
+      const cols = isObj(q.SelectStmt) ? selectLineage(q.SelectStmt, ctes, outer) : statementLineage(q);
+      ctes.set(String(cte.ctename), rename(cols, strs(cte.aliascolnames)));
     }
   }
   if (s.op !== undefined && s.op !== 'SETOP_NONE') {
-    const l = isObj(s.larg) ? selectLineage(s.larg, ctes) : [];
-    const r = isObj(s.rarg) ? selectLineage(s.rarg, ctes) : [];
+    const l = isObj(s.larg) ? selectLineage(s.larg, ctes, outer) : [];
+    const r = isObj(s.rarg) ? selectLineage(s.rarg, ctes, outer) : [];
     return l.map((e, i) => ({ ...e, sources: [...e.sources, ...(r[i]?.sources ?? [])] }));
   }
   if (Array.isArray(s.valuesLists)) {
     const rows = s.valuesLists.map((row) => (isObj(row) && isObj(row.List) ? arr(row.List.items) : []));
     const width = rows[0]?.length ?? 0;
-    return Array.from({ length: width }, (_, i) => ({ name: `column${i + 1}`, sources: rows.flatMap((row) => exprSources(row[i], [], ctes)) }));
+    const scope = scopeOf([], outer);
+    return Array.from({ length: width }, (_, i) => ({ name: `column${i + 1}`, sources: dedupe(rows.flatMap((row) => exprSources(row[i], scope, ctes))) }));
   }
-  const items = arr(s.fromClause).flatMap((f) => fromItems(f, ctes));
-  return targets(arr(s.targetList), items, ctes);
+  const items: Item[] = [];
+  for (const f of arr(s.fromClause)) items.push(...fromItems(f, ctes, outer, items));
+  return targets(arr(s.targetList), scopeOf(items, outer), ctes);
 }
 
-function fromItems(node: unknown, ctes: Ctes): Item[] {
+const rename = (cols: LineageEntry[], names: readonly string[]): LineageEntry[] => cols.map((e, i) => ({ ...e, name: names[i] ?? e.name }));
+const aliasName = (a: unknown, fallback: string): string => (isObj(a) && typeof a.aliasname === 'string' ? a.aliasname : fallback);
+const aliasColumns = (a: unknown): string[] => (isObj(a) ? strs(a.colnames) : []);
+
+/**
+ * The relations one FROM entry brings into scope. `before`: the entries to
+ * its left at the same level, which a LATERAL subquery or a function in FROM
+ * may reference; `outer`: the enclosing query levels, which any subquery may.
+ */
+function fromItems(node: unknown, ctes: Ctes, outer: Scope | undefined, before: readonly Item[]): Item[] {
   if (!isObj(node)) return [];
   if (isObj(node.RangeVar)) return [tableItem(node.RangeVar, ctes)];
-  if (isObj(node.JoinExpr)) return [...fromItems(node.JoinExpr.larg, ctes), ...fromItems(node.JoinExpr.rarg, ctes)];
-  const alias = (a: unknown, fallback: string) => (isObj(a) && typeof a.aliasname === 'string' ? a.aliasname : fallback);
-  const rename = (cols: LineageEntry[], a: unknown) => {
-    const names = isObj(a) ? arr(a.colnames).map(str) : [];
-    return cols.map((e, i) => ({ ...e, name: names[i] ?? e.name }));
-  };
+  if (isObj(node.JoinExpr)) {
+    const j = node.JoinExpr;
+    const l = fromItems(j.larg, ctes, outer, before);
+    const r = fromItems(j.rarg, ctes, outer, [...before, ...l]);
+    if (!isObj(j.alias)) return [...l, ...r];
+    const renamed = aliasColumns(j.alias);
+    return [{ alias: aliasName(j.alias, '?join?'), kind: 'join', items: [...l, ...r], ...(renamed.length > 0 ? { renamed } : {}) }];
+  }
   if (isObj(node.RangeSubselect)) {
-    const q = isObj(node.RangeSubselect.subquery) ? node.RangeSubselect.subquery : {};
-    const cols = isObj(q.SelectStmt) ? selectLineage(q.SelectStmt, ctes) : [];
-    return [{ alias: alias(node.RangeSubselect.alias, '?subquery?'), kind: 'derived', columns: rename(cols, node.RangeSubselect.alias) }];
+    const rs = node.RangeSubselect;
+    const q = isObj(rs.subquery) ? rs.subquery : {};
+    const scope = rs.lateral === true ? scopeOf(before, outer) : outer;
+    const cols = isObj(q.SelectStmt) ? selectLineage(q.SelectStmt, ctes, scope) : [];
+    return [{ alias: aliasName(rs.alias, '?subquery?'), kind: 'derived', columns: rename(cols, aliasColumns(rs.alias)) }];
   }
   if (isObj(node.RangeFunction)) {
-    // A set-returning function: its columns derive from its arguments, as far as we can tell.
-    const sources = exprSources(node.RangeFunction.functions, [], ctes);
-    const names = isObj(node.RangeFunction.alias) ? arr(node.RangeFunction.alias.colnames).map(str) : [];
-    const cols = (names.length > 0 ? names : ['?func?']).map((n) => ({ name: n ?? '?func?', sources }));
-    return [{ alias: alias(node.RangeFunction.alias, '?func?'), kind: 'derived', columns: cols }];
+    // A function in FROM may read the entries before it (implicitly LATERAL); its columns
+    // derive from its arguments, as far as we can tell.
+    const rf = node.RangeFunction;
+    const sources = dedupe(exprSources(rf.functions, scopeOf(before, outer), ctes));
+    const names = aliasColumns(rf.alias);
+    const cols = (names.length > 0 ? names : ['?func?']).map((n) => ({ name: n, sources }));
+    return [{ alias: aliasName(rf.alias, '?func?'), kind: 'derived', columns: cols }];
   }
   return [];
 }
@@ -116,12 +150,23 @@ function fromItems(node: unknown, ctes: Ctes): Item[] {
 function tableItem(rv: Obj, ctes: Ctes): Item {
   const schema = typeof rv.schemaname === 'string' ? rv.schemaname : undefined;
   const table = String(rv.relname);
-  const alias = isObj(rv.alias) && typeof rv.alias.aliasname === 'string' ? rv.alias.aliasname : table;
+  const alias = aliasName(rv.alias, table);
+  const renamed = aliasColumns(rv.alias);
   const cte = schema === undefined ? ctes.get(table) : undefined;
-  return cte !== undefined ? { alias, kind: 'derived', columns: cte } : { alias, kind: 'table', schema, table };
+  if (cte !== undefined) return { alias, kind: 'derived', columns: rename(cte, renamed) };
+  return { alias, kind: 'table', schema, table, ...(renamed.length > 0 ? { renamed } : {}) };
 }
 
-function targets(list: unknown[], items: Item[], ctes: Ctes): LineageEntry[] {
+/** The relations at the nearest level of `scope` that has one aliased `alias`. */
+function byAlias(scope: Scope | undefined, alias: string | undefined): Item[] {
+  for (let s = scope; s !== undefined; s = s.outer) {
+    const found = s.items.filter((i) => i.alias === alias);
+    if (found.length > 0) return found;
+  }
+  return [];
+}
+
+function targets(list: unknown[], scope: Scope, ctes: Ctes): LineageEntry[] {
   const out: LineageEntry[] = [];
   for (const t of list) {
     const rt = isObj(t) && isObj(t.ResTarget) ? t.ResTarget : {};
@@ -129,15 +174,22 @@ function targets(list: unknown[], items: Item[], ctes: Ctes): LineageEntry[] {
     const ref = isObj(val) && isObj(val.ColumnRef) ? arr(val.ColumnRef.fields) : undefined;
     if (ref !== undefined && isObj(ref[ref.length - 1]) && 'A_Star' in (ref[ref.length - 1] as Obj)) {
       const qual = ref.length > 1 ? str(ref[ref.length - 2]) : undefined;
-      for (const it of items.filter((i) => qual === undefined || i.alias === qual)) {
-        if (it.kind === 'derived') out.push(...it.columns);
-        else out.push({ name: '*', star: true, sources: [{ schema: it.schema, table: it.table, column: '*' }] });
-      }
+      for (const it of qual === undefined ? scope.items : byAlias(scope, qual)) out.push(...starEntries(it));
       continue;
     }
-    out.push({ name: typeof rt.name === 'string' ? rt.name : defaultName(val), sources: dedupe(exprSources(val, items, ctes)) });
+    out.push({ name: typeof rt.name === 'string' ? rt.name : defaultName(val), sources: dedupe(exprSources(val, scope, ctes)) });
   }
   return out;
+}
+
+/** What `alias.*` expands to. */
+function starEntries(i: Item): LineageEntry[] {
+  if (i.kind === 'derived') return i.columns;
+  const star = (sources: SourceColumn[]): LineageEntry => ({ name: '*', star: true, sources });
+  if (i.kind === 'join') return i.renamed !== undefined ? [star(anyColumn(i))] : i.items.flatMap(starEntries);
+  const whole = star([{ schema: i.schema, table: i.table, column: '*' }]);
+  // The renamed leading columns are unknown ones of the table; the rest keep their names.
+  return [...(i.renamed ?? []).map((name) => ({ name, sources: anyColumn(i) })), whole];
 }
 
 /** PostgreSQL's own naming of an unnamed output column, roughly. */
@@ -150,41 +202,71 @@ function defaultName(val: unknown): string {
 }
 
 /** Every source column an expression reads. */
-function exprSources(node: unknown, items: Item[], ctes: Ctes): SourceColumn[] {
-  if (Array.isArray(node)) return node.flatMap((n) => exprSources(n, items, ctes));
+function exprSources(node: unknown, scope: Scope, ctes: Ctes): SourceColumn[] {
+  if (Array.isArray(node)) return node.flatMap((n) => exprSources(n, scope, ctes));
   if (!isObj(node)) return [];
-  if (isObj(node.ColumnRef)) return columnRef(arr(node.ColumnRef.fields).map(str), items);
+  if (isObj(node.ColumnRef)) return columnRef(arr(node.ColumnRef.fields).map(str), scope);
   if (isObj(node.SubLink) && isObj(node.SubLink.subselect) && isObj(node.SubLink.subselect.SelectStmt)) {
-    const inner = selectLineage(node.SubLink.subselect.SelectStmt, ctes).flatMap((e) => e.sources);
-    return [...inner, ...exprSources(node.SubLink.testexpr, items, ctes)];
+    // A subquery sees this level's relations (a correlated `(select reverse(card))`).
+    const inner = selectLineage(node.SubLink.subselect.SelectStmt, ctes, scope).flatMap((e) => e.sources);
+    return [...inner, ...exprSources(node.SubLink.testexpr, scope, ctes)];
   }
-  return Object.values(node).flatMap((v) => exprSources(v, items, ctes));
+  return Object.values(node).flatMap((v) => exprSources(v, scope, ctes));
 }
 
-function columnRef(fields: (string | undefined)[], items: Item[]): SourceColumn[] {
+function columnRef(fields: (string | undefined)[], scope: Scope): SourceColumn[] {
   const col = fields.at(-1);
   if (col === undefined) return [];
   if (fields.length === 1) {
     // `c` alone may be a whole-row reference to the relation aliased `c` (row_to_json(c)).
-    const whole = items.find((i) => i.alias === col);
-    const fromWhole = whole === undefined ? [] : wholeRow(whole);
-    return [...fromWhole, ...items.flatMap((i) => column(i, col))];
+    const fromWhole = byAlias(scope, col).flatMap(wholeRow);
+    return [...fromWhole, ...unqualified(scope, col)];
   }
   const qual = fields[fields.length - 2];
-  const matching = items.filter((i) => i.alias === qual);
+  const matching = byAlias(scope, qual);
   if (matching.length === 0) return [{ schema: fields.length > 2 ? fields[fields.length - 3] : undefined, table: qual ?? '?', column: col }];
   return matching.flatMap((i) => column(i, col));
 }
 
+/**
+ * An unqualified column: every relation of the innermost level, and of the
+ * enclosing levels too unless a relation here certainly has that column
+ * (we do not know a table's columns, so a table here does not stop the search).
+ */
+function unqualified(scope: Scope, col: string): SourceColumn[] {
+  const out: SourceColumn[] = [];
+  for (let s: Scope | undefined = scope; s !== undefined; s = s.outer) {
+    out.push(...s.items.flatMap((i) => column(i, col)));
+    if (s.items.some((i) => certainlyHas(i, col))) break;
+  }
+  return out;
+}
+
+function certainlyHas(i: Item, col: string): boolean {
+  if (i.kind === 'derived') return i.columns.some((c) => c.star !== true && c.name === col);
+  if (i.renamed?.includes(col) === true) return true;
+  return i.kind === 'join' && i.items.some((x) => certainlyHas(x, col));
+}
+
 function column(i: Item, col: string): SourceColumn[] {
+  if (i.kind === 'derived') return i.columns.filter((c) => c.name === col || c.star === true).flatMap((c) => c.sources);
+  if (i.renamed?.includes(col) === true) return anyColumn(i);
   if (i.kind === 'table') return [{ schema: i.schema, table: i.table, column: col }];
-  return i.columns.filter((c) => c.name === col || c.star === true).flatMap((c) => c.sources);
+  return i.items.flatMap((x) => column(x, col));
+}
+
+/** Any single column of the relation (a renamed one we cannot name). */
+function anyColumn(i: Item): SourceColumn[] {
+  if (i.kind === 'table') return [{ schema: i.schema, table: i.table, column: '?' }];
+  if (i.kind === 'derived') return i.columns.flatMap((c) => c.sources);
+  return i.items.flatMap(anyColumn);
 }
 
 function wholeRow(i: Item): SourceColumn[] {
-  return i.kind === 'table' ? [{ schema: i.schema, table: i.table, column: '*' }] : i.columns.flatMap((c) => c.sources);
+  if (i.kind === 'table') return [{ schema: i.schema, table: i.table, column: '*' }];
+  if (i.kind === 'derived') return i.columns.flatMap((c) => c.sources);
+  return i.items.flatMap(wholeRow);
 }
-
 function dedupe(s: SourceColumn[]): SourceColumn[] {
   const seen = new Set<string>();
   return s.filter((c) => {

@@ -30,7 +30,11 @@ export interface MaskPlan {
   exempted: { rule: string; group: string }[];
 }
 
-/** A source column an output column derives from; `column` is `*` for a whole-row reference (`row_to_json(c)`). */
+/**
+ * A source column an output column derives from; `column` is `*` for a
+ * whole-row reference (`row_to_json(c)`), `?` for one column of the table we
+ * cannot name (renamed by an alias column list).
+ */
 export interface SourceColumn {
   schema: string | undefined;
   table: string;

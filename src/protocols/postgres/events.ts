@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
-import { createRowMasker, type RowMasker } from '../../core/masking/index.ts';
+import { createRowMasker, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
 import type { MaskingServices } from '../../core/services.ts';
@@ -54,6 +54,8 @@ export class StatementTracker {
   readonly #shapes = new Map<string, ColumnInfo[]>();
   /** Describes sent and not answered yet, in order, with their batch. */
   readonly #describes: { key: string; batch: number }[] = [];
+  /** SQL-level `PREPARE name AS …`: the text and statement index, so the rows of `EXECUTE name` get that query's lineage. */
+  readonly #sqlPrepared = new Map<string, { text: string; index: number }>();
   #batch = 0;
   #answeredBatches = 0;
   #seq = 0;
@@ -133,7 +135,7 @@ export class StatementTracker {
   copyOut(): void {
     const head = this.#pending[0];
     if (!head || head.verdict?.effect !== 'mask') return;
-    const lineage = this.#masking.lineage(head.event.text)[head.results] ?? [];
+    const lineage = this.#lineageOf(head) ?? [];
     head.masker = this.#maskerFor(head, lineage.map((l) => ({ name: l.name })));
   }
 
@@ -182,6 +184,7 @@ export class StatementTracker {
     const head = this.#pending[0];
     if (!head) return;
     head.event.commandTag = tag;
+    if (tag === 'PREPARE') this.#notePrepared(head);
     head.results++;
     const n = rowsFromTag(tag);
     if (n !== undefined && !tag.startsWith('SELECT')) head.event.rowsAffected = (head.event.rowsAffected ?? 0) + n;
@@ -247,10 +250,24 @@ export class StatementTracker {
   #maskerFor(head: Execution, columns: { name: string }[]): RowMasker | undefined {
     const verdict = head.verdict;
     if (verdict?.effect !== 'mask') return undefined;
-    const lineage = this.#masking.lineage(head.event.text)[head.results];
+    const lineage = this.#lineageOf(head);
     const masker = createRowMasker({ plan: verdict.masks, hashKey: this.#masking.hashKey, lineage });
     masker.shape(columns);
     return masker.active ? masker : undefined;
+  }
+
+  /** Only a PREPARE that succeeded: a failed one (name taken) leaves the earlier statement in place on the server too. */
+  #notePrepared(head: Execution): void {
+    const name = head.verdict?.statements?.[head.results]?.preparedName;
+    if (name !== undefined) this.#sqlPrepared.set(name, { text: head.event.text, index: head.results });
+  }
+
+  /** Lineage of the current result; for `EXECUTE name`, that of the query `PREPARE name` prepared. */
+  #lineageOf(head: Execution): LineageEntry[] | undefined {
+    const executes = head.verdict?.statements?.[head.results]?.executes;
+    const prepared = executes === undefined ? undefined : this.#sqlPrepared.get(executes);
+    if (prepared !== undefined) return this.#masking.lineage(prepared.text)[prepared.index];
+    return this.#masking.lineage(head.event.text)[head.results];
   }
 
   #noteMasking(head: Execution): void {
