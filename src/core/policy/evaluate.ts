@@ -66,6 +66,8 @@ export function evaluate(rules: readonly Rule[], subject: PolicySubject, stateme
       approvalWindowMinutes: Math.min(...specs.map((x) => x.approvalWindowMinutes)),
       maxRuns: Math.min(...specs.map((x) => x.maxRuns)),
       requireJustification: specs.some((x) => x.requireJustification),
+      // A member skips review only when every deciding rule lets their group skip it.
+      skipGroups: specs.map((x) => x.skipGroups).reduce((a, b) => a.filter((g) => b.includes(g))),
     };
     // Each rule's execution window still applies: an approved command runs only inside all of them.
     const windows = specs.flatMap((x) => (x.window === undefined ? [] : [x.window]));

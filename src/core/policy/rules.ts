@@ -61,6 +61,8 @@ export const reviewSpecSchema = z
     requireJustification: z.boolean().default(false),
     /** When an approved command may run (queue: each run; hold: when the approval lands). */
     window: timeWindowSchema.optional(),
+    /** Members of these groups run the statement without a review (recorded as such). */
+    skipGroups: z.array(z.string().min(1)).default([]),
   })
   .strict();
 export type ReviewSpec = z.infer<typeof reviewSpecSchema> & {
