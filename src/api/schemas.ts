@@ -84,7 +84,7 @@ export const tokenView = (t: TokenRecord): TokenView => ({
 
 export const CreateToken = z.strictObject({
   name: label.default('api'),
-  /** Lifetime in milliseconds; omitted = the token does not expire. */
+  /** Lifetime in milliseconds; omitted = 12 h for a person, no expiry for a machine user (group `machine`). */
   ttlMs: z.number().int().positive().optional(),
 });
 export type CreateToken = z.input<typeof CreateToken>;

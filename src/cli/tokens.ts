@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { CreateToken } from '../api/schemas.ts';
 import { parseDuration } from './duration.ts';
 import { action, shortTime, table } from './output.ts';
 import { apiCommand, connect, type ApiFlags } from './target.ts';
@@ -9,16 +10,22 @@ export function registerTokens(program: Command): void {
 
   apiCommand(tokens.command('create').description('issue a token; it is shown once, store it now').argument('<user>'))
     .option('--name <name>', 'a label to recognise it by', 'cli')
-    .option('--ttl <duration>', 'lifetime, e.g. 30m, 12h, 7d (default: no expiry)')
+    .option('--ttl <duration>', 'lifetime, e.g. 30m, 12h, 7d (default: 12h; with --machine: no expiry)')
+    .option('--machine', 'a long-lived token for a CI job, service or AI agent; the user must be in the `machine` group')
     .action(
-      action(async (user: string, flags: ApiFlags & { name: string; ttl?: string }) => {
+      action(async (user: string, flags: ApiFlags & { name: string; ttl?: string; machine?: boolean }) => {
         const { api, out } = await connect(flags);
-        const body = flags.ttl === undefined ? { name: flags.name } : { name: flags.name, ttlMs: parseDuration(flags.ttl) };
+        const body: CreateToken & { machine?: boolean } = {
+          name: flags.name,
+          ...(flags.ttl === undefined ? {} : { ttlMs: parseDuration(flags.ttl) }),
+          ...(flags.machine === true ? { machine: true } : {}),
+        };
         const issued = await api.createToken(user, body);
+        const expires = issued.record.expiresAt ? `expires ${shortTime(issued.record.expiresAt)}` : 'never expires: revoke it when the job is gone';
         out.result(issued, () => [
           issued.token,
           '',
-          `token ${issued.record.id} for ${user}${issued.record.expiresAt ? `, expires ${shortTime(issued.record.expiresAt)}` : ''}.`,
+          `${flags.machine === true ? 'machine ' : ''}token ${issued.record.id} for ${user}, ${expires}.`,
           'This is the only time it is shown: store it now (use it as the password in psql, or with `warden login`).',
         ]);
       }),
@@ -32,7 +39,7 @@ export function registerTokens(program: Command): void {
         out.result(list, () =>
           table(
             ['ID', 'NAME', 'CREATED', 'EXPIRES', 'LAST USED', 'REVOKED'],
-            list.map((t) => [t.id, t.name, shortTime(t.createdAt), shortTime(t.expiresAt), shortTime(t.lastUsedAt), shortTime(t.revokedAt)]),
+            list.map((t) => [t.id, t.name, shortTime(t.createdAt), t.expiresAt === null ? 'never' : shortTime(t.expiresAt), shortTime(t.lastUsedAt), shortTime(t.revokedAt)]),
           ),
         );
       }),

@@ -1,9 +1,17 @@
+import { z } from 'zod';
 import { WardenError } from '../../core/errors.ts';
-import { issueToken } from '../../core/identity/tokens.ts';
+import { issueTokenFor } from '../../core/identity/machine.ts';
 import type { CoreServices } from '../../core/services.ts';
 import { CreateToken, ErrorView, NoContent, IdParams, IssuedToken, NameParams, TokenView, tokenView } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { mustFindUser } from './users.ts';
+
+/**
+ * `machine: true` asks for a machine token (CI, services, AI agents): only for
+ * a user in the `machine` group, and without expiry unless `ttlMs` says so.
+ * Otherwise a person's token, 12 h unless `ttlMs` says so.
+ */
+const CreateTokenBody = CreateToken.extend({ machine: z.boolean().optional() });
 
 /** API tokens: issued (secret shown once), listed (never the secret or hash), revoked. Admin only. */
 export function tokenRoutes(app: Api, core: CoreServices): void {
@@ -14,16 +22,17 @@ export function tokenRoutes(app: Api, core: CoreServices): void {
     {
       schema: {
         tags,
-        summary: 'Issue a token for a user; the token string is in this response only',
+        summary: 'Issue a token for a user (a person: 12 h by default; `machine: true`: no expiry by default); the token string is in this response only',
         params: NameParams,
-        body: CreateToken,
-        response: { 201: IssuedToken, 404: ErrorView },
+        body: CreateTokenBody,
+        response: { 201: IssuedToken, 400: ErrorView, 404: ErrorView },
       },
     },
     async (req, reply) => {
       const user = await mustFindUser(core, req.params.name);
-      const { name, ttlMs } = req.body;
-      const issued = await issueToken(core, user.id, ttlMs === undefined ? { name } : { name, ttlMs });
+      const { name, ttlMs, machine } = req.body;
+      const kind = machine === true ? 'machine' : 'person';
+      const issued = await issueTokenFor(core, user, ttlMs === undefined ? { name, kind } : { name, kind, ttlMs });
       return reply.status(201).send({ token: issued.token, record: tokenView(issued.record) });
     },
   );
