@@ -14,13 +14,17 @@ import { createReviewSweeper } from './core/review/sweep.ts';
 import { policyFromConfig } from './core/policy/setup.ts';
 import type { PolicyEngine } from './core/policy/types.ts';
 import { createPostgresClassifier, initSql, type PgParser } from './core/sql/index.ts';
+import { createMysqlClassifier } from './core/sql/mysql/index.ts';
 import { createDiskRecordings } from './core/recording/disk.ts';
 import type { CoreServices } from './core/services.ts';
 import { LiveSessions } from './core/session/live.ts';
 import { createVault, loadMasterKey } from './core/vault/index.ts';
 import { buildApi } from './api/server.ts';
+import type { ZodTypeProvider } from './api/zod.ts';
+import { createMysqlProtocol } from './protocols/mysql/index.ts';
 import { createPostgresProtocol } from './protocols/postgres/index.ts';
 import { openStore } from './store/index.ts';
+import { AgentRegistry, agentRoutes, attachAgentEndpoint, createDialer } from './tunnel/index.ts';
 import { listen, type RunningListener } from './transport/listener.ts';
 import { loadGatewayTls } from './transport/tls.ts';
 
@@ -31,7 +35,7 @@ import { loadGatewayTls } from './transport/tls.ts';
 export interface GatewayHandle {
   core: CoreServices;
   /** Actual bound addresses (ports resolved when the config asked for 0). */
-  addresses: { postgres?: { host: string; port: number }; api?: { host: string; port: number } };
+  addresses: { postgres?: { host: string; port: number }; mysql?: { host: string; port: number }; api?: { host: string; port: number } };
   /** PEM of the certificate clients see, for pinning (`sslrootcert`). */
   tlsCertFile: string;
   /** Stops listeners, ends live sessions, flushes recordings, closes the store. */
@@ -63,7 +67,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     const classifier = createPostgresClassifier(sql);
     // Config rules are validated whole (a bad one stops the start); rules applied through the API live in the store.
     const configRules = policyFromConfig(config.policy, classifier).rules;
-    const policyService = await createPolicyService({ classifier, configRules, repo: store.policy, clock });
+    const policyService = await createPolicyService({ classifier, mysqlClassifier: createMysqlClassifier(), configRules, repo: store.policy, clock });
     const policyProblem = policyService.current().problem;
     // fail closed: an unusable stored policy blocks every request; the API stays up so an admin can apply a fixed one.
     if (policyProblem !== undefined) log.error({ problem: policyProblem }, 'stored policy is invalid; every request is blocked until `warden policy apply` fixes it');
@@ -83,6 +87,8 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     expiry.unref();
     stops.push(async () => clearInterval(expiry));
     const tls = await loadGatewayTls({ ...config.tls, dataDir: config.dataDir });
+    // Agents dial out to this gateway; sessions to their connections ride their links.
+    const agents = new AgentRegistry(clock);
     const core: CoreServices = {
       config,
       clock,
@@ -99,6 +105,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       metrics: createMetrics(),
       masking: createMaskingServices(sql, masterKey),
       live,
+      dialer: createDialer({ registry: agents, agentWaitMs: config.agents.waitMs }),
     };
     if (config.identity.oidc !== undefined) core.oidc = oidcFromConfig(config.identity.oidc, opts.env ?? process.env, core);
     const bootstrap = await ensureBootstrapAdmin(core);
@@ -114,12 +121,21 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       listeners.push(l);
       addresses.postgres = { host: l.host, port: l.port };
     }
+    if (config.listeners.mysql.enabled) {
+      const l = await listen(createMysqlProtocol(), core, { ...config.listeners.mysql, tls });
+      listeners.push(l);
+      addresses.mysql = { host: l.host, port: l.port };
+    }
     if (config.listeners.api.enabled) {
       const api = await buildApi(core);
+      agentRoutes(api.withTypeProvider<ZodTypeProvider>(), { agents: store.agents, registry: agents, clock });
       await api.listen({ host: config.listeners.api.host, port: config.listeners.api.port });
       const address = api.server.address();
       addresses.api = { host: config.listeners.api.host, port: typeof address === 'object' && address ? address.port : config.listeners.api.port };
       stops.push(() => api.close());
+      // Agents connect over WebSocket on the API's port (see src/tunnel/server.ts); closed before the API.
+      const endpoint = attachAgentEndpoint(api.server, { agents: store.agents, registry: agents, clock, log: log.child({ module: 'agents' }), heartbeatMs: config.agents.heartbeatMs });
+      stops.push(async () => endpoint.close());
     }
     log.info({ addresses, replica: config.replica, store: store.kind }, 'gateway started');
     let stopped: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
+import { registerAgent } from './agent.ts';
 import { registerConnections } from './connections.ts';
 import { registerGateway } from './gateway.ts';
 import { registerLogin } from './login.ts';
@@ -34,5 +35,6 @@ export function buildProgram(extra?: (program: Command) => void): Command {
   registerReviews(program);
   registerRequest(program);
   registerVault(program);
+  registerAgent(program);
   return program;
 }

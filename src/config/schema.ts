@@ -4,10 +4,10 @@ import { z } from 'zod';
  * The whole configuration of a gateway, with a default for every option.
  * Paths left empty are resolved under `dataDir` by `resolvePaths`.
  */
-const listener = (port: number) =>
+const listener = (port: number, enabled = true) =>
   z
     .object({
-      enabled: z.boolean().default(true),
+      enabled: z.boolean().default(enabled),
       host: z.string().min(1).default('127.0.0.1'),
       port: z.number().int().min(0).max(65535).default(port),
     })
@@ -23,6 +23,11 @@ export const configSchema = z
     listeners: z
       .object({
         postgres: listener(15432),
+        /**
+         * MySQL/MariaDB clients; never 3306, which a local server may own. Off by default for now:
+         * gateways started without a mysql entry (tests run in parallel, the demo) would all claim 13306.
+         */
+        mysql: listener(13306, false),
         api: listener(17080),
       })
       .strict()
@@ -134,6 +139,16 @@ export const configSchema = z
           })
           .strict()
           .optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Agents that dial out from private networks (WebSocket on the API listener). */
+    agents: z
+      .object({
+        /** How long a new session waits for an offline agent before failing with "agent offline". */
+        waitMs: z.number().int().min(0).default(5_000),
+        /** Ping interval on each agent link; a link silent for a whole interval is dropped. */
+        heartbeatMs: z.number().int().min(100).default(15_000),
       })
       .strict()
       .prefault({}),

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { WardenConfig } from '../config/schema.ts';
 import type { Clock } from './clock.ts';
@@ -38,6 +39,25 @@ export interface CoreServices {
   reviews: ReviewService;
   /** OIDC sign-in (device flow); absent when `identity.oidc` is not configured. */
   oidc?: OidcLogin;
+  /** Opens the byte stream to a target, directly or through its agent; absent: agent connections fail closed. */
+  dialer?: Dialer;
+}
+
+/** Where a session's bytes go: the connection's address and the agent that serves it (null = direct). */
+export interface DialTarget {
+  name: string;
+  host: string;
+  port: number;
+  agent: string | null;
+}
+
+/**
+ * The port protocols open targets through. Resolves with a connected duplex
+ * (a TCP socket, or a stream over an agent link); rejects with
+ * WardenError('upstream_unavailable') naming the target or the agent.
+ */
+export interface Dialer {
+  dial(target: DialTarget, signal: AbortSignal): Promise<Duplex>;
 }
 
 /** What a protocol needs to mask results the policy says to mask. */

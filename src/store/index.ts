@@ -10,6 +10,8 @@ import type { TokenRepo, UserRepo } from '../core/identity/types.ts';
 import type { PolicyStoreRepo } from '../core/policy/service.ts';
 import type { ReviewRepo } from '../core/review/types.ts';
 import type { SessionRepo } from '../core/session/types.ts';
+import type { AgentRepo } from '../tunnel/types.ts';
+import { SqlAgentRepo } from './agents.ts';
 import { codecFor } from './codec.ts';
 import { SqlConnectionRepo } from './connections.ts';
 import { migrateToLatest } from './migrate.ts';
@@ -33,6 +35,8 @@ export interface Store {
   policy: PolicyStoreRepo;
   /** Just-in-time reviews (command reviews and access requests), shared by replicas. */
   reviews: ReviewRepo;
+  /** Agents that dial out to the gateway (tunnel). */
+  agents: AgentRepo;
   kind: StoreKind;
   /** Closes the SQLite file or the PostgreSQL pool; the repositories are unusable afterwards. */
   close(): Promise<void>;
@@ -68,6 +72,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     sessions: new SqlSessionRepo(db, codec),
     policy: new SqlPolicyRepo(db, codec),
     reviews: new SqlReviewRepo(db, codec),
+    agents: new SqlAgentRepo(db, codec),
     close: () => (closed ??= raw.destroy()),
   };
 }

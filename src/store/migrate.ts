@@ -3,6 +3,7 @@ import { WardenError } from '../core/errors.ts';
 import { initial } from './migrations/0001_initial.ts';
 import { policy } from './migrations/0002_policy.ts';
 import { reviews } from './migrations/0003_reviews.ts';
+import { agents } from './migrations/0004_agents.ts';
 import type { StoreKind } from './schema.ts';
 
 /**
@@ -14,6 +15,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '0001_initial': initial(kind),
     '0002_policy': policy(kind),
     '0003_reviews': reviews(kind),
+    '0004_agents': agents(kind),
   };
 }
 

@@ -11,6 +11,8 @@ import { startGateway, type GatewayHandle } from '../../src/gateway.ts';
 
 /** The machine's real PostgreSQL, which tests reach through the gateway. */
 export const realPg = { host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' };
+/** The machine's real MariaDB (root, no password). */
+export const realMysql = { host: '127.0.0.1', port: 3306, database: 'test', user: 'root' };
 
 export interface TestGateway {
   gw: GatewayHandle;
@@ -19,19 +21,22 @@ export interface TestGateway {
   apiUrl: string;
   /** Creates a user with a token; returns the token. */
   user(name: string, groups?: string[]): Promise<string>;
-  /** Creates a postgres connection (default: the machine's PostgreSQL, db test). */
-  connection(name: string, over?: Partial<{ host: string; port: number; database: string; username: string; password: string; tls: 'disable' | 'prefer' | 'require' | 'verify-full' }>): Promise<void>;
+  /** Creates a connection: postgres by default (the machine's PostgreSQL, db test); `type: 'mysql'` defaults to the machine's MariaDB. */
+  connection(name: string, over?: Partial<{ type: 'postgres' | 'mysql'; host: string; port: number; database: string; username: string; password: string; tls: 'disable' | 'prefer' | 'require' | 'verify-full' }>): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** A whole gateway on free ports with a temp data dir; stop() removes everything. */
-export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: unknown[]; config?: Record<string, unknown>; storeUrl?: string } = {}): Promise<TestGateway> {
+/** A test gateway with its MySQL listener (kept apart from TestGateway so other gateway-like helpers need not have one). */
+export type TestGatewayWithMysql = TestGateway & { mysqlPort: number };
+
+export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: unknown[]; config?: Record<string, unknown>; storeUrl?: string } = {}): Promise<TestGatewayWithMysql> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-gw-'));
   const config = validateConfig(
     {
       dataDir,
       logLevel: process.env.TEST_LOG ?? 'silent',
-      listeners: { postgres: { port: 0 }, api: { port: 0 } },
+      listeners: { postgres: { port: 0 }, mysql: { port: 0, enabled: true }, api: { port: 0 } },
       recording: { flushIntervalMs: 50 },
       store: opts.storeUrl ? { url: opts.storeUrl, schema: `warden_test_${newId('s').slice(2).toLowerCase()}` } : {},
       // Tests of the relay itself run under an allow-everything policy; policy tests bring their own rules.
@@ -46,20 +51,22 @@ export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: un
     gw,
     dataDir,
     pgPort: gw.addresses.postgres!.port,
+    mysqlPort: gw.addresses.mysql?.port ?? 0,
     apiUrl: `http://127.0.0.1:${gw.addresses.api!.port}`,
     async user(name, groups = []) {
       const u = await core.users.create({ id: newId('usr'), name, role: 'user', groups, createdAt: new Date() });
       return (await issueToken(core, u.id, { name: 'test' })).token;
     },
     async connection(name, over = {}) {
+      const real = over.type === 'mysql' ? realMysql : realPg;
       await core.connections.create({
         id: newId('con'),
         name,
-        type: 'postgres',
-        host: over.host ?? realPg.host,
-        port: over.port ?? realPg.port,
-        database: over.database ?? realPg.database,
-        username: over.username ?? realPg.user,
+        type: over.type ?? 'postgres',
+        host: over.host ?? real.host,
+        port: over.port ?? real.port,
+        database: over.database ?? real.database,
+        username: over.username ?? real.user,
         sealedSecret: over.password === undefined ? null : core.vault.seal(over.password),
         tls: over.tls ?? 'disable',
         tags: [],

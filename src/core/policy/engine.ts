@@ -1,4 +1,5 @@
 import type { PostgresClassifier } from '../sql/classifier.ts';
+import type { MysqlClassifier } from '../sql/mysql/classifier.ts';
 import type { StatementInfo } from '../sql/types.ts';
 import { shippedDefaults } from './defaults.ts';
 import { evaluate } from './evaluate.ts';
@@ -12,6 +13,8 @@ export interface PolicyEngineOptions {
   connectionDefaults?: Readonly<Record<string, readonly Rule[]>>;
   /** The PostgreSQL classifier (from `createPostgresClassifier(await initSql())`). */
   classifier: PostgresClassifier;
+  /** The MySQL/MariaDB classifier (from `createMysqlClassifier()`); without it MySQL SQL is blocked. */
+  mysqlClassifier?: MysqlClassifier;
 }
 
 /**
@@ -44,6 +47,8 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
       const opts = request.preparedTexts === undefined ? undefined : { prepared: request.preparedTexts };
       return judge(subject, options.classifier.classify(request.text, opts));
     }
+    // MySQL text is judged by the same rules; `EXECUTE` of a SQL-prepared statement stays unknown (blocked).
+    if (request.kind === 'sql' && request.dialect === 'mysql' && options.mysqlClassifier !== undefined) return judge(subject, options.mysqlClassifier.classify(request.text));
     // fail closed: requests this engine cannot judge yet (MySQL, commands, files, HTTP) are blocked.
     const what = request.kind === 'sql' ? `${request.dialect} SQL` : `${request.kind} requests`;
     return { effect: 'block', rules: [{ id: 'engine:unsupported', reason: `no policy support for ${what}` }], message: `Warden cannot judge ${what} yet, so it is blocked; ask an administrator.` };

@@ -2,6 +2,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { Clock } from '../clock.ts';
 import { WardenError } from '../errors.ts';
 import type { PostgresClassifier } from '../sql/classifier.ts';
+import type { MysqlClassifier } from '../sql/mysql/classifier.ts';
 import { createPolicyEngine, type PolicyEngineOptions } from './engine.ts';
 import { loadRulesYaml } from './load.ts';
 import type { Rule } from './rules.ts';
@@ -51,6 +52,8 @@ export interface PolicyService extends PolicyEngine {
 
 export interface PolicyServiceOptions {
   classifier: PostgresClassifier;
+  /** Judges `dialect: 'mysql'` SQL; without it MySQL SQL is blocked. */
+  mysqlClassifier?: MysqlClassifier;
   configRules: readonly Rule[];
   repo: PolicyStoreRepo;
   clock: Clock;
@@ -72,6 +75,7 @@ export async function createPolicyService(opts: PolicyServiceOptions): Promise<P
   const build = (rules: readonly Rule[]) =>
     createPolicyEngine({
       classifier: opts.classifier,
+      ...(opts.mysqlClassifier === undefined ? {} : { mysqlClassifier: opts.mysqlClassifier }),
       rules: [...config, ...rules],
       ...(opts.defaults === undefined ? {} : { defaults: opts.defaults }),
       ...(opts.connectionDefaults === undefined ? {} : { connectionDefaults: opts.connectionDefaults }),

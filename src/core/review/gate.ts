@@ -39,7 +39,7 @@ export async function passReview(g: GateInput): Promise<GateVerdict> {
   const grant = await reviews.activeGrant(actor.name, connection);
   if (grant) return allow(verdict, grant, `access grant ${grant.id} until ${grant.validUntil?.toISOString()}`);
   const spec = verdict.review;
-  const skipping = spec?.skipGroups.find((group) => actor.groups.includes(group));
+  const skipping = spec?.skipGroups?.find((group) => actor.groups.includes(group));
   if (skipping !== undefined) {
     return { effect: 'allow', rules: [...verdict.rules, { id: 'review:skipped', reason: `member of ${skipping}, which skips this review` }], ...(verdict.statements ? { statements: verdict.statements } : {}) };
   }

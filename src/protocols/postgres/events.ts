@@ -2,6 +2,7 @@ import type { Clock } from '../../core/clock.ts';
 import { createRowMasker, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
+import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MaskingServices } from '../../core/services.ts';
 import { carriageOf, copyDataMessage, dataRowValues, rewriteDataRow, rowsFromTag, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
 
@@ -40,7 +41,6 @@ export interface RecordingCaps {
   maxBytes: number;
 }
 
-type Recorded = StatementEvent['verdict'];
 
 export class StatementTracker {
   readonly #emit: (e: StatementEvent) => void;
@@ -300,7 +300,7 @@ export class StatementTracker {
     const event: StatementEvent = { type: 'statement', at: this.#clock.now().toISOString(), seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
     if (params) event.params = params;
     if (prepared) event.prepared = prepared;
-    if (verdict) event.verdict = recorded(verdict);
+    if (verdict) event.verdict = recordedVerdict(verdict);
     return event;
   }
 
@@ -337,23 +337,3 @@ function hideEverything(formats: number[]): RowMasker {
   };
 }
 
-/** Verdicts are shared (memoised by policy), so their recorded form is computed once each. */
-const recordedForm = new WeakMap<Verdict, NonNullable<Recorded>>();
-
-function recorded(v: Verdict): Recorded {
-  let out = recordedForm.get(v);
-  if (!out) recordedForm.set(v, (out = recordedOf(v)));
-  return out;
-}
-
-function recordedOf(v: Verdict): NonNullable<Recorded> {
-  const out: NonNullable<Recorded> = { effect: v.effect, rules: v.rules.map((r) => r.id) };
-  // Who saw raw values because of a group exemption is part of the record.
-  if (v.effect === 'mask' && v.masks.exempted.length > 0) out.exempted = v.masks.exempted;
-  if (v.statements?.length) {
-    out.classes = [...new Set(v.statements.map((s) => s.class))];
-    const tables = v.statements.flatMap((s) => s.tables.map((t) => (t.schema ? `${t.schema}.${t.name}` : t.name)));
-    if (tables.length) out.tables = [...new Set(tables)];
-  }
-  return out;
-}

@@ -46,7 +46,7 @@ export async function runSession(socket: Socket, ctx: ListenerContext, core: Cor
     target = await authorizeSession(core, { user: login.user, token: login.token }, login.database, 'postgres');
     const params: Record<string, string> = {};
     for (const k of forwardedStartupParams) if (login.params[k] !== undefined) params[k] = login.params[k]!;
-    upstream = await openUpstream(target, params, core.config.upstreamConnectTimeoutMs);
+    upstream = await openUpstream(target, params, core.config.upstreamConnectTimeoutMs, core.dialer);
   } catch (err) {
     const e = asWardenError(err);
     log.info({ user: login.user, connection: login.database, kind: e.kind, reason: e.message }, 'session refused');

@@ -6,6 +6,7 @@ import sasl from 'pg/lib/crypto/sasl.js';
 import pgCrypto from 'pg/lib/crypto/utils.js';
 import type { AuthorizedTarget } from '../../core/access/index.ts';
 import { WardenError } from '../../core/errors.ts';
+import type { Dialer } from '../../core/services.ts';
 import { parseErrorFields } from './codec/results.ts';
 import { PacketReader } from './packet-reader.ts';
 
@@ -31,10 +32,11 @@ export async function openUpstream(
   target: AuthorizedTarget,
   clientParams: Record<string, string>,
   timeoutMs: number,
+  dialer?: Dialer,
 ): Promise<Upstream> {
-  const { host, port, tls, database, name } = target.connection;
+  const { host, port, tls, database, name, agent } = target.connection;
   const deadline = AbortSignal.timeout(timeoutMs);
-  let socket = await dial(host, port, deadline, name);
+  let socket = !agent ? await dial(host, port, deadline, name) : await viaAgent(dialer, { name, host, port, agent }, deadline);
   try {
     if (tls !== 'disable') socket = await startTls(socket, tls, host, deadline, name);
     const credential = target.credential();
@@ -87,6 +89,19 @@ export async function openUpstream(
 
 function unavailable(connection: string, why: string): WardenError {
   return new WardenError('upstream_unavailable', `cannot reach the target of connection "${connection}": ${why}`);
+}
+
+/**
+ * A stream through the connection's agent. The tunnel stream has the Duplex
+ * half of a Socket's API, which is all the relay and TLS use; it is typed as a
+ * Socket here so the rest of the session code stays unchanged.
+ */
+async function viaAgent(dialer: Dialer | undefined, t: { name: string; host: string; port: number; agent: string }, signal: AbortSignal): Promise<Socket> {
+  // fail closed: a gateway without a tunnel never falls back to dialing an agent's target directly.
+  if (dialer === undefined) throw unavailable(t.name, `it is served by agent "${t.agent}" and this gateway has no agent tunnel`);
+  const stream = await dialer.dial(t, signal);
+  stream.on('error', () => undefined);
+  return stream as unknown as Socket;
 }
 
 function dial(host: string, port: number, signal: AbortSignal, name: string): Promise<Socket> {

@@ -1,0 +1,103 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { WardenError, errorKinds, type ErrorKind } from '../core/errors.ts';
+import type { AgentView, IssuedAgentToken } from '../tunnel/routes.ts';
+import { cliConfigPath, readCliConfig } from './config.ts';
+import { action, output, shortTime, table } from './output.ts';
+import { untilSignal } from './gateway.ts';
+import { apiCommand, type ApiFlags } from './target.ts';
+
+/**
+ * `warden agent` runs the agent (inside the private network, dialing out);
+ * `warden agents create|list|revoke` manage agents through the gateway's API.
+ */
+export function registerAgent(program: Command): void {
+  program
+    .command('agent')
+    .description('run a Warden agent: dial out to the gateway and open allowlisted targets for it')
+    .option('--gateway <url>', 'the gateway API URL (ws://, wss://, http:// or https://); default $WARDEN_GATEWAY')
+    .option('--token <token>', 'agent token from `warden agents create` (default: $WARDEN_AGENT_TOKEN)')
+    .option('--allow <host:port>', 'a target this agent may open (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--config <file>', 'YAML/JSON file with gateway, token, allow (list) and ca')
+    .option('--ca <file>', 'PEM certificate or CA to trust for a wss:// gateway (pinning)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .action(
+      action(async (flags: { gateway?: string; token?: string; allow: string[]; config?: string; ca?: string; logLevel: string }) => {
+        const { pino } = await import('pino');
+        const { parse } = await import('yaml');
+        const { Allowlist, runAgent } = await import('../agent/index.ts');
+        const file = flags.config === undefined ? {} : (parse(await readFile(flags.config, 'utf8')) as { gateway?: string; token?: string; allow?: string[]; ca?: string });
+        const gateway = flags.gateway ?? file.gateway ?? process.env['WARDEN_GATEWAY'];
+        const token = flags.token ?? process.env['WARDEN_AGENT_TOKEN'] ?? file.token;
+        if (!gateway) throw new WardenError('bad_request', 'no gateway: pass --gateway <url> (or `gateway:` in --config)');
+        if (!token) throw new WardenError('bad_request', 'no agent token: pass --token or set WARDEN_AGENT_TOKEN (create one with `warden agents create <name>`)');
+        const allow = new Allowlist([...(file.allow ?? []), ...flags.allow]);
+        // fail closed: an agent with nothing allowed would only refuse; say so instead of running uselessly.
+        if (allow.size === 0) throw new WardenError('bad_request', 'the allowlist is empty: pass --allow host:port for each target this agent may open');
+        const caFile = flags.ca ?? file.ca;
+        const log = pino({ level: flags.logLevel }, pino.destination({ fd: 2, sync: true }));
+        const agent = runAgent({ gateway, token, allow, log, ...(caFile ? { ca: await readFile(caFile, 'utf8') } : {}) });
+        const signal = await untilSignal();
+        log.info({ signal }, 'stopping the agent');
+        await agent.stop();
+      }),
+    );
+
+  const agents = program.command('agents').description('manage agents (admin)');
+  apiCommand(agents.command('create').description("create an agent; its token is shown once, give it to the agent's host now").argument('<name>')).action(
+    action(async (name: string, flags: ApiFlags) => {
+      const out = output(flags);
+      const issued = await call<IssuedAgentToken>(flags, 'POST', '/api/v1/agents', { name });
+      out.result(issued, () => [
+        issued.token,
+        '',
+        `agent ${issued.agent.name} (${issued.agent.id}). This is the only time the token is shown: store it now.`,
+        `run it with:  WARDEN_AGENT_TOKEN=<token> warden agent --gateway <api-url> --allow <host:port>`,
+        `and point connections at it:  "agent": "${name}"`,
+      ]);
+    }),
+  );
+  apiCommand(agents.command('list').description('list agents, their versions, live links and last heartbeat')).action(
+    action(async (flags: ApiFlags) => {
+      const out = output(flags);
+      const list = await call<AgentView[]>(flags, 'GET', '/api/v1/agents');
+      out.result(list, () =>
+        table(
+          ['NAME', 'VERSION', 'LINKS', 'STREAMS', 'LAST HEARTBEAT', 'REVOKED'],
+          list.map((a) => [a.name, a.version, a.links.length, a.links.reduce((n, l) => n + l.streams, 0), shortTime(a.links[0]?.lastHeartbeatAt ?? a.lastSeenAt), shortTime(a.revokedAt)]),
+        ),
+      );
+    }),
+  );
+  apiCommand(agents.command('revoke').description("revoke an agent's token; its links drop at once").argument('<name>')).action(
+    action(async (name: string, flags: ApiFlags) => {
+      await call<void>(flags, 'DELETE', `/api/v1/agents/${encodeURIComponent(name)}`);
+      output(flags).result({ revoked: name }, () => `revoked agent ${name}; its links are dropped`);
+    }),
+  );
+}
+
+/** One API call with the same URL/token resolution as every API-backed command. */
+async function call<T>(flags: ApiFlags, method: string, path: string, body?: unknown): Promise<T> {
+  const saved = await readCliConfig(cliConfigPath(process.env));
+  const url = (flags.url ?? process.env['WARDEN_URL'] ?? saved?.url)?.replace(/\/+$/, '');
+  const token = flags.token ?? process.env['WARDEN_TOKEN'] ?? saved?.token;
+  if (!url || !token) throw new WardenError('access_denied', 'not logged in: run `warden login --url <api-url>`, or set WARDEN_URL and WARDEN_TOKEN');
+  let res: Response;
+  try {
+    res = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+  } catch (err) {
+    throw new WardenError('upstream_unavailable', `cannot reach the Warden API at ${url} (${(err as Error).message}); is the gateway running?`);
+  }
+  if (res.status === 204) return undefined as T;
+  const data = (await res.json().catch(() => ({}))) as { error?: string; message?: string };
+  if (!res.ok) {
+    const kind = errorKinds.includes(data.error as ErrorKind) ? (data.error as ErrorKind) : 'internal';
+    throw new WardenError(kind, data.message ?? `the API answered HTTP ${res.status}`);
+  }
+  return data as T;
+}

@@ -1,0 +1,103 @@
+import { Lru } from '../lru.ts';
+import type { StatementInfo } from '../types.ts';
+import { classifyMysqlCode, unparseableMysql } from './classify.ts';
+import { createMysqlParser } from './parser.ts';
+import type { MysqlParser } from './parser.ts';
+import { scanMysql } from './scan.ts';
+import type { Piece } from './scan.ts';
+
+export interface MysqlClassifier {
+  /** One entry per statement of `text` (more when the text reads differently under some server settings); frozen, may be shared. */
+  classify(text: string): readonly StatementInfo[];
+  readonly stats: { hits: number; misses: number; size: number };
+}
+
+export interface MysqlClassifierOptions {
+  /** Entries kept (default 10 000). */
+  cacheSize?: number;
+  /** Texts longer than this are classified but not cached (default 16 KiB), bounding memory. */
+  maxKeyLength?: number;
+  /** A parser other than node-sql-parser's MySQL grammar (tests). */
+  parser?: MysqlParser;
+}
+
+/**
+ * MySQL/MariaDB classification, cached by exact text in a bounded LRU.
+ * The text is read the way every server setting that changes lexing could
+ * read it, and the statements of every reading are returned, so policy
+ * judges the riskiest one:
+ * - executable comments run (`code`), and versioned or MariaDB-only ones are
+ *   skipped (`codeWithoutConditional`) — a `/*!99999 WHERE 0 *\/` cannot hide
+ *   that the DELETE has no WHERE on an older server;
+ * - backslash escapes on (the default) and off (NO_BACKSLASH_ESCAPES), when a
+ *   string holds a backslash — in the second reading, a statement cut short
+ *   by an unterminated string is dropped because the server rejects it.
+ */
+export function createMysqlClassifier(options: MysqlClassifierOptions = {}): MysqlClassifier {
+  const parser = options.parser ?? createMysqlParser();
+  const cache = new Lru<string, readonly StatementInfo[]>(options.cacheSize ?? 10_000);
+  const maxKey = options.maxKeyLength ?? 16_384;
+  const stats = { hits: 0, misses: 0, size: 0 };
+
+  const classify = (text: string): readonly StatementInfo[] => {
+    const hit = cache.get(text);
+    if (hit !== undefined) {
+      stats.hits++;
+      return hit;
+    }
+    stats.misses++;
+    const infos = deepFreeze(classifyUncached(parser, text));
+    if (text.length <= maxKey) cache.set(text, infos);
+    stats.size = cache.size;
+    return infos;
+  };
+  return { classify, stats };
+}
+
+/** Every statement of every reading of `text`, without duplicates; `[]` for empty (comment-only) text. */
+export function classifyUncached(parser: MysqlParser, text: string): StatementInfo[] {
+  const primary = scanMysql(text, { backslashEscapes: true });
+  // fail closed: a comment inside an executable comment is where lexers disagree.
+  if (primary.nestedComment) return [unparseableMysql('a comment inside an executable comment (/*! … */) cannot be read reliably')];
+  const out: StatementInfo[] = [];
+  const seen = new Set<string>();
+  let alternative = false;
+  // The main reading keeps every statement in order; other readings add only what it did not already show.
+  const push = (i: StatementInfo): void => {
+    const key = JSON.stringify(i);
+    if (alternative && seen.has(key)) return;
+    seen.add(key);
+    out.push(i);
+  };
+  const readPiece = (piece: Piece, dropUnterminated: boolean): void => {
+    // The server rejects a statement cut short by an unterminated string, so in an alternative reading it runs nothing.
+    if (piece.unterminated && dropUnterminated) return;
+    // fail closed: in the main reading an unterminated string or comment is unknown, not ignored.
+    if (piece.unterminated) return push(unparseableMysql('unterminated string, identifier or comment'));
+    for (const i of classifyMysqlCode(parser, piece.code)) push(i);
+    if (piece.codeWithoutConditional !== piece.code && piece.codeWithoutConditional !== '') {
+      const was = alternative;
+      alternative = true;
+      for (const i of classifyMysqlCode(parser, piece.codeWithoutConditional)) push(i);
+      alternative = was;
+    }
+  };
+  for (const piece of primary.pieces) readPiece(piece, false);
+  if (primary.backslashInString) {
+    alternative = true;
+    const alt = scanMysql(text, { backslashEscapes: false });
+    if (alt.nestedComment) push(unparseableMysql('a comment inside an executable comment (/*! … */) cannot be read reliably'));
+    for (const piece of alt.pieces) readPiece(piece, true);
+  }
+  return out;
+}
+
+/** Freezes the entries and their lists: cached entries are shared. */
+function deepFreeze(infos: StatementInfo[]): readonly StatementInfo[] {
+  for (const i of infos) {
+    for (const t of i.tables) Object.freeze(t);
+    for (const list of [i.kinds, i.tables, i.functions, i.dangerous, i.reasons]) Object.freeze(list);
+    Object.freeze(i);
+  }
+  return Object.freeze(infos);
+}

@@ -1,0 +1,36 @@
+import { createRequire } from 'node:module';
+
+/**
+ * node-sql-parser's MySQL grammar (its `build/mysql.js` only, not all
+ * dialects). Chosen over its MariaDB grammar because it parses more of the
+ * corpus (e.g. `CREATE TABLE … AS SELECT`); statements either rejects are
+ * recognised by `fallback.ts` or are unknown.
+ */
+export interface MysqlAst {
+  readonly ast: unknown;
+  /** `"select::db::table"` entries (db and table may be the string `null`). */
+  readonly tableList: readonly string[];
+}
+
+export interface MysqlParser {
+  /** Throws for text the grammar rejects. */
+  parse(code: string): MysqlAst;
+}
+
+interface NodeSqlParser {
+  parse(sql: string, opt: { database: string }): { ast: unknown; tableList: string[] };
+}
+
+const require = createRequire(import.meta.url);
+
+/** A parser instance; each classifier owns one (the grammar holds no state between calls). */
+export function createMysqlParser(): MysqlParser {
+  const mod = require('node-sql-parser/build/mysql.js') as { Parser: new () => NodeSqlParser };
+  const parser = new mod.Parser();
+  return {
+    parse: (code) => {
+      const r = parser.parse(code, { database: 'MySQL' });
+      return { ast: r.ast, tableList: r.tableList };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FramingError, packet, PacketFramer } from './packet.ts';
+
+describe('MySQL packet framing', () => {
+  it('reassembles packets however the stream is cut', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), fc.array(fc.nat(400), { maxLength: 30 }), (payloads, cuts) => {
+        const wire = Buffer.concat(payloads.map((p, i) => packet(i, Buffer.from(p))));
+        const framer = new PacketFramer(1 << 20);
+        const got: { seq: number; payload: Buffer; raw: Buffer }[] = [];
+        let off = 0;
+        for (const c of cuts) {
+          const end = Math.min(wire.length, off + c);
+          got.push(...framer.push(wire.subarray(off, end)));
+          off = end;
+        }
+        got.push(...framer.push(wire.subarray(off)));
+        expect(got.map((p) => [...p.payload])).toEqual(payloads.map((p) => [...p]));
+        expect(got.map((p) => p.seq)).toEqual(payloads.map((_, i) => i & 0xff));
+        expect(Buffer.concat(got.map((p) => p.raw))).toEqual(wire);
+        expect(framer.pending).toBe(0);
+      }),
+    );
+  });
+
+  it('joins a payload split at 16 MiB and keeps the last sequence id', () => {
+    const big = Buffer.alloc(0xffffff + 10, 7);
+    const wire = packet(3, big);
+    expect(wire.length).toBe(big.length + 8);
+    const [p] = new PacketFramer(1 << 25).push(wire);
+    expect(p!.payload.equals(big)).toBe(true);
+    expect([p!.seq, p!.lastSeq]).toEqual([3, 4]);
+  });
+
+  it('refuses a packet longer than the limit instead of waiting for it', () => {
+    expect(() => new PacketFramer(1024).push(Buffer.from('GET / HTTP/1.1\r\n'))).toThrow(FramingError);
+  });
+});

@@ -1,0 +1,198 @@
+import type { Socket } from 'node:net';
+import type { Verdict } from '../../core/policy/types.ts';
+import { com, relayed } from './codec/commands.ts';
+import { errPayload, parseErr, parseOk } from './codec/generic.ts';
+import { packet, PacketFramer, type Packet } from './codec/packet.ts';
+import { parseColumnDef, ResponseReader } from './codec/results.ts';
+import type { StatementTracker } from './events.ts';
+
+/**
+ * The command-phase relay. MySQL is strictly request → answer, so commands
+ * run one at a time: a command is judged (COM_QUERY, COM_STMT_PREPARE),
+ * forwarded, and its answer followed packet by packet until complete before
+ * the next queued command is looked at. The target's bytes are forwarded as
+ * they arrive (the chunk itself, once its packets parsed cleanly). A stopped
+ * command is answered by the gateway with ERR 1142 and never reaches the target.
+ */
+export interface RelayHooks {
+  /** Policy for a statement; the relay forwards only `allow`. */
+  decide(text: string): Promise<Verdict>;
+  tracker: StatementTracker;
+  onBytes(fromClient: number, toClient: number): void;
+  onEnd(reason: string): void;
+}
+
+/** Commands are buffered whole to be judged; larger ones are refused by closing the session. */
+const maxCommand = 64 * 1024 * 1024;
+const names = new Map<number, string>(Object.entries(com).map(([k, v]) => [v, k]));
+
+export class Relay {
+  readonly #client: Socket;
+  readonly #upstream: Socket;
+  readonly #hooks: RelayHooks;
+  readonly #fromClient = new PacketFramer(maxCommand);
+  readonly #fromUpstream = new PacketFramer(1024 * 1024 * 1024);
+  readonly #queue: Packet[] = [];
+  /** Statement texts by prepared-statement id, with the verdict of their prepare. */
+  readonly #prepared = new Map<number, { text: string; verdict: Verdict }>();
+  #answer: ResponseReader | undefined;
+  /** Column names of the result set being read, until its column EOF. */
+  #columns: string[] | undefined;
+  #preparing: { text: string; verdict: Verdict } | undefined;
+  #busy = false;
+  #ended = false;
+
+  constructor(client: Socket, upstream: Socket, hooks: RelayHooks) {
+    this.#client = client;
+    this.#upstream = upstream;
+    this.#hooks = hooks;
+  }
+
+  start(clientLeftover: Buffer, upstreamLeftover: Buffer): void {
+    const c = this.#client;
+    const u = this.#upstream;
+    c.on('data', (b: Buffer) => this.#onClient(b));
+    u.on('data', (b: Buffer) => this.#onUpstream(b));
+    c.on('close', () => this.end('client_closed'));
+    u.on('close', () => this.end('target_closed'));
+    c.on('drain', () => u.resume());
+    u.on('drain', () => c.resume());
+    if (upstreamLeftover.length) this.#onUpstream(upstreamLeftover);
+    if (clientLeftover.length) this.#onClient(clientLeftover);
+  }
+
+  /** Ends the session once; `goodbye` is written to the client first. */
+  end(reason: string, goodbye?: Buffer): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    if (goodbye && !this.#client.destroyed) this.#client.end(goodbye);
+    else this.#client.destroy();
+    if (!this.#upstream.writableEnded) this.#upstream.destroy();
+    else setTimeout(() => this.#upstream.destroy(), 5000).unref();
+    this.#hooks.onEnd(reason);
+  }
+
+  #onClient(chunk: Buffer): void {
+    this.#hooks.onBytes(chunk.length, 0);
+    try {
+      this.#queue.push(...this.#fromClient.push(chunk));
+    } catch (err) {
+      // fail closed: bytes that do not frame as packets end this session only.
+      this.end(`error: ${(err as Error).message}`);
+      return;
+    }
+    // Buffered commands are judged in order; stop reading while too many wait.
+    if (this.#queue.length > 64) this.#client.pause();
+    void this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    while (!this.#busy && !this.#ended) {
+      const p = this.#queue.shift();
+      if (!p) {
+        this.#client.resume();
+        return;
+      }
+      this.#busy = true;
+      try {
+        await this.#command(p);
+      } catch (err) {
+        this.end(`error: ${(err as Error).message}`);
+        return;
+      }
+    }
+  }
+
+  /** Handles one client command; leaves `#busy` set while its answer is awaited. */
+  async #command(p: Packet): Promise<void> {
+    const body = p.payload;
+    // fail closed: a command always starts a new sequence; anything else is not a MySQL client.
+    if (p.seq !== 0 || body.length === 0) throw new Error('protocol violation: malformed command packet');
+    const cmd = body[0]!;
+    const shape = relayed.get(cmd);
+    if (shape === undefined) {
+      this.#refuse(1047, '08S01', `command ${names.get(cmd) ?? `0x${cmd.toString(16)}`} is not supported through Warden`);
+      return;
+    }
+    if (cmd === com.query || cmd === com.stmtPrepare) {
+      const text = body.toString('utf8', 1);
+      const verdict = await this.#hooks.decide(text);
+      if (this.#ended) return;
+      if (verdict.effect !== 'allow') {
+        const message = verdict.effect === 'mask' ? 'masking is not supported for MySQL yet, so a statement whose results must be masked is not run' : verdict.message;
+        this.#hooks.tracker.stopped(text, verdict, '1142', message);
+        this.#refuse(1142, '42000', message);
+        return;
+      }
+      if (cmd === com.query) this.#hooks.tracker.begin(text, verdict);
+      else this.#preparing = { text, verdict };
+    } else if (cmd === com.stmtExecute && body.length >= 5) {
+      const id = body.readUInt32LE(1);
+      const s = this.#prepared.get(id);
+      this.#hooks.tracker.begin(s?.text ?? '', s?.verdict, String(id));
+    } else if (cmd === com.stmtClose && body.length >= 5) {
+      this.#prepared.delete(body.readUInt32LE(1));
+    }
+    if (cmd === com.quit) {
+      // Let the target see the goodbye (a destroyed socket would be an "aborted connection" there).
+      this.#upstream.end(p.raw);
+      this.end('client_closed');
+      return;
+    }
+    if (!this.#upstream.write(p.raw)) this.#client.pause();
+    if (shape === 'none') {
+      this.#busy = false;
+      return;
+    }
+    this.#answer = new ResponseReader(shape);
+  }
+
+  /** The gateway answers the command itself; the target never sees it. */
+  #refuse(code: number, sqlstate: string, message: string): void {
+    this.#client.write(packet(1, errPayload({ code, sqlstate, message })));
+    this.#busy = false;
+  }
+
+  #onUpstream(chunk: Buffer): void {
+    let packets: Packet[];
+    try {
+      packets = this.#fromUpstream.push(chunk);
+      for (const p of packets) this.#follow(p.payload);
+    } catch (err) {
+      // fail closed: an answer the gateway cannot follow ends the session rather than desynchronise it.
+      this.end(`error: target: ${(err as Error).message}`);
+      return;
+    }
+    this.#hooks.onBytes(0, chunk.length);
+    if (!this.#client.write(chunk)) this.#upstream.pause();
+    if (this.#answer === undefined && this.#busy) {
+      this.#busy = false;
+      void this.#pump();
+    }
+  }
+
+  /** One packet of the current answer: for the recording, and to know when the answer is complete. */
+  #follow(body: Buffer): void {
+    const answer = this.#answer;
+    if (!answer) throw new Error('unsolicited packet');
+    const tracker = this.#hooks.tracker;
+    const role = answer.next(body);
+    if (role === 'row') tracker.row(body);
+    else if (role === 'column_count') this.#columns = [];
+    else if (role === 'column' && this.#columns) this.#columns.push(parseColumnDef(body).name);
+    else if (role === 'eof' && this.#columns) {
+      tracker.columns(this.#columns);
+      this.#columns = undefined;
+    } else if (role === 'ok') tracker.ok(parseOk(body).affectedRows);
+    else if (role === 'err') {
+      const e = parseErr(body);
+      tracker.error(e.code, e.message);
+    } else if (role === 'prepare_ok' && this.#preparing) this.#prepared.set(body.readUInt32LE(1), this.#preparing);
+    if (answer.done) {
+      this.#answer = undefined;
+      this.#preparing = undefined;
+      tracker.end();
+    }
+  }
+
+}

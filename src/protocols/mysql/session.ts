@@ -1,0 +1,111 @@
+import type { Socket } from 'node:net';
+import { authorizeSession, type AuthorizedTarget } from '../../core/access/index.ts';
+import { asWardenError } from '../../core/errors.ts';
+import type { PolicySubject } from '../../core/policy/types.ts';
+import type { ListenerContext } from '../../core/protocol.ts';
+import type { CoreServices } from '../../core/services.ts';
+import { acceptLogin, type LoginProgress, type LoginResult } from './auth.ts';
+import { errPayload, okPayload } from './codec/generic.ts';
+import { packet } from './codec/packet.ts';
+import { toErrPacket } from './errors.ts';
+import { StatementTracker } from './events.ts';
+import { Relay } from './relay.ts';
+import { openUpstream, type Upstream } from './upstream.ts';
+
+/**
+ * One MySQL client session: login → authorize → open the target → relay
+ * until either side ends, recording as it goes. Every failure is answered
+ * with an ERR packet and ends only this session.
+ */
+export async function runSession(socket: Socket, ctx: ListenerContext, core: CoreServices, connectionId: number): Promise<void> {
+  const log = core.log.child({ protocol: 'mysql', client: ctx.clientAddress });
+  const progress: LoginProgress = { seq: 0 };
+  let login: LoginResult;
+  let target: AuthorizedTarget;
+  let upstream: Upstream;
+  try {
+    login = await acceptLogin(socket, ctx.tls, connectionId, progress);
+    target = await authorizeSession(core, { user: login.user, token: login.token }, login.connection, 'mysql');
+    upstream = await openUpstream(target, login, core.config.upstreamConnectTimeoutMs, core.dialer);
+  } catch (err) {
+    const e = asWardenError(err);
+    log.info({ kind: e.kind, reason: e.message }, 'session refused');
+    core.metrics.errors.inc({ protocol: 'mysql', kind: e.kind });
+    const client = progress.stream ?? socket;
+    if (!client.destroyed) client.end(toErrPacket(e, progress.seq));
+    return;
+  }
+  const client = login.stream;
+  client.write(packet(login.nextSeq, okPayload({ status: upstream.status })));
+  try {
+    await relaySession(core, ctx, client, login, target, upstream);
+  } catch (err) {
+    // The store or recording failed mid-session: end both sides rather than relay unrecorded.
+    log.error({ err, sessionId: target.sessionId }, 'session failed');
+    upstream.socket.destroy();
+    client.destroy();
+  }
+}
+
+async function relaySession(core: CoreServices, ctx: ListenerContext, client: Socket, login: LoginResult, target: AuthorizedTarget, upstream: Upstream): Promise<void> {
+  const { sessionId, identity, connection } = target;
+  const startedAt = core.clock.now();
+  await core.sessions.start({ id: sessionId, userId: identity.user.id, userName: identity.user.name, connectionName: connection.name, protocol: 'mysql', clientAddress: ctx.clientAddress, startedAt });
+  const recording = core.recordings.open(sessionId);
+  recording.append({ type: 'session_start', at: startedAt.toISOString(), sessionId, user: identity.user.name, connection: connection.name, protocol: 'mysql', clientAddress: ctx.clientAddress });
+  core.metrics.sessionsOpen.inc({ protocol: 'mysql' });
+  core.metrics.sessionsTotal.inc({ protocol: 'mysql' });
+
+  let statements = 0;
+  let bytesFromClient = 0;
+  let bytesToClient = 0;
+  const tracker = new StatementTracker(
+    (event) => {
+      statements++;
+      core.metrics.statements.inc({ protocol: 'mysql' });
+      core.metrics.statementSeconds.observe({ protocol: 'mysql' }, event.durationMs / 1000);
+      recording.append(event);
+    },
+    { maxRows: core.config.recording.maxRowsPerStatement, maxBytes: core.config.recording.maxBytesPerStatement },
+    core.clock,
+  );
+  const subject = (): PolicySubject => ({ user: identity.user.name, groups: identity.user.groups, connection: connection.name, connectionTags: connection.tags, at: core.clock.now() });
+
+  let endReason = '';
+  let cleanup = () => {};
+  await new Promise<void>((resolve) => {
+    const relay = new Relay(client, upstream.socket, {
+      // Review is not wired for MySQL yet: the relay forwards only `allow`, so `review` acts as block.
+      decide: (text) => core.policy.decide(subject(), { kind: 'sql', dialect: 'mysql', text }),
+      tracker,
+      onBytes: (inBytes, outBytes) => {
+        bytesFromClient += inBytes;
+        bytesToClient += outBytes;
+      },
+      onEnd: (reason) => {
+        endReason = reason;
+        resolve();
+      },
+    });
+    // ER_CONNECTION_KILLED, sent unasked as the server does when it kills a connection.
+    const terminate = (reason: string) => relay.end(reason, packet(0, errPayload({ code: 1927, sqlstate: '70100', message: `terminating connection: ${reason}` })));
+    const untrack = core.live.add({ id: sessionId, user: identity.user.name, connection: connection.name, protocol: 'mysql', startedAt, kill: terminate });
+    const onShutdown = () => terminate('the gateway is shutting down');
+    ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
+    cleanup = () => {
+      untrack();
+      ctx.shutdown.removeEventListener('abort', onShutdown);
+    };
+    relay.start(login.leftover, upstream.leftover);
+  });
+
+  cleanup();
+  tracker.flush(endReason);
+  core.metrics.sessionsOpen.dec({ protocol: 'mysql' });
+  const endedAt = core.clock.now();
+  recording.append({ type: 'session_end', at: endedAt.toISOString(), reason: endReason, bytesFromClient, bytesToClient });
+  await recording.close();
+  await core.sessions
+    .end(sessionId, { endedAt, bytesFromClient, bytesToClient, statements, endReason })
+    .catch((err: unknown) => core.log.error({ err, sessionId }, 'cannot store the end of a session'));
+}

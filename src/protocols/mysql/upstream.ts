@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto';
+import { connect as netConnect, type Socket } from 'node:net';
+import type { AuthorizedTarget } from '../../core/access/index.ts';
+import { WardenError } from '../../core/errors.ts';
+import type { Dialer } from '../../core/services.ts';
+import { isErr, isOk, parseErr, parseOk } from './codec/generic.ts';
+import { buildHandshakeResponse, cap, parseAuthSwitch, parseGreeting } from './codec/handshake.ts';
+import { packet } from './codec/packet.ts';
+import { PacketReader } from './packet-reader.ts';
+
+/**
+ * The gateway as a client of the target: connect, read its greeting, log in
+ * as the vaulted user with mysql_native_password (following an
+ * AuthSwitchRequest to it), selecting the schema. Takes an AuthorizedTarget:
+ * there is no other way to open an upstream. Not yet: TLS to the target,
+ * caching_sha2_password, ed25519 (refused with a clear error).
+ */
+export interface Upstream {
+  socket: Socket;
+  /** The target's own connection id. */
+  connectionId: number;
+  serverVersion: string;
+  /** Status flags from the target's login OK (autocommit…), for the client's OK. */
+  status: number;
+  leftover: Buffer;
+}
+
+/** What the client negotiated with the gateway, to be reproduced towards the target. */
+export interface ClientTerms {
+  capabilities: number;
+  charset: number;
+  maxPacket: number;
+  schema: string | undefined;
+}
+
+/** Capabilities that change the command phase: the target must grant every one the client got. */
+const relayCapabilities = cap.protocol41 | cap.foundRows | cap.longFlag | cap.ignoreSpace | cap.interactive | cap.transactions | cap.multiStatements | cap.multiResults | cap.psMultiResults;
+
+/** `dialer`: how to reach targets served by an agent; without one such targets fail closed. */
+export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms, timeoutMs: number, dialer?: Dialer): Promise<Upstream> {
+  const { host, port, tls, name, agent } = target.connection;
+  // fail closed: a connection that requires TLS never falls back to plaintext.
+  if (tls === 'require' || tls === 'verify-full') throw unavailable(name, 'TLS to MySQL targets is not supported yet; set the connection to tls "disable" or "prefer"');
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const socket = !agent ? await dial(host, port, deadline, name) : await viaAgent(dialer, { name, host, port, agent }, deadline);
+  const reader = new PacketReader(socket, 1 << 20);
+  try {
+    const first = await reader.next(deadline);
+    if (isErr(first.payload)) throw unavailable(name, `the target refused the connection (${parseErr(first.payload).code})`);
+    const greeting = parseGreeting(first.payload);
+    const needed = cap.protocol41 | cap.secureConnection | cap.pluginAuth;
+    if ((greeting.capabilities & needed) !== needed) throw unavailable(name, 'the target is older than MySQL 5.5 / MariaDB 5.5');
+    const missing = terms.capabilities & relayCapabilities & ~greeting.capabilities;
+    if (missing) throw unavailable(name, `the target lacks capabilities the client negotiated (0x${missing.toString(16)})`);
+    const schema = terms.schema ?? target.connection.database ?? undefined;
+    const capabilities = (terms.capabilities & relayCapabilities) | needed | (greeting.capabilities & cap.pluginAuthLenencData) | (schema ? cap.connectWithDb : 0) | cap.longPassword;
+    const credential = target.credential();
+    socket.write(packet(first.seq + 1, buildHandshakeResponse({
+      capabilities,
+      maxPacket: terms.maxPacket,
+      charset: terms.charset,
+      user: credential.username,
+      authResponse: nativePassword(credential.password, greeting.scramble),
+      database: schema,
+      authPlugin: 'mysql_native_password',
+    })));
+    for (;;) {
+      const p = await reader.next(deadline);
+      const body = p.payload;
+      if (isOk(body)) {
+        return { socket, connectionId: greeting.connectionId, serverVersion: greeting.serverVersion, status: parseOk(body).status, leftover: reader.detach() };
+      }
+      if (isErr(body)) throw loginRefused(name, schema, parseErr(body).code);
+      if (body[0] === 0xfe) {
+        const sw = parseAuthSwitch(body);
+        if (sw.plugin !== 'mysql_native_password') throw unavailable(name, `the target asks for the ${sw.plugin} authentication plugin, which Warden does not support yet for MySQL`);
+        socket.write(packet(p.seq + 1, nativePassword(target.credential().password, sw.data)));
+        continue;
+      }
+      throw unavailable(name, 'unexpected packet during the target login');
+    }
+  } catch (err) {
+    reader.detach();
+    socket.destroy();
+    if (err instanceof WardenError) throw err;
+    throw unavailable(name, (err as Error).message);
+  }
+}
+
+/** mysql_native_password: SHA1(pw) XOR SHA1(scramble + SHA1(SHA1(pw))); empty for no password. */
+export function nativePassword(password: string | null, scramble: Buffer): Buffer {
+  if (!password) return Buffer.alloc(0);
+  const sha1 = (...b: Buffer[]) => createHash('sha1').update(Buffer.concat(b)).digest();
+  const stage1 = sha1(Buffer.from(password, 'utf8'));
+  const mix = sha1(scramble.subarray(0, 20), sha1(stage1));
+  for (let i = 0; i < stage1.length; i++) stage1[i]! ^= mix[i]!;
+  return stage1;
+}
+
+/** The target's words may name the vaulted user; the client learns only what it can act on. */
+function loginRefused(connection: string, schema: string | undefined, code: number): WardenError {
+  if (code === 1049) return new WardenError('not_found', `schema "${schema}" does not exist on the target of connection "${connection}"`);
+  if (code === 1044) return new WardenError('access_denied', `the connection "${connection}" may not use schema "${schema}" on its target`, { code: '1044' });
+  return unavailable(connection, `the target refused the gateway's login (${code}); ask an admin to check the stored credential`);
+}
+
+function unavailable(connection: string, why: string): WardenError {
+  return new WardenError('upstream_unavailable', `cannot reach the target of connection "${connection}": ${why}`);
+}
+
+/** A stream through the connection's agent; it has the Duplex half of a Socket's API, which is all the relay uses. */
+async function viaAgent(dialer: Dialer | undefined, t: { name: string; host: string; port: number; agent: string }, signal: AbortSignal): Promise<Socket> {
+  // fail closed: a gateway without a tunnel never falls back to dialing an agent's target directly.
+  if (dialer === undefined) throw unavailable(t.name, `it is served by agent "${t.agent}" and this gateway has no agent tunnel`);
+  const stream = await dialer.dial(t, signal);
+  stream.on('error', () => undefined);
+  return stream as unknown as Socket;
+}
+
+function dial(host: string, port: number, signal: AbortSignal, name: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = netConnect({ host, port, noDelay: true });
+    const fail = (why: string) => {
+      socket.destroy();
+      reject(unavailable(name, why));
+    };
+    const onAbort = () => fail('timed out');
+    signal.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', (err) => fail((err as NodeJS.ErrnoException).code ?? err.message));
+    socket.once('connect', () => {
+      signal.removeEventListener('abort', onAbort);
+      socket.removeAllListeners('error');
+      socket.on('error', () => undefined);
+      resolve(socket);
+    });
+  });
+}

@@ -1,0 +1,16 @@
+/**
+ * The gateway's end of the agent tunnel. Targets inside private networks
+ * accept no inbound connections; an agent there dials out to the gateway over
+ * WebSocket (on the API listener: ordinary HTTPS that corporate proxies pass),
+ * and every session to those targets rides that one link as its own
+ * flow-controlled stream. The agent's end is `src/agent/`.
+ */
+export { createDialer } from './dialer.ts';
+export { decodeFrame, defaultWindowBytes, encodeFrame, frameTypes, maxDataBytes, type Frame, type FrameType } from './frames.ts';
+export { Mux, type OpenHandler } from './mux.ts';
+export { AgentRegistry, type AgentLink } from './registry.ts';
+export { agentRoutes, AgentView, IssuedAgentToken } from './routes.ts';
+export { agentConnectPath, attachAgentEndpoint, type AgentEndpointDeps } from './server.ts';
+export { TunnelStream } from './stream.ts';
+export { createAgent, verifyAgentToken } from './tokens.ts';
+export type { AgentRecord, AgentRepo } from './types.ts';

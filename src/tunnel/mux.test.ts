@@ -1,0 +1,104 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { decodeFrame, encodeFrame } from './frames.ts';
+import { Mux } from './mux.ts';
+import type { TunnelStream } from './stream.ts';
+
+/** Two muxes joined back to back (asynchronously, like a socket), counting the data bytes sent each way. */
+function pair(window: number) {
+  const accepted: TunnelStream[] = [];
+  const sent = { toAgent: 0, toGateway: 0 };
+  const count = (f: Buffer, dir: keyof typeof sent) => {
+    const d = decodeFrame(f);
+    if (d.type === 'data') sent[dir] += d.data.length;
+  };
+  let gateway!: Mux;
+  const agent = new Mux({
+    windowBytes: window,
+    send: (f) => (count(f, 'toGateway'), setImmediate(() => gateway.receive(f))),
+    onOpen: async (s, host, port) => {
+      if (port === 1) throw new Error(`${host}:${port} is not allowed`);
+      accepted.push(s);
+    },
+  });
+  gateway = new Mux({ windowBytes: window, send: (f) => (count(f, 'toAgent'), setImmediate(() => agent.receive(f))) });
+  return { gateway, agent, accepted, sent };
+}
+
+describe('tunnel mux', () => {
+  it('round-trips every frame type', () => {
+    for (const f of [
+      { type: 'open', id: 7, host: 'db', port: 5432 },
+      { type: 'opened', id: 7 },
+      { type: 'data', id: 7, data: Buffer.from('abc') },
+      { type: 'credit', id: 7, bytes: 65536 },
+      { type: 'end', id: 7 },
+      { type: 'error', id: 7, message: 'nope' },
+    ] as const) expect(decodeFrame(encodeFrame(f))).toEqual(f);
+    expect(() => decodeFrame(Buffer.from([9, 0, 0, 0, 1]))).toThrow(/unknown frame type/);
+    expect(() => decodeFrame(Buffer.from([1, 0, 0, 0, 1, 0x7b, 0x7d]))).toThrow(/host and port/);
+  });
+
+  it('refuses an open with the far end’s message', async () => {
+    const { gateway } = pair(1024);
+    await expect(gateway.open('10.0.0.1', 1)).rejects.toThrow('10.0.0.1:1 is not allowed');
+  });
+
+  it('a stream whose reader stalls holds back only itself, and the sender never runs past the window', async () => {
+    const window = 64 * 1024;
+    const { gateway, accepted, sent } = pair(window);
+    const slow = await gateway.open('db', 5432);
+    const fast = await gateway.open('db', 5432);
+    const [slowAgent, fastAgent] = accepted as [TunnelStream, TunnelStream];
+
+    // The agent pours 4 MiB into the slow stream, whose gateway-side reader never reads.
+    slow.pause();
+    const big = Buffer.alloc(4 * 1024 * 1024, 1);
+    let bigDone = false;
+    slowAgent.write(big, () => (bigDone = true));
+
+    // Meanwhile the fast stream carries a full echo exchange to completion.
+    fastAgent.on('data', (c: Buffer) => fastAgent.write(c));
+    const echoed: Buffer[] = [];
+    fast.on('data', (c: Buffer) => echoed.push(c));
+    for (let i = 0; i < 50; i++) fast.write(Buffer.alloc(10_000, i));
+    while (Buffer.concat(echoed).length < 500_000) await new Promise((r) => setTimeout(r, 5));
+    expect(Buffer.concat(echoed).length).toBe(500_000);
+
+    // The slow stream got at most one window across the link, and the big write is still waiting.
+    expect(bigDone).toBe(false);
+    expect(sent.toGateway - 500_000).toBeLessThanOrEqual(window);
+
+    // Once its reader reads, everything arrives, in order.
+    let got = 0;
+    const sink = new Writable({ write: (c: Buffer, _e, cb) => ((got += c.length), cb()) });
+    slow.pipe(sink);
+    slow.resume();
+    while (got < big.length) await new Promise((r) => setTimeout(r, 5));
+    expect(got).toBe(big.length);
+    expect(bigDone).toBe(true);
+  });
+
+  it('ends both halves cleanly and forgets the stream', async () => {
+    const { gateway, agent, accepted } = pair(1024);
+    const s = await gateway.open('db', 5432);
+    const far = accepted[0]!;
+    far.resume();
+    far.on('end', () => far.end());
+    s.resume();
+    s.end();
+    await new Promise((r) => s.on('close', r));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(gateway.size).toBe(0);
+    expect(agent.size).toBe(0);
+  });
+
+  it('a dropped link ends every stream with the reason', async () => {
+    const { gateway } = pair(1024);
+    const s = await gateway.open('db', 5432);
+    const closed = new Promise<Error | undefined>((r) => s.on('error', r));
+    gateway.close(new Error('the link to agent "edge" dropped'));
+    expect((await closed)?.message).toMatch(/agent "edge" dropped/);
+    await expect(gateway.open('db', 5432)).rejects.toThrow(/dropped/);
+  });
+});

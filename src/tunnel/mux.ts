@@ -1,0 +1,120 @@
+import { WardenError } from '../core/errors.ts';
+import { decodeFrame, defaultWindowBytes, encodeFrame, type Frame } from './frames.ts';
+import { TunnelStream } from './stream.ts';
+
+/** What the agent does with a gateway's request for a new stream: dial and resolve, or throw to refuse. */
+export type OpenHandler = (stream: TunnelStream, host: string, port: number) => Promise<void>;
+
+/**
+ * Many streams over one message link (a WebSocket). The same class runs on
+ * both ends: the gateway `open`s streams, the agent answers them through its
+ * `onOpen` handler. The link is abstracted as `send` + `receive` so the mux is
+ * tested without sockets.
+ */
+export class Mux {
+  readonly #send: (frame: Buffer) => void;
+  readonly #onOpen: OpenHandler | undefined;
+  readonly #window: number;
+  readonly #streams = new Map<number, TunnelStream>();
+  readonly #opening = new Map<number, { resolve: (s: TunnelStream) => void; reject: (e: Error) => void }>();
+  #nextId = 1;
+  #closed: Error | undefined;
+
+  constructor(opts: { send: (frame: Buffer) => void; onOpen?: OpenHandler; windowBytes?: number }) {
+    this.#send = opts.send;
+    this.#onOpen = opts.onOpen;
+    this.#window = opts.windowBytes ?? defaultWindowBytes;
+  }
+
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  /** Asks the far end to dial host:port; resolves once it did, rejects with its refusal. */
+  open(host: string, port: number, signal?: AbortSignal): Promise<TunnelStream> {
+    if (this.#closed) return Promise.reject(this.#closed);
+    const id = this.#nextId;
+    this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
+    const stream = this.#stream(id);
+    return new Promise<TunnelStream>((resolve, reject) => {
+      const onAbort = () => {
+        this.#opening.delete(id);
+        stream.destroy(new Error('timed out'));
+        reject(new WardenError('upstream_unavailable', `the agent did not open ${host}:${port} in time`));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#opening.set(id, {
+        resolve: (s) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(s);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      });
+      this.#frame({ type: 'open', id, host, port });
+    });
+  }
+
+  /** One message from the link. Throws on a malformed frame: the caller drops the link. */
+  receive(message: Buffer): void {
+    const f = decodeFrame(message);
+    if (f.type === 'open') return this.#accept(f.id, f.host, f.port);
+    const stream = this.#streams.get(f.id);
+    if (stream === undefined) return; // a late frame for a stream already gone: harmless
+    switch (f.type) {
+      case 'opened':
+        this.#opening.get(f.id)?.resolve(stream);
+        this.#opening.delete(f.id);
+        return;
+      case 'data':
+        return stream.receive(f.data);
+      case 'credit':
+        return stream.grant(f.bytes);
+      case 'end':
+        return stream.remoteEnd();
+      case 'error': {
+        const opening = this.#opening.get(f.id);
+        this.#opening.delete(f.id);
+        opening?.reject(new WardenError('upstream_unavailable', f.message));
+        return stream.remoteError(f.message);
+      }
+    }
+  }
+
+  /** The link is gone: every stream on it ends with `reason`. */
+  close(reason: Error): void {
+    this.#closed ??= reason;
+    for (const o of this.#opening.values()) o.reject(reason);
+    this.#opening.clear();
+    for (const s of [...this.#streams.values()]) s.remoteError(reason.message);
+  }
+
+  #accept(id: number, host: string, port: number): void {
+    // fail closed: a side without an open handler (the gateway) never dials for its peer.
+    if (this.#onOpen === undefined || this.#streams.has(id) || this.#closed) {
+      this.#frame({ type: 'error', id, message: 'this end does not accept streams' });
+      return;
+    }
+    const stream = this.#stream(id);
+    this.#onOpen(stream, host, port).then(
+      () => this.#frame({ type: 'opened', id }),
+      (err: Error) => stream.destroy(err),
+    );
+  }
+
+  #stream(id: number): TunnelStream {
+    const s = new TunnelStream(id, (f) => this.#frame(f), this.#window, (gone) => this.#streams.delete(gone));
+    // A stream's end is reported to whoever uses it ('close', or their own 'error' listener); an
+    // unobserved reset must never crash the process that carries every other session.
+    s.on('error', () => undefined);
+    this.#streams.set(id, s);
+    return s;
+  }
+
+  #frame(f: Frame): void {
+    if (this.#closed) return;
+    this.#send(encodeFrame(f));
+  }
+}

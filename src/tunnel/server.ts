@@ -1,0 +1,121 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Clock } from '../core/clock.ts';
+import { asWardenError, WardenError } from '../core/errors.ts';
+import { maxDataBytes } from './frames.ts';
+import { Mux } from './mux.ts';
+import type { AgentLink, AgentRegistry } from './registry.ts';
+import { verifyAgentToken } from './tokens.ts';
+import type { AgentRecord, AgentRepo } from './types.ts';
+
+/** Where agents connect, on the API listener: WebSocket over HTTP(S) passes ordinary corporate proxies. */
+export const agentConnectPath = '/api/v1/agents/connect';
+
+export interface AgentEndpointDeps {
+  agents: AgentRepo;
+  registry: AgentRegistry;
+  clock: Clock;
+  log: Logger;
+  /** Ping interval; a link that misses a pong for one whole interval is dropped. */
+  heartbeatMs: number;
+}
+
+/**
+ * Accepts agent links on `server`'s upgrade requests to `agentConnectPath`:
+ * the agent token (`Authorization: Bearer wda_…`) is checked before the
+ * WebSocket handshake completes, so an unauthenticated peer never gets a link.
+ */
+export function attachAgentEndpoint(server: Server, d: AgentEndpointDeps): { close(): void } {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxDataBytes + 1024 });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path !== agentConnectPath) return refuse(socket, 404, `no WebSocket endpoint at ${path}`);
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    verifyAgentToken(d, bearer).then(
+      (agent) => wss.handleUpgrade(req, socket, head, (ws) => void link(ws, agent, req, d).catch((err: unknown) => d.log.error({ err }, 'agent link failed'))),
+      (err: unknown) => {
+        const e = asWardenError(err);
+        d.log.warn({ reason: e.message, cause: e.cause, remote: req.socket.remoteAddress }, 'agent refused');
+        // fail closed: any failure to verify the token (store down included) refuses the link.
+        refuse(socket, e.kind === 'access_denied' ? 401 : 503, e.message);
+      },
+    );
+  };
+  server.on('upgrade', onUpgrade);
+  return {
+    close() {
+      server.off('upgrade', onUpgrade);
+      // The agents reconnect (to this gateway when it is back, or another replica).
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
+  };
+}
+
+async function link(ws: WebSocket, agent: AgentRecord, req: IncomingMessage, d: AgentEndpointDeps): Promise<void> {
+  const version = headerValue(req.headers['x-warden-agent-version']);
+  const now = d.clock.now();
+  const mux = new Mux({ send: (frame) => ws.send(frame) });
+  const l: AgentLink = {
+    agent: agent.name,
+    agentId: agent.id,
+    version,
+    remoteAddress: req.socket.remoteAddress ?? '',
+    connectedAt: now,
+    lastHeartbeatAt: now,
+    mux,
+    close: (code, reason) => ws.close(code, reason),
+  };
+  const log = d.log.child({ agent: agent.name, remote: l.remoteAddress });
+  ws.on('message', (data, isBinary) => {
+    try {
+      if (!isBinary) throw new WardenError('bad_request', 'tunnel protocol error: text message on the agent link');
+      mux.receive(data as Buffer);
+    } catch (err) {
+      // fail closed: a peer that breaks the framing loses the whole link.
+      log.warn({ err }, 'dropping agent link');
+      ws.close(1002, 'protocol error');
+    }
+  });
+  let alive = true;
+  ws.on('pong', () => {
+    alive = true;
+    d.registry.heartbeat(l);
+  });
+  const beat = setInterval(() => {
+    if (!alive) return ws.terminate();
+    alive = false;
+    ws.ping();
+    // Revocation on another replica reaches this one here, within one interval.
+    d.agents.byId(agent.id).then(
+      (a) => {
+        if (a === undefined || a.revokedAt !== null) ws.close(4003, 'agent token revoked');
+        else return d.agents.touch(agent.id, d.clock.now(), version);
+      },
+      (err: unknown) => log.warn({ err }, 'agent heartbeat: store unavailable'),
+    );
+  }, d.heartbeatMs);
+  beat.unref();
+  ws.on('close', (code, reason) => {
+    clearInterval(beat);
+    d.registry.remove(l);
+    mux.close(new WardenError('upstream_unavailable', `the link to agent "${agent.name}" dropped; the session ended, reconnect to retry`));
+    log.info({ code, reason: reason.toString() }, 'agent disconnected');
+  });
+  ws.on('error', (err) => log.warn({ err }, 'agent link error'));
+  d.registry.add(l);
+  log.info({ version }, 'agent connected');
+  await d.agents.touch(agent.id, now, version);
+}
+
+function refuse(socket: Duplex, status: number, message: string): void {
+  const text = { 401: 'Unauthorized', 404: 'Not Found', 503: 'Service Unavailable' }[status] ?? 'Error';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: text/plain\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+}
+
+function headerValue(v: string | string[] | undefined): string | null {
+  const s = Array.isArray(v) ? v[0] : v;
+  return s === undefined || s === '' ? null : s.slice(0, 64);
+}

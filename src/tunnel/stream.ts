@@ -1,0 +1,116 @@
+import { Duplex } from 'node:stream';
+import { maxDataBytes, type Frame } from './frames.ts';
+
+/**
+ * One session's byte stream over a shared agent link, with credit-based flow
+ * control so that a slow reader on one stream never stalls the others and no
+ * side buffers more than one window per stream:
+ *
+ * - sending: a write waits (its callback is held) until the peer has granted
+ *   credit; Node's writable buffering then pushes back on whoever writes.
+ * - receiving: bytes are counted as unacknowledged until this stream's reader
+ *   asks for more (`_read`), and only then returned to the peer as credit. A
+ *   peer that sends beyond its credit breaks the protocol and the stream is reset.
+ */
+export class TunnelStream extends Duplex {
+  readonly id: number;
+  readonly #send: (f: Frame) => void;
+  readonly #window: number;
+  readonly #onGone: (id: number) => void;
+  #credit: number;
+  #pending: { chunk: Buffer; cb: (err?: Error | null) => void } | undefined;
+  #unacked = 0;
+  /** The peer already knows this stream is over (it sent error, or we saw both ends). */
+  #peerGone = false;
+
+  constructor(id: number, send: (f: Frame) => void, window: number, onGone: (id: number) => void) {
+    super({ allowHalfOpen: true });
+    this.id = id;
+    this.#send = send;
+    this.#window = window;
+    this.#credit = window;
+    this.#onGone = onGone;
+  }
+
+  // Socket look-alikes: the relay and TLS code may call these on a TCP socket.
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  setTimeout(): this {
+    return this;
+  }
+
+  /** A data frame from the peer. */
+  receive(data: Buffer): void {
+    if (this.destroyed) return;
+    if (this.#unacked + data.length > this.#window) {
+      this.destroy(new Error('the peer sent more than its flow-control window allows'));
+      return;
+    }
+    this.#unacked += data.length;
+    this.push(data);
+  }
+
+  /** A credit frame from the peer: it consumed `bytes` more of ours. */
+  grant(bytes: number): void {
+    this.#credit += bytes;
+    this.#flush();
+  }
+
+  /** An end frame from the peer: it writes no more. */
+  remoteEnd(): void {
+    if (!this.destroyed) this.push(null);
+  }
+
+  /** An error frame from the peer: the stream is gone on its side. */
+  remoteError(message: string): void {
+    this.#peerGone = true;
+    this.destroy(new Error(message));
+  }
+
+  override _read(): void {
+    // Return credit in batches (a quarter window) to keep credit frames rare;
+    // a peer with less than that outstanding still has credit left to send with.
+    if (this.#unacked >= this.#window / 4) {
+      const bytes = this.#unacked;
+      this.#unacked = 0;
+      this.#send({ type: 'credit', id: this.id, bytes });
+    }
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.#pending = { chunk, cb };
+    this.#flush();
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.#send({ type: 'end', id: this.id });
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const clean = err === null && this.writableFinished && this.readableEnded;
+    if (!this.#peerGone && !clean) this.#send({ type: 'error', id: this.id, message: err?.message ?? 'stream closed' });
+    const pending = this.#pending;
+    this.#pending = undefined;
+    pending?.cb(err ?? new Error('stream closed'));
+    this.#onGone(this.id);
+    cb(err);
+  }
+
+  #flush(): void {
+    while (this.#pending !== undefined && this.#credit > 0 && !this.destroyed) {
+      const { chunk, cb } = this.#pending;
+      const n = Math.min(this.#credit, chunk.length, maxDataBytes);
+      this.#send({ type: 'data', id: this.id, data: chunk.subarray(0, n) });
+      this.#credit -= n;
+      if (n === chunk.length) {
+        this.#pending = undefined;
+        cb();
+      } else this.#pending = { chunk: chunk.subarray(n), cb };
+    }
+  }
+}

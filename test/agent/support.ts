@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { issueToken } from '../../src/core/identity/index.ts';
+import { newId } from '../../src/core/ids.ts';
+import type { AgentView } from '../../src/tunnel/index.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
+
+const bin = resolve(import.meta.dirname, '../../bin/warden.mjs');
+
+/** Runs `warden …` to completion; resolves with its exit code and output. */
+export function warden(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('close', (code) => done({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+/** A running `warden agent` child process; `log` collects its stderr. */
+export interface AgentProcess {
+  child: ChildProcess;
+  log(): string;
+  kill(): Promise<void>;
+}
+
+export function startAgent(apiUrl: string, token: string, allow: string[]): AgentProcess {
+  const args = ['agent', '--gateway', apiUrl, ...allow.flatMap((a) => ['--allow', a])];
+  // The token comes from the environment, as an operator would pass it.
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, WARDEN_AGENT_TOKEN: token }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    child,
+    log: () => log,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** An admin user's token on the test gateway. */
+export async function adminToken(t: TestGateway): Promise<string> {
+  const core = t.gw.core;
+  const u = await core.users.create({ id: newId('usr'), name: `admin-${newId('x').slice(-6)}`, role: 'admin', groups: [], createdAt: new Date() });
+  return (await issueToken(core, u.id, { name: 'test' })).token;
+}
+
+export async function listAgents(t: TestGateway, admin: string): Promise<AgentView[]> {
+  const res = await fetch(`${t.apiUrl}/api/v1/agents`, { headers: { authorization: `Bearer ${admin}` } });
+  if (!res.ok) throw new Error(`list agents: HTTP ${res.status}`);
+  return (await res.json()) as AgentView[];
+}
+
+/** Polls (bounded) until `agent` has exactly `links` live links on the gateway. */
+export async function waitForLinks(t: TestGateway, admin: string, agent: string, links: number): Promise<AgentView> {
+  for (let i = 0; i < 400; i++) {
+    const a = (await listAgents(t, admin)).find((x) => x.name === agent);
+    if (a && a.links.length === links) return a;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`agent ${agent} never had ${links} link(s)`);
+}
+
+/** A postgres connection served by `agent`. */
+export async function agentConnection(t: TestGateway, name: string, agent: string, port = 5432): Promise<void> {
+  await t.gw.core.connections.create({
+    id: newId('con'),
+    name,
+    type: 'postgres',
+    host: '127.0.0.1',
+    port,
+    database: 'test',
+    username: 'postgres',
+    sealedSecret: null,
+    tls: 'disable',
+    tags: [],
+    agent,
+    createdAt: new Date(),
+  });
+}
