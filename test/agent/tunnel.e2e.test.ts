@@ -1,7 +1,7 @@
 import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { startTestGateway, type TestGateway, endedSession } from '../helpers/gateway.ts';
 import { adminToken, agentConnection, listAgents, startAgent, waitForLinks, warden, type AgentProcess } from './support.ts';
 
 // gateway (in this process) → WebSocket link → `warden agent` (a child process) → the machine's PostgreSQL.
@@ -96,9 +96,11 @@ describe('agent tunnel (real processes)', () => {
     const inFlight = await client('via-edge');
     await agents[0]!.kill();
     await waitForLinks(t, admin, 'edge', 0);
-    // The session that rode the link ends (today as a dropped connection: the relay sends no FATAL on upstream loss).
+    // The session that rode the link ends with the reason, sent as FATAL 08006 and recorded.
     const lost = (await inFlight.query('select 1').then(() => undefined, (e: unknown) => e)) as Error | undefined;
     expect(lost).toBeDefined();
+    const { session: ended } = await endedSession(t, 'alice', 'via-edge');
+    expect(ended.endReason ?? '').toMatch(/target connection failed: .*agent "edge"/);
     const err = await refusal('via-edge');
     expect(err.code).toBe('08006');
     expect(err.message).toContain('agent "edge" is offline');

@@ -64,6 +64,10 @@ export class Relay {
     this.#target.on('data', (chunk: Buffer) => this.#onTargetData(chunk));
     this.#client.on('close', () => this.end('client closed the connection'));
     this.#target.on('close', () => this.end('target closed the connection'));
+    // A target link that fails (TCP reset, an agent link dropping) ends the session with the reason, in wire form.
+    this.#target.on('error', (err: Error) =>
+      this.end(`target connection failed: ${err.message}`, errorResponse({ severity: 'FATAL', code: '08006', message: `the connection to the target was lost: ${err.message}` })),
+    );
     this.#client.on('drain', () => this.#target.resume());
     this.#target.on('drain', () => {
       if (!this.#busy) this.#client.resume();
