@@ -87,10 +87,10 @@ describe('MySQL protocol through the real mariadb CLI', () => {
     expect(st.rows).toHaveLength(t.gw.core.config.recording.maxRowsPerStatement);
   });
 
-  it('fails closed on a mask verdict: masking is not wired for MySQL yet', async () => {
-    const r = await mariadb(t.mysqlPort, 'alice', token, 'maria', ['-e', "select 'a@b.example' as secret"]);
-    expect(r.stderr).toMatch(/ERROR 1142 \(42000\).*mask/);
-    expect(r.stdout).not.toContain('a@b.example');
+  it('masks text rows under a mask verdict (more in masking.e2e.test.ts)', async () => {
+    const r = await mariadb(t.mysqlPort, 'alice', token, 'maria', ['-e', "select 'a@b.example' as secret, 'kept' as k"]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('secret\tk\n****\tkept\n');
   });
 
   it('selects a schema with <connection>/<schema> and switches with USE (COM_INIT_DB)', async () => {

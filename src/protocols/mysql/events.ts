@@ -1,15 +1,23 @@
 import type { Clock } from '../../core/clock.ts';
+import { createRowMasker, type RowMasker } from '../../core/masking/index.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
-import { textRowValues } from './codec/results.ts';
+import type { ColumnDef } from './codec/results.ts';
+import { decodeBinaryRow, rebuildBinaryRow, type BinaryColumn } from './codec/binary-rows.ts';
+import { buildTextRow, textRowCells } from './codec/rows.ts';
 
 /**
  * Wire → neutral events: one StatementEvent per COM_QUERY or
  * COM_STMT_EXECUTE (text, prepared statement id, verdict, duration, affected
  * rows, error, and the rows the client received up to the caps). The relay
  * runs one command at a time, so there is at most one statement in flight.
- * Binary-protocol rows (COM_STMT_EXECUTE) are counted, not yet decoded.
+ * Binary-protocol rows (COM_STMT_EXECUTE) are decoded by their column types.
+ *
+ * Masking: when the verdict is `mask`, each result set gets a RowMasker
+ * shaped by its column definitions (original schema, table and column, so no
+ * lineage from the query text is needed) and each row — text or binary — is
+ * rewritten when a value changed (binary: see codec/binary-rows.ts).
  */
 export interface RecordingCaps {
   maxRows: number;
@@ -21,24 +29,36 @@ interface Current {
   startedAt: number;
   rowBytes: number;
   binary: boolean;
+  verdict: Verdict | undefined;
+  /** The current result set's masker, when the verdict masks and some rule or detector applies. */
+  masker: RowMasker | undefined;
+  /** Column types of the current result set (binary rows are decoded by them). */
+  types: BinaryColumn[] | undefined;
 }
 
 export class StatementTracker {
   readonly #emit: (e: StatementEvent) => void;
   readonly #caps: RecordingCaps;
   readonly #clock: Clock;
+  readonly #hashKey: Uint8Array | string;
   #current: Current | undefined;
   #seq = 0;
 
-  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock) {
+  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, hashKey: Uint8Array | string) {
     this.#emit = emit;
     this.#caps = caps;
     this.#clock = clock;
+    this.#hashKey = hashKey;
+  }
+
+  /** Whether rows of the statement in flight may be rewritten (the relay then forwards packet by packet). */
+  get masking(): boolean {
+    return this.#current?.verdict?.effect === 'mask';
   }
 
   /** A statement sent to the target; `prepared`: the statement id of a COM_STMT_EXECUTE. */
   begin(text: string, verdict: Verdict | undefined, prepared?: string): void {
-    this.#current = { event: this.#event(text, verdict, prepared), startedAt: performance.now(), rowBytes: 0, binary: prepared !== undefined };
+    this.#current = { event: this.#event(text, verdict, prepared), startedAt: performance.now(), rowBytes: 0, binary: prepared !== undefined, verdict, masker: undefined, types: undefined };
   }
 
   /** A statement the gateway stopped before the target saw it: recorded at once. */
@@ -46,23 +66,51 @@ export class StatementTracker {
     this.#emit({ ...this.#event(text, verdict), error: { code, message } });
   }
 
-  /** A result set starts: its column names (the last result's stay recorded, as for PostgreSQL). */
-  columns(names: string[]): void {
-    if (this.#current) this.#current.event.columns = names;
-  }
-
-  row(payload: Buffer): void {
+  /** A result set starts: its columns (the last result's names stay recorded, as for PostgreSQL). */
+  columns(defs: readonly ColumnDef[]): void {
     const c = this.#current;
     if (!c) return;
+    c.event.columns = defs.map((d) => d.name);
+    c.types = defs.map((d) => ({ type: d.type, unsigned: (d.flags & 0x20) !== 0 }));
+    this.#noteMasking(c);
+    c.masker = undefined;
+    const verdict = c.verdict;
+    if (verdict?.effect !== 'mask') return;
+    const masker = createRowMasker({ plan: verdict.masks, hashKey: this.#hashKey, lineage: undefined });
+    // Column definitions name the source: org_table/org_name of a plain column, empty for an expression.
+    masker.shape(defs.map((d) => ({ name: d.name, ...(d.orgTable ? { table: { schema: d.schema, name: d.orgTable }, column: d.orgName || d.name } : {}) })));
+    if (masker.active) c.masker = masker;
+  }
+
+  /** Records a row; returns the payload to send instead when masking changed it. */
+  row(payload: Buffer): Buffer | undefined {
+    const c = this.#current;
+    if (!c) return undefined;
     const e = c.event;
     e.rowCount++;
-    if (c.binary || e.rowsTruncated) return;
-    if (e.rows!.length >= this.#caps.maxRows || c.rowBytes + payload.length > this.#caps.maxBytes) {
-      e.rowsTruncated = true;
-      return;
+    if (!e.rowsTruncated && (e.rows!.length >= this.#caps.maxRows || c.rowBytes + payload.length > this.#caps.maxBytes)) e.rowsTruncated = true;
+    const record = !e.rowsTruncated;
+    // Past the recording cap and with nothing to mask, a row passes without being decoded.
+    if (!record && !c.masker) return undefined;
+    let shown: (string | null)[];
+    let replacement: Buffer | undefined;
+    if (c.binary) {
+      // fail closed: binary rows without column definitions cannot be decoded, nor masked.
+      if (!c.types) throw new Error('a binary-protocol row before its column definitions');
+      const row = decodeBinaryRow(payload, c.types);
+      shown = c.masker ? c.masker.row(row.values) : row.values;
+      if (shown !== row.values && shown.some((v, i) => v !== row.values[i])) replacement = rebuildBinaryRow(payload, row, shown);
+    } else {
+      const cells = textRowCells(payload);
+      const values = cells.map((v) => (v === null ? null : v.toString('utf8')));
+      shown = c.masker ? c.masker.row(values) : values;
+      if (shown !== values && shown.some((v, i) => v !== values[i])) replacement = buildTextRow(cells, shown.map((v, i) => (v === values[i] ? undefined : v)));
     }
-    c.rowBytes += payload.length;
-    e.rows!.push(textRowValues(payload));
+    if (record) {
+      c.rowBytes += payload.length;
+      e.rows!.push(shown);
+    }
+    return replacement;
   }
 
   ok(affectedRows: number): void {
@@ -79,6 +127,7 @@ export class StatementTracker {
     const c = this.#current;
     if (!c) return;
     this.#current = undefined;
+    this.#noteMasking(c);
     c.event.durationMs = Math.round((performance.now() - c.startedAt) * 1000) / 1000;
     this.#emit(c.event);
   }
@@ -88,6 +137,19 @@ export class StatementTracker {
     if (!this.#current) return;
     this.#current.event.error ??= { code: '', message: `no answer: ${reason}` };
     this.end();
+  }
+
+  /** Adds the current result's masking counts to the event (values never, counts only). */
+  #noteMasking(c: Current): void {
+    if (!c.masker) return;
+    const counts = c.masker.counts();
+    const m = (c.event.masked ??= { byColumn: {}, byDetector: {} });
+    for (const [col, rules] of Object.entries(counts.byColumn)) {
+      const into = (m.byColumn[col] ??= {});
+      for (const [rule, n] of Object.entries(rules)) into[rule] = (into[rule] ?? 0) + n;
+    }
+    for (const [d, n] of Object.entries(counts.byDetector)) m.byDetector[d] = (m.byDetector[d] ?? 0) + (n ?? 0);
+    c.masker = undefined;
   }
 
   #event(text: string, verdict: Verdict | undefined, prepared?: string): StatementEvent {

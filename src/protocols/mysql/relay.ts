@@ -2,8 +2,8 @@ import type { Socket } from 'node:net';
 import type { Verdict } from '../../core/policy/types.ts';
 import { com, relayed } from './codec/commands.ts';
 import { errPayload, parseErr, parseOk } from './codec/generic.ts';
-import { packet, PacketFramer, type Packet } from './codec/packet.ts';
-import { parseColumnDef, ResponseReader } from './codec/results.ts';
+import { maxPayload, packet, PacketFramer, type Packet } from './codec/packet.ts';
+import { parseColumnDef, ResponseReader, type ColumnDef } from './codec/results.ts';
 import type { StatementTracker } from './events.ts';
 
 /**
@@ -11,12 +11,17 @@ import type { StatementTracker } from './events.ts';
  * run one at a time: a command is judged (COM_QUERY, COM_STMT_PREPARE),
  * forwarded, and its answer followed packet by packet until complete before
  * the next queued command is looked at. The target's bytes are forwarded as
- * they arrive (the chunk itself, once its packets parsed cleanly). A stopped
+ * they arrive (the chunk itself, once its packets parsed cleanly); while a
+ * statement whose results are masked is answered, whole packets are
+ * forwarded instead, rows rewritten where masking changed a value. A stopped
  * command is answered by the gateway with ERR 1142 and never reaches the target.
  */
 export interface RelayHooks {
-  /** Policy for a statement; the relay forwards only `allow`. */
-  decide(text: string): Promise<Verdict>;
+  /**
+   * Policy (and review) for a statement; the relay forwards `allow` and
+   * `mask`, anything else is refused. May wait (a held review): later commands queue.
+   */
+  decide(text: string, phase: 'query' | 'prepare'): Promise<Verdict>;
   tracker: StatementTracker;
   onBytes(fromClient: number, toClient: number): void;
   onEnd(reason: string): void;
@@ -36,8 +41,8 @@ export class Relay {
   /** Statement texts by prepared-statement id, with the verdict of their prepare. */
   readonly #prepared = new Map<number, { text: string; verdict: Verdict }>();
   #answer: ResponseReader | undefined;
-  /** Column names of the result set being read, until its column EOF. */
-  #columns: string[] | undefined;
+  /** Column definitions of the result set being read, until its column EOF. */
+  #columns: ColumnDef[] | undefined;
   #preparing: { text: string; verdict: Verdict } | undefined;
   #busy = false;
   #ended = false;
@@ -116,10 +121,10 @@ export class Relay {
     }
     if (cmd === com.query || cmd === com.stmtPrepare) {
       const text = body.toString('utf8', 1);
-      const verdict = await this.#hooks.decide(text);
+      const verdict = await this.#hooks.decide(text, cmd === com.query ? 'query' : 'prepare');
       if (this.#ended) return;
-      if (verdict.effect !== 'allow') {
-        const message = verdict.effect === 'mask' ? 'masking is not supported for MySQL yet, so a statement whose results must be masked is not run' : verdict.message;
+      if (verdict.effect !== 'allow' && verdict.effect !== 'mask') {
+        const message = verdict.message;
         this.#hooks.tracker.stopped(text, verdict, '1142', message);
         this.#refuse(1142, '42000', message);
         return;
@@ -130,6 +135,10 @@ export class Relay {
       const id = body.readUInt32LE(1);
       const s = this.#prepared.get(id);
       this.#hooks.tracker.begin(s?.text ?? '', s?.verdict, String(id));
+    } else if (cmd === com.stmtFetch && body.length >= 5 && this.#prepared.get(body.readUInt32LE(1))?.verdict.effect === 'mask') {
+      // fail closed: rows fetched from a cursor come without column definitions, so they could not be masked.
+      this.#refuse(1142, '42000', 'results of this statement are masked, which is not supported with cursors (COM_STMT_FETCH): execute it without a cursor');
+      return;
     } else if (cmd === com.stmtClose && body.length >= 5) {
       this.#prepared.delete(body.readUInt32LE(1));
     }
@@ -154,32 +163,53 @@ export class Relay {
   }
 
   #onUpstream(chunk: Buffer): void {
-    let packets: Packet[];
+    // Answers to masked statements go packet by packet (a row must be whole to be rewritten);
+    // a command's answer is complete before the next command is sent, so no tail spans the switch.
+    const whole = this.#hooks.tracker.masking;
+    let out = chunk;
     try {
-      packets = this.#fromUpstream.push(chunk);
-      for (const p of packets) this.#follow(p.payload);
+      const packets = this.#fromUpstream.push(chunk);
+      if (whole) {
+        const parts: Buffer[] = [];
+        for (const p of packets) parts.push(this.#rewrite(p, this.#follow(p.payload)));
+        out = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      } else {
+        for (const p of packets) this.#follow(p.payload);
+      }
     } catch (err) {
       // fail closed: an answer the gateway cannot follow ends the session rather than desynchronise it.
       this.end(`error: target: ${(err as Error).message}`);
       return;
     }
-    this.#hooks.onBytes(0, chunk.length);
-    if (!this.#client.write(chunk)) this.#upstream.pause();
+    this.#hooks.onBytes(0, out.length);
+    if (out.length > 0 && !this.#client.write(out)) this.#upstream.pause();
     if (this.#answer === undefined && this.#busy) {
       this.#busy = false;
       void this.#pump();
     }
   }
 
-  /** One packet of the current answer: for the recording, and to know when the answer is complete. */
-  #follow(body: Buffer): void {
+  /** A packet as forwarded: its own bytes, or rebuilt around a masked payload with the same sequence id. */
+  #rewrite(p: Packet, payload: Buffer | undefined): Buffer {
+    if (payload === undefined) return p.raw;
+    // fail closed: a split packet whose rewrite would change the sequence ids that follow ends the session.
+    if (p.seq !== p.lastSeq || payload.length >= maxPayload) throw new Error('a masked row of 16 MiB or more cannot be rewritten');
+    return packet(p.seq, payload);
+  }
+
+  /**
+   * One packet of the current answer: for the recording, and to know when the
+   * answer is complete. Returns a replacement payload for a masked row.
+   */
+  #follow(body: Buffer): Buffer | undefined {
     const answer = this.#answer;
     if (!answer) throw new Error('unsolicited packet');
     const tracker = this.#hooks.tracker;
     const role = answer.next(body);
-    if (role === 'row') tracker.row(body);
+    let replacement: Buffer | undefined;
+    if (role === 'row') replacement = tracker.row(body);
     else if (role === 'column_count') this.#columns = [];
-    else if (role === 'column' && this.#columns) this.#columns.push(parseColumnDef(body).name);
+    else if (role === 'column' && this.#columns) this.#columns.push(parseColumnDef(body));
     else if (role === 'eof' && this.#columns) {
       tracker.columns(this.#columns);
       this.#columns = undefined;
@@ -193,6 +223,7 @@ export class Relay {
       this.#preparing = undefined;
       tracker.end();
     }
+    return replacement;
   }
 
 }

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import { authorizeSession, type AuthorizedTarget } from '../../core/access/index.ts';
 import { asWardenError } from '../../core/errors.ts';
-import type { PolicySubject } from '../../core/policy/types.ts';
 import type { ListenerContext } from '../../core/protocol.ts';
 import type { CoreServices } from '../../core/services.ts';
 import { acceptLogin, type LoginProgress, type LoginResult } from './auth.ts';
@@ -9,6 +8,7 @@ import { errPayload, okPayload } from './codec/generic.ts';
 import { packet } from './codec/packet.ts';
 import { toErrPacket } from './errors.ts';
 import { StatementTracker } from './events.ts';
+import { createGatekeeper } from './gatekeeper.ts';
 import { Relay } from './relay.ts';
 import { openUpstream, type Upstream } from './upstream.ts';
 
@@ -68,15 +68,17 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
     },
     { maxRows: core.config.recording.maxRowsPerStatement, maxBytes: core.config.recording.maxBytesPerStatement },
     core.clock,
+    core.masking.hashKey,
   );
-  const subject = (): PolicySubject => ({ user: identity.user.name, groups: identity.user.groups, connection: connection.name, connectionTags: connection.tags, at: core.clock.now() });
+  // Aborted when the session ends: a statement held for review stops waiting (the review stays pending).
+  const sessionEnded = new AbortController();
+  const gatekeeper = createGatekeeper(core, identity, connection, sessionEnded.signal);
 
   let endReason = '';
   let cleanup = () => {};
   await new Promise<void>((resolve) => {
     const relay = new Relay(client, upstream.socket, {
-      // Review is not wired for MySQL yet: the relay forwards only `allow`, so `review` acts as block.
-      decide: (text) => core.policy.decide(subject(), { kind: 'sql', dialect: 'mysql', text }),
+      decide: gatekeeper.decide,
       tracker,
       onBytes: (inBytes, outBytes) => {
         bytesFromClient += inBytes;
@@ -84,6 +86,7 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
       },
       onEnd: (reason) => {
         endReason = reason;
+        sessionEnded.abort();
         resolve();
       },
     });

@@ -126,6 +126,8 @@ export interface ColumnDef {
   orgName: string;
   charset: number;
   type: number;
+  /** Column flags (UNSIGNED_FLAG 0x20, BINARY_FLAG 0x80, …). */
+  flags: number;
 }
 
 /** A protocol-41 column definition. */
@@ -145,7 +147,8 @@ export function parseColumnDef(p: Buffer): ColumnDef {
   off = readLenenc(p, off).next; // length of the fixed fields (0x0c)
   const charset = p.readUInt16LE(off);
   const type = p[off + 6] ?? 0;
-  return { schema, table, orgTable, name, orgName, charset, type };
+  const flags = off + 9 <= p.length ? p.readUInt16LE(off + 7) : 0;
+  return { schema, table, orgTable, name, orgName, charset, type, flags };
 }
 
 /** Values of a text-protocol row: each a length-encoded string or NULL (0xFB). */

@@ -1,0 +1,139 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StatementEvent } from '../../src/core/recording/types.ts';
+import { endedSession, startTestGateway, type TestGatewayWithMysql } from '../helpers/gateway.ts';
+import { findLeaks, type Secrets } from '../policy/leaks.ts';
+import { mariadb } from './client.ts';
+import { RawClient } from './raw.ts';
+
+/**
+ * Masking of MySQL text result rows through the real gateway and the real
+ * `mariadb` CLI: a column rule by `schema.table.column` (from the column
+ * definitions' org_table/org_name), one by name glob, and every content
+ * detector for expressions the column definitions cannot name.
+ */
+function direct(sql: string): string {
+  return execFileSync('mariadb', ['--no-defaults', '-h', '127.0.0.1', '-P', '3306', '-u', 'root', '-D', 'test', '--batch', '-N', '-e', sql], { encoding: 'utf8' });
+}
+
+const T = `w_mysql_mask_${randomBytes(4).toString('hex')}`;
+const secrets: Secrets = {
+  emails: ['alice.wonder@example.com', 'bob.builder@example.org', 'cleo@example.net'],
+  cards: ['4111111111111111', '5500005555555559', '4012888888881881'],
+  ssns: [],
+  ibans: [],
+};
+const rules = [
+  {
+    id: 'mask-pii',
+    effect: 'mask',
+    match: {},
+    mask: {
+      columns: [
+        { name: '*email*', strategy: 'redact' },
+        { column: `test.${T}.card`, strategy: 'partial' },
+      ],
+      detectors: 'all',
+    },
+  },
+  { id: 'allow-reads', effect: 'allow', match: { classes: ['read'] } },
+];
+
+/** The CLI's --batch output as rows of cells (header line dropped). */
+const rowsOf = (stdout: string) => stdout.trimEnd().split('\n').slice(1).map((l) => l.split('\t'));
+
+describe('MySQL masking of text rows', () => {
+  let t: TestGatewayWithMysql;
+  let token: string;
+  const run = (sql: string, args: string[] = []) => mariadb(t.mysqlPort, 'maya', token, 'maria', [...args, '-e', sql]);
+
+  beforeAll(async () => {
+    direct(`create table ${T} (id int primary key, name varchar(50), email varchar(100), card varchar(30))`);
+    direct(`insert into ${T} values ${secrets.emails.map((e, i) => `(${i + 1}, 'n${i + 1}', '${e}', '${secrets.cards[i]}')`).join(', ')}, (4, 'nobody', null, null)`);
+    t = await startTestGateway({ rules });
+    token = await t.user('maya');
+    await t.connection('maria', { type: 'mysql' });
+  }, 60_000);
+
+  afterAll(async () => {
+    direct(`drop table if exists ${T}`);
+    await t?.stop();
+  });
+
+  it('masks columns by schema.table.column and by name; other values and NULLs pass unchanged', async () => {
+    const r = await run(`select id, name, email, card from ${T} order by id`);
+    expect(r.stderr).toBe('');
+    expect(rowsOf(r.stdout)).toEqual([
+      ['1', 'n1', '****', '****1111'],
+      ['2', 'n2', '****', '****5559'],
+      ['3', 'n3', '****', '****1881'],
+      ['4', 'nobody', 'NULL', 'NULL'],
+    ]);
+    const { events } = await endedSession(t, 'maya', 'maria');
+    const st = events.find((e): e is StatementEvent => e.type === 'statement' && e.text.includes(T))!;
+    expect(st.verdict).toMatchObject({ effect: 'mask' });
+    expect(st.rows![0]).toEqual(['1', 'n1', '****', '****1111']); // recorded as delivered
+    expect(st.masked!.byColumn).toEqual({ email: { 'mask-pii': 3 }, card: { 'mask-pii': 3 } });
+  });
+
+  it('catches expressions and aliases with the content detectors', async () => {
+    const r = await run(`select upper(email) as u, reverse(reverse(card)) as k, concat(name, ' <', email, '>') as who, t.card as c2 from ${T} t order by id`);
+    expect(r.stderr).toBe('');
+    const rows = rowsOf(r.stdout);
+    expect(rows).toHaveLength(4);
+    expect(findLeaks(rows, secrets)).toEqual([]);
+    expect(rows[0]![2]).toMatch(/^n1 </); // only the email inside is replaced
+    expect(rows[0]![3]).toBe('****1111'); // an alias keeps its org_table/org_name
+    const { events } = await endedSession(t, 'maya', 'maria');
+    const st = events.find((e): e is StatementEvent => e.type === 'statement' && e.text.includes(T))!;
+    expect(st.masked!.byDetector).toMatchObject({ email: 6, card: 3 });
+  });
+
+  it('rewrites rows whose lengths need more than one length byte, across several result sets', async () => {
+    const r = await mariadb(t.mysqlPort, 'maya', token, 'maria', ['--delimiter=$$', '-N'], {
+      input: `select concat(repeat('x', 300), ' ', email) as note, id from ${T} where id = 1; select email from ${T} where id = 2; select 'plain' as p $$\n`,
+    });
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^x{300} \S+\t1$/);
+    expect(findLeaks([[lines[0]]], secrets)).toEqual([]);
+    expect(lines.slice(1)).toEqual(['****', 'plain']);
+  });
+
+  it('masks binary rows of prepared statements, and refuses cursor fetches it could not mask', async () => {
+    const c = await RawClient.open(t.mysqlPort);
+    expect((await c.login('maya', token, 'maria'))[0]).toBe(0x00);
+    const prep = await c.command(Buffer.concat([Buffer.from([0x16]), Buffer.from(`select email from ${T} where id = ?`)]));
+    expect(prep[0]![0]).toBe(0x00);
+    const id = prep[0]!.readUInt32LE(1);
+    // COM_STMT_EXECUTE: id, flags, 1 iteration, null bitmap, types bound, LONG, value 1.
+    const exec = (flags: number) => {
+      const b = Buffer.alloc(18);
+      b[0] = 0x17;
+      b.writeUInt32LE(id, 1);
+      b[5] = flags;
+      b.writeUInt32LE(1, 6);
+      b[11] = 1;
+      b[12] = 0x03;
+      b.writeInt32LE(1, 14);
+      return b;
+    };
+    const rows = (await c.command(exec(0))).filter((p) => p[0] === 0x00 && p.length > 2 && p.length < 40);
+    expect(rows.map((p) => p.toString('latin1'))).toEqual(['\0\0\x04****']); // header, null bitmap, lenenc '****'
+    // CURSOR_TYPE_READ_ONLY: the answer has no rows; fetching them is refused.
+    await c.command(exec(1));
+    const fetch = Buffer.alloc(9);
+    fetch[0] = 0x1c;
+    fetch.writeUInt32LE(id, 1);
+    fetch.writeUInt32LE(10, 5);
+    const fetched = await c.command(fetch);
+    expect(fetched[0]![0]).toBe(0xff);
+    expect(fetched[0]!.readUInt16LE(1)).toBe(1142);
+    expect(fetched.some((p) => p.includes(Buffer.from(secrets.emails[0]!)))).toBe(false);
+    expect((await c.command(Buffer.from([0x0e])))[0]![0]).toBe(0x00); // the session goes on
+    c.socket.end(Buffer.from([1, 0, 0, 0, 1]));
+    await c.closed;
+  });
+});
