@@ -39,3 +39,27 @@ export function countDigits(v: string, enough: number): number {
   }
   return n;
 }
+
+/**
+ * Whether `v` holds `enough` digits in one run, where a run may continue over
+ * at most `maxGap` consecutive characters from `separators` between two digits.
+ * A cheap pre-check for detectors whose pattern is such a run (cards, phones):
+ * a hex hash or a sentence with scattered digits fails it, and the regex never runs.
+ */
+export function hasDigitRun(v: string, enough: number, separators: string, maxGap: number): boolean {
+  let run = 0;
+  let gap = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      run++;
+      gap = 0;
+      if (run >= enough) return true;
+    } else if (run > 0 && gap < maxGap && separators.includes(v[i]!)) gap++;
+    else {
+      run = 0;
+      gap = 0;
+    }
+  }
+  return false;
+}

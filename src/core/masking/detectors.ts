@@ -1,4 +1,4 @@
-import { countDigits, ibanValid, luhn } from './checksums.ts';
+import { countDigits, hasDigitRun, ibanValid, luhn } from './checksums.ts';
 import type { DetectorName } from './types.ts';
 
 /**
@@ -35,7 +35,7 @@ export function createDetectors(names: readonly DetectorName[]): Detector[] {
     },
     {
       name: 'card',
-      quick: (v) => v.length >= 13 && countDigits(v, 13) >= 13,
+      quick: (v) => v.length >= 13 && hasDigitRun(v, 13, ' -', 1),
       pattern: /(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)/g,
       valid: (m) => luhn(digitsOf(m)),
     },
@@ -54,7 +54,7 @@ export function createDetectors(names: readonly DetectorName[]): Detector[] {
     { name: 'email', quick: (v) => v.includes('@'), pattern: /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g, valid: always },
     {
       name: 'phone',
-      quick: (v) => v.length >= 10 && countDigits(v, 10) >= 10,
+      quick: (v) => v.length >= 10 && hasDigitRun(v, 10, ' .-()', 2),
       pattern: /(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}(?!\w)|\+\d{9,15}(?!\d)/g,
       valid: (m) => {
         const n = digitsOf(m).length;
