@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { AuthorizedTarget } from '../../core/access/index.ts';
 import { WardenError } from '../../core/errors.ts';
+import { dialTarget, unavailable } from '../../transport/dial.ts';
 import type { Dialer } from '../../core/services.ts';
 import { isErr, isOk, parseErr, parseOk } from './codec/generic.ts';
 import { buildHandshakeResponse, cap, parseAuthSwitch, parseGreeting } from './codec/handshake.ts';
@@ -42,7 +43,7 @@ export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms,
   // fail closed: a connection that requires TLS never falls back to plaintext.
   if (tls === 'require' || tls === 'verify-full') throw unavailable(name, 'TLS to MySQL targets is not supported yet; set the connection to tls "disable" or "prefer"');
   const deadline = AbortSignal.timeout(timeoutMs);
-  const socket = !agent ? await dial(host, port, deadline, name) : await viaAgent(dialer, { name, host, port, agent }, deadline);
+  const socket = await dialTarget({ name, host, port, agent }, deadline, dialer);
   const reader = new PacketReader(socket, 1 << 20);
   try {
     const first = await reader.next(deadline);
@@ -104,34 +105,5 @@ function loginRefused(connection: string, schema: string | undefined, code: numb
   return unavailable(connection, `the target refused the gateway's login (${code}); ask an admin to check the stored credential`);
 }
 
-function unavailable(connection: string, why: string): WardenError {
-  return new WardenError('upstream_unavailable', `cannot reach the target of connection "${connection}": ${why}`);
-}
 
-/** A stream through the connection's agent; it has the Duplex half of a Socket's API, which is all the relay uses. */
-async function viaAgent(dialer: Dialer | undefined, t: { name: string; host: string; port: number; agent: string }, signal: AbortSignal): Promise<Socket> {
-  // fail closed: a gateway without a tunnel never falls back to dialing an agent's target directly.
-  if (dialer === undefined) throw unavailable(t.name, `it is served by agent "${t.agent}" and this gateway has no agent tunnel`);
-  const stream = await dialer.dial(t, signal);
-  stream.on('error', () => undefined);
-  return stream as unknown as Socket;
-}
 
-function dial(host: string, port: number, signal: AbortSignal, name: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port, noDelay: true });
-    const fail = (why: string) => {
-      socket.destroy();
-      reject(unavailable(name, why));
-    };
-    const onAbort = () => fail('timed out');
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('error', (err) => fail((err as NodeJS.ErrnoException).code ?? err.message));
-    socket.once('connect', () => {
-      signal.removeEventListener('abort', onAbort);
-      socket.removeAllListeners('error');
-      socket.on('error', () => undefined);
-      resolve(socket);
-    });
-  });
-}

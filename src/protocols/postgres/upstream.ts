@@ -6,6 +6,7 @@ import sasl from 'pg/lib/crypto/sasl.js';
 import pgCrypto from 'pg/lib/crypto/utils.js';
 import type { AuthorizedTarget } from '../../core/access/index.ts';
 import { WardenError } from '../../core/errors.ts';
+import { dialTarget, unavailable } from '../../transport/dial.ts';
 import type { Dialer } from '../../core/services.ts';
 import { parseErrorFields } from './codec/results.ts';
 import { PacketReader } from './packet-reader.ts';
@@ -36,7 +37,7 @@ export async function openUpstream(
 ): Promise<Upstream> {
   const { host, port, tls, database, name, agent } = target.connection;
   const deadline = AbortSignal.timeout(timeoutMs);
-  let socket = !agent ? await dial(host, port, deadline, name) : await viaAgent(dialer, { name, host, port, agent }, deadline);
+  let socket = await dialTarget({ name, host, port, agent }, deadline, dialer);
   try {
     if (tls !== 'disable') socket = await startTls(socket, tls, host, deadline, name);
     const credential = target.credential();
@@ -87,41 +88,8 @@ export async function openUpstream(
   }
 }
 
-function unavailable(connection: string, why: string): WardenError {
-  return new WardenError('upstream_unavailable', `cannot reach the target of connection "${connection}": ${why}`);
-}
 
-/**
- * A stream through the connection's agent. The tunnel stream has the Duplex
- * half of a Socket's API, which is all the relay and TLS use; it is typed as a
- * Socket here so the rest of the session code stays unchanged.
- */
-async function viaAgent(dialer: Dialer | undefined, t: { name: string; host: string; port: number; agent: string }, signal: AbortSignal): Promise<Socket> {
-  // fail closed: a gateway without a tunnel never falls back to dialing an agent's target directly.
-  if (dialer === undefined) throw unavailable(t.name, `it is served by agent "${t.agent}" and this gateway has no agent tunnel`);
-  const stream = await dialer.dial(t, signal);
-  stream.on('error', () => undefined);
-  return stream as unknown as Socket;
-}
 
-function dial(host: string, port: number, signal: AbortSignal, name: string): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port, noDelay: true });
-    const fail = (why: string) => {
-      socket.destroy();
-      reject(unavailable(name, why));
-    };
-    const onAbort = () => fail('timed out');
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('error', (err) => fail((err as NodeJS.ErrnoException).code ?? err.message));
-    socket.once('connect', () => {
-      signal.removeEventListener('abort', onAbort);
-      socket.removeAllListeners('error');
-      socket.on('error', () => undefined);
-      resolve(socket);
-    });
-  });
-}
 
 async function startTls(socket: Socket, mode: string, host: string, signal: AbortSignal, name: string): Promise<Socket> {
   socket.write(serialize.requestSsl());
