@@ -3,7 +3,7 @@ import { TLSSocket, type SecureContext } from 'node:tls';
 import { WardenError } from '../../core/errors.ts';
 import { authCleartextPassword } from './codec/backend.ts';
 import { maxStartupLength, parseStartupPacket, protocolVersion3 } from './codec/startup.ts';
-import { PacketReader } from './packet-reader.ts';
+import { StartupReader } from './packet-reader.ts';
 
 /**
  * How login looks on the PostgreSQL wire: optional TLS upgrade, then a
@@ -22,7 +22,7 @@ const loginTimeoutMs = 30_000;
 export async function acceptLogin(socket: Socket, tls: SecureContext): Promise<LoginResult> {
   const deadline = AbortSignal.timeout(loginTimeoutMs);
   let stream: Socket = socket;
-  let reader = new PacketReader(stream);
+  let reader = new StartupReader(stream);
   let upgraded = false;
   try {
     for (;;) {
@@ -41,7 +41,7 @@ export async function acceptLogin(socket: Socket, tls: SecureContext): Promise<L
         stream.write('S');
         stream = new TLSSocket(socket, { isServer: true, secureContext: tls });
         stream.on('error', () => undefined);
-        reader = new PacketReader(stream);
+        reader = new StartupReader(stream);
         upgraded = true;
         continue;
       }

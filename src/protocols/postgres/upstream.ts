@@ -9,7 +9,7 @@ import { WardenError } from '../../core/errors.ts';
 import { dialTarget, unavailable } from '../../transport/dial.ts';
 import type { Dialer } from '../../core/services.ts';
 import { parseErrorFields } from './codec/results.ts';
-import { PacketReader } from './packet-reader.ts';
+import { StartupReader } from './packet-reader.ts';
 
 /**
  * The gateway as a client of the target: connect (TLS as the connection
@@ -42,7 +42,7 @@ export async function openUpstream(
     if (tls !== 'disable') socket = await startTls(socket, tls, host, deadline, name);
     const credential = target.credential();
     socket.write(serialize.startup({ ...clientParams, user: credential.username, database: database ?? credential.username }));
-    const reader = new PacketReader(socket);
+    const reader = new StartupReader(socket);
     const parameterStatus: Buffer[] = [];
     let processId = 0;
     let secretKey = 0;
