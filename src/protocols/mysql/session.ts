@@ -3,6 +3,7 @@ import { authorizeSession, type AuthorizedTarget } from '../../core/access/index
 import { asWardenError } from '../../core/errors.ts';
 import type { ListenerContext } from '../../core/protocol.ts';
 import type { CoreServices } from '../../core/services.ts';
+import { openJournal } from '../../core/session/journal.ts';
 import { acceptLogin, type LoginProgress, type LoginResult } from './auth.ts';
 import { errPayload, okPayload } from './codec/generic.ts';
 import { packet } from './codec/packet.ts';
@@ -48,24 +49,10 @@ export async function runSession(socket: Socket, ctx: ListenerContext, core: Cor
 }
 
 async function relaySession(core: CoreServices, ctx: ListenerContext, client: Socket, login: LoginResult, target: AuthorizedTarget, upstream: Upstream): Promise<void> {
-  const { sessionId, identity, connection } = target;
-  const startedAt = core.clock.now();
-  await core.sessions.start({ id: sessionId, userId: identity.user.id, userName: identity.user.name, connectionName: connection.name, protocol: 'mysql', clientAddress: ctx.clientAddress, startedAt });
-  const recording = core.recordings.open(sessionId);
-  recording.append({ type: 'session_start', at: startedAt.toISOString(), sessionId, user: identity.user.name, connection: connection.name, protocol: 'mysql', clientAddress: ctx.clientAddress });
-  core.metrics.sessionsOpen.inc({ protocol: 'mysql' });
-  core.metrics.sessionsTotal.inc({ protocol: 'mysql' });
-
-  let statements = 0;
-  let bytesFromClient = 0;
-  let bytesToClient = 0;
+  const { identity, connection } = target;
+  const journal = await openJournal(core, target, 'mysql', ctx.clientAddress);
   const tracker = new StatementTracker(
-    (event) => {
-      statements++;
-      core.metrics.statements.inc({ protocol: 'mysql' });
-      core.metrics.statementSeconds.observe({ protocol: 'mysql' }, event.durationMs / 1000);
-      recording.append(event);
-    },
+    (event) => journal.statement(event),
     { maxRows: core.config.recording.maxRowsPerStatement, maxBytes: core.config.recording.maxBytesPerStatement },
     core.clock,
     core.masking.hashKey,
@@ -80,10 +67,7 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
     const relay = new Relay(client, upstream.socket, {
       decide: gatekeeper.decide,
       tracker,
-      onBytes: (inBytes, outBytes) => {
-        bytesFromClient += inBytes;
-        bytesToClient += outBytes;
-      },
+      onBytes: (inBytes, outBytes) => journal.bytes(inBytes, outBytes),
       onEnd: (reason) => {
         endReason = reason;
         sessionEnded.abort();
@@ -92,23 +76,11 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
     });
     // ER_CONNECTION_KILLED, sent unasked as the server does when it kills a connection.
     const terminate = (reason: string) => relay.end(reason, packet(0, errPayload({ code: 1927, sqlstate: '70100', message: `terminating connection: ${reason}` })));
-    const untrack = core.live.add({ id: sessionId, user: identity.user.name, connection: connection.name, protocol: 'mysql', startedAt, kill: terminate });
-    const onShutdown = () => terminate('the gateway is shutting down');
-    ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
-    cleanup = () => {
-      untrack();
-      ctx.shutdown.removeEventListener('abort', onShutdown);
-    };
+    cleanup = journal.live(terminate, ctx.shutdown);
     relay.start(login.leftover, upstream.leftover);
   });
 
   cleanup();
   tracker.flush(endReason);
-  core.metrics.sessionsOpen.dec({ protocol: 'mysql' });
-  const endedAt = core.clock.now();
-  recording.append({ type: 'session_end', at: endedAt.toISOString(), reason: endReason, bytesFromClient, bytesToClient });
-  await recording.close();
-  await core.sessions
-    .end(sessionId, { endedAt, bytesFromClient, bytesToClient, statements, endReason })
-    .catch((err: unknown) => core.log.error({ err, sessionId }, 'cannot store the end of a session'));
+  await journal.end(endReason);
 }

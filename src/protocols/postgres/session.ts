@@ -2,8 +2,8 @@ import type { Socket } from 'node:net';
 import { authorizeSession, type AuthorizedTarget } from '../../core/access/index.ts';
 import { asWardenError } from '../../core/errors.ts';
 import type { ListenerContext } from '../../core/protocol.ts';
-import type { RecordingWriter } from '../../core/recording/types.ts';
 import type { CoreServices } from '../../core/services.ts';
+import { openJournal } from '../../core/session/journal.ts';
 import { acceptLogin, forwardedStartupParams, type LoginResult } from './auth.ts';
 import { authOk, backendKeyData, errorResponse, readyForQuery } from './codec/backend.ts';
 import { cancelRequest } from './codec/startup.ts';
@@ -69,38 +69,10 @@ interface Established {
 }
 
 async function relaySession({ core, ctx, client, login, target, upstream, cancelKeys }: Established): Promise<void> {
-  const { sessionId, identity, connection } = target;
-  const startedAt = core.clock.now();
-  const metrics = {
-    statements: core.metrics.statements.labels('postgres'),
-    seconds: core.metrics.statementSeconds.labels('postgres'),
-    bytesIn: core.metrics.bytes.labels('postgres', 'from_client'),
-    bytesOut: core.metrics.bytes.labels('postgres', 'to_client'),
-  };
-  await core.sessions.start({
-    id: sessionId,
-    userId: identity.user.id,
-    userName: identity.user.name,
-    connectionName: connection.name,
-    protocol: 'postgres',
-    clientAddress: ctx.clientAddress,
-    startedAt,
-  });
-  const recording: RecordingWriter = core.recordings.open(sessionId);
-  recording.append({ type: 'session_start', at: startedAt.toISOString(), sessionId, user: identity.user.name, connection: connection.name, protocol: 'postgres', clientAddress: ctx.clientAddress });
-  core.metrics.sessionsOpen.inc({ protocol: 'postgres' });
-  core.metrics.sessionsTotal.inc({ protocol: 'postgres' });
-
-  let statements = 0;
-  let bytesFromClient = 0;
-  let bytesToClient = 0;
+  const { identity, connection } = target;
+  const journal = await openJournal(core, target, 'postgres', ctx.clientAddress);
   const tracker = new StatementTracker(
-    (event) => {
-      statements++;
-      metrics.statements.inc();
-      metrics.seconds.observe(event.durationMs / 1000);
-      recording.append(event);
-    },
+    (event) => journal.statement(event),
     { maxRows: core.config.recording.maxRowsPerStatement, maxBytes: core.config.recording.maxBytesPerStatement },
     core.clock,
     core.masking,
@@ -116,12 +88,7 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
       decide: gate.decide,
       review: gate.review,
       tracker,
-      onBytes: (inBytes, outBytes) => {
-        bytesFromClient += inBytes;
-        bytesToClient += outBytes;
-        if (inBytes) metrics.bytesIn.inc(inBytes);
-        if (outBytes) metrics.bytesOut.inc(outBytes);
-      },
+      onBytes: (inBytes, outBytes) => journal.bytes(inBytes, outBytes),
       onEnd: (reason) => {
         endReason = reason;
         // A client that went away gives up its held statement; a gateway shutdown leaves the review pending and decidable.
@@ -131,13 +98,7 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
       },
     });
     const terminate = (reason: string) => relay.end(reason, errorResponse({ severity: 'FATAL', code: '57P01', message: `terminating connection: ${reason}` }));
-    const untrack = core.live.add({ id: sessionId, user: identity.user.name, connection: connection.name, protocol: 'postgres', startedAt, kill: terminate });
-    const onShutdown = () => terminate('the gateway is shutting down');
-    ctx.shutdown.addEventListener('abort', onShutdown, { once: true });
-    cleanup = () => {
-      untrack();
-      ctx.shutdown.removeEventListener('abort', onShutdown);
-    };
+    cleanup = journal.live(terminate, ctx.shutdown);
     client.write(Buffer.concat([authOk(), ...upstream.parameterStatus, backendKeyData(key.processId, key.secretKey), readyForQuery('I')]));
     relay.start(login.leftover, upstream.leftover);
   });
@@ -146,12 +107,6 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
   cleanup();
   key.release();
   tracker.flush(endReason);
-  core.metrics.sessionsOpen.dec({ protocol: 'postgres' });
-  const endedAt = core.clock.now();
-  recording.append({ type: 'session_end', at: endedAt.toISOString(), reason: endReason, bytesFromClient, bytesToClient });
-  await recording.close();
-  await core.sessions
-    .end(sessionId, { endedAt, bytesFromClient, bytesToClient, statements, endReason })
-    .catch((err: unknown) => core.log.error({ err, sessionId }, 'cannot store the end of a session'));
+  await journal.end(endReason);
 }
 
