@@ -109,3 +109,30 @@ function allow(v: GateInput['verdict'], r: Review, reason: string): GateVerdict 
 function block(v: GateInput['verdict'], r: Review, message: string): GateVerdict {
   return { effect: 'block', rules: [...v.rules, { id: `review:${r.id}`, reason: r.status }], message, ...(v.statements ? { statements: v.statements } : {}) };
 }
+
+/**
+ * `passReview` for a session: the reviewer is the session's user, the
+ * gateway's defaults apply, and any failure of the workflow blocks the
+ * statement with a clear message (fail closed) instead of throwing.
+ */
+export async function reviewForSession(
+  core: { reviews: ReviewService; clock: Clock; config: { reviews: { defaultApproverGroups: string[] } }; log: { error(obj: object, msg: string): void } },
+  who: { name: string; groups: string[]; role: Actor['role'] },
+  connection: string,
+  input: Pick<GateInput, 'text' | 'verdict' | 'cancel' | 'ended' | 'onWaiting' | 'justification' | 'justificationHint'>,
+): Promise<GateVerdict> {
+  try {
+    return await passReview({
+      ...input,
+      reviews: core.reviews,
+      actor: { name: who.name, groups: who.groups, role: who.role },
+      connection,
+      clock: core.clock,
+      defaultApprovers: core.config.reviews.defaultApproverGroups,
+    });
+  } catch (err) {
+    // fail closed: a review that cannot be opened or followed means the statement does not run.
+    core.log.error({ err, user: who.name, connection }, 'review workflow failed');
+    return { effect: 'block', rules: input.verdict.rules, message: `${input.verdict.message}; the review could not be opened, so the statement was not run` };
+  }
+}

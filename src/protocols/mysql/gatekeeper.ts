@@ -1,6 +1,6 @@
 import type { Identity } from '../../core/identity/types.ts';
 import type { PolicySubject, Verdict } from '../../core/policy/types.ts';
-import { passReview } from '../../core/review/gate.ts';
+import { reviewForSession } from '../../core/review/gate.ts';
 import type { CoreServices } from '../../core/services.ts';
 
 /**
@@ -22,28 +22,17 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
       // fail closed: binary parameters are not decoded yet, so an approval could not say which values it covers.
       return { effect: 'block', rules: verdict.rules, message: `${verdict.message}; a statement that needs review cannot be prepared through Warden yet: send it as a plain (text) query` };
     }
-    try {
-      const { justification, statement } = extractJustification(text);
-      return await passReview({
-        reviews: core.reviews,
-        actor: { name: who.user.name, groups: who.user.groups, role: who.user.role },
-        connection: connection.name,
-        text: statement,
-        justification,
-        justificationHint,
-        clock: core.clock,
-        verdict,
-        defaultApprovers: core.config.reviews.defaultApproverGroups,
-        // A MySQL client cannot cancel a wait on this connection (KILL QUERY comes on another one): only the session's end ends it.
-        cancel: new AbortController().signal,
-        ended: sessionEnded,
-        onWaiting: (review) => log.info({ review: review.id }, 'statement held for review'),
-      });
-    } catch (err) {
-      // fail closed: a review that cannot be opened or followed means the statement does not run.
-      log.error({ err }, 'review workflow failed');
-      return { effect: 'block', rules: verdict.rules, message: `${verdict.message}; the review could not be opened, so the statement was not run` };
-    }
+    const { justification, statement } = extractJustification(text);
+    return reviewForSession(core, who.user, connection.name, {
+      text: statement,
+      justification,
+      justificationHint,
+      verdict,
+      // A MySQL client cannot cancel a wait on this connection (KILL QUERY comes on another one): only the session's end ends it.
+      cancel: new AbortController().signal,
+      ended: sessionEnded,
+      onWaiting: (review) => log.info({ review: review.id }, 'statement held for review'),
+    });
   }
 
   return { decide };

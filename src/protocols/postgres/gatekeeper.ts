@@ -1,6 +1,6 @@
 import type { Identity } from '../../core/identity/types.ts';
 import type { PolicySubject, Verdict } from '../../core/policy/types.ts';
-import { passReview } from '../../core/review/gate.ts';
+import { reviewForSession } from '../../core/review/gate.ts';
 import { extractJustification, justificationHint } from '../../core/review/justification.ts';
 import { inlineParameters } from '../../core/review/literals.ts';
 import { initSql } from '../../core/sql/index.ts';
@@ -42,34 +42,22 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
     if (verdict.effect === 'review') {
       const review = verdict;
       hold = new AbortController();
-      try {
-        // The reason rides in a leading comment; approvers see it apart, and it is not part of "the same statement".
-        const { justification, statement } = extractJustification(await initSql(), text);
-        const passed = await passReview({
-          reviews: core.reviews,
-          actor: { name: who.user.name, groups: who.user.groups, role: who.user.role },
-          connection: connection.name,
-          text: statement,
-          justification,
-          justificationHint,
-          clock: core.clock,
-          verdict: review,
-          defaultApprovers: core.config.reviews.defaultApproverGroups,
-          cancel: hold.signal,
-          ended: sessionEnded,
-          onWaiting: (review) => {
-            const where = core.config.reviews.publicUrl ? `${core.config.reviews.publicUrl.replace(/\/$/, '')}/api/v1/reviews/${review.id}` : `warden reviews show ${review.id}`;
-            notify(noticeResponse({ severity: 'NOTICE', code: '00000', message: `waiting for approval: review ${review.id} (${where}); cancel to give up` }));
-          },
-        });
-        verdict = passed.cancelled ? { ...passed, sqlstate: '57014' } : passed;
-      } catch (err) {
-        // fail closed: a review that cannot be opened or followed means the statement does not run.
-        core.log.error({ err, user: who.user.name, connection: connection.name }, 'review workflow failed');
-        verdict = { effect: 'block', rules: review.rules, message: `${review.message}; the review could not be opened, so the statement was not run` };
-      } finally {
-        hold = undefined;
-      }
+      // The reason rides in a leading comment; approvers see it apart, and it is not part of "the same statement".
+      const { justification, statement } = extractJustification(await initSql(), text);
+      const passed = await reviewForSession(core, who.user, connection.name, {
+        text: statement,
+        justification,
+        justificationHint,
+        verdict: review,
+        cancel: hold.signal,
+        ended: sessionEnded,
+        onWaiting: (review) => {
+          const where = core.config.reviews.publicUrl ? `${core.config.reviews.publicUrl.replace(/\/$/, '')}/api/v1/reviews/${review.id}` : `warden reviews show ${review.id}`;
+          notify(noticeResponse({ severity: 'NOTICE', code: '00000', message: `waiting for approval: review ${review.id} (${where}); cancel to give up` }));
+        },
+      });
+      hold = undefined;
+      verdict = passed.cancelled ? { ...passed, sqlstate: '57014' } : passed;
     }
     // SQL-level PREPARE: remember what the name stands for, so a later EXECUTE is judged by it.
     if (verdict.effect === 'allow' || verdict.effect === 'mask') {
