@@ -23,6 +23,7 @@ import { buildApi } from './api/server.ts';
 import type { ZodTypeProvider } from './api/zod.ts';
 import { createMysqlProtocol } from './protocols/mysql/index.ts';
 import { createPostgresProtocol } from './protocols/postgres/index.ts';
+import { createSshProtocol } from './protocols/ssh/index.ts';
 import { openStore } from './store/index.ts';
 import { AgentRegistry, agentRoutes, attachAgentEndpoint, createDialer } from './tunnel/index.ts';
 import { listen, type RunningListener } from './transport/listener.ts';
@@ -35,7 +36,7 @@ import { loadGatewayTls } from './transport/tls.ts';
 export interface GatewayHandle {
   core: CoreServices;
   /** Actual bound addresses (ports resolved when the config asked for 0). */
-  addresses: { postgres?: { host: string; port: number }; mysql?: { host: string; port: number }; api?: { host: string; port: number } };
+  addresses: { postgres?: { host: string; port: number }; mysql?: { host: string; port: number }; ssh?: { host: string; port: number }; api?: { host: string; port: number } };
   /** PEM of the certificate clients see, for pinning (`sslrootcert`). */
   tlsCertFile: string;
   /** Stops listeners, ends live sessions, flushes recordings, closes the store. */
@@ -125,6 +126,12 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       const l = await listen(createMysqlProtocol(), core, { ...config.listeners.mysql, tls });
       listeners.push(l);
       addresses.mysql = { host: l.host, port: l.port };
+    }
+    if (config.listeners.ssh.enabled) {
+      // The SSH host key is generated in the data dir on first start.
+      const l = await listen(createSshProtocol({ dataDir: config.dataDir }), core, { ...config.listeners.ssh, tls });
+      listeners.push(l);
+      addresses.ssh = { host: l.host, port: l.port };
     }
     if (config.listeners.api.enabled) {
       const api = await buildApi(core);

@@ -29,6 +29,8 @@ export const configSchema = z
          */
         mysql: listener(13306, false),
         api: listener(17080),
+        /** SSH clients (`ssh -p 2222 <user>@<connection>@host`); off by default for the same reason as mysql. */
+        ssh: listener(2222, false),
       })
       .strict()
       .prefault({}),
@@ -138,6 +140,33 @@ export const configSchema = z
             tokenTtlMs: z.number().int().min(60_000).default(12 * 60 * 60_000),
           })
           .strict()
+          .optional(),
+        /** SAML 2.0 sign-in (SP-initiated, HTTP-POST to the ACS); absent: SAML is off. */
+        saml: z
+          .object({
+            /** The IdP's single sign-on URL (HTTP-Redirect binding). */
+            entryPoint: z.string().url(),
+            /** This gateway's SP entity id, sent as the AuthnRequest issuer. */
+            issuer: z.string().min(1),
+            /** The IdP's signing certificate (PEM); exactly one of idpCert and idpCertFile. */
+            idpCert: z.string().min(1).optional(),
+            /** A file holding the IdP's signing certificate (PEM). */
+            idpCertFile: z.string().min(1).optional(),
+            /** The ACS URL the IdP posts to: <public API URL>/api/v1/auth/saml/acs; also the required Recipient. */
+            callbackUrl: z.string().url(),
+            /** The audience assertions must name; default: `issuer`. */
+            audience: z.string().min(1).optional(),
+            /** Assertion attribute holding the IdP groups (one or many values). */
+            groupsAttribute: z.string().min(1).default('groups'),
+            /** IdP group → Warden groups; IdP groups not listed here grant nothing. */
+            groupMap: z.record(z.string(), z.array(z.string().min(1))).default({}),
+            /** Lifetime of the Warden token a login issues (default 12 h). */
+            tokenTtlMs: z.number().int().min(60_000).default(12 * 60 * 60_000),
+          })
+          .strict()
+          .refine((s) => (s.idpCert === undefined) !== (s.idpCertFile === undefined), {
+            message: 'set exactly one of identity.saml.idpCert (PEM) and identity.saml.idpCertFile (a path)',
+          })
           .optional(),
       })
       .strict()

@@ -21,14 +21,14 @@ export interface TestGateway {
   apiUrl: string;
   /** Creates a user with a token; returns the token. */
   user(name: string, groups?: string[]): Promise<string>;
-  /** Creates a connection: postgres by default (the machine's PostgreSQL, db test); `type: 'mysql'` defaults to the machine's MariaDB. */
-  connection(name: string, over?: Partial<{ type: 'postgres' | 'mysql'; host: string; port: number; database: string; username: string; password: string; tls: 'disable' | 'prefer' | 'require' | 'verify-full' }>): Promise<void>;
+  /** Creates a connection: postgres by default (the machine's PostgreSQL, db test); `type: 'mysql'` defaults to the machine's MariaDB; `type: 'ssh'` needs host, port, username and password. */
+  connection(name: string, over?: Partial<{ type: 'postgres' | 'mysql' | 'ssh'; host: string; port: number; database: string; username: string; password: string; tls: 'disable' | 'prefer' | 'require' | 'verify-full' }>): Promise<void>;
   stop(): Promise<void>;
 }
 
 /** A whole gateway on free ports with a temp data dir; stop() removes everything. */
 /** A test gateway with its MySQL listener (kept apart from TestGateway so other gateway-like helpers need not have one). */
-export type TestGatewayWithMysql = TestGateway & { mysqlPort: number };
+export type TestGatewayWithMysql = TestGateway & { mysqlPort: number; sshPort: number };
 
 export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: unknown[]; config?: Record<string, unknown>; storeUrl?: string } = {}): Promise<TestGatewayWithMysql> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-gw-'));
@@ -36,7 +36,7 @@ export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: un
     {
       dataDir,
       logLevel: process.env.TEST_LOG ?? 'silent',
-      listeners: { postgres: { port: 0 }, mysql: { port: 0, enabled: true }, api: { port: 0 } },
+      listeners: { postgres: { port: 0 }, mysql: { port: 0, enabled: true }, ssh: { port: 0, enabled: true }, api: { port: 0 } },
       recording: { flushIntervalMs: 50 },
       store: opts.storeUrl ? { url: opts.storeUrl, schema: `warden_test_${newId('s').slice(2).toLowerCase()}` } : {},
       // Tests of the relay itself run under an allow-everything policy; policy tests bring their own rules.
@@ -52,6 +52,7 @@ export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: un
     dataDir,
     pgPort: gw.addresses.postgres!.port,
     mysqlPort: gw.addresses.mysql?.port ?? 0,
+    sshPort: gw.addresses.ssh?.port ?? 0,
     apiUrl: `http://127.0.0.1:${gw.addresses.api!.port}`,
     async user(name, groups = []) {
       const u = await core.users.create({ id: newId('usr'), name, role: 'user', groups, createdAt: new Date() });
@@ -65,7 +66,7 @@ export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: un
         type: over.type ?? 'postgres',
         host: over.host ?? real.host,
         port: over.port ?? real.port,
-        database: over.database ?? real.database,
+        database: over.database ?? (over.type === 'ssh' ? null : real.database),
         username: over.username ?? real.user,
         sealedSecret: over.password === undefined ? null : core.vault.seal(over.password),
         tls: over.tls ?? 'disable',

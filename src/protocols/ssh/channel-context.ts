@@ -1,0 +1,21 @@
+import type { Client } from 'ssh2';
+import type { Clock } from '../../core/clock.ts';
+import type { Request, Verdict } from '../../core/policy/types.ts';
+import type { RecordingEvent } from '../../core/recording/types.ts';
+
+/** What one SSH session gives each of its channels (exec, shell): the target, policy, recording. */
+export interface ChannelContext {
+  /** The logged-in target connection; rejects with a WardenError when it could not be opened. */
+  upstream: Promise<Client>;
+  /** Policy for a request of this session (never throws: the engine blocks on error). */
+  decide(request: Request): Promise<Verdict>;
+  record(event: RecordingEvent): void;
+  /** Sequence number of the next recorded command. */
+  nextSeq(): number;
+  /** Byte counters for the session record and metrics. */
+  bytes(fromClient: number, toClient: number): void;
+  clock: Clock;
+  sessionId: string;
+  /** Where terminal recordings (asciicast) go. */
+  recordingDir: string;
+}

@@ -1,0 +1,99 @@
+import type { ClientChannel, PseudoTtyOptions, ServerChannel } from 'ssh2';
+import { asWardenError } from '../../core/errors.ts';
+import type { Verdict } from '../../core/policy/types.ts';
+import type { ChannelContext } from './channel-context.ts';
+import { exitStatusBlocked, exitStatusGateway, stderrLine } from './errors.ts';
+import { execEvent, type ExecOutcome } from './events.ts';
+
+/**
+ * One `ssh host 'cmd'`: policy on the command line, then the command runs on
+ * the target with stdin, stdout, stderr and the exit status relayed, and one
+ * event recorded. Anything but an allow verdict stops it before the target
+ * sees it: review over SSH is not wired yet, and a mask verdict cannot be
+ * honoured on a byte stream.
+ */
+export async function runExec(channel: ServerChannel, command: string, pty: PseudoTtyOptions | undefined, c: ChannelContext): Promise<void> {
+  const startedAt = c.clock.now();
+  const t0 = performance.now();
+  const seq = c.nextSeq();
+  const verdict = await c.decide({ kind: 'command', line: command, interactive: false });
+  const finish = (exit: ExecOutcome['exit'], stdoutBytes = 0, stderrBytes = 0) =>
+    c.record(execEvent({ at: startedAt, seq, command, verdict, durationMs: Math.round((performance.now() - t0) * 1000) / 1000, exit, stdoutBytes, stderrBytes }));
+
+  if (verdict.effect !== 'allow') {
+    const message = blockMessage(verdict);
+    // fail closed: the command never reaches the target.
+    closeWith(channel, stderrLine({ message }), exitStatusBlocked);
+    finish({ blocked: message });
+    return;
+  }
+  let stream: ClientChannel;
+  try {
+    const upstream = await c.upstream;
+    stream = await new Promise<ClientChannel>((resolve, reject) =>
+      upstream.exec(command, pty ? { pty } : {}, (err, s) => (err ? reject(err) : resolve(s))),
+    );
+  } catch (err) {
+    const e = asWardenError(err);
+    closeWith(channel, stderrLine(e), exitStatusGateway);
+    finish({ error: e.message });
+    return;
+  }
+  const counts = await relay(channel, stream, c);
+  finish(counts.exit, counts.stdout, counts.stderr);
+}
+
+export function blockMessage(verdict: Exclude<Verdict, { effect: 'allow' }>): string {
+  if (verdict.effect === 'block' || verdict.effect === 'review') {
+    return verdict.effect === 'review' ? `${verdict.message} (reviews of SSH commands are not supported yet, so it is blocked)` : verdict.message;
+  }
+  return 'the policy asks to mask the output of this command, which Warden cannot do on a terminal stream, so it is blocked';
+}
+
+function closeWith(channel: ServerChannel, stderr: string, status: number): void {
+  channel.stderr.write(stderr);
+  channel.exit(status);
+  channel.end();
+}
+
+/**
+ * Relays both ways with backpressure (pipe) until the target closes the
+ * channel, then passes the exit status on. OpenSSH sends EOF before the exit
+ * status, so the client channel is ended only at close, never by the pipe.
+ */
+export function relay(channel: ServerChannel, stream: ClientChannel, c: ChannelContext, onOutput?: (b: Buffer) => void, onInput?: (b: Buffer) => void): Promise<{ exit: ExecOutcome['exit']; stdout: number; stderr: number }> {
+  let stdout = 0;
+  let stderr = 0;
+  let exit: ExecOutcome['exit'] = { error: 'the target closed the channel without an exit status' };
+  stream.on('data', (b: Buffer) => {
+    stdout += b.length;
+    c.bytes(0, b.length);
+    onOutput?.(b);
+  });
+  stream.stderr.on('data', (b: Buffer) => {
+    stderr += b.length;
+    c.bytes(0, b.length);
+  });
+  channel.on('data', (b: Buffer) => {
+    c.bytes(b.length, 0);
+    onInput?.(b);
+  });
+  stream.pipe(channel, { end: false });
+  stream.stderr.pipe(channel.stderr, { end: false });
+  channel.pipe(stream);
+  stream.on('exit', (code: number | null, signal?: string) => {
+    exit = code !== null && code !== undefined ? { code } : { signal: signal ?? 'unknown' };
+  });
+  // A client that goes away takes its command with it.
+  channel.on('close', () => stream.close());
+  channel.on('error', () => undefined);
+  stream.on('error', () => undefined);
+  return new Promise((resolve) => {
+    stream.once('close', () => {
+      if ('code' in exit) channel.exit(exit.code);
+      else if ('signal' in exit) channel.exit(exit.signal.replace(/^SIG/, ''), false, '');
+      channel.end();
+      resolve({ exit, stdout, stderr });
+    });
+  });
+}

@@ -1,0 +1,25 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ssh2 from 'ssh2';
+
+/**
+ * The gateway's own SSH host key: generated (ed25519) on first start and kept
+ * in the data dir, so clients that pinned it once keep trusting the gateway
+ * across restarts. Written 0600 with `wx` so two processes starting at once
+ * never overwrite each other's key.
+ */
+export function loadOrCreateHostKey(dataDir: string): string {
+  const dir = join(dataDir, 'ssh');
+  const file = join(dir, 'host_ed25519_key');
+  if (existsSync(file)) return readFileSync(file, 'utf8');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'warden gateway' });
+  try {
+    writeFileSync(file, pair.private, { mode: 0o600, flag: 'wx' });
+    writeFileSync(`${file}.pub`, pair.public + '\n', { mode: 0o644 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    // Another process won the race: use its key.
+  }
+  return readFileSync(file, 'utf8');
+}

@@ -1,0 +1,67 @@
+import ssh2 from 'ssh2';
+import type { Client } from 'ssh2';
+import type { AuthorizedTarget } from '../../core/access/index.ts';
+import { WardenError } from '../../core/errors.ts';
+import type { Dialer } from '../../core/services.ts';
+import type { TargetHostPins } from './host-pins.ts';
+
+/**
+ * The gateway as an SSH client of the target: connect (directly or through
+ * the connection's agent), verify the target's host key against its pin,
+ * log in with the vaulted password. Takes an AuthorizedTarget: there is no
+ * other way to open an upstream.
+ */
+export async function openUpstream(target: AuthorizedTarget, pins: TargetHostPins, timeoutMs: number, dialer?: Dialer): Promise<Client> {
+  const { host, port, name, agent } = target.connection;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  let sock: NodeJS.ReadableStream | undefined;
+  if (agent) {
+    // fail closed: a gateway without a tunnel never dials an agent's target directly.
+    if (dialer === undefined) throw unavailable(name, `it is served by agent "${agent}" and this gateway has no agent tunnel`);
+    const stream = await dialer.dial({ name, host, port, agent }, deadline);
+    stream.on('error', () => undefined);
+    sock = stream;
+  }
+  const credential = target.credential();
+  if (credential.password === null) throw unavailable(name, 'the connection has no stored password (key credentials are not supported yet)');
+  const client = new ssh2.Client();
+  let refusal: WardenError | undefined;
+  return new Promise<Client>((resolve, reject) => {
+    const fail = (err: WardenError) => {
+      client.removeAllListeners('ready');
+      client.end();
+      reject(err);
+    };
+    deadline.addEventListener('abort', () => fail(unavailable(name, 'timed out')), { once: true });
+    client.once('ready', () => {
+      client.removeAllListeners('error');
+      client.on('error', () => undefined);
+      resolve(client);
+    });
+    client.on('error', (err: Error & { level?: string }) => {
+      if (refusal) return fail(refusal);
+      // The target's words may name the vaulted user; the client only learns that the gateway could not log in.
+      if (err.level === 'client-authentication') return fail(unavailable(name, "the target refused the gateway's login; ask an admin to check the stored credential"));
+      fail(unavailable(name, err.message));
+    });
+    client.connect({
+      ...(sock ? { sock: sock as never } : { host, port }),
+      username: credential.username,
+      password: credential.password!,
+      readyTimeout: timeoutMs,
+      keepaliveInterval: 15_000,
+      hostVerifier: (key: Buffer) => {
+        try {
+          return pins.check(host, port, key, name);
+        } catch (err) {
+          refusal = err as WardenError;
+          return false;
+        }
+      },
+    });
+  });
+}
+
+function unavailable(connection: string, why: string): WardenError {
+  return new WardenError('upstream_unavailable', `cannot reach the target of connection "${connection}": ${why}`);
+}

@@ -1,0 +1,118 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './ports.ts';
+
+const run = promisify(execFile);
+
+/**
+ * A private OpenSSH server for tests: its own config, host key and port in a
+ * temp dir, and its own OS user with a password (UsePAM no: sshd checks the
+ * shadow hash itself). The system sshd is never touched. Runs as root, as
+ * sshd's privilege separation requires.
+ */
+export interface TestSshd {
+  port: number;
+  user: string;
+  password: string;
+  stop(): Promise<void>;
+}
+
+/** Installs the OpenSSH server (and sshpass, which the tests use to type tokens) when this machine lacks them. */
+async function ensureInstalled(): Promise<void> {
+  if (existsSync('/usr/sbin/sshd') && existsSync('/usr/bin/sshpass')) return;
+  const install = () => run('apt-get', ['install', '-y', 'openssh-server', 'openssh-client', 'sshpass'], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  await install().catch(async () => {
+    await run('apt-get', ['update']);
+    await install();
+  });
+}
+
+export async function startTestSshd(): Promise<TestSshd> {
+  await ensureInstalled();
+  const dir = mkdtempSync(join(tmpdir(), 'warden-sshd-'));
+  // The user name is unique per run so parallel test files never share or remove each other's user.
+  const user = `wdn${Math.random().toString(36).slice(2, 10)}`;
+  const password = `Pw-${Math.random().toString(36).slice(2)}`;
+  const hostKey = join(dir, 'host_ed25519');
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
+  await run('useradd', ['-m', '-s', '/bin/sh', user]);
+  let proc: ChildProcess | undefined;
+  try {
+    await run('sh', ['-c', `echo '${user}:${password}' | chpasswd`]);
+    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    const port = await freePort();
+    const config = join(dir, 'sshd_config');
+    writeFileSync(
+      config,
+      [
+        `Port ${port}`,
+        'ListenAddress 127.0.0.1',
+        `HostKey ${hostKey}`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        'PasswordAuthentication yes',
+        'KbdInteractiveAuthentication no',
+        'PubkeyAuthentication no',
+        'UsePAM no',
+        'PermitRootLogin no',
+        `AllowUsers ${user}`,
+        'StrictModes no',
+        'LogLevel ERROR',
+        '',
+      ].join('\n'),
+    );
+    proc = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    await waitForPort(port, () => (proc!.exitCode !== null ? `sshd exited: ${stderr}` : undefined));
+    const p = proc;
+    return {
+      port,
+      user,
+      password,
+      async stop() {
+        await stopProcess(p);
+        await removeUser(user);
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    if (proc) await stopProcess(proc);
+    await removeUser(user);
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function waitForPort(port: number, failed: () => string | undefined): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const why = failed();
+    if (why) throw new Error(why);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`sshd did not listen on ${port}`);
+}
+
+function stopProcess(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    p.once('exit', () => resolve());
+    p.kill('SIGTERM');
+  });
+}
+
+async function removeUser(user: string): Promise<void> {
+  // -f: removes the user even if one of its sessions is still winding down.
+  await run('userdel', ['-r', '-f', user]).catch(() => undefined);
+}

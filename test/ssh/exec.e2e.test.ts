@@ -1,0 +1,110 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { PolicyEngine } from '../../src/core/policy/types.ts';
+import type { StatementEvent } from '../../src/core/recording/types.ts';
+import { endedSession, startTestGateway, type TestGatewayWithMysql } from '../helpers/gateway.ts';
+import { startTestSshd, type TestSshd } from '../helpers/sshd.ts';
+import { sshExec } from './ssh-client.ts';
+
+// The shipped policy engine cannot judge commands yet (it blocks them), so these
+// gateways run a small engine of their own: every command allowed except `touch`.
+const policy: PolicyEngine = {
+  decide: async (_subject, request) =>
+    request.kind === 'command' && /\btouch\b/.test(request.line)
+      ? { effect: 'block', rules: [{ id: 'test:no-touch', reason: 'no touching' }], message: 'touch is not allowed on this server' }
+      : { effect: 'allow', rules: [] },
+};
+
+/** sshpass's exit status when the server asks for the password again, i.e. refused it. */
+const refused = 5;
+
+let sshd: TestSshd;
+let t: TestGatewayWithMysql;
+let token: string;
+
+beforeAll(async () => {
+  sshd = await startTestSshd();
+  t = await startTestGateway({ policy });
+  token = await t.user('alice');
+  await t.connection('box', { type: 'ssh', host: '127.0.0.1', port: sshd.port, username: sshd.user, password: sshd.password });
+});
+afterAll(async () => {
+  await t?.stop();
+  await sshd?.stop();
+});
+
+describe('ssh exec through the gateway', () => {
+  test('runs on the target with stdout, stderr and exit status relayed, and is recorded', async () => {
+    const r = await sshExec(t.sshPort, 'alice@box', token, 'whoami; echo oops >&2; exit 3');
+    expect(r.stdout.trim()).toBe(sshd.user);
+    expect(r.stderr).toContain('oops');
+    expect(r.code).toBe(3);
+    const { session, events } = await endedSession(t, 'alice', 'box');
+    expect(session.protocol).toBe('ssh');
+    const cmd = events.find((e): e is StatementEvent => e.type === 'statement')!;
+    expect(cmd.text).toBe('whoami; echo oops >&2; exit 3');
+    expect(cmd.commandTag).toBe('exit 3');
+    expect(cmd.rows).toEqual([[String(sshd.user.length + 1), '5']]);
+    expect(events.at(-1)).toMatchObject({ type: 'session_end' });
+  });
+
+  test('relays stdin to the command', async () => {
+    const r = await sshExec(t.sshPort, 'alice@box', token, 'tr a-z A-Z', 'hello warden\n');
+    expect(r).toMatchObject({ code: 0, stdout: 'HELLO WARDEN\n' });
+  });
+
+  test('a blocked command never reaches the target: message on stderr, exit status 1', async () => {
+    const file = `/tmp/warden-ssh-blocked-${process.pid}`;
+    const r = await sshExec(t.sshPort, 'alice@box', token, `touch ${file}`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('touch is not allowed on this server');
+    expect(existsSync(file)).toBe(false);
+    const { events } = await endedSession(t, 'alice', 'box');
+    const cmd = events.find((e): e is StatementEvent => e.type === 'statement')!;
+    expect(cmd).toMatchObject({ text: `touch ${file}`, error: { code: 'blocked' }, verdict: { effect: 'block', rules: ['test:no-touch'] } });
+  });
+
+  test('a wrong token is refused', async () => {
+    const r = await sshExec(t.sshPort, 'alice@box', 'wdn_nope_nope', 'echo hi');
+    expect(r.code).toBe(refused);
+    expect(r.stdout).toBe('');
+  });
+
+  test('an unknown connection is refused', async () => {
+    const r = await sshExec(t.sshPort, 'alice@nowhere', token, 'echo hi');
+    expect(r.code).toBe(refused);
+    expect(r.stdout).toBe('');
+  });
+
+  test('a user name without a connection is refused', async () => {
+    const r = await sshExec(t.sshPort, 'alice', token, 'echo hi');
+    expect(r.code).toBe(refused);
+  });
+
+  test('a target that refuses the stored credential ends the exec with a clear message, never the credential', async () => {
+    await t.connection('box-badpw', { type: 'ssh', host: '127.0.0.1', port: sshd.port, username: sshd.user, password: 'not-the-password' });
+    const r = await sshExec(t.sshPort, 'alice@box-badpw', token, 'echo should-not-run');
+    expect(r.code).toBe(255);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain("refused the gateway's login");
+    expect(r.stderr).not.toContain('not-the-password');
+  });
+
+  test('the gateway host key is persisted and the target key pinned; a changed target key refuses loudly', async () => {
+    expect(readFileSync(join(t.dataDir, 'ssh', 'host_ed25519_key'), 'utf8')).toContain('OPENSSH PRIVATE KEY');
+    const pinFile = join(t.dataDir, 'ssh', 'known_targets.json');
+    const pins = JSON.parse(readFileSync(pinFile, 'utf8')) as Record<string, string>;
+    const address = `127.0.0.1:${sshd.port}`;
+    expect(pins[address]).toMatch(/^SHA256:/);
+    writeFileSync(pinFile, JSON.stringify({ ...pins, [address]: 'SHA256:somethingelse' }));
+    try {
+      const r = await sshExec(t.sshPort, 'alice@box', token, 'echo should-not-run');
+      expect(r.stdout).toBe('');
+      expect(r.code).toBe(255);
+      expect(r.stderr).toContain('CHANGED');
+    } finally {
+      writeFileSync(pinFile, JSON.stringify(pins));
+    }
+  });
+});
