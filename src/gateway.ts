@@ -4,6 +4,7 @@ import type { WardenConfig } from './config/schema.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { ensureBootstrapAdmin } from './core/identity/index.ts';
 import { oidcFromConfig } from './core/identity/oidc/index.ts';
+import { samlFromConfig } from './core/identity/saml/index.ts';
 import { createMetrics } from './core/metrics.ts';
 import { createHash } from 'node:crypto';
 import { createMaskingServices } from './core/masking/service.ts';
@@ -109,6 +110,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       dialer: createDialer({ registry: agents, agentWaitMs: config.agents.waitMs }),
     };
     if (config.identity.oidc !== undefined) core.oidc = oidcFromConfig(config.identity.oidc, opts.env ?? process.env, core);
+    if (config.identity.saml !== undefined) core.saml = samlFromConfig(config.identity.saml, core);
     const bootstrap = await ensureBootstrapAdmin(core);
     if (bootstrap) opts.onBootstrapToken?.(bootstrap.token);
 

@@ -23,6 +23,8 @@ const expected: Record<string, Access> = {
   'GET /openapi.json': 'public',
   'POST /api/v1/auth/device': 'public',
   'POST /api/v1/auth/device/poll': 'public',
+  'GET /api/v1/auth/saml/login': 'public',
+  'POST /api/v1/auth/saml/acs': 'public',
 
   'GET /api/v1/whoami': 'any',
   'GET /api/v1/reviews': 'any',

@@ -8,6 +8,7 @@ import { authRoutes } from './routes/auth.ts';
 import { connectionRoutes } from './routes/connections.ts';
 import { policyRoutes } from './routes/policy.ts';
 import { reviewRoutes } from './routes/reviews.ts';
+import { samlRoutes } from './routes/saml.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { systemRoutes } from './routes/system.ts';
 import { tokenRoutes } from './routes/tokens.ts';
@@ -50,6 +51,7 @@ export async function buildApi(core: CoreServices): Promise<FastifyInstance> {
   policyRoutes(api, core);
   reviewRoutes(api, core);
   authRoutes(api, core);
+  await samlRoutes(api, core);
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -4,6 +4,7 @@ import type { WardenConfig } from '../config/schema.ts';
 import type { Clock } from './clock.ts';
 import type { ConnectionRepo } from './connections/types.ts';
 import type { OidcLogin } from './identity/oidc/types.ts';
+import type { SamlLogin } from './identity/saml/types.ts';
 import type { TokenRepo, UserRepo } from './identity/types.ts';
 import type { GatewayMetrics } from './metrics.ts';
 import type { LineageEntry } from './masking/lineage.ts';
@@ -39,6 +40,8 @@ export interface CoreServices {
   reviews: ReviewService;
   /** OIDC sign-in (device flow); absent when `identity.oidc` is not configured. */
   oidc?: OidcLogin;
+  /** SAML 2.0 sign-in (SP-initiated); absent when `identity.saml` is not configured. */
+  saml?: SamlLogin;
   /** Opens the byte stream to a target, directly or through its agent; absent: agent connections fail closed. */
   dialer?: Dialer;
 }
