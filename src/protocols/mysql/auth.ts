@@ -32,7 +32,8 @@ export interface LoginResult {
   tls: boolean;
   user: string;
   token: string;
-  connection: string;
+  /** undefined: the client gave no database, so it may only KILL (control-session.ts). */
+  connection: string | undefined;
   schema: string | undefined;
   /** The capabilities both sides agreed on: the relay runs under exactly these. */
   capabilities: number;
@@ -102,7 +103,8 @@ export async function acceptLogin(socket: Socket, tls: SecureContext, connection
       token = reply.payload;
     }
     if (token.length > 0 && token[token.length - 1] === 0) token = token.subarray(0, token.length - 1);
-    const { connection, schema } = splitDatabase(login.database);
+    // No database: a KILL-only login (the CLI's Ctrl-C connection), see control-session.ts.
+    const { connection, schema } = login.database ? splitDatabase(login.database) : { connection: undefined, schema: undefined };
     return {
       stream,
       tls: stream !== socket,

@@ -22,6 +22,11 @@ export interface RelayHooks {
    * `mask`, anything else is refused. May wait (a held review): later commands queue.
    */
   decide(text: string, phase: 'query' | 'prepare'): Promise<Verdict>;
+  /**
+   * Asked first for every COM_QUERY: a payload (OK or ERR) means the gateway
+   * answers the statement itself (KILL) and neither policy nor the target sees it.
+   */
+  answerItself?(text: string): Promise<Buffer | undefined>;
   tracker: StatementTracker;
   onBytes(fromClient: number, toClient: number): void;
   onEnd(reason: string): void;
@@ -121,6 +126,13 @@ export class Relay {
     }
     if (cmd === com.query || cmd === com.stmtPrepare) {
       const text = body.toString('utf8', 1);
+      const own = cmd === com.query ? await this.#hooks.answerItself?.(text) : undefined;
+      if (this.#ended) return;
+      if (own !== undefined) {
+        this.#client.write(packet(1, own));
+        this.#busy = false;
+        return;
+      }
       const verdict = await this.#hooks.decide(text, cmd === com.query ? 'query' : 'prepare');
       if (this.#ended) return;
       if (verdict.effect !== 'allow' && verdict.effect !== 'mask') {

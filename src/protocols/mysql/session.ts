@@ -9,7 +9,11 @@ import { errPayload, okPayload } from './codec/generic.ts';
 import { packet } from './codec/packet.ts';
 import { toErrPacket } from './errors.ts';
 import { StatementTracker } from './events.ts';
+import { runControlSession } from './control-session.ts';
 import { createGatekeeper } from './gatekeeper.ts';
+import { answerKill } from './kill-handler.ts';
+import type { MysqlClassifier } from '../../core/sql/mysql/index.ts';
+import type { SessionDirectory } from './sessions.ts';
 import { Relay } from './relay.ts';
 import { openUpstream, type Upstream } from './upstream.ts';
 
@@ -18,7 +22,14 @@ import { openUpstream, type Upstream } from './upstream.ts';
  * until either side ends, recording as it goes. Every failure is answered
  * with an ERR packet and ends only this session.
  */
-export async function runSession(socket: Socket, ctx: ListenerContext, core: CoreServices, connectionId: number): Promise<void> {
+/** What the sessions of one gateway share: the id directory KILL resolves against, and a classifier to recognise KILL. */
+export interface MysqlShared {
+  directory: SessionDirectory;
+  classifier: MysqlClassifier;
+}
+
+export async function runSession(socket: Socket, ctx: ListenerContext, core: CoreServices, shared: MysqlShared): Promise<void> {
+  const connectionId = shared.directory.nextId();
   const log = core.log.child({ protocol: 'mysql', client: ctx.clientAddress });
   const progress: LoginProgress = { seq: 0 };
   let login: LoginResult;
@@ -26,6 +37,7 @@ export async function runSession(socket: Socket, ctx: ListenerContext, core: Cor
   let upstream: Upstream;
   try {
     login = await acceptLogin(socket, ctx.tls, connectionId, progress);
+    if (login.connection === undefined) return await runControlSession(core, login, shared);
     target = await authorizeSession(core, { user: login.user, token: login.token }, login.connection, 'mysql');
     upstream = await openUpstream(target, login, core.config.upstreamConnectTimeoutMs, core.dialer);
   } catch (err) {
@@ -39,7 +51,7 @@ export async function runSession(socket: Socket, ctx: ListenerContext, core: Cor
   const client = login.stream;
   client.write(packet(login.nextSeq, okPayload({ status: upstream.status })));
   try {
-    await relaySession(core, ctx, client, login, target, upstream);
+    await relaySession(core, ctx, client, login, target, upstream, shared, connectionId);
   } catch (err) {
     // The store or recording failed mid-session: end both sides rather than relay unrecorded.
     log.error({ err, sessionId: target.sessionId }, 'session failed');
@@ -48,7 +60,7 @@ export async function runSession(socket: Socket, ctx: ListenerContext, core: Cor
   }
 }
 
-async function relaySession(core: CoreServices, ctx: ListenerContext, client: Socket, login: LoginResult, target: AuthorizedTarget, upstream: Upstream): Promise<void> {
+async function relaySession(core: CoreServices, ctx: ListenerContext, client: Socket, login: LoginResult, target: AuthorizedTarget, upstream: Upstream, shared: MysqlShared, connectionId: number): Promise<void> {
   const { identity, connection } = target;
   const journal = await openJournal(core, target, 'mysql', ctx.clientAddress);
   const tracker = new StatementTracker(
@@ -60,12 +72,15 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
   // Aborted when the session ends: a statement held for review stops waiting (the review stays pending).
   const sessionEnded = new AbortController();
   const gatekeeper = createGatekeeper(core, identity, connection, sessionEnded.signal);
+  const killCtx = { classifier: shared.classifier, directory: shared.directory, who: identity, tracker, timeoutMs: core.config.upstreamConnectTimeoutMs, dialer: core.dialer };
+  const unlist = shared.directory.add(connectionId, { target, targetConnectionId: upstream.connectionId });
 
   let endReason = '';
   let cleanup = () => {};
   await new Promise<void>((resolve) => {
     const relay = new Relay(client, upstream.socket, {
       decide: gatekeeper.decide,
+      answerItself: (text) => answerKill(killCtx, text),
       tracker,
       onBytes: (inBytes, outBytes) => journal.bytes(inBytes, outBytes),
       onEnd: (reason) => {
@@ -80,6 +95,7 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
     relay.start(login.leftover, upstream.leftover);
   });
 
+  unlist();
   cleanup();
   tracker.flush(endReason);
   await journal.end(endReason);

@@ -7,14 +7,16 @@ import type { Dialer } from '../../core/services.ts';
 import { isErr, isOk, parseErr, parseOk } from './codec/generic.ts';
 import { buildHandshakeResponse, cap, parseAuthSwitch, parseGreeting } from './codec/handshake.ts';
 import { packet } from './codec/packet.ts';
+import { ed25519Sign } from './ed25519.ts';
 import { PacketReader } from './packet-reader.ts';
 
 /**
  * The gateway as a client of the target: connect, read its greeting, log in
  * as the vaulted user with mysql_native_password (following an
- * AuthSwitchRequest to it), selecting the schema. Takes an AuthorizedTarget:
- * there is no other way to open an upstream. Not yet: TLS to the target,
- * caching_sha2_password, ed25519 (refused with a clear error).
+ * AuthSwitchRequest to it, or to MariaDB's client_ed25519), selecting the
+ * schema. Takes an AuthorizedTarget: there is no other way to open an
+ * upstream. Not yet: TLS to the target, caching_sha2_password (refused with
+ * a clear error; MariaDB here has neither, so neither could be tested).
  */
 export interface Upstream {
   socket: Socket;
@@ -74,8 +76,7 @@ export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms,
       if (isErr(body)) throw loginRefused(name, schema, parseErr(body).code);
       if (body[0] === 0xfe) {
         const sw = parseAuthSwitch(body);
-        if (sw.plugin !== 'mysql_native_password') throw unavailable(name, `the target asks for the ${sw.plugin} authentication plugin, which Warden does not support yet for MySQL`);
-        socket.write(packet(p.seq + 1, nativePassword(target.credential().password, sw.data)));
+        socket.write(packet(p.seq + 1, switchAnswer(name, sw.plugin, target.credential().password, sw.data)));
         continue;
       }
       throw unavailable(name, 'unexpected packet during the target login');
@@ -86,6 +87,15 @@ export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms,
     if (err instanceof WardenError) throw err;
     throw unavailable(name, (err as Error).message);
   }
+}
+
+/** The answer to an AuthSwitchRequest, for the plugins Warden speaks. */
+function switchAnswer(connection: string, plugin: string, password: string | null, data: Buffer): Buffer {
+  if (plugin === 'mysql_native_password') return nativePassword(password, data);
+  // MariaDB signs the scramble with a key derived from the password; an empty password is still signed.
+  if (plugin === 'client_ed25519') return ed25519Sign(password ?? '', data);
+  // fail closed: an unknown plugin is never answered with a guess.
+  throw unavailable(connection, `the target asks for the ${plugin} authentication plugin, which Warden does not support yet for MySQL; use mysql_native_password or ed25519 for the vaulted user`);
 }
 
 /** mysql_native_password: SHA1(pw) XOR SHA1(scramble + SHA1(SHA1(pw))); empty for no password. */
