@@ -95,7 +95,8 @@ export function gatewayUrl(t: TestGateway, user: string, token: string, connecti
 
 /** Waits (bounded) until the newest session of `user` has ended; returns it with its recorded events. */
 export async function endedSession(t: TestGateway, user: string, connection?: string) {
-  for (let i = 0; i < 200; i++) {
+  // Up to 15 s: under a loaded CI machine a session's end can take a while to be stored.
+  for (let i = 0; i < 600; i++) {
     const [s] = await t.gw.core.sessions.list({ userName: user, connectionName: connection, limit: 1 });
     if (s?.endedAt) {
       const events = [];

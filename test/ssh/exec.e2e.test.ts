@@ -1,20 +1,17 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { PolicyEngine } from '../../src/core/policy/types.ts';
 import type { StatementEvent } from '../../src/core/recording/types.ts';
 import { endedSession, startTestGateway, type TestGatewayWithMysql } from '../helpers/gateway.ts';
 import { startTestSshd, type TestSshd } from '../helpers/sshd.ts';
 import { sshExec } from './ssh-client.ts';
 
-// The shipped policy engine cannot judge commands yet (it blocks them), so these
-// gateways run a small engine of their own: every command allowed except `touch`.
-const policy: PolicyEngine = {
-  decide: async (_subject, request) =>
-    request.kind === 'command' && /\btouch\b/.test(request.line)
-      ? { effect: 'block', rules: [{ id: 'test:no-touch', reason: 'no touching' }], message: 'touch is not allowed on this server' }
-      : { effect: 'allow', rules: [] },
-};
+// The real policy engine with real rules: `touch` and `rm` are blocked wherever they hide
+// in the line, other known commands are allowed, and the shipped defaults judge the rest.
+const rules = [
+  { id: 'test:no-touch', match: { commands: ['touch', 'rm'] }, effect: 'block', message: 'touch is not allowed on this server' },
+  { id: 'test:allow-known', match: { classes: ['read', 'write', 'network'] }, effect: 'allow' },
+];
 
 /** sshpass's exit status when the server asks for the password again, i.e. refused it. */
 const refused = 5;
@@ -25,7 +22,7 @@ let token: string;
 
 beforeAll(async () => {
   sshd = await startTestSshd();
-  t = await startTestGateway({ policy });
+  t = await startTestGateway({ rules });
   token = await t.user('alice');
   await t.connection('box', { type: 'ssh', host: '127.0.0.1', port: sshd.port, username: sshd.user, password: sshd.password });
 });
@@ -63,6 +60,25 @@ describe('ssh exec through the gateway', () => {
     const { events } = await endedSession(t, 'alice', 'box');
     const cmd = events.find((e): e is StatementEvent => e.type === 'statement')!;
     expect(cmd).toMatchObject({ text: `touch ${file}`, error: { code: 'blocked' }, verdict: { effect: 'block', rules: ['test:no-touch'] } });
+  });
+
+  test('a command hidden in a list, a substitution or bash -c is found and blocked', async () => {
+    const file = `/tmp/warden-ssh-hidden-${process.pid}`;
+    for (const line of [`ls /tmp; touch ${file}`, `echo $(touch ${file})`, `bash -c 'touch ${file}'`, `env X=1 t\\ouch ${file}`]) {
+      const r = await sshExec(t.sshPort, 'alice@box', token, line);
+      expect(r.code, line).toBe(1);
+      expect(r.stderr, line).toContain('touch is not allowed on this server');
+      expect(existsSync(file), line).toBe(false);
+    }
+  });
+
+  test('the shipped defaults block what no rule covers: unknown programs and sudo', async () => {
+    const unknown = await sshExec(t.sshPort, 'alice@box', token, 'eval "echo hi"');
+    expect(unknown).toMatchObject({ code: 1, stdout: '' });
+    expect(unknown.stderr).toContain('cannot tell what this command does');
+    const sudo = await sshExec(t.sshPort, 'alice@box', token, 'sudo id');
+    expect(sudo).toMatchObject({ code: 1, stdout: '' });
+    expect(sudo.stderr).toContain('privileged commands');
   });
 
   test('a wrong token is refused', async () => {

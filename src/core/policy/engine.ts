@@ -1,8 +1,10 @@
+import { classifyCommand } from '../shell/classify.ts';
 import type { PostgresClassifier } from '../sql/classifier.ts';
 import type { MysqlClassifier } from '../sql/mysql/classifier.ts';
 import type { StatementInfo } from '../sql/types.ts';
+import { shippedCommandDefaults } from './command-defaults.ts';
 import { shippedDefaults } from './defaults.ts';
-import { evaluate } from './evaluate.ts';
+import { evaluate, evaluateCommands } from './evaluate.ts';
 import type { Rule } from './rules.ts';
 import type { PolicyEngine, PolicySubject, Request, Verdict } from './types.ts';
 
@@ -15,6 +17,8 @@ export interface PolicyEngineOptions {
   classifier: PostgresClassifier;
   /** The MySQL/MariaDB classifier (from `createMysqlClassifier()`); without it MySQL SQL is blocked. */
   mysqlClassifier?: MysqlClassifier;
+  /** Defaults judged before the connection defaults for shell commands (`shippedCommandDefaults()` when absent). */
+  commandDefaults?: readonly Rule[];
 }
 
 /**
@@ -24,6 +28,7 @@ export interface PolicyEngineOptions {
 export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
   const defaults = options.defaults ?? shippedDefaults();
   const defaultsFor = (connection: string) => options.connectionDefaults?.[connection] ?? defaults;
+  const commandDefaults = options.commandDefaults ?? shippedCommandDefaults();
   // Verdicts are memoised per classification (the classifier hands out the same frozen array for
   // statements that differ only in literals) and per subject — unless a rule looks at the clock.
   const timeless = ![...options.rules, ...defaults, ...Object.values(options.connectionDefaults ?? {}).flat()].some((r) => r.match.time !== undefined);
@@ -49,7 +54,9 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
     }
     // MySQL text is judged by the same rules; `EXECUTE` of a SQL-prepared statement stays unknown (blocked).
     if (request.kind === 'sql' && request.dialect === 'mysql' && options.mysqlClassifier !== undefined) return judge(subject, options.mysqlClassifier.classify(request.text));
-    // fail closed: requests this engine cannot judge yet (MySQL, commands, files, HTTP) are blocked.
+    // Every command of the line (pipes, `$(…)`, `sudo`, `bash -c`…) is judged; unknown ones are blocked by default.
+    if (request.kind === 'command') return evaluateCommands(options.rules, subject, classifyCommand(request.line), [...commandDefaults, ...defaultsFor(subject.connection)]);
+    // fail closed: requests this engine cannot judge yet (MySQL without its classifier, files, HTTP) are blocked.
     const what = request.kind === 'sql' ? `${request.dialect} SQL` : `${request.kind} requests`;
     return { effect: 'block', rules: [{ id: 'engine:unsupported', reason: `no policy support for ${what}` }], message: `Warden cannot judge ${what} yet, so it is blocked; ask an administrator.` };
   };

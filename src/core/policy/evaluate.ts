@@ -1,6 +1,7 @@
 import { planMasks } from '../masking/plan.ts';
+import type { CommandInfo } from '../shell/types.ts';
 import type { StatementInfo } from '../sql/types.ts';
-import { hasStatementCriteria, statementMatches, subjectMatches } from './match.ts';
+import { commandMatches, hasStatementCriteria, statementMatches, subjectMatches } from './match.ts';
 import { effectRank, reviewSpecSchema } from './rules.ts';
 import type { Effect, ReviewSpec, Rule } from './rules.ts';
 import type { PolicySubject, RuleRef, Verdict } from './types.ts';
@@ -26,33 +27,67 @@ const strongest = (effects: Effect[]): Effect => effects.reduce<Effect>((a, b) =
  * criteria apply, and nothing matching means allow.
  */
 export function evaluate(rules: readonly Rule[], subject: PolicySubject, statements: readonly StatementInfo[], defaults: readonly Rule[]): Verdict {
+  const items = statements.map((st): Item => ({
+    matches: (r) => statementMatches(r, st),
+    what: `${st.kind} (${st.class})${st.tables.length > 0 ? ` on ${st.tables.map((t) => (t.schema === undefined ? t.name : `${t.schema}.${t.name}`)).join(', ')}` : ''}`,
+    reason: st.reasons[0] ?? '',
+    maskable: true,
+  }));
+  return combine(rules, subject, items, defaults, { statements });
+}
+
+/**
+ * The verdict for the commands of one command line, by the same rules and
+ * combination as SQL (a command is judged like a statement). Mask rules do
+ * not apply: a byte stream cannot be masked.
+ */
+export function evaluateCommands(rules: readonly Rule[], subject: PolicySubject, commands: readonly CommandInfo[], defaults: readonly Rule[]): Verdict {
+  const items = commands.map((c): Item => ({
+    matches: (r) => commandMatches(r, c),
+    what: `${c.via.length > 0 ? `${c.via.join(' ')} ` : ''}${c.program === '' ? '(unknown program)' : c.program} (${c.class})`,
+    reason: c.reasons[0] ?? '',
+    maskable: false,
+  }));
+  return combine(rules, subject, items, defaults, { commands });
+}
+
+/** One thing a request does (a statement, a command), as the combination logic needs it. */
+interface Item {
+  matches(rule: Rule): boolean;
+  what: string;
+  reason: string;
+  maskable: boolean;
+}
+
+function combine(rules: readonly Rule[], subject: PolicySubject, items: readonly Item[], defaults: readonly Rule[], extra: { statements?: readonly StatementInfo[]; commands?: readonly CommandInfo[] }): Verdict {
+  const statements = extra.statements ?? [];
   const mine = rules.filter((r) => subjectMatches(r.match, subject));
   const fallback = defaults.filter((r) => subjectMatches(r.match, subject));
   const decisions: Decision[] = [];
   const masks = new Map<string, Rule>();
 
-  if (statements.length === 0) {
+  if (items.length === 0) {
     for (const r of mine) if (r.effect !== 'mask' && !hasStatementCriteria(r.match)) decisions.push({ effect: r.effect, rule: r, ref: { id: r.id, reason: 'matches the session' } });
   }
-  for (const st of statements) {
-    const access = (rs: Rule[]) => rs.filter((r) => r.effect !== 'mask' && statementMatches(r, st));
+  for (const st of items) {
+    const access = (rs: Rule[]) => rs.filter((r) => r.effect !== 'mask' && st.matches(r));
     const own = access(mine);
     const chosen = own.length > 0 ? own : access(fallback);
-    const what = `${st.kind} (${st.class})${st.tables.length > 0 ? ` on ${st.tables.map((t) => (t.schema === undefined ? t.name : `${t.schema}.${t.name}`)).join(', ')}` : ''}`;
+    const what = st.what;
     if (chosen.length === 0) {
       // fail closed: a statement that neither a rule nor the connection default covers is blocked.
       decisions.push({ effect: 'block', rule: undefined, ref: { id: 'default:uncovered', reason: `${what}: no rule or default covers it` } });
     } else {
       const top = strongest(chosen.map((r) => r.effect));
-      for (const r of chosen) if (r.effect === top) decisions.push({ effect: top, rule: r, ref: { id: r.id, reason: `${what}: ${st.reasons[0] ?? ''}` } });
+      for (const r of chosen) if (r.effect === top) decisions.push({ effect: top, rule: r, ref: { id: r.id, reason: `${what}: ${st.reason}` } });
     }
-    for (const r of [...mine, ...fallback]) if (r.effect === 'mask' && statementMatches(r, st)) masks.set(r.id, r);
+    if (st.maskable) for (const r of [...mine, ...fallback]) if (r.effect === 'mask' && st.matches(r)) masks.set(r.id, r);
   }
 
   const effect = strongest(decisions.map((d) => d.effect));
   const deciding = dedupe(decisions.filter((d) => d.effect === effect));
   const refs = deciding.map((d) => d.ref);
-  const base = { rules: refs, statements };
+  const base = extra.commands === undefined ? { rules: refs, statements } : { rules: refs, commands: extra.commands };
   if (effect === 'block') return { effect, ...base, message: blockMessage(deciding) };
   if (effect === 'review') {
     const approvers = [...new Set(deciding.flatMap((d) => d.rule?.approvers ?? []))];

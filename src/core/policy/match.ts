@@ -1,3 +1,4 @@
+import type { CommandInfo } from '../shell/types.ts';
 import type { StatementInfo } from '../sql/types.ts';
 import { anyGlob } from './glob.ts';
 import type { Rule, RuleMatch } from './rules.ts';
@@ -15,7 +16,7 @@ export function subjectMatches(m: RuleMatch, s: PolicySubject): boolean {
 }
 
 export const hasStatementCriteria = (m: RuleMatch): boolean =>
-  m.classes !== undefined || m.kinds !== undefined || m.tables !== undefined || m.withoutWhere !== undefined || m.functions !== undefined || m.dangerous !== undefined;
+  m.classes !== undefined || m.kinds !== undefined || m.tables !== undefined || m.withoutWhere !== undefined || m.functions !== undefined || m.dangerous !== undefined || m.commands !== undefined;
 
 const tableName = (t: StatementInfo['tables'][number]): string[] =>
   // An unqualified table may live in any schema on the search_path: match it against any schema.
@@ -37,6 +38,7 @@ export function statementMatches(rule: Rule, st: StatementInfo): boolean {
     const hit = (alts: string[]) => alts.some((v) => patterns.some((p) => globTableAware(p, v)));
     return every ? values.every(hit) : values.some(hit);
   };
+  if (m.commands !== undefined) return false;
   if (m.classes !== undefined && !m.classes.includes(st.class)) return false;
   if (m.withoutWhere !== undefined && m.withoutWhere !== st.updateOrDeleteWithoutWhere) return false;
   return (
@@ -58,4 +60,26 @@ function globTableAware(pattern: string, value: string): boolean {
     return anyGlob([dot === -1 ? pattern : pattern.slice(dot + 1)], value.slice(2));
   }
   return anyGlob([pattern], value);
+}
+
+/**
+ * Whether a rule's criteria cover one command. SQL-only criteria (kinds,
+ * tables, functions, withoutWhere) never match a command. `commands` globs
+ * are matched against the program and every wrapper it ran through, with
+ * the same any/all split as tables: an allow for `ls` does not cover
+ * `sudo ls`, a block of `sudo` catches `sudo ls`.
+ */
+export function commandMatches(rule: Rule, cmd: CommandInfo): boolean {
+  const m = rule.match;
+  if (m.kinds !== undefined || m.tables !== undefined || m.functions !== undefined || m.withoutWhere !== undefined) return false;
+  if (m.classes !== undefined && !m.classes.includes(cmd.class)) return false;
+  const every = rule.effect === 'allow';
+  const list = (patterns: readonly string[] | undefined, values: readonly string[]): boolean => {
+    if (patterns === undefined) return true;
+    if (values.length === 0) return false;
+    const hit = (v: string) => anyGlob(patterns, v);
+    return every ? values.every(hit) : values.some(hit);
+  };
+  const names = [cmd.program, ...cmd.via.map((v) => v.split(' ')[0]!)];
+  return list(m.commands, names) && list(m.dangerous, cmd.dangerous);
 }

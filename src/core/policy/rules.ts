@@ -39,13 +39,16 @@ export const matchSchema = z
     connections: globs,
     tags: globs,
     time: timeWindowSchema.optional(),
-    classes: z.array(z.enum(statementClasses)).optional(),
+    /** SQL statement classes and/or command classes (core/shell `commandClasses`; `network` is command-only). */
+    classes: z.array(z.enum([...statementClasses, 'network'])).optional(),
     kinds: globs,
     tables: globs,
     withoutWhere: z.boolean().optional(),
     functions: globs,
-    /** Dangerous operations as the classifier names them (`COPY PROGRAM`, `pg_read_file`…). */
+    /** Dangerous operations as the classifiers name them (`COPY PROGRAM`, `pg_read_file`…; for commands `rm -rf /`, `write to a device`…). */
     dangerous: globs,
+    /** Command programs (basenames, and the wrappers they ran through: `sudo`, `bash -c`…); a rule with it never matches SQL. */
+    commands: globs,
   })
   .strict();
 

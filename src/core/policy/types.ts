@@ -1,5 +1,6 @@
 import type { ReviewSpec } from './rules.ts';
 import type { MaskPlan } from '../masking/types.ts';
+import type { CommandInfo } from '../shell/types.ts';
 import type { StatementInfo } from '../sql/types.ts';
 
 /**
@@ -28,12 +29,15 @@ export interface RuleRef {
   reason: string;
 }
 
-/** `statements`: how the SQL was classified, for the recording and audit (class, tables…). */
+/**
+ * `statements`: how the SQL was classified, for the recording and audit (class, tables…);
+ * `commands`: likewise for a shell command line.
+ */
 export type Verdict =
-  | { effect: 'allow'; rules: RuleRef[]; statements?: readonly StatementInfo[] }
-  | { effect: 'block'; rules: RuleRef[]; message: string; statements?: readonly StatementInfo[] }
-  | { effect: 'review'; rules: RuleRef[]; approvers: string[]; message: string; statements?: readonly StatementInfo[]; review?: ReviewSpec }
-  | { effect: 'mask'; rules: RuleRef[]; masks: MaskPlan; statements?: readonly StatementInfo[] };
+  | { effect: 'allow'; rules: RuleRef[]; statements?: readonly StatementInfo[]; commands?: readonly CommandInfo[] }
+  | { effect: 'block'; rules: RuleRef[]; message: string; statements?: readonly StatementInfo[]; commands?: readonly CommandInfo[] }
+  | { effect: 'review'; rules: RuleRef[]; approvers: string[]; message: string; statements?: readonly StatementInfo[]; commands?: readonly CommandInfo[]; review?: ReviewSpec }
+  | { effect: 'mask'; rules: RuleRef[]; masks: MaskPlan; statements?: readonly StatementInfo[]; commands?: readonly CommandInfo[] };
 
 /** Who asks, where: what policy needs besides the request itself. */
 export interface PolicySubject {
