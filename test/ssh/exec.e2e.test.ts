@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { StatementEvent } from '../../src/core/recording/types.ts';
@@ -11,6 +11,8 @@ import { sshExec } from './ssh-client.ts';
 const rules = [
   { id: 'test:no-touch', match: { commands: ['touch', 'rm'] }, effect: 'block', message: 'touch is not allowed on this server' },
   { id: 'test:allow-known', match: { classes: ['read', 'write', 'network'] }, effect: 'allow' },
+  { id: 'test:review-mkdir', match: { commands: ['mkdir'] }, effect: 'review', approvers: ['ops'], review: { mode: 'queue' } },
+  { id: 'test:hold-cp', match: { commands: ['cp'] }, effect: 'review', approvers: ['ops'], review: { mode: 'hold' } },
 ];
 
 /** sshpass's exit status when the server asks for the password again, i.e. refused it. */
@@ -19,11 +21,16 @@ const refused = 5;
 let sshd: TestSshd;
 let t: TestGatewayWithMysql;
 let token: string;
+let approver: string;
+
+const approve = (id: string) =>
+  fetch(`${t.apiUrl}/api/v1/reviews/${id}/approve`, { method: 'POST', headers: { authorization: `Bearer ${approver}`, 'content-type': 'application/json' }, body: '{}' });
 
 beforeAll(async () => {
   sshd = await startTestSshd();
   t = await startTestGateway({ rules });
   token = await t.user('alice');
+  approver = await t.user('olga', ['ops']);
   await t.connection('box', { type: 'ssh', host: '127.0.0.1', port: sshd.port, username: sshd.user, password: sshd.password });
 });
 afterAll(async () => {
@@ -122,5 +129,40 @@ describe('ssh exec through the gateway', () => {
     } finally {
       writeFileSync(pinFile, JSON.stringify(pins));
     }
+  });
+
+  test('queue mode: a command that needs review is refused with the review id, then runs once approved', async () => {
+    const dir = `/tmp/warden-ssh-queue-${process.pid}`;
+    rmSync(dir, { recursive: true, force: true });
+    const first = await sshExec(t.sshPort, 'alice@box', token, `mkdir ${dir}`);
+    expect(first.code).toBe(1);
+    const id = /review (R-\d+) is open/.exec(first.stderr)?.[1];
+    expect(id, first.stderr).toBeDefined();
+    expect(existsSync(dir)).toBe(false);
+    expect((await approve(id!)).status).toBe(200);
+    const second = await sshExec(t.sshPort, 'alice@box', token, `mkdir ${dir}`);
+    expect(second.code, second.stderr).toBe(0);
+    expect(existsSync(dir)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('hold mode: the command waits, told on stderr, and runs when approved', async () => {
+    const file = `/tmp/warden-ssh-hold-${process.pid}`;
+    rmSync(file, { force: true });
+    const running = sshExec(t.sshPort, 'alice@box', token, `cp /etc/hostname ${file}`);
+    let id: string | undefined;
+    for (let i = 0; i < 200 && !id; i++) {
+      const inbox = (await (await fetch(`${t.apiUrl}/api/v1/reviews/inbox`, { headers: { authorization: `Bearer ${approver}` } })).json()) as { id: string; connection: string }[];
+      id = inbox.find((r) => r.connection === 'box')?.id;
+      if (!id) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(id).toBeDefined();
+    expect(existsSync(file)).toBe(false);
+    expect((await approve(id!)).status).toBe(200);
+    const r = await running;
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`waiting for approval: review ${id}`);
+    expect(existsSync(file)).toBe(true);
+    rmSync(file, { force: true });
   });
 });

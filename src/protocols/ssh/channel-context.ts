@@ -7,8 +7,13 @@ import type { RecordingEvent } from '../../core/recording/types.ts';
 export interface ChannelContext {
   /** The logged-in target connection; rejects with a WardenError when it could not be opened. */
   upstream: Promise<Client>;
-  /** Policy for a request of this session (never throws: the engine blocks on error). */
-  decide(request: Request): Promise<Verdict>;
+  /**
+   * Policy for a request of this session, with reviews passed through: a
+   * `review` verdict comes back as allow or block once the review workflow
+   * decided (`notify` tells the user what it waits for; `cancel` gives up a
+   * hold). Never throws: errors block.
+   */
+  decide(request: Request, opts?: { notify?(message: string): void; cancel?: AbortSignal }): Promise<Verdict>;
   record(event: RecordingEvent): void;
   /** Sequence number of the next recorded command. */
   nextSeq(): number;

@@ -8,15 +8,18 @@ import { execEvent, type ExecOutcome } from './events.ts';
 /**
  * One `ssh host 'cmd'`: policy on the command line, then the command runs on
  * the target with stdin, stdout, stderr and the exit status relayed, and one
- * event recorded. Anything but an allow verdict stops it before the target
- * sees it: review over SSH is not wired yet, and a mask verdict cannot be
- * honoured on a byte stream.
+ * event recorded. A command that needs review waits for it (hold, told on
+ * stderr) or is refused with the review id (queue); a mask verdict cannot be
+ * honoured on a byte stream, so it stops the command.
  */
 export async function runExec(channel: ServerChannel, command: string, pty: PseudoTtyOptions | undefined, c: ChannelContext): Promise<void> {
   const startedAt = c.clock.now();
   const t0 = performance.now();
   const seq = c.nextSeq();
-  const verdict = await c.decide({ kind: 'command', line: command, interactive: false });
+  // A client that goes away (Ctrl-C closes the channel) gives up a held command and its review.
+  const gone = new AbortController();
+  channel.once('close', () => gone.abort());
+  const verdict = await c.decide({ kind: 'command', line: command, interactive: false }, { notify: (m) => channel.stderr.write(`warden: ${m}\n`), cancel: gone.signal });
   const finish = (exit: ExecOutcome['exit'], stdoutBytes = 0, stderrBytes = 0) =>
     c.record(execEvent({ at: startedAt, seq, command, verdict, durationMs: Math.round((performance.now() - t0) * 1000) / 1000, exit, stdoutBytes, stderrBytes }));
 
@@ -45,7 +48,7 @@ export async function runExec(channel: ServerChannel, command: string, pty: Pseu
 
 export function blockMessage(verdict: Exclude<Verdict, { effect: 'allow' }>): string {
   if (verdict.effect === 'block' || verdict.effect === 'review') {
-    return verdict.effect === 'review' ? `${verdict.message} (reviews of SSH commands are not supported yet, so it is blocked)` : verdict.message;
+    return verdict.message;
   }
   return 'the policy asks to mask the output of this command, which Warden cannot do on a terminal stream, so it is blocked';
 }

@@ -2,6 +2,7 @@ import type { Client } from 'ssh2';
 import type { AuthorizedTarget } from '../../core/access/index.ts';
 import type { ListenerContext } from '../../core/protocol.ts';
 import type { CoreServices } from '../../core/services.ts';
+import { reviewForSession } from '../../core/review/gate.ts';
 import type { ChannelContext } from './channel-context.ts';
 
 /**
@@ -50,10 +51,22 @@ export function openSessionRecord(core: CoreServices, ctx: ListenerContext, targ
       endClient();
     },
   });
+  const sessionOver = new AbortController();
   const subject = () => ({ user: identity.user.name, groups: identity.user.groups, connection: connection.name, connectionTags: connection.tags, at: core.clock.now() });
   const channels: ChannelContext = {
     upstream,
-    decide: (request) => core.policy.decide(subject(), request),
+    decide: async (request, opts) => {
+      const verdict = await core.policy.decide(subject(), request);
+      if (verdict.effect !== 'review' || request.kind !== 'command') return verdict;
+      return reviewForSession(core, identity.user, connection.name, {
+        text: request.line,
+        verdict,
+        cancel: opts?.cancel ?? sessionOver.signal,
+        // The session ending (gateway shutdown included) leaves the review pending and decidable.
+        ended: sessionOver.signal,
+        onWaiting: (review) => opts?.notify?.(`waiting for approval: review ${review.id} (warden reviews show ${review.id}); Ctrl-C to give up`),
+      });
+    },
     record: (event) => {
       if (event.type === 'statement') {
         commands++;
@@ -83,6 +96,7 @@ export function openSessionRecord(core: CoreServices, ctx: ListenerContext, targ
     endReason: () => reason ?? 'client_closed',
     end: (why) =>
       (ended ??= (async () => {
+        sessionOver.abort();
         untrack();
         // The target connection lives exactly as long as the client's.
         void upstream.then((u) => u.end(), () => undefined);
