@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { approve, Fixture, GatewayClient, Pending, showReview } from './support.ts';
+import { approve, Fixture, Pending, showReview, reviewSuite } from './support.ts';
 
 /**
  * Reviews and the extended protocol, and the hold notice's link. A statement
@@ -16,29 +16,16 @@ const rules = [
 ];
 
 let t: TestGateway;
-const tok: Record<string, string> = {};
-const open: GatewayClient[] = [];
-
-beforeAll(async () => {
-  await fx.create();
-  t = await startTestGateway({ rules, config: { reviews: { publicUrl } } });
-  await t.connection('queue');
-  await t.connection('hold');
-  tok.alice = await t.user('alice', []);
-  tok.dan = await t.user('dan', ['dbas']);
+const suite = reviewSuite({
+  fx,
+  start: async () => (t = await startTestGateway({ rules, config: { reviews: { publicUrl } } })),
+  connections: ['queue', 'hold'],
+  users: { alice: [], dan: ['dbas'] },
 });
-afterAll(async () => {
-  for (const c of open) await c.end();
-  await t?.stop();
-  await fx.drop();
-});
-beforeEach(() => fx.reset());
+const { tok } = suite;
 
-async function client(connection: string): Promise<GatewayClient> {
-  const c = await new GatewayClient(t.pgPort, 'alice', tok.alice!, connection).connect();
-  open.push(c);
-  return c;
-}
+/** alice's client on `connection`. */
+const client = (connection: string) => suite.client('alice', connection);
 
 const reviewIn = (message: string) => /review (R-\d+)/.exec(message)![1]!;
 

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startClockedGateway, type ClockedGateway } from './clocked.ts';
-import { api, approve, Fixture, GatewayClient, pause, until } from './support.ts';
+import { api, approve, Fixture, GatewayClient, pause, until, reviewSuite } from './support.ts';
 
 /**
  * Access grants that close sessions when they lapse, through the real
@@ -17,33 +17,19 @@ const rules = [
 ];
 
 let t: ClockedGateway;
-const tok: Record<string, string> = {};
-const open: GatewayClient[] = [];
-
-beforeAll(async () => {
-  await fx.create();
-  t = await startClockedGateway({
-    rules,
-    at: new Date('2026-05-01T09:00:00Z'),
-    config: { reviews: { defaultApproverGroups: ['access-approvers'], access: { closeSessionsOnExpiry: true }, sweepIntervalMs: 50 } },
-  });
-  for (const c of ['gc', 'gc-other', 'gc-keep']) await t.connection(c);
-  tok.alice = await t.user('alice', []);
-  tok.bob = await t.user('bob', []);
-  tok.gina = await t.user('gina', ['access-approvers']);
+const suite = reviewSuite({
+  fx,
+  start: async () => (t = await startClockedGateway({
+      rules,
+      at: new Date('2026-05-01T09:00:00Z'),
+      config: { reviews: { defaultApproverGroups: ['access-approvers'], access: { closeSessionsOnExpiry: true }, sweepIntervalMs: 50 } },
+    })),
+  connections: ['gc', 'gc-other', 'gc-keep'],
+  users: { alice: [], bob: [], gina: ['access-approvers'] },
 });
-afterAll(async () => {
-  for (const c of open) await c.end();
-  await t?.stop();
-  await fx.drop();
-});
-beforeEach(() => fx.reset());
+const { tok } = suite;
 
-async function client(user: string, connection: string): Promise<GatewayClient> {
-  const c = await new GatewayClient(t.pgPort, user, tok[user]!, connection).connect();
-  open.push(c);
-  return c;
-}
+const client = suite.client;
 
 const alive = async (c: GatewayClient) => (await c.client.query('select 1 as one')).rows[0].one === 1;
 

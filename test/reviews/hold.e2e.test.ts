@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { endedSession, gatewayUrl, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { psql } from '../helpers/psql.ts';
-import { api, approve, deny, Fixture, GatewayClient, pause, sendCancel, settleMs, showReview, until } from './support.ts';
+import { api, approve, deny, Fixture, pause, sendCancel, settleMs, showReview, until, reviewSuite } from './support.ts';
 
 /**
  * Hold mode through the real gateway: a DELETE that policy sends to review
@@ -27,33 +27,23 @@ const rules = [
 ];
 
 let t: TestGateway;
-const tok: Record<string, string> = {};
-const open: GatewayClient[] = [];
-
-beforeAll(async () => {
-  await fx.create();
-  t = await startTestGateway({ rules, config: { reviews: { breakGlassGroups: ['oncall'] } } });
-  for (const c of ['hold', 'two', 'brief']) await t.connection(c);
-  // alice is in dbas herself: only separation of duties keeps her from approving her own.
-  tok.alice = await t.user('alice', ['dbas']);
-  tok.dan = await t.user('dan', ['dbas']);
-  tok.erin = await t.user('erin', ['dbas']);
-  tok.mallory = await t.user('mallory', ['devs']);
-  tok.bob = await t.user('bob', []);
-  tok.olga = await t.user('olga', ['oncall']);
+const suite = reviewSuite({
+  fx,
+  start: async () => (t = await startTestGateway({ rules, config: { reviews: { breakGlassGroups: ['oncall'] } } })),
+  connections: ['hold', 'two', 'brief'],
+  users: {
+    // alice is in dbas herself: only separation of duties keeps her from approving her own.
+    alice: ['dbas'],
+    dan: ['dbas'],
+    erin: ['dbas'],
+    mallory: ['devs'],
+    bob: [],
+    olga: ['oncall'],
+  },
 });
-afterAll(async () => {
-  for (const c of open) await c.end();
-  await t?.stop();
-  await fx.drop();
-});
-beforeEach(() => fx.reset());
+const { tok } = suite;
 
-async function client(user: string, connection: string): Promise<GatewayClient> {
-  const c = await new GatewayClient(t.pgPort, user, tok[user]!, connection).connect();
-  open.push(c);
-  return c;
-}
+const client = suite.client;
 
 describe('hold mode', () => {
   it('holds a DELETE with a notice naming the review; API approval runs it; the recording names the rule and the review', async () => {

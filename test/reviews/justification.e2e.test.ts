@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { approve, Fixture, GatewayClient, showReview } from './support.ts';
+import { approve, Fixture, showReview, reviewSuite } from './support.ts';
 
 /**
  * Justifications through the real gateway: a rule with
@@ -16,29 +16,16 @@ const rules = [
 ];
 
 let t: TestGateway;
-const tok: Record<string, string> = {};
-const open: GatewayClient[] = [];
-
-beforeAll(async () => {
-  await fx.create();
-  t = await startTestGateway({ rules });
-  await t.connection('jh');
-  await t.connection('jq');
-  tok.alice = await t.user('alice', []);
-  tok.dan = await t.user('dan', ['dbas']);
+const suite = reviewSuite({
+  fx,
+  start: async () => (t = await startTestGateway({ rules })),
+  connections: ['jh', 'jq'],
+  users: { alice: [], dan: ['dbas'] },
 });
-afterAll(async () => {
-  for (const c of open) await c.end();
-  await t?.stop();
-  await fx.drop();
-});
-beforeEach(() => fx.reset());
+const { tok } = suite;
 
-async function client(connection: string): Promise<GatewayClient> {
-  const c = await new GatewayClient(t.pgPort, 'alice', tok.alice!, connection).connect();
-  open.push(c);
-  return c;
-}
+/** alice's client on `connection`. */
+const client = (connection: string) => suite.client('alice', connection);
 
 describe('justification of reviewed statements', () => {
   it('without one the statement is refused at once with how to add it, and no review is opened', async () => {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { api, approve, Fixture, GatewayClient, showReview, until } from './support.ts';
+import { api, approve, Fixture, GatewayClient, showReview, until, reviewSuite } from './support.ts';
 
 /**
  * Queue mode and access requests through the real gateway: a reviewed DELETE
@@ -19,34 +19,16 @@ const rules = [
 ];
 
 let t: TestGateway;
-const tok: Record<string, string> = {};
-const open: GatewayClient[] = [];
-
-beforeAll(async () => {
-  await fx.create();
-  // Access requests are decided by `reviews.defaultApproverGroups`, not by the rule's approvers.
-  t = await startTestGateway({ rules, config: { reviews: { defaultApproverGroups: ['access-approvers'] } } });
-  await t.connection('queue');
-  await t.connection('queue-b');
-  await t.connection('twice');
-  await t.connection('window');
-  tok.alice = await t.user('alice', []);
-  tok.bob = await t.user('bob', []);
-  tok.dan = await t.user('dan', ['dbas']);
-  tok.gina = await t.user('gina', ['access-approvers']);
+// Access requests are decided by `reviews.defaultApproverGroups`, not by the rule's approvers.
+const suite = reviewSuite({
+  fx,
+  start: async () => (t = await startTestGateway({ rules, config: { reviews: { defaultApproverGroups: ['access-approvers'] } } })),
+  connections: ['queue', 'queue-b', 'twice', 'window'],
+  users: { alice: [], bob: [], dan: ['dbas'], gina: ['access-approvers'] },
 });
-afterAll(async () => {
-  for (const c of open) await c.end();
-  await t?.stop();
-  await fx.drop();
-});
-beforeEach(() => fx.reset());
+const { tok } = suite;
 
-async function client(user: string, connection = 'queue'): Promise<GatewayClient> {
-  const c = await new GatewayClient(t.pgPort, user, tok[user]!, connection).connect();
-  open.push(c);
-  return c;
-}
+const client = (user: string, connection = 'queue') => suite.client(user, connection);
 
 /** Runs a statement expected to be refused with an open review; returns the review id. */
 async function refused(c: GatewayClient, text: string): Promise<string> {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { endedSession, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { Fixture, GatewayClient } from './support.ts';
+import { Fixture, reviewSuite } from './support.ts';
 
 /**
  * Groups that skip review: a member of a rule's `skipGroups` runs the statement
@@ -15,30 +15,15 @@ const rules = [
 ];
 
 let t: TestGateway;
-const tok: Record<string, string> = {};
-const open: GatewayClient[] = [];
-
-beforeAll(async () => {
-  await fx.create();
-  t = await startTestGateway({ rules });
-  await t.connection('loose');
-  await t.connection('strict');
-  tok.olive = await t.user('olive', ['oncall']);
-  tok.sam = await t.user('sam', ['sre']);
-  tok.alice = await t.user('alice', []);
+const suite = reviewSuite({
+  fx,
+  start: async () => (t = await startTestGateway({ rules })),
+  connections: ['loose', 'strict'],
+  users: { olive: ['oncall'], sam: ['sre'], alice: [] },
 });
-afterAll(async () => {
-  for (const c of open) await c.end();
-  await t?.stop();
-  await fx.drop();
-});
-beforeEach(() => fx.reset());
+const { tok } = suite;
 
-async function client(user: string, connection: string): Promise<GatewayClient> {
-  const c = await new GatewayClient(t.pgPort, user, tok[user]!, connection).connect();
-  open.push(c);
-  return c;
-}
+const client = suite.client;
 
 describe('groups that skip review', () => {
   it('lets a member run at once and records why; others get a review', async () => {

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { connect } from 'node:net';
 import pg from 'pg';
 import { realPg, type TestGateway } from '../helpers/gateway.ts';
@@ -164,3 +165,44 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
 }
 
 export type { TestGateway };
+
+/**
+ * The set-up every review suite shares: the fixture table, a gateway from
+ * `start` with `connections` and `users` (name → groups), clients that are
+ * closed at the end, and the table reset before each test (after `eachTest`).
+ * Returns the users' tokens and a client factory; `start` keeps the gateway.
+ */
+export function reviewSuite(opts: {
+  fx: Fixture;
+  start(): Promise<TestGateway>;
+  connections: string[];
+  users: Record<string, string[]>;
+  eachTest?(): void;
+}): { tok: Record<string, string>; client(user: string, connection: string): Promise<GatewayClient> } {
+  const tok: Record<string, string> = {};
+  const open: GatewayClient[] = [];
+  let gateway: TestGateway | undefined;
+  beforeAll(async () => {
+    await opts.fx.create();
+    gateway = await opts.start();
+    for (const c of opts.connections) await gateway.connection(c);
+    for (const [name, groups] of Object.entries(opts.users)) tok[name] = await gateway.user(name, groups);
+  });
+  afterAll(async () => {
+    for (const c of open) await c.end();
+    await gateway?.stop();
+    await opts.fx.drop();
+  });
+  beforeEach(async () => {
+    opts.eachTest?.();
+    await opts.fx.reset();
+  });
+  return {
+    tok,
+    async client(user, connection) {
+      const c = await new GatewayClient(gateway!.pgPort, user, tok[user]!, connection).connect();
+      open.push(c);
+      return c;
+    },
+  };
+}

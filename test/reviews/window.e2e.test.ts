@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startClockedGateway, type ClockedGateway } from './clocked.ts';
-import { approve, Fixture, GatewayClient, showReview } from './support.ts';
+import { approve, Fixture, showReview, reviewSuite } from './support.ts';
 
 /**
  * Execution windows through the real gateway, on the gateway's injected
@@ -20,33 +20,17 @@ const rules = [
 const fridayEvening = new Date('2026-05-01T16:00:00Z');
 
 let t: ClockedGateway;
-const tok: Record<string, string> = {};
-const open: GatewayClient[] = [];
-
-beforeAll(async () => {
-  await fx.create();
-  t = await startClockedGateway({ rules, at: fridayEvening });
-  await t.connection('wq');
-  await t.connection('wh');
-  tok.alice = await t.user('alice', []);
-  tok.dan = await t.user('dan', ['dbas']);
-});
-afterAll(async () => {
-  for (const c of open) await c.end();
-  await t?.stop();
-  await fx.drop();
-});
-beforeEach(async () => {
+const suite = reviewSuite({
+  fx,
+  start: async () => (t = await startClockedGateway({ rules, at: fridayEvening })),
+  connections: ['wq', 'wh'],
+  users: { alice: [], dan: ['dbas'] },
   // Every test starts on Friday evening, whatever the one before did to the clock.
-  t.clock.advance(fridayEvening.getTime() - t.clock.now().getTime());
-  await fx.reset();
+  eachTest: () => t.clock.advance(fridayEvening.getTime() - t.clock.now().getTime()),
 });
+const { tok } = suite;
 
-async function client(user: string, connection: string): Promise<GatewayClient> {
-  const c = await new GatewayClient(t.pgPort, user, tok[user]!, connection).connect();
-  open.push(c);
-  return c;
-}
+const client = suite.client;
 
 describe('execution windows', () => {
   it('queue: an approved statement after hours is refused with the window and keeps its approval; inside the window it runs', async () => {
