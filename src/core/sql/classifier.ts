@@ -1,5 +1,5 @@
 import { classifyPostgres, functionRisk, unparseable } from './classify.ts';
-import { Lru } from './lru.ts';
+import { createClassificationCache } from './cache.ts';
 import type { PgParser } from './parser.ts';
 import { riskiest } from './types.ts';
 import type { StatementInfo } from './types.ts';
@@ -37,9 +37,7 @@ export interface ClassifierOptions {
  * What is cached: frozen StatementInfo arrays (no text, no positions, no values).
  */
 export function createPostgresClassifier(parser: PgParser, options: ClassifierOptions = {}): PostgresClassifier {
-  const cache = new Lru<string, readonly StatementInfo[]>(options.cacheSize ?? 10_000);
-  const maxKey = options.maxKeyLength ?? 16_384;
-  const stats = { hits: 0, misses: 0, size: 0 };
+  const cache = createClassificationCache(options);
 
   const base = (text: string): readonly StatementInfo[] => {
     // PostgreSQL answers an empty query with EmptyQueryResponse: nothing to classify.
@@ -51,16 +49,7 @@ export function createPostgresClassifier(parser: PgParser, options: ClassifierOp
       // fail closed: what PostgreSQL's scanner rejects is one unknown statement.
       return [unparseable(err instanceof Error ? err.message : String(err))];
     }
-    const hit = cache.get(key);
-    if (hit !== undefined) {
-      stats.hits++;
-      return hit;
-    }
-    stats.misses++;
-    const infos = deepFreeze(classifyPostgres(parser, text));
-    if (key.length <= maxKey) cache.set(key, infos);
-    stats.size = cache.size;
-    return infos;
+    return cache.get(key, () => classifyPostgres(parser, text));
   };
 
   const classify = (text: string, opts?: ClassifyOptions): readonly StatementInfo[] => {
@@ -70,7 +59,7 @@ export function createPostgresClassifier(parser: PgParser, options: ClassifierOp
     return infos.map((i) => (i.kind === 'ExecuteStmt' ? resolveExecute(i, prepared, base) : i));
   };
 
-  return { classify, stats };
+  return { classify, stats: cache.stats };
 }
 
 /** `EXECUTE name` takes the class of what `PREPARE name` prepared, and of what its parameters call. */
@@ -94,12 +83,3 @@ function resolveExecute(exec: StatementInfo, prepared: ReadonlyMap<string, strin
   });
 }
 
-/** Freezes the entry and its lists (the leaves are strings or frozen table refs): cached entries are shared. */
-function deepFreeze(infos: StatementInfo[]): readonly StatementInfo[] {
-  for (const i of infos) {
-    for (const t of i.tables) Object.freeze(t);
-    for (const list of [i.kinds, i.tables, i.functions, i.dangerous, i.reasons]) Object.freeze(list);
-    Object.freeze(i);
-  }
-  return Object.freeze(infos);
-}

@@ -1,4 +1,4 @@
-import { Lru } from '../lru.ts';
+import { createClassificationCache } from '../cache.ts';
 import type { StatementInfo } from '../types.ts';
 import { classifyMysqlCode, unparseableMysql } from './classify.ts';
 import { createMysqlParser } from './parser.ts';
@@ -35,23 +35,8 @@ export interface MysqlClassifierOptions {
  */
 export function createMysqlClassifier(options: MysqlClassifierOptions = {}): MysqlClassifier {
   const parser = options.parser ?? createMysqlParser();
-  const cache = new Lru<string, readonly StatementInfo[]>(options.cacheSize ?? 10_000);
-  const maxKey = options.maxKeyLength ?? 16_384;
-  const stats = { hits: 0, misses: 0, size: 0 };
-
-  const classify = (text: string): readonly StatementInfo[] => {
-    const hit = cache.get(text);
-    if (hit !== undefined) {
-      stats.hits++;
-      return hit;
-    }
-    stats.misses++;
-    const infos = deepFreeze(classifyUncached(parser, text));
-    if (text.length <= maxKey) cache.set(text, infos);
-    stats.size = cache.size;
-    return infos;
-  };
-  return { classify, stats };
+  const cache = createClassificationCache(options);
+  return { classify: (text) => cache.get(text, () => classifyUncached(parser, text)), stats: cache.stats };
 }
 
 /** Every statement of every reading of `text`, without duplicates; `[]` for empty (comment-only) text. */
@@ -92,12 +77,3 @@ export function classifyUncached(parser: MysqlParser, text: string): StatementIn
   return out;
 }
 
-/** Freezes the entries and their lists: cached entries are shared. */
-function deepFreeze(infos: StatementInfo[]): readonly StatementInfo[] {
-  for (const i of infos) {
-    for (const t of i.tables) Object.freeze(t);
-    for (const list of [i.kinds, i.tables, i.functions, i.dangerous, i.reasons]) Object.freeze(list);
-    Object.freeze(i);
-  }
-  return Object.freeze(infos);
-}
