@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import type { WardenConfig } from './config/schema.ts';
+import { createAuditLog } from './core/audit/index.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { ensureBootstrapAdmin } from './core/identity/index.ts';
-import { oidcFromConfig } from './core/identity/oidc/index.ts';
+import { oidcFromConfig, oidcWebFromConfig } from './core/identity/oidc/index.ts';
 import { samlFromConfig } from './core/identity/saml/index.ts';
 import { createMetrics } from './core/metrics.ts';
 import { createHash } from 'node:crypto';
@@ -26,7 +27,11 @@ import { createMysqlProtocol } from './protocols/mysql/index.ts';
 import { createPostgresProtocol } from './protocols/postgres/index.ts';
 import { createSshProtocol } from './protocols/ssh/index.ts';
 import { openStore } from './store/index.ts';
-import { AgentRegistry, agentRoutes, attachAgentEndpoint, createDialer } from './tunnel/index.ts';
+import { openEventBus } from './store/events.ts';
+import { publishingRepos } from './store/publishing.ts';
+import type { EventBus } from './core/events.ts';
+import { AgentRegistry, agentRoutes, attachAgentEndpoint, createDialer, ReplicaDirectory } from './tunnel/index.ts';
+import { newId } from './core/ids.ts';
 import { listen, type RunningListener } from './transport/listener.ts';
 import { loadGatewayTls } from './transport/tls.ts';
 
@@ -63,13 +68,17 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     for (const stop of stops.reverse()) await stop().catch((err: unknown) => log.error({ err }, 'error while stopping'));
   };
   try {
+    // Cross-replica events (LISTEN/NOTIFY on a PostgreSQL store, in-process on SQLite); the wrapped repos publish them.
+    const events = await openEventBus({ kind: store.kind, url: config.store.url, schema: config.store.schema, log: log.child({ module: 'events' }) });
+    stops.push(() => events.close());
+    const published = publishingRepos(store, events);
     const masterKey = await loadMasterKey({ env: opts.env ?? process.env, keyFile: config.vault.masterKeyFile });
     const vault = createVault(masterKey);
     const sql = await initSql();
     const classifier = createPostgresClassifier(sql);
     // Config rules are validated whole (a bad one stops the start); rules applied through the API live in the store.
     const configRules = policyFromConfig(config.policy, classifier).rules;
-    const policyService = await createPolicyService({ classifier, mysqlClassifier: createMysqlClassifier(), configRules, repo: store.policy, clock });
+    const policyService = await createPolicyService({ classifier, mysqlClassifier: createMysqlClassifier(), configRules, repo: published.policy, clock });
     const policyProblem = policyService.current().problem;
     // fail closed: an unusable stored policy blocks every request; the API stays up so an admin can apply a fixed one.
     if (policyProblem !== undefined) log.error({ problem: policyProblem }, 'stored policy is invalid; every request is blocked until `warden policy apply` fixes it');
@@ -80,7 +89,9 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       stops.push(async () => clearInterval(timer));
     }
     const policy = opts.policy ?? policyService;
-    const reviews = createReviews(config, { store, clock, log, sql, env: opts.env ?? process.env });
+    // Links in notifications and the OIDC redirect URI: the configured public URL, else the API's address once it listens.
+    let publicUrl = config.reviews.publicUrl.replace(/\/$/, '') || `http://${config.listeners.api.host}:${config.listeners.api.port}`;
+    const reviews = createReviews(config, { store, clock, log, sql, env: opts.env ?? process.env, publicUrl: () => publicUrl, events });
     stops.push(() => reviews.flush());
     const live = new LiveSessions();
     // Pending reviews expire; lapsed grants that ask for it end the sessions that ran under them.
@@ -96,7 +107,8 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       clock,
       log,
       users: store.users,
-      tokens: store.tokens,
+      tokens: published.tokens,
+      sshKeys: store.sshKeys,
       connections: store.connections,
       sessions: store.sessions,
       recordings: createDiskRecordings(config.recording.dir, { flushIntervalMs: config.recording.flushIntervalMs }),
@@ -104,13 +116,26 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       policy,
       policyService,
       reviews,
+      audit: createAuditLog({ repo: store.audit, clock, log: log.child({ module: 'audit' }) }),
       metrics: createMetrics(),
-      masking: createMaskingServices(sql, masterKey),
+      masking: createMaskingServices(sql, masterKey, clock),
       live,
       dialer: createDialer({ registry: agents, agentWaitMs: config.agents.waitMs }),
     };
-    if (config.identity.oidc !== undefined) core.oidc = oidcFromConfig(config.identity.oidc, opts.env ?? process.env, core);
-    if (config.identity.saml !== undefined) core.saml = samlFromConfig(config.identity.saml, core);
+    if (config.identity.oidc !== undefined) {
+      const web = oidcWebFromConfig(config.identity.oidc, opts.env ?? process.env, {
+        ...core,
+        loginStates: store.loginStates,
+        idpBindings: store.idpBindings,
+        log: log.child({ module: 'oidc' }),
+        publicUrl: () => publicUrl,
+      });
+      core.oidc = oidcFromConfig(config.identity.oidc, opts.env ?? process.env, { ...core, bindRefresh: web.bindRefresh });
+      core.oidcWeb = web.web;
+      core.idpRecheck = web.recheck;
+    }
+    // SAML state in the store: a response may come back to any replica, and a replay is refused on all of them.
+    if (config.identity.saml !== undefined) core.saml = await samlFromConfig(config.identity.saml, { ...core, samlState: store.saml });
     const bootstrap = await ensureBootstrapAdmin(core);
     if (bootstrap) opts.onBootstrapToken?.(bootstrap.token);
 
@@ -136,16 +161,44 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       addresses.ssh = { host: l.host, port: l.port };
     }
     if (config.listeners.api.enabled) {
-      const api = await buildApi(core);
-      agentRoutes(api.withTypeProvider<ZodTypeProvider>(), { agents: store.agents, registry: agents, clock });
+      const api = await buildApi(core, config.tls.api ? { tls: { cert: tls.certPem, key: tls.keyPem } } : {});
+      // This replica in the shared store, announced to agents so they link to every replica.
+      const replicas = new ReplicaDirectory({
+        repo: store.replicas,
+        clock,
+        log: log.child({ module: 'replicas' }),
+        self: { id: newId('rep'), name: config.replica },
+        heartbeatMs: config.agents.replicaHeartbeatMs,
+        ttlMs: 3 * config.agents.replicaHeartbeatMs,
+      });
+      agentRoutes(api.withTypeProvider<ZodTypeProvider>(), { agents: published.agents, registry: agents, clock, replicas });
       await api.listen({ host: config.listeners.api.host, port: config.listeners.api.port });
       const address = api.server.address();
       addresses.api = { host: config.listeners.api.host, port: typeof address === 'object' && address ? address.port : config.listeners.api.port };
+      if (config.reviews.publicUrl === '') publicUrl = `${config.tls.api ? 'https' : 'http'}://${addresses.api.host}:${addresses.api.port}`;
       stops.push(() => api.close());
       // Agents connect over WebSocket on the API's port (see src/tunnel/server.ts); closed before the API.
-      const endpoint = attachAgentEndpoint(api.server, { agents: store.agents, registry: agents, clock, log: log.child({ module: 'agents' }), heartbeatMs: config.agents.heartbeatMs });
+      const apiHost = addresses.api.host.includes(':') ? `[${addresses.api.host}]` : addresses.api.host;
+      await replicas.start(config.agents.advertiseUrl || `${config.tls.api ? 'https' : 'http'}://${apiHost}:${addresses.api.port}`);
+      await events.publish({ type: 'replicas.changed' });
+      const endpoint = attachAgentEndpoint(api.server, { agents: store.agents, registry: agents, clock, log: log.child({ module: 'agents' }), heartbeatMs: config.agents.heartbeatMs, replicas });
       stops.push(async () => endpoint.close());
+      // Runs before the endpoint closes: the row goes first, so agents told by other replicas stop redialing this one.
+      stops.push(async () => {
+        await replicas.stop();
+        await events.publish({ type: 'replicas.changed' });
+      });
+      // Other replicas' news, heard at once: each handler re-reads the store, so repeats are harmless.
+      events.subscribe((e) => {
+        if (e.type === 'replicas.changed') void replicas.refresh();
+      });
     }
+    events.subscribe((e) => {
+      if (e.type === 'policy.changed') void policyService.refresh();
+      // A revoked token ends the sessions it opened, on every replica (new ones are refused by authentication).
+      if (e.type === 'token.revoked' && live.killByToken(e.tokenId, 'the token was revoked') > 0) log.info({ token: e.tokenId }, 'ended sessions of a revoked token');
+      if (e.type === 'agent.revoked') agents.drop(e.agent, 'agent token revoked');
+    });
     log.info({ addresses, replica: config.replica, store: store.kind }, 'gateway started');
     let stopped: Promise<void> | undefined;
     return { core, addresses, tlsCertFile: tls.certFile, stop: () => (stopped ??= stopAll()) };
@@ -156,7 +209,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
 }
 
 /** The review workflow: store-backed, notifying through the configured channels. */
-function createReviews(config: WardenConfig, d: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; sql: PgParser; env: NodeJS.ProcessEnv }) {
+function createReviews(config: WardenConfig, d: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; sql: PgParser; env: NodeJS.ProcessEnv; publicUrl: () => string; events: EventBus }) {
   const n = config.reviews.notifications;
   const notifier = createNotifier(
     {
@@ -166,16 +219,22 @@ function createReviews(config: WardenConfig, d: { store: Awaited<ReturnType<type
     },
     { log: d.log, clock: d.clock },
   );
-  const base = config.reviews.publicUrl || `http://${config.listeners.api.host}:${config.listeners.api.port}`;
   return createReviewService({
     repo: d.store.reviews,
+    events: d.events,
     clock: d.clock,
     notifier,
     log: d.log.child({ module: 'reviews' }),
     // Queue mode runs "the same statement" again: the same text, literals included.
     fingerprint: (text) => createHash('sha256').update(text.trim()).digest('hex'),
     maskLiterals: createLiteralMasker(d.sql),
-    links: (id) => ({ view: `${base}/api/v1/reviews/${id}`, approve: `${base}/api/v1/reviews/${id}/approve`, deny: `${base}/api/v1/reviews/${id}/deny` }),
+    // People follow the web page (sign-in, then Approve / Deny); machines keep the REST URLs under `api`.
+    links: (id) => {
+      const base = d.publicUrl();
+      const page = `${base}/reviews/${encodeURIComponent(id)}`;
+      const api = `${base}/api/v1/reviews/${id}`;
+      return { view: page, approve: `${page}#approve`, deny: `${page}#deny`, api: { view: api, approve: `${api}/approve`, deny: `${api}/deny` } };
+    },
     breakGlassGroups: config.reviews.breakGlassGroups,
     accessPolicy: {
       mode: 'hold',

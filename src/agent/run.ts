@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import WebSocket from 'ws';
-import { agentConnectPath, maxDataBytes, Mux } from '../tunnel/index.ts';
+import { agentConnectPath, type ReplicaRef } from '../tunnel/index.ts';
 import type { Allowlist } from './allowlist.ts';
-import { backoffDelay } from './backoff.ts';
+import { answerAuth, type AgentCredentials } from './credentials.ts';
+import { GatewayLink } from './link.ts';
 import { openTarget } from './targets.ts';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -15,6 +15,10 @@ export interface AgentOptions {
   allow: Allowlist;
   /** PEM of the CA (or self-signed certificate) to trust for a wss:// gateway: pinning. */
   ca?: string;
+  /** sha256 fingerprint of the gateway's certificate (`parsePin`): a wss:// link to any other certificate is refused. */
+  pin?: Buffer;
+  /** Target credentials this agent keeps to itself (connections marked `credentials: agent`). */
+  credentials?: AgentCredentials;
   log: Logger;
   heartbeatMs?: number;
   backoff?: { baseMs: number; maxMs: number };
@@ -22,93 +26,82 @@ export interface AgentOptions {
 }
 
 export interface RunningAgent {
-  /** Resolves the first time the link is up (for callers that want to wait). */
+  /** Resolves the first time a link is up (for callers that want to wait). */
   connected: Promise<void>;
+  /** The replica ids this agent currently has a link object for (connected or reconnecting). */
+  replicas(): string[];
   stop(): Promise<void>;
 }
 
 /**
- * The agent's life: dial out, authenticate, serve streams until the link
- * drops, then reconnect with exponential backoff and jitter, forever (or until
- * stop). Streams in flight when a link drops end at once; the gateway reports
- * that to their clients.
+ * The agent's life: one link to the configured gateway URL (the seed, kept
+ * forever), plus one link to every other replica the gateway announces, so a
+ * client landing on any replica reaches this agent's targets. The newest list
+ * any replica sends decides: a replica that left it (stopped, or silent past
+ * the TTL) loses its link; a new one gets one.
  */
 export function runAgent(o: AgentOptions): RunningAgent {
-  const url = connectUrl(o.gateway);
-  const heartbeatMs = o.heartbeatMs ?? 15_000;
-  const backoff = o.backoff ?? { baseMs: 500, maxMs: 30_000 };
-  let stopped = false;
-  let attempt = 0;
-  let current: WebSocket | undefined;
-  let retry: NodeJS.Timeout | undefined;
   let markConnected!: () => void;
   const connected = new Promise<void>((r) => (markConnected = r));
-  const agentName = 'this agent';
+  const onOpen = openTarget(o.allow, 'this agent', o.dialTimeoutMs ?? 10_000, o.log);
+  o.log.info({ allow: o.allow.list() }, 'starting the agent');
+  const others = new Map<string, GatewayLink>();
+  let stopped = false;
 
-  const connectOnce = () => {
-    const ws = new WebSocket(url, {
-      headers: { authorization: `Bearer ${o.token}`, 'x-warden-agent-version': version },
-      maxPayload: maxDataBytes + 1024,
-      perMessageDeflate: false,
+  const link = (url: string) =>
+    new GatewayLink({
+      url,
+      token: o.token,
+      version,
       ...(o.ca === undefined ? {} : { ca: o.ca }),
-    });
-    current = ws;
-    const mux = new Mux({ send: (f) => ws.send(f), onOpen: openTarget(o.allow, agentName, o.dialTimeoutMs ?? 10_000) });
-    let alive = true;
-    let beat: NodeJS.Timeout | undefined;
-    ws.on('open', () => {
-      attempt = 0;
-      o.log.info({ gateway: url, allow: o.allow.list() }, 'connected to the gateway');
-      markConnected();
-      beat = setInterval(() => {
-        // No pong for a whole interval: the path is dead even if TCP has not noticed.
-        if (!alive) return ws.terminate();
-        alive = false;
-        ws.ping();
-      }, heartbeatMs);
-    });
-    ws.on('pong', () => (alive = true));
-    ws.on('ping', () => (alive = true));
-    ws.on('message', (data, isBinary) => {
-      try {
-        if (!isBinary) throw new Error('text message on the agent link');
-        mux.receive(data as Buffer);
-      } catch (err) {
-        o.log.warn({ err }, 'protocol error from the gateway; reconnecting');
-        ws.terminate();
-      }
-    });
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString('utf8').slice(0, 500)));
-      res.on('end', () => {
-        o.log.error({ status: res.statusCode, message: body }, 'the gateway refused this agent');
-        ws.terminate();
-      });
-    });
-    ws.on('error', (err) => o.log.warn({ err: err.message }, 'agent link error'));
-    ws.on('close', (code, reason) => {
-      clearInterval(beat);
-      mux.close(new Error('the agent link dropped'));
-      if (stopped) return;
-      const delay = backoffDelay(attempt++, backoff);
-      o.log.warn({ code, reason: reason.toString(), retryInMs: delay }, 'link to the gateway closed; reconnecting');
-      retry = setTimeout(connectOnce, delay);
-    });
-  };
-  connectOnce();
+      ...(o.pin === undefined ? {} : { pin: o.pin }),
+      log: o.log,
+      heartbeatMs: o.heartbeatMs ?? 15_000,
+      backoff: o.backoff ?? { baseMs: 500, maxMs: 30_000 },
+      onOpen,
+      ...(o.credentials === undefined ? {} : { onAuth: answerAuth(o.credentials) }),
+      onConnected: markConnected,
+      onReplicas,
+    }).start();
+
+  const seed = link(connectUrl(o.gateway));
+
+  function onReplicas(from: GatewayLink, self: string, list: ReplicaRef[]): void {
+    if (stopped) return;
+    // A replica reached twice (the seed URL now lands on a replica another link serves): keep one.
+    for (const [id, l] of others) {
+      if (l !== from && l.replicaId === seed.replicaId && seed.replicaId !== undefined) drop(id, 'the seed link reaches the same replica');
+    }
+    if (from !== seed && self === seed.replicaId) {
+      for (const [id, l] of others) if (l === from) drop(id, 'the seed link reaches the same replica');
+      return;
+    }
+    const wanted = new Map(list.filter((r) => r.id !== seed.replicaId).map((r) => [r.id, connectUrl(r.url)]));
+    for (const [id, l] of others) {
+      if (wanted.get(id) !== l.url) drop(id, 'no longer a live replica');
+    }
+    for (const [id, url] of wanted) {
+      if (others.has(id)) continue;
+      o.log.info({ replica: id, url }, 'linking to another gateway replica');
+      others.set(id, link(url));
+    }
+  }
+
+  function drop(id: string, why: string): void {
+    const l = others.get(id);
+    if (l === undefined) return;
+    others.delete(id);
+    o.log.info({ replica: id, url: l.url, why }, 'dropping the link to a gateway replica');
+    void l.stop();
+  }
 
   return {
     connected,
+    replicas: () => [...(seed.replicaId === undefined ? [] : [seed.replicaId]), ...others.keys()],
     async stop() {
       stopped = true;
-      clearTimeout(retry);
-      const ws = current;
-      if (ws === undefined || ws.readyState === WebSocket.CLOSED) return;
-      await new Promise<void>((resolve) => {
-        ws.once('close', () => resolve());
-        ws.terminate();
-      });
+      await Promise.all([seed.stop(), ...[...others.values()].map((l) => l.stop())]);
+      others.clear();
     },
   };
 }

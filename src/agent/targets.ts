@@ -1,4 +1,5 @@
 import { connect } from 'node:net';
+import type { Logger } from 'pino';
 import type { TunnelStream } from '../tunnel/index.ts';
 import type { Allowlist } from './allowlist.ts';
 
@@ -8,8 +9,9 @@ import type { Allowlist } from './allowlist.ts';
  * carries backpressure both ways, which is what holds back the stream's credit).
  * Rejects with a message the gateway shows to the user.
  */
-export function openTarget(allow: Allowlist, agentName: string, timeoutMs: number) {
+export function openTarget(allow: Allowlist, agentName: string, timeoutMs: number, log?: Logger) {
   return (stream: TunnelStream, host: string, port: number): Promise<void> => {
+    log?.debug({ host, port, stream: stream.id }, 'the gateway asks for a stream to a target');
     // fail closed: anything not listed is refused before any packet leaves the agent.
     if (!allow.allows(host, port)) {
       return Promise.reject(new Error(`${host}:${port} is not in ${agentName}'s allowlist; add --allow ${host}:${port} to the agent to permit it`));

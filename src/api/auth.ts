@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { WardenError } from '../core/errors.ts';
-import { verifyToken } from '../core/identity/tokens.ts';
+import { authenticate } from '../core/identity/authenticate.ts';
 import type { Identity, Role } from '../core/identity/types.ts';
 import type { CoreServices } from '../core/services.ts';
+import { csrfHeader, csrfMatches, sessionToken } from './web/session.ts';
 
 /**
  * Who may call a route, declared in the route's `config.access`:
@@ -19,7 +20,7 @@ declare module 'fastify' {
     access?: Access;
   }
   interface FastifyRequest {
-    /** Set once the bearer token is verified; null on public routes. */
+    /** Set once the bearer token (or session cookie) is verified; null on public routes. */
     identity: Identity | null;
   }
 }
@@ -36,7 +37,7 @@ export function useBearerAuth(app: FastifyInstance, core: CoreServices): void {
     // fail closed: a route that does not declare its access is admin-only.
     const access = req.routeOptions.config.access ?? 'admin';
     if (access === 'public') return;
-    const identity = await verifyToken(core, bearer(req));
+    const identity = await authenticate(core, credential(req));
     req.identity = identity;
     const roles = allowedRoles[access];
     if (!roles.includes(identity.user.role)) {
@@ -46,6 +47,20 @@ export function useBearerAuth(app: FastifyInstance, core: CoreServices): void {
       );
     }
   });
+}
+
+/**
+ * The bearer token, or else the browser session cookie (see web/session.ts).
+ * fail closed: a cookie-signed request that changes something must carry the
+ * session's CSRF value, or another site could make the browser send it.
+ */
+function credential(req: FastifyRequest): string {
+  const cookie = req.headers.authorization === undefined ? sessionToken(req) : undefined;
+  if (cookie === undefined) return bearer(req);
+  if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method) && !csrfMatches(cookie, req.headers[csrfHeader])) {
+    throw new WardenError('access_denied', `a request signed in by the session cookie must carry the ${csrfHeader} header; send a bearer token instead`);
+  }
+  return cookie;
 }
 
 function bearer(req: FastifyRequest): string {

@@ -25,6 +25,13 @@ const expected: Record<string, Access> = {
   'POST /api/v1/auth/device/poll': 'public',
   'GET /api/v1/auth/saml/login': 'public',
   'POST /api/v1/auth/saml/acs': 'public',
+  'GET /auth/oidc/login': 'public',
+  'GET /auth/oidc/callback': 'public',
+  'POST /auth/logout': 'public',
+  // Web pages: public at the gate; the page sends a browser without a session to sign in.
+  'GET /reviews/:id': 'public',
+  'POST /reviews/:id/decision': 'public',
+  'GET /api/v1/auth/saml/metadata': 'public',
 
   'GET /api/v1/whoami': 'any',
   'GET /api/v1/reviews': 'any',
@@ -34,12 +41,20 @@ const expected: Record<string, Access> = {
   'POST /api/v1/reviews/:id/deny': 'any',
   'POST /api/v1/reviews/:id/force-approve': 'any',
   'POST /api/v1/access-requests': 'any',
+  // Self-service: anyone lists and revokes their own tokens; others' answer 404 (see "own tokens" below).
+  'GET /api/v1/users/:name/tokens': 'any',
+  'DELETE /api/v1/tokens/:id': 'any',
+  'GET /api/v1/users/:name/ssh-keys': 'any',
+  'POST /api/v1/users/:name/ssh-keys': 'any',
+  'DELETE /api/v1/users/:name/ssh-keys/:key': 'any',
 
   'GET /api/v1/sessions': 'read',
   'GET /api/v1/sessions/:id': 'read',
   'GET /api/v1/sessions/:id/events': 'read',
+  'GET /api/v1/sessions/:id/cast': 'read',
   'GET /api/v1/policy': 'read',
   'POST /api/v1/policy/test': 'read',
+  'GET /api/v1/audit': 'read',
 
   'DELETE /api/v1/sessions/:id': 'admin',
   'PUT /api/v1/policy': 'admin',
@@ -48,9 +63,7 @@ const expected: Record<string, Access> = {
   'GET /api/v1/users/:name': 'admin',
   'PATCH /api/v1/users/:name': 'admin',
   'DELETE /api/v1/users/:name': 'admin',
-  'GET /api/v1/users/:name/tokens': 'admin',
   'POST /api/v1/users/:name/tokens': 'admin',
-  'DELETE /api/v1/tokens/:id': 'admin',
   'GET /api/v1/connections': 'admin',
   'POST /api/v1/connections': 'admin',
   'GET /api/v1/connections/:name': 'admin',
@@ -144,4 +157,28 @@ describe('each route', () => {
       }
     });
   }
+});
+
+describe('own tokens (self-service)', () => {
+  const tokenId = (token: string) => /^wdn_(tok_[0-9a-z]+)_/.exec(token)![1]!;
+  const call = (method: Method, url: string, token: string) => app.inject({ method, url, headers: { authorization: `Bearer ${token}` } });
+
+  it('lets a user list and revoke their own tokens, and answers 404 for anyone else\'s', async () => {
+    const selma = await t.userWithToken('selma', 'user');
+    const spare = await t.userWithToken('sam', 'user');
+    const mine = await call('GET', '/api/v1/users/selma/tokens', selma);
+    expect(mine.statusCode).toBe(200);
+    expect(mine.json().map((x: { id: string }) => x.id)).toEqual([tokenId(selma)]);
+
+    // Someone else's tokens: not listed, not revoked, and indistinguishable from a user or token that does not exist.
+    expect((await call('GET', '/api/v1/users/sam/tokens', selma)).statusCode).toBe(404);
+    expect((await call('DELETE', `/api/v1/tokens/${tokenId(spare)}`, selma)).statusCode).toBe(404);
+    expect((await call('GET', '/api/v1/whoami', spare)).statusCode).toBe(200);
+
+    // An admin may do both for anyone.
+    expect((await call('GET', '/api/v1/users/sam/tokens', tokens.admin)).json()).toHaveLength(1);
+
+    expect((await call('DELETE', `/api/v1/tokens/${tokenId(selma)}`, selma)).statusCode).toBe(204);
+    expect((await call('GET', '/api/v1/whoami', selma)).statusCode).toBe(401);
+  });
 });

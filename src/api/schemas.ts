@@ -104,13 +104,17 @@ export const ConnectionView = z.object({
   tls: z.enum(targetTlsModes),
   tags: z.array(z.string()),
   agent: z.string().nullable(),
+  /** SSH: expected target host keys (public keys or SHA256 fingerprints); empty = pinned on first use. */
+  hostKeys: z.array(z.string()),
+  /** Who holds the target credential: the gateway's vault, or the agent serving the connection. */
+  credentials: z.enum(['gateway', 'agent']),
   createdAt: iso,
   hasSecret: z.boolean(),
 });
 export type ConnectionView = z.infer<typeof ConnectionView>;
 export const connectionView = (c: Connection): ConnectionView => {
   const p = publicConnection(c);
-  return { ...p, createdAt: p.createdAt.toISOString() };
+  return { ...p, hostKeys: p.hostKeys ?? [], credentials: p.credentials ?? 'gateway', createdAt: p.createdAt.toISOString() };
 };
 
 const connectionFields = {
@@ -124,6 +128,12 @@ const connectionFields = {
   tls: z.enum(targetTlsModes),
   tags: z.array(label),
   agent: z.string().min(1).nullable(),
+  /** SSH: a private key instead of a password (sealed with its passphrase, never returned). */
+  privateKey: z.string().min(1).max(64 * 1024),
+  passphrase: z.string(),
+  hostKeys: z.array(z.string().min(1).max(16 * 1024)).max(20),
+  /** 'agent': the agent serving the connection holds the target credential (its --credentials file); no password here. */
+  credentials: z.enum(['agent']),
 };
 export const CreateConnection = z.strictObject({
   name,
@@ -133,6 +143,10 @@ export const CreateConnection = z.strictObject({
   tls: connectionFields.tls.default('prefer'),
   tags: connectionFields.tags.default([]),
   agent: connectionFields.agent.default(null),
+  privateKey: connectionFields.privateKey.optional(),
+  passphrase: connectionFields.passphrase.optional(),
+  hostKeys: connectionFields.hostKeys.default([]),
+  credentials: connectionFields.credentials.optional(),
 });
 export type CreateConnection = z.input<typeof CreateConnection>;
 export const PatchConnection = z

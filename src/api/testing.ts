@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { validateConfig } from '../config/load.ts';
+import { createAuditLog } from '../core/audit/index.ts';
 import { systemClock } from '../core/clock.ts';
 import { issueToken } from '../core/identity/tokens.ts';
 import type { Role } from '../core/identity/types.ts';
@@ -59,15 +60,17 @@ export async function createTestCore(): Promise<TestCore> {
     log,
     users: store.users,
     tokens: store.tokens,
+    sshKeys: store.sshKeys,
     connections: store.connections,
     sessions: store.sessions,
     recordings: createDiskRecordings(config.recording.dir, { flushIntervalMs: 10 }),
     vault: createVault(randomBytes(32)),
     policy: allowAll,
     policyService,
+    audit: createAuditLog({ repo: store.audit, clock: systemClock, log }),
     metrics: createMetrics(),
     live: new LiveSessions(),
-    masking: { hashKey: randomBytes(32), lineage: () => [] },
+    masking: { hashKey: randomBytes(32), lineage: () => [], facts: () => [], session: () => { throw new Error('API tests run no database sessions'); } },
     reviews,
   };
   return {

@@ -20,13 +20,15 @@ export function registerAgent(program: Command): void {
     .option('--allow <host:port>', 'a target this agent may open (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--config <file>', 'YAML/JSON file with gateway, token, allow (list) and ca')
     .option('--ca <file>', 'PEM certificate or CA to trust for a wss:// gateway (pinning)')
+    .option('--credentials <file>', 'YAML map of host:port → {user, password}: target credentials kept on this agent, for connections marked `credentials: agent`')
+    .option('--pin <sha256:fingerprint>', "pin the wss:// gateway's certificate by its sha256 fingerprint (no CA needed); any other certificate is refused")
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .action(
-      action(async (flags: { gateway?: string; token?: string; allow: string[]; config?: string; ca?: string; logLevel: string }) => {
+      action(async (flags: { gateway?: string; token?: string; allow: string[]; config?: string; ca?: string; pin?: string; credentials?: string; logLevel: string }) => {
         const { pino } = await import('pino');
         const { parse } = await import('yaml');
-        const { Allowlist, runAgent } = await import('../agent/index.ts');
-        const file = flags.config === undefined ? {} : (parse(await readFile(flags.config, 'utf8')) as { gateway?: string; token?: string; allow?: string[]; ca?: string });
+        const { AgentCredentials, Allowlist, parsePin, runAgent } = await import('../agent/index.ts');
+        const file = flags.config === undefined ? {} : (parse(await readFile(flags.config, 'utf8')) as { gateway?: string; token?: string; allow?: string[]; ca?: string; pin?: string });
         const gateway = flags.gateway ?? file.gateway ?? process.env['WARDEN_GATEWAY'];
         const token = flags.token ?? process.env['WARDEN_AGENT_TOKEN'] ?? file.token;
         if (!gateway) throw new WardenError('bad_request', 'no gateway: pass --gateway <url> (or `gateway:` in --config)');
@@ -35,8 +37,12 @@ export function registerAgent(program: Command): void {
         // fail closed: an agent with nothing allowed would only refuse; say so instead of running uselessly.
         if (allow.size === 0) throw new WardenError('bad_request', 'the allowlist is empty: pass --allow host:port for each target this agent may open');
         const caFile = flags.ca ?? file.ca;
+        const pinText = flags.pin ?? file.pin;
+        const pin = pinText === undefined ? undefined : parsePin(pinText);
+        // The secrets stay in this process: the gateway only ever gets challenge answers.
+        const credentials = flags.credentials === undefined ? undefined : new AgentCredentials((parse(await readFile(flags.credentials, 'utf8')) ?? {}) as Record<string, unknown>);
         const log = pino({ level: flags.logLevel }, pino.destination({ fd: 2, sync: true }));
-        const agent = runAgent({ gateway, token, allow, log, ...(caFile ? { ca: await readFile(caFile, 'utf8') } : {}) });
+        const agent = runAgent({ gateway, token, allow, log, ...(caFile ? { ca: await readFile(caFile, 'utf8') } : {}), ...(pin ? { pin } : {}), ...(credentials ? { credentials } : {}) });
         const signal = await untilSignal();
         log.info({ signal }, 'stopping the agent');
         await agent.stop();
@@ -57,14 +63,23 @@ export function registerAgent(program: Command): void {
       ]);
     }),
   );
-  apiCommand(agents.command('list').description('list agents, their versions, live links and last heartbeat')).action(
+  apiCommand(agents.command('list').description('list agents, the gateway replicas each is linked to, live links and last heartbeat')).action(
     action(async (flags: ApiFlags) => {
       const out = output(flags);
       const list = await call<AgentView[]>(flags, 'GET', '/api/v1/agents');
       out.result(list, () =>
         table(
-          ['NAME', 'VERSION', 'LINKS', 'STREAMS', 'LAST HEARTBEAT', 'REVOKED'],
-          list.map((a) => [a.name, a.version, a.links.length, a.links.reduce((n, l) => n + l.streams, 0), shortTime(a.links[0]?.lastHeartbeatAt ?? a.lastSeenAt), shortTime(a.revokedAt)]),
+          ['NAME', 'VERSION', 'REPLICAS', 'LINKS HERE', 'STREAMS HERE', 'LAST HEARTBEAT', 'REVOKED'],
+          list.map((a) => [
+            a.name,
+            a.version,
+            // Every gateway replica the agent is linked to (name and URL), from the shared store.
+            a.replicas.map((r) => `${r.name}@${r.url}${r.links > 1 ? ` ×${r.links}` : ''}`).join(', ') || '-',
+            a.links.length,
+            a.links.reduce((n, l) => n + l.streams, 0),
+            shortTime(a.links[0]?.lastHeartbeatAt ?? a.lastSeenAt),
+            shortTime(a.revokedAt),
+          ]),
         ),
       );
     }),

@@ -16,6 +16,8 @@ import type {
   UserView,
   Whoami,
 } from '../api/schemas.ts';
+import type { AuditEventView, AuditQuery } from '../api/routes/audit.ts';
+import type { AddSshKey, SshKeyView } from '../api/routes/ssh-keys.ts';
 import type { AccessRequestBody, ReviewsQuery, ReviewView } from '../api/routes/reviews-schemas.ts';
 import { errorKinds, WardenError, type ErrorKind } from '../core/errors.ts';
 import type { RecordingEvent } from '../core/recording/types.ts';
@@ -49,6 +51,10 @@ export class ApiClient {
   listTokens = (user: string) => this.#json<TokenView[]>('GET', `/api/v1/users/${enc(user)}/tokens`);
   revokeToken = (id: string) => this.#json<void>('DELETE', `/api/v1/tokens/${enc(id)}`);
 
+  listSshKeys = (user: string) => this.#json<SshKeyView[]>('GET', `/api/v1/users/${enc(user)}/ssh-keys`);
+  addSshKey = (user: string, body: AddSshKey) => this.#json<SshKeyView>('POST', `/api/v1/users/${enc(user)}/ssh-keys`, body);
+  removeSshKey = (user: string, key: string) => this.#json<void>('DELETE', `/api/v1/users/${enc(user)}/ssh-keys/${enc(key)}`);
+
   listConnections = () => this.#json<ConnectionView[]>('GET', '/api/v1/connections');
   getConnection = (name: string) => this.#json<ConnectionView>('GET', `/api/v1/connections/${enc(name)}`);
   createConnection = (body: CreateConnection) => this.#json<ConnectionView>('POST', '/api/v1/connections', body);
@@ -64,6 +70,8 @@ export class ApiClient {
   getSession = (id: string) => this.#json<SessionView>('GET', `/api/v1/sessions/${enc(id)}`);
   killSession = (id: string) => this.#json<void>('DELETE', `/api/v1/sessions/${enc(id)}`);
 
+  listAudit = (query: Partial<AuditQuery> = {}) => this.#json<AuditEventView[]>('GET', `/api/v1/audit${qs(query)}`);
+
   getPolicy = () => this.#json<PolicyView>('GET', '/api/v1/policy');
   applyPolicy = (yaml: string) => this.#json<AppliedPolicy>('PUT', '/api/v1/policy', { yaml });
   testPolicy = (body: PolicyTest) => this.#json<PolicyTestResult>('POST', '/api/v1/policy/test', body);
@@ -78,6 +86,13 @@ export class ApiClient {
   /** The recording as raw JSON-lines bytes, streamed. */
   async sessionEventsRaw(id: string): Promise<ReadableStream<Uint8Array>> {
     const res = await this.#send('GET', `/api/v1/sessions/${enc(id)}/events`);
+    if (!res.body) return new ReadableStream({ start: (c) => c.close() });
+    return res.body;
+  }
+
+  /** The `n`th interactive shell of a session as asciicast v2 (a stream of JSON lines). */
+  async sessionCastRaw(id: string, n = 1): Promise<ReadableStream<Uint8Array>> {
+    const res = await this.#send('GET', `/api/v1/sessions/${enc(id)}/cast${n === 1 ? '' : `?shell=${n}`}`);
     if (!res.body) return new ReadableStream({ start: (c) => c.close() });
     return res.body;
   }

@@ -38,13 +38,20 @@ export function registerConnections(program: Command): void {
     .requiredOption('--username <username>', 'user name on the target')
     .option('--password-file <file>', 'read the target password from this file')
     .option('--password-env <var>', 'read the target password from this environment variable')
+    .option('--private-key-file <file>', 'ssh: log in to the target with this private key instead of a password (sealed in the vault)')
+    .option('--passphrase-env <var>', "ssh: the private key's passphrase, from this environment variable")
+    .option('--host-key <key>', 'ssh: a host key the target must present (public key line or SHA256:… fingerprint; repeatable); none = pinned on first use', collect, [])
     .addOption(new Option('--tls <mode>', 'TLS to the target').choices(targetTlsModes).default('prefer'))
     .option('--tag <tag>', 'a tag for policies (repeatable)', collect, [])
+    .option('--agent <name>', 'the agent that reaches the target (default: the gateway dials it directly)')
+    .option('--agent-credentials', "the agent holds the target credential (its --credentials file): give no password here")
     .addHelpText('after', '\nExample:\n  PGPASS=… warden connections create prod --host db.internal --port 5432 --database app --username warden --password-env PGPASS')
     .action(
       action(async (name: string, flags: CreateFlags) => {
         const { api, out } = await connect(flags);
         const password = await readPassword(flags);
+        const key = await readPrivateKey(flags);
+        if (key !== undefined && password !== undefined) throw new WardenError('bad_request', 'give a password or --private-key-file, not both');
         const created = await api.createConnection({
           name,
           type: flags.type,
@@ -55,8 +62,13 @@ export function registerConnections(program: Command): void {
           tls: flags.tls,
           tags: flags.tag,
           ...(password === undefined ? {} : { password }),
+          ...(key ?? {}),
+          hostKeys: flags.hostKey,
+          ...(flags.agent === undefined ? {} : { agent: flags.agent }),
+          ...(flags.agentCredentials ? { credentials: 'agent' as const } : {}),
         });
-        out.result(created, () => `created connection ${created.name} → ${created.host}:${created.port}${created.hasSecret ? ' (password sealed)' : ''}`);
+        const sealed = key !== undefined ? ' (private key sealed)' : created.hasSecret ? ' (password sealed)' : '';
+        out.result(created, () => `created connection ${created.name} → ${created.host}:${created.port}${sealed}`);
       }),
     );
 
@@ -89,6 +101,28 @@ interface CreateFlags extends ApiFlags {
   passwordEnv?: string;
   tls: TargetTlsMode;
   tag: string[];
+  privateKeyFile?: string;
+  passphraseEnv?: string;
+  hostKey: string[];
+  agent?: string;
+  agentCredentials?: boolean;
+}
+
+async function readPrivateKey(flags: CreateFlags): Promise<{ privateKey: string; passphrase?: string } | undefined> {
+  if (flags.privateKeyFile === undefined) {
+    if (flags.passphraseEnv !== undefined) throw new WardenError('bad_request', '--passphrase-env goes with --private-key-file');
+    return undefined;
+  }
+  let privateKey: string;
+  try {
+    privateKey = await readFile(flags.privateKeyFile, 'utf8');
+  } catch (err) {
+    throw new WardenError('bad_request', `cannot read --private-key-file ${flags.privateKeyFile}: ${(err as Error).message}`);
+  }
+  if (flags.passphraseEnv === undefined) return { privateKey };
+  const passphrase = process.env[flags.passphraseEnv];
+  if (passphrase === undefined) throw new WardenError('bad_request', `environment variable ${flags.passphraseEnv} is not set`);
+  return { privateKey, passphrase };
 }
 
 function parsePort(v: string): number {
@@ -121,9 +155,10 @@ function describe(c: ConnectionView): string[] {
     `type      ${c.type}`,
     `target    ${c.host}:${c.port}${c.database ? ` database ${c.database}` : ''} as ${c.username}`,
     `tls       ${c.tls}`,
-    `secret    ${c.hasSecret ? 'sealed in the vault' : 'none'}`,
+    `secret    ${c.credentials === 'agent' ? `held by agent ${c.agent ?? '?'}` : c.hasSecret ? 'sealed in the vault' : 'none'}`,
     `tags      ${c.tags.join(', ') || '-'}`,
     `agent     ${c.agent ?? 'direct'}`,
+    ...(c.type === 'ssh' ? [`host keys ${c.hostKeys.length > 0 ? c.hostKeys.join('\n          ') : 'pinned on first use'}`] : []),
     `created   ${shortTime(c.createdAt)}`,
   ];
 }

@@ -42,7 +42,7 @@ export function registerGateway(program: Command): void {
           throw err;
         }
         const { postgres, api } = handle.addresses;
-        const apiUrl = api ? `http://${hostForUrl(api.host)}:${api.port}` : undefined;
+        const apiUrl = api ? `${config.tls.api ? 'https' : 'http'}://${hostForUrl(api.host)}:${api.port}` : undefined;
         if (out.json) {
           process.stdout.write(`${JSON.stringify({ postgres, api: apiUrl, dataDir: config.dataDir, ...(bootstrapToken ? { bootstrapToken } : {}) })}\n`);
         } else {

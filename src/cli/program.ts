@@ -1,11 +1,14 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { registerAgent } from './agent.ts';
+import { registerAudit } from './audit.ts';
+import { registerConnect } from './connect.ts';
 import { registerConnections } from './connections.ts';
 import { registerGateway } from './gateway.ts';
 import { registerLogin } from './login.ts';
 import { registerPolicy } from './policy.ts';
 import { registerRequest } from './request.ts';
+import { registerReplay } from './replay.ts';
 import { registerReviews } from './reviews.ts';
 import { registerSessions } from './sessions.ts';
 import { registerTokens } from './tokens.ts';
@@ -30,9 +33,12 @@ export function buildProgram(extra?: (program: Command) => void): Command {
   registerUsers(program);
   registerTokens(program);
   registerConnections(program);
+  registerConnect(program);
   registerSessions(program);
+  registerReplay(program);
   registerPolicy(program);
   registerReviews(program);
+  registerAudit(program);
   registerRequest(program);
   registerVault(program);
   registerAgent(program);

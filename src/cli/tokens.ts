@@ -6,7 +6,7 @@ import { apiCommand, connect, type ApiFlags } from './target.ts';
 
 /** `warden tokens …`: API and database tokens of a user. */
 export function registerTokens(program: Command): void {
-  const tokens = program.command('tokens').description("manage users' tokens (admin)");
+  const tokens = program.command('tokens').description("manage tokens: anyone lists and revokes their own; admins issue them and manage anyone's");
 
   apiCommand(tokens.command('create').description('issue a token; it is shown once, store it now').argument('<user>'))
     .option('--name <name>', 'a label to recognise it by', 'cli')
@@ -31,11 +31,11 @@ export function registerTokens(program: Command): void {
       }),
     );
 
-  apiCommand(tokens.command('list').description("list a user's tokens (never their secrets)").argument('<user>'))
+  apiCommand(tokens.command('list').description("list your tokens, or (admin) a user's; never their secrets").argument('[user]', 'default: yourself'))
     .action(
-      action(async (user: string, flags: ApiFlags) => {
+      action(async (user: string | undefined, flags: ApiFlags) => {
         const { api, out } = await connect(flags);
-        const list = await api.listTokens(user);
+        const list = await api.listTokens(user ?? (await api.whoami()).user.name);
         out.result(list, () =>
           table(
             ['ID', 'NAME', 'CREATED', 'EXPIRES', 'LAST USED', 'REVOKED'],
@@ -45,7 +45,7 @@ export function registerTokens(program: Command): void {
       }),
     );
 
-  apiCommand(tokens.command('revoke').description('revoke a token at once').argument('<id>', 'token id, from `warden tokens list`'))
+  apiCommand(tokens.command('revoke').description('revoke a token at once (your own, or as admin anyone\'s)').argument('<id>', 'token id, from `warden tokens list`'))
     .action(
       action(async (id: string, flags: ApiFlags) => {
         const { api, out } = await connect(flags);

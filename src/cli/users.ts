@@ -3,11 +3,12 @@ import type { UserView } from '../api/schemas.ts';
 import { roles, type Role } from '../core/identity/types.ts';
 import { Option } from 'commander';
 import { action, shortTime, table } from './output.ts';
+import { registerSshKeys } from './ssh-keys.ts';
 import { apiCommand, connect, type ApiFlags } from './target.ts';
 
 /** `warden users …`: local users, their role and groups. */
 export function registerUsers(program: Command): void {
-  const users = program.command('users').description('manage Warden users (admin)');
+  const users = program.command('users').description('manage Warden users (admin) and SSH keys (`users keys`: anyone, their own)');
   const collect = (v: string, prev: string[]) => [...prev, v];
 
   apiCommand(users.command('list').description('list users'))
@@ -47,6 +48,8 @@ export function registerUsers(program: Command): void {
         out.result(user, () => `${user.name} is now in: ${user.groups.join(', ') || '(no groups)'}`);
       }),
     );
+
+  registerSshKeys(users);
 }
 
 function userTable(list: UserView[]): string {

@@ -72,7 +72,7 @@ function resolvePaths(c: WardenConfig): WardenConfig {
   return {
     ...c,
     dataDir,
-    tls: { certFile: c.tls.certFile && resolve(c.tls.certFile), keyFile: c.tls.keyFile && resolve(c.tls.keyFile) },
+    tls: { ...c.tls, certFile: c.tls.certFile && resolve(c.tls.certFile), keyFile: c.tls.keyFile && resolve(c.tls.keyFile) },
     vault: { masterKeyFile: under(c.vault.masterKeyFile, 'master.key') },
     recording: { ...c.recording, dir: under(c.recording.dir, 'recordings') },
   };

@@ -39,6 +39,8 @@ export const configSchema = z
         /** PEM files; when both are empty a self-signed pair is generated in the data dir on first start. */
         certFile: z.string().default(''),
         keyFile: z.string().default(''),
+        /** Serve the API (and the agents' WebSocket endpoint) over HTTPS with this certificate; agents pin it with --ca or --pin. */
+        api: z.boolean().default(false),
       })
       .strict()
       .prefault({}),
@@ -121,6 +123,13 @@ export const configSchema = z
       .prefault({}),
     identity: z
       .object({
+        /**
+         * Local people: users created in Warden (API/CLI) signing in with tokens an admin issued.
+         * false: such tokens are refused and no new ones are issued or created, so people sign in only
+         * through OIDC/SAML; admins, auditors and machine identities (the `machine` group) keep their
+         * tokens, the admins being the documented break-glass path.
+         */
+        localUsers: z.boolean().default(true),
         /** OIDC sign-in (device flow for `warden login --oidc`); absent: OIDC is off. */
         oidc: z
           .object({
@@ -138,14 +147,31 @@ export const configSchema = z
             groupMap: z.record(z.string(), z.array(z.string().min(1))).default({}),
             /** Lifetime of the Warden token a login issues (default 12 h). */
             tokenTtlMs: z.number().int().min(60_000).default(12 * 60 * 60_000),
+            /** Where the IdP groups are read: the ID token, the userinfo endpoint (with the access token), or both (union). */
+            groupsFrom: z.enum(['idToken', 'userinfo', 'both']).default('idToken'),
+            /**
+             * How often the groups behind an IdP login are re-read at the IdP with its refresh token
+             * (checked when a session starts or an API call arrives); a refused refresh ends the Warden token. 0: never.
+             */
+            refreshGroupsEvery: z.number().int().min(0).default(15 * 60_000),
+            /** Browser sign-in: the redirect URI registered at the IdP; default <reviews.publicUrl or the API address>/auth/oidc/callback. */
+            redirectUri: z.string().url().optional(),
+            /** Lifetime of a browser session (the Warden token in the session cookie); default 8 h. */
+            webSessionTtlMs: z.number().int().min(60_000).default(8 * 60 * 60_000),
           })
           .strict()
           .optional(),
         /** SAML 2.0 sign-in (SP-initiated, HTTP-POST to the ACS); absent: SAML is off. */
         saml: z
           .object({
-            /** The IdP's single sign-on URL (HTTP-Redirect binding). */
-            entryPoint: z.string().url(),
+            /** The IdP's single sign-on URL (HTTP-Redirect binding); default: the one in idpMetadata. */
+            entryPoint: z.string().url().optional(),
+            /**
+             * The IdP's SAML metadata (a file path, or an https URL read at start): its entityID becomes the
+             * expected Issuer, its signing certificates (several during a rotation) and SSO URL are used
+             * alongside idpCert/idpCertFile/entryPoint when those are set too.
+             */
+            idpMetadata: z.string().min(1).optional(),
             /** This gateway's SP entity id, sent as the AuthnRequest issuer. */
             issuer: z.string().min(1),
             /** The IdP's signing certificate (PEM); exactly one of idpCert and idpCertFile. */
@@ -164,8 +190,11 @@ export const configSchema = z
             tokenTtlMs: z.number().int().min(60_000).default(12 * 60 * 60_000),
           })
           .strict()
-          .refine((s) => (s.idpCert === undefined) !== (s.idpCertFile === undefined), {
-            message: 'set exactly one of identity.saml.idpCert (PEM) and identity.saml.idpCertFile (a path)',
+          .refine((s) => !(s.idpCert !== undefined && s.idpCertFile !== undefined) && (s.idpMetadata !== undefined || (s.idpCert === undefined) !== (s.idpCertFile === undefined)), {
+            message: 'set exactly one of identity.saml.idpCert (PEM) and identity.saml.idpCertFile (a path), or identity.saml.idpMetadata',
+          })
+          .refine((s) => s.idpMetadata !== undefined || s.entryPoint !== undefined, {
+            message: 'set identity.saml.entryPoint (the IdP SSO URL) or identity.saml.idpMetadata',
           })
           .optional(),
       })
@@ -178,6 +207,13 @@ export const configSchema = z
         waitMs: z.number().int().min(0).default(5_000),
         /** Ping interval on each agent link; a link silent for a whole interval is dropped. */
         heartbeatMs: z.number().int().min(100).default(15_000),
+        /**
+         * The URL agents dial to reach this replica's API (told to every agent so it links to each
+         * replica). Empty: http://<api host>:<api port>, which suits a bound address agents can reach.
+         */
+        advertiseUrl: z.string().default(''),
+        /** How often this replica refreshes its row in the store; one silent for 3 intervals is dead to agents. */
+        replicaHeartbeatMs: z.number().int().min(100).default(5_000),
       })
       .strict()
       .prefault({}),

@@ -30,7 +30,8 @@ export async function startDemo(opts: { dataDir: string; pgPort: number; apiPort
   try {
     await seedDemo(target.exec);
     const config = validateConfig(
-      { dataDir: opts.dataDir, logLevel: 'warn', listeners: { postgres: { port: opts.pgPort }, api: { port: opts.apiPort } }, policy: { rules: demoRules() } },
+      // The demo's people are local users with admin-issued tokens: always on here, whatever a config would say.
+      { dataDir: opts.dataDir, logLevel: 'warn', identity: { localUsers: true }, listeners: { postgres: { port: opts.pgPort }, api: { port: opts.apiPort } }, policy: { rules: demoRules() } },
       'demo configuration',
     );
     const gw = await startGateway(config, { logger: pino({ level: 'warn' }, pino.destination({ fd: 2, sync: false })) });

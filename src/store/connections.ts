@@ -39,6 +39,8 @@ export class SqlConnectionRepo implements ConnectionRepo {
           tls: c.tls,
           tags: this.#codec.json(c.tags),
           agent: c.agent,
+          hostKeys: c.hostKeys && c.hostKeys.length > 0 ? this.#codec.json(c.hostKeys) : null,
+          credentials: c.credentials ?? null,
           createdAt: this.#codec.time(c.createdAt),
         })
         .execute();
@@ -86,6 +88,8 @@ export class SqlConnectionRepo implements ConnectionRepo {
     if (p.tls !== undefined) out.tls = p.tls;
     if (p.tags !== undefined) out.tags = this.#codec.json(p.tags);
     if (p.agent !== undefined) out.agent = p.agent;
+    if (p.hostKeys !== undefined) out.hostKeys = p.hostKeys.length > 0 ? this.#codec.json(p.hostKeys) : null;
+    if ('credentials' in p) out.credentials = p.credentials ?? null;
     return out;
   }
 
@@ -109,7 +113,18 @@ export class SqlConnectionRepo implements ConnectionRepo {
       tls: r.tls as TargetTlsMode,
       tags: this.#codec.readJson(r.tags, 'connections.tags'),
       agent: r.agent,
+      // Absent, not [], when none are configured: the field is optional on every other connection type.
+      ...(r.hostKeys === null ? {} : { hostKeys: this.#codec.readJson(r.hostKeys, 'connections.host_keys') }),
+      ...credentialsMode(r.credentials),
       createdAt: this.#codec.readTime(r.createdAt),
     };
   }
+}
+
+/** The `credentials` column: only 'agent' or NULL mean anything. */
+function credentialsMode(v: string | null): { credentials?: 'agent' } {
+  if (v === null) return {};
+  // fail closed: an unknown mode never falls back to the vaulted credential.
+  if (v !== 'agent') throw new WardenError('internal', `store column connections.credentials holds "${v}"; expected 'agent' or NULL`);
+  return { credentials: 'agent' };
 }

@@ -6,23 +6,32 @@
 import { CamelCasePlugin, type Kysely } from 'kysely';
 import type { ConnectionRepo } from '../core/connections/types.ts';
 import { WardenError } from '../core/errors.ts';
+import type { IdpBindingRepo, LoginStateRepo } from '../core/identity/oidc/web-types.ts';
 import type { TokenRepo, UserRepo } from '../core/identity/types.ts';
 import type { PolicyStoreRepo } from '../core/policy/service.ts';
 import type { ReviewRepo } from '../core/review/types.ts';
 import type { SessionRepo } from '../core/session/types.ts';
-import type { AgentRepo } from '../tunnel/types.ts';
+import type { SshKeyRepo } from '../core/identity/ssh-keys.ts';
+import type { AgentRepo, ReplicaRepo } from '../tunnel/types.ts';
+import type { AuditRepo } from '../core/audit/types.ts';
+import type { SamlStateRepo } from '../core/identity/saml/state.ts';
 import { SqlAgentRepo } from './agents.ts';
+import { SqlAuditRepo } from './audit.ts';
 import { codecFor } from './codec.ts';
 import { SqlConnectionRepo } from './connections.ts';
 import { migrateToLatest } from './migrate.ts';
 import { SqlPolicyRepo } from './policy.ts';
 import { openPostgres } from './postgres.ts';
+import { SqlReplicaRepo } from './replicas.ts';
 import { SqlReviewRepo } from './reviews.ts';
 import type { Database, StoreKind } from './schema.ts';
+import { SqlSamlStateRepo } from './saml.ts';
 import { SqlSessionRepo } from './sessions.ts';
+import { SqlSshKeyRepo } from './ssh-keys.ts';
 import { openSqlite } from './sqlite.ts';
 import { SqlTokenRepo } from './tokens.ts';
 import { SqlUserRepo } from './users.ts';
+import { SqlIdpBindingRepo, SqlLoginStateRepo } from './web-login.ts';
 
 export type { StoreKind } from './schema.ts';
 
@@ -37,6 +46,18 @@ export interface Store {
   reviews: ReviewRepo;
   /** Agents that dial out to the gateway (tunnel). */
   agents: AgentRepo;
+  /** Running gateway replicas sharing this store (agents link to each). */
+  replicas: ReplicaRepo;
+  /** Users' SSH public keys (public-key login). */
+  sshKeys: SshKeyRepo;
+  /** Browser sign-ins between the redirect to the IdP and its callback. */
+  loginStates: LoginStateRepo;
+  /** IdP refresh tokens behind Warden tokens, for the group re-check. */
+  idpBindings: IdpBindingRepo;
+  /** The audit log (append-only). */
+  audit: AuditRepo;
+  /** SAML sign-in state shared by replicas: pending AuthnRequest IDs, used assertion IDs. */
+  saml: SamlStateRepo;
   kind: StoreKind;
   /** Closes the SQLite file or the PostgreSQL pool; the repositories are unusable afterwards. */
   close(): Promise<void>;
@@ -73,6 +94,12 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     policy: new SqlPolicyRepo(db, codec),
     reviews: new SqlReviewRepo(db, codec),
     agents: new SqlAgentRepo(db, codec),
+    replicas: new SqlReplicaRepo(db, codec),
+    sshKeys: new SqlSshKeyRepo(db, codec),
+    loginStates: new SqlLoginStateRepo(db, codec),
+    idpBindings: new SqlIdpBindingRepo(db, codec),
+    audit: new SqlAuditRepo(db, codec),
+    saml: new SqlSamlStateRepo(db, codec),
     close: () => (closed ??= raw.destroy()),
   };
 }

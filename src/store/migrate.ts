@@ -4,6 +4,10 @@ import { initial } from './migrations/0001_initial.ts';
 import { policy } from './migrations/0002_policy.ts';
 import { reviews } from './migrations/0003_reviews.ts';
 import { agents } from './migrations/0004_agents.ts';
+import { identity } from './migrations/0005_identity.ts';
+import { sshKeys } from './migrations/0006_ssh_keys.ts';
+import { replicas } from './migrations/0007_replicas.ts';
+import { webLogin } from './migrations/0008_web_login.ts';
 import type { StoreKind } from './schema.ts';
 
 /**
@@ -16,6 +20,10 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '0002_policy': policy(kind),
     '0003_reviews': reviews(kind),
     '0004_agents': agents(kind),
+    '0005_identity': identity(kind),
+    '0006_ssh_keys': sshKeys(kind),
+    '0007_replicas': replicas(kind),
+    '0008_web_login': webLogin(kind),
   };
 }
 

@@ -23,6 +23,8 @@ export interface TokensTable {
   id: string;
   userId: string;
   name: string;
+  /** Migration 0005: `admin`, `oidc` or `saml`. */
+  source: Generated<string>;
   secretHash: string;
   createdAt: DbTime;
   expiresAt: DbTime | null;
@@ -43,6 +45,10 @@ export interface ConnectionsTable {
   /** JSON array of tags. */
   tags: string;
   agent: string | null;
+  /** JSON array of expected SSH host keys / fingerprints (migration 0006); null = trust on first use. */
+  hostKeys: string | null;
+  /** 'agent' or null (migration 0007). */
+  credentials: string | null;
   createdAt: DbTime;
 }
 

@@ -103,11 +103,12 @@ describe.each(backends)('store on $name', (backend) => {
   describe('tokens', () => {
     it('stores, lists, revokes once and touches tokens', async () => {
       const u = await store.users.create({ id: newId('usr'), name: unique('frank'), createdAt: t0 });
-      const a = { id: newId('tok'), userId: u.id, name: 'laptop', secretHash: 'aa', createdAt: t0, expiresAt: at(3_600_000), revokedAt: null, lastUsedAt: null };
-      const b = { ...a, id: newId('tok'), name: 'ci', createdAt: at(1), expiresAt: null };
+      const a = { id: newId('tok'), userId: u.id, name: 'laptop', source: 'saml' as const, secretHash: 'aa', createdAt: t0, expiresAt: at(3_600_000), revokedAt: null, lastUsedAt: null };
+      const b = { ...a, id: newId('tok'), name: 'ci', source: 'admin' as const, createdAt: at(1), expiresAt: null };
       await store.tokens.create(a);
       await store.tokens.create(b);
       expect(await store.tokens.byId(a.id)).toEqual(a);
+      expect(await store.tokens.byId(b.id)).toEqual(b);
       expect((await store.tokens.listForUser(u.id)).map((t) => t.name)).toEqual(['laptop', 'ci']);
 
       expect(await store.tokens.revoke(a.id, at(10))).toBe(true);

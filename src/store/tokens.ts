@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { TokenRecord, TokenRepo } from '../core/identity/types.ts';
+import { tokenSources, type TokenRecord, type TokenRepo, type TokenSource } from '../core/identity/types.ts';
 import type { Codec } from './codec.ts';
 import type { Database, TokensTable } from './schema.ts';
 
@@ -20,6 +20,7 @@ export class SqlTokenRepo implements TokenRepo {
         id: t.id,
         userId: t.userId,
         name: t.name,
+        source: t.source ?? 'admin',
         secretHash: t.secretHash,
         createdAt: c.time(t.createdAt),
         expiresAt: c.timeOrNull(t.expiresAt),
@@ -66,6 +67,7 @@ export class SqlTokenRepo implements TokenRepo {
       id: r.id,
       userId: r.userId,
       name: r.name,
+      source: readSource(r.source),
       secretHash: r.secretHash,
       createdAt: c.readTime(r.createdAt),
       expiresAt: c.readTimeOrNull(r.expiresAt),
@@ -74,3 +76,6 @@ export class SqlTokenRepo implements TokenRepo {
     };
   }
 }
+
+/** fail closed: an unknown source is treated as the most restricted one, `admin` (refused for people when local users are off). */
+const readSource = (v: string): TokenSource => ((tokenSources as readonly string[]).includes(v) ? (v as TokenSource) : 'admin');

@@ -64,6 +64,8 @@ export class SqlUserRepo implements UserRepo {
     // Tokens go first and in the same transaction: a token must never outlive its user.
     return this.#db.transaction().execute(async (tx) => {
       await tx.deleteFrom('tokens').where('userId', '=', id).execute();
+      // Likewise SSH keys: a deleted user's key must not log in as a later user of the same name.
+      await (tx as Kysely<any>).deleteFrom('ssh_keys').where('userId', '=', id).execute();
       const res = await tx.deleteFrom('users').where('id', '=', id).executeTakeFirst();
       return res.numDeletedRows > 0n;
     });

@@ -8,6 +8,8 @@ export interface GatewayTls {
   context: SecureContext;
   certPem: string;
   certFile: string;
+  /** For servers that take PEMs rather than a context (the HTTPS API). */
+  keyPem: string;
 }
 
 /**
@@ -37,8 +39,9 @@ export async function loadGatewayTls(opts: { certFile: string; keyFile: string; 
   }
   try {
     const certPem = readFileSync(certFile, 'utf8');
-    const context = createSecureContext({ cert: certPem, key: readFileSync(keyFile, 'utf8') });
-    return { context, certPem, certFile };
+    const keyPem = readFileSync(keyFile, 'utf8');
+    const context = createSecureContext({ cert: certPem, key: keyPem });
+    return { context, certPem, certFile, keyPem };
   } catch (err) {
     throw new WardenError('bad_request', `cannot load the gateway TLS certificate (${certFile}, ${keyFile}): ${(err as Error).message}`);
   }

@@ -15,8 +15,15 @@ import { WardenError } from '../core/errors.ts';
  * credit uint32 BE     — "I consumed this many more bytes of yours": flow control
  * end    (empty)       — the sender will write no more (half close)
  * error  utf-8 message — the stream is gone (refused open, dial failure, reset)
+ * replicas {self, replicas: [{id, url}]} as JSON, stream id 0 — gateway → agent:
+ *        which replica this link reached and every live replica of the gateway, so
+ *        the agent keeps one link to each (sent only to agents that announce the
+ *        `replicas` feature, so an older agent never sees a frame it cannot read)
+ * auth   a JSON object, on a stream — gateway → agent: a step of the target's login
+ *        challenge (md5 salt, SCRAM messages) for a connection whose credentials the
+ *        agent holds; agent → gateway: the answer. The secret never crosses the link.
  */
-export const frameTypes = { open: 1, opened: 2, data: 3, credit: 4, end: 5, error: 6 } as const;
+export const frameTypes = { open: 1, opened: 2, data: 3, credit: 4, end: 5, error: 6, replicas: 7, auth: 8 } as const;
 export type FrameType = keyof typeof frameTypes;
 
 export type Frame =
@@ -25,7 +32,15 @@ export type Frame =
   | { type: 'data'; id: number; data: Buffer }
   | { type: 'credit'; id: number; bytes: number }
   | { type: 'end'; id: number }
-  | { type: 'error'; id: number; message: string };
+  | { type: 'error'; id: number; message: string }
+  | { type: 'replicas'; id: number; self: string; replicas: ReplicaRef[] }
+  | { type: 'auth'; id: number; body: Record<string, unknown> };
+
+/** A gateway replica as an agent sees it: an id to tell links apart and where to dial it. */
+export interface ReplicaRef {
+  id: string;
+  url: string;
+}
 
 /** Bytes a sender may have in flight per stream before the receiver grants more. */
 export const defaultWindowBytes = 256 * 1024;
@@ -44,7 +59,11 @@ export function encodeFrame(f: Frame): Buffer {
           ? u32(f.bytes)
           : f.type === 'error'
             ? Buffer.from(f.message, 'utf8')
-            : Buffer.alloc(0);
+            : f.type === 'replicas'
+              ? Buffer.from(JSON.stringify({ self: f.self, replicas: f.replicas }))
+              : f.type === 'auth'
+                ? Buffer.from(JSON.stringify(f.body))
+                : Buffer.alloc(0);
   const header = Buffer.allocUnsafe(5);
   header[0] = frameTypes[f.type];
   header.writeUInt32BE(f.id, 1);
@@ -76,9 +95,24 @@ export function decodeFrame(buf: Buffer): Frame {
       return { type, id, bytes: payload.readUInt32BE(0) };
     case 'error':
       return { type, id, message: payload.toString('utf8') };
+    case 'replicas':
+      return replicasFrame(id, parseJson(payload));
+    case 'auth': {
+      const body = parseJson(payload);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw bad('an auth frame without a JSON object');
+      return { type, id, body: body as Record<string, unknown> };
+    }
     default:
       return { type, id };
   }
+}
+
+function replicasFrame(id: number, parsed: unknown): Frame {
+  const p = parsed as { self?: unknown; replicas?: unknown } | undefined;
+  const list = Array.isArray(p?.replicas) ? (p.replicas as { id?: unknown; url?: unknown }[]) : undefined;
+  const valid = (r: { id?: unknown; url?: unknown }) => typeof r?.id === 'string' && r.id !== '' && typeof r.url === 'string' && /^(wss?|https?):\/\//.test(r.url);
+  if (typeof p?.self !== 'string' || list === undefined || !list.every(valid)) throw bad('a replicas frame without a valid replica list');
+  return { type: 'replicas', id, self: p.self, replicas: list.map((r) => ({ id: r.id as string, url: r.url as string })) };
 }
 
 function u32(n: number): Buffer {

@@ -6,11 +6,13 @@
  * flow-controlled stream. The agent's end is `src/agent/`.
  */
 export { createDialer } from './dialer.ts';
-export { decodeFrame, defaultWindowBytes, encodeFrame, frameTypes, maxDataBytes, type Frame, type FrameType } from './frames.ts';
-export { Mux, type OpenHandler } from './mux.ts';
+export { decodeFrame, defaultWindowBytes, encodeFrame, frameTypes, maxDataBytes, type Frame, type FrameType, type ReplicaRef } from './frames.ts';
+export { Mux, type AuthHandler, type OpenHandler } from './mux.ts';
 export { AgentRegistry, type AgentLink } from './registry.ts';
 export { agentRoutes, AgentView, IssuedAgentToken } from './routes.ts';
-export { agentConnectPath, attachAgentEndpoint, type AgentEndpointDeps } from './server.ts';
+export { agentConnectPath, agentFeaturesHeader, attachAgentEndpoint, type AgentEndpointDeps } from './server.ts';
 export { TunnelStream } from './stream.ts';
 export { createAgent, verifyAgentToken } from './tokens.ts';
 export type { AgentRecord, AgentRepo } from './types.ts';
+export { ReplicaDirectory, type ReplicaDirectoryDeps } from './replicas.ts';
+export type { ReplicaRecord, ReplicaRepo } from './types.ts';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame } from './frames.ts';
+import { decodeFrame, encodeFrame, type Frame } from './frames.ts';
 import { Mux } from './mux.ts';
 import type { TunnelStream } from './stream.ts';
 
@@ -34,9 +34,25 @@ describe('tunnel mux', () => {
       { type: 'credit', id: 7, bytes: 65536 },
       { type: 'end', id: 7 },
       { type: 'error', id: 7, message: 'nope' },
+      { type: 'auth', id: 7, body: { op: 'md5', salt: 'AQIDBA==' } },
     ] as const) expect(decodeFrame(encodeFrame(f))).toEqual(f);
+    expect(() => decodeFrame(Buffer.from([8, 0, 0, 0, 1, 0x5b, 0x5d]))).toThrow(/JSON object/);
     expect(() => decodeFrame(Buffer.from([9, 0, 0, 0, 1]))).toThrow(/unknown frame type/);
     expect(() => decodeFrame(Buffer.from([1, 0, 0, 0, 1, 0x7b, 0x7d]))).toThrow(/host and port/);
+  });
+
+  it('carries the replica list to an agent that listens for it, and refuses a malformed one', () => {
+    const f: Frame = { type: 'replicas', id: 0, self: 'rep_a', replicas: [{ id: 'rep_a', url: 'http://10.0.0.1:17080' }, { id: 'rep_b', url: 'wss://gw-b:17080/api/v1/agents/connect' }] };
+    expect(decodeFrame(encodeFrame(f))).toEqual(f);
+    const bad = (payload: unknown) => Buffer.concat([Buffer.from([7, 0, 0, 0, 0]), Buffer.from(JSON.stringify(payload))]);
+    expect(() => decodeFrame(bad({ self: 'rep_a', replicas: [{ id: 'rep_b', url: 'file:///etc/passwd' }] }))).toThrow(/replica list/);
+    expect(() => decodeFrame(bad({ replicas: [] }))).toThrow(/replica list/);
+    const heard: string[] = [];
+    let agent!: Mux;
+    const gateway = new Mux({ send: (b) => agent.receive(b) });
+    agent = new Mux({ send: () => undefined, onReplicas: (self, list) => heard.push(self, ...list.map((r) => r.id)) });
+    gateway.announceReplicas('rep_a', f.type === 'replicas' ? f.replicas : []);
+    expect(heard).toEqual(['rep_a', 'rep_a', 'rep_b']);
   });
 
   it('refuses an open with the far end’s message', async () => {

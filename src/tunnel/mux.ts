@@ -1,9 +1,11 @@
 import { WardenError } from '../core/errors.ts';
-import { decodeFrame, defaultWindowBytes, encodeFrame, type Frame } from './frames.ts';
+import { decodeFrame, defaultWindowBytes, encodeFrame, type Frame, type ReplicaRef } from './frames.ts';
 import { TunnelStream } from './stream.ts';
 
 /** What the agent does with a gateway's request for a new stream: dial and resolve, or throw to refuse. */
 export type OpenHandler = (stream: TunnelStream, host: string, port: number) => Promise<void>;
+/** What the agent does with one auth step for a stream to host:port: the answer to send back. */
+export type AuthHandler = (stream: TunnelStream, host: string, port: number, body: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 /**
  * Many streams over one message link (a WebSocket). The same class runs on
@@ -14,15 +16,21 @@ export type OpenHandler = (stream: TunnelStream, host: string, port: number) => 
 export class Mux {
   readonly #send: (frame: Buffer) => void;
   readonly #onOpen: OpenHandler | undefined;
+  readonly #onReplicas: ((self: string, replicas: ReplicaRef[]) => void) | undefined;
+  readonly #onAuth: AuthHandler | undefined;
+  /** Agent side: where each accepted stream goes, for auth steps. */
+  readonly #targets = new Map<number, { host: string; port: number }>();
   readonly #window: number;
   readonly #streams = new Map<number, TunnelStream>();
   readonly #opening = new Map<number, { resolve: (s: TunnelStream) => void; reject: (e: Error) => void }>();
   #nextId = 1;
   #closed: Error | undefined;
 
-  constructor(opts: { send: (frame: Buffer) => void; onOpen?: OpenHandler; windowBytes?: number }) {
+  constructor(opts: { send: (frame: Buffer) => void; onOpen?: OpenHandler; onReplicas?: (self: string, replicas: ReplicaRef[]) => void; onAuth?: AuthHandler; windowBytes?: number }) {
+    this.#onAuth = opts.onAuth;
     this.#send = opts.send;
     this.#onOpen = opts.onOpen;
+    this.#onReplicas = opts.onReplicas;
     this.#window = opts.windowBytes ?? defaultWindowBytes;
   }
 
@@ -61,6 +69,8 @@ export class Mux {
   receive(message: Buffer): void {
     const f = decodeFrame(message);
     if (f.type === 'open') return this.#accept(f.id, f.host, f.port);
+    // A replica list is about the link, not a stream; a side that does not expect one ignores it.
+    if (f.type === 'replicas') return this.#onReplicas?.(f.self, f.replicas);
     const stream = this.#streams.get(f.id);
     if (stream === undefined) return; // a late frame for a stream already gone: harmless
     switch (f.type) {
@@ -72,6 +82,8 @@ export class Mux {
         return stream.receive(f.data);
       case 'credit':
         return stream.grant(f.bytes);
+      case 'auth':
+        return this.#auth(stream, f.body);
       case 'end':
         return stream.remoteEnd();
       case 'error': {
@@ -81,6 +93,11 @@ export class Mux {
         return stream.remoteError(f.message);
       }
     }
+  }
+
+  /** Gateway → agent: the replica this link reached and every live replica. */
+  announceReplicas(self: string, replicas: ReplicaRef[]): void {
+    this.#frame({ type: 'replicas', id: 0, self, replicas });
   }
 
   /** The link is gone: every stream on it ends with `reason`. */
@@ -98,14 +115,26 @@ export class Mux {
       return;
     }
     const stream = this.#stream(id);
+    this.#targets.set(id, { host, port });
     this.#onOpen(stream, host, port).then(
       () => this.#frame({ type: 'opened', id }),
       (err: Error) => stream.destroy(err),
     );
   }
 
+  #auth(stream: TunnelStream, body: Record<string, unknown>): void {
+    const target = this.#targets.get(stream.id);
+    // The gateway side gets answers; the agent side answers, and only for streams it opened.
+    if (this.#onAuth === undefined || target === undefined) return stream.answer(body);
+    this.#onAuth(stream, target.host, target.port, body).then(
+      (answer) => stream.reply(answer),
+      // fail closed: an answer that cannot be computed is a refusal the gateway reports.
+      (err: Error) => stream.reply({ ok: false, message: err.message }),
+    );
+  }
+
   #stream(id: number): TunnelStream {
-    const s = new TunnelStream(id, (f) => this.#frame(f), this.#window, (gone) => this.#streams.delete(gone));
+    const s = new TunnelStream(id, (f) => this.#frame(f), this.#window, (gone) => (this.#streams.delete(gone), this.#targets.delete(gone)));
     // A stream's end is reported to whoever uses it ('close', or their own 'error' listener); an
     // unobserved reset must never crash the process that carries every other session.
     s.on('error', () => undefined);

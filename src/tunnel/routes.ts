@@ -3,6 +3,7 @@ import type { Api } from '../api/types.ts';
 import { WardenError } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
 import type { AgentRegistry } from './registry.ts';
+import type { ReplicaDirectory } from './replicas.ts';
 import { createAgent } from './tokens.ts';
 import type { AgentRecord, AgentRepo } from './types.ts';
 
@@ -19,15 +20,18 @@ export const AgentView = z.object({
   lastSeenAt: iso.nullable(),
   version: z.string().nullable(),
   links: z.array(z.object({ remoteAddress: z.string(), version: z.string().nullable(), connectedAt: iso, lastHeartbeatAt: iso, streams: z.number() })),
+  /** Every live gateway replica this agent is linked to (from the shared store; `links` above are this replica's own). */
+  replicas: z.array(z.object({ id: z.string(), name: z.string(), url: z.string(), links: z.number() })),
 });
 export type AgentView = z.infer<typeof AgentView>;
 export const IssuedAgentToken = z.object({ token: z.string(), agent: AgentView });
 export type IssuedAgentToken = z.infer<typeof IssuedAgentToken>;
 const ErrorView = z.object({ error: z.string(), message: z.string() });
 
-export function agentRoutes(app: Api, d: { agents: AgentRepo; registry: AgentRegistry; clock: Clock }): void {
+export function agentRoutes(app: Api, d: { agents: AgentRepo; registry: AgentRegistry; clock: Clock; replicas?: ReplicaDirectory }): void {
   const tags = ['agents'];
-  const view = (a: AgentRecord): AgentView => ({
+  type Where = AgentView['replicas'];
+  const view = (a: AgentRecord, where: Map<string, Where> = new Map()): AgentView => ({
     id: a.id,
     name: a.name,
     createdAt: a.createdAt.toISOString(),
@@ -44,6 +48,7 @@ export function agentRoutes(app: Api, d: { agents: AgentRepo; registry: AgentReg
         lastHeartbeatAt: l.lastHeartbeatAt.toISOString(),
         streams: l.mux.size,
       })),
+    replicas: where.get(a.id) ?? [],
   });
 
   app.post(
@@ -55,9 +60,10 @@ export function agentRoutes(app: Api, d: { agents: AgentRepo; registry: AgentReg
     },
   );
 
-  app.get('/api/v1/agents', { schema: { tags, summary: 'List agents and their live links', response: { 200: AgentView.array() } } }, async () =>
-    (await d.agents.list()).map(view),
-  );
+  app.get('/api/v1/agents', { schema: { tags, summary: 'List agents, their live links here and the replicas they are linked to', response: { 200: AgentView.array() } } }, async () => {
+    const where = (await d.replicas?.agentReplicas()) ?? new Map<string, Where>();
+    return (await d.agents.list()).map((a) => view(a, where));
+  });
 
   app.delete(
     '/api/v1/agents/:name',

@@ -7,6 +7,7 @@ import { asWardenError, WardenError } from '../core/errors.ts';
 import { maxDataBytes } from './frames.ts';
 import { Mux } from './mux.ts';
 import type { AgentLink, AgentRegistry } from './registry.ts';
+import type { ReplicaDirectory } from './replicas.ts';
 import { verifyAgentToken } from './tokens.ts';
 import type { AgentRecord, AgentRepo } from './types.ts';
 
@@ -20,7 +21,12 @@ export interface AgentEndpointDeps {
   log: Logger;
   /** Ping interval; a link that misses a pong for one whole interval is dropped. */
   heartbeatMs: number;
+  /** The gateway's replicas, announced to agents that can link to each; absent: none announced. */
+  replicas?: ReplicaDirectory;
 }
+
+/** Header an agent sends to list what it understands beyond the base protocol (comma-separated). */
+export const agentFeaturesHeader = 'x-warden-agent-features';
 
 /**
  * Accepts agent links on `server`'s upgrade requests to `agentConnectPath`:
@@ -98,7 +104,17 @@ async function link(ws: WebSocket, agent: AgentRecord, req: IncomingMessage, d: 
     );
   }, d.heartbeatMs);
   beat.unref();
+  // Only an agent that said it understands replica lists gets them (an older one would drop the link).
+  const features = (headerValue(req.headers[agentFeaturesHeader]) ?? '').split(',').map((f) => f.trim());
+  let unsubscribe = () => {};
+  if (d.replicas !== undefined && features.includes('replicas')) {
+    const dir = d.replicas;
+    mux.announceReplicas(dir.selfId, dir.current());
+    const off = dir.onChange((list) => mux.announceReplicas(dir.selfId, list));
+    unsubscribe = () => void off();
+  }
   ws.on('close', (code, reason) => {
+    unsubscribe();
     clearInterval(beat);
     d.registry.remove(l);
     mux.close(new WardenError('upstream_unavailable', `the link to agent "${agent.name}" dropped; the session ended, reconnect to retry`));
@@ -106,6 +122,8 @@ async function link(ws: WebSocket, agent: AgentRecord, req: IncomingMessage, d: 
   });
   ws.on('error', (err) => log.warn({ err }, 'agent link error'));
   d.registry.add(l);
+  const recorded = d.replicas?.linkUp(agent.id, l.remoteAddress, now);
+  ws.once('close', () => recorded !== undefined && d.replicas?.linkDown(recorded));
   log.info({ version }, 'agent connected');
   await d.agents.touch(agent.id, now, version);
 }

@@ -22,6 +22,8 @@ export class TunnelStream extends Duplex {
   #unacked = 0;
   /** The peer already knows this stream is over (it sent error, or we saw both ends). */
   #peerGone = false;
+  /** The one auth step awaiting the agent's answer (see `ask`). */
+  #asking: { resolve: (body: Record<string, unknown>) => void; reject: (err: Error) => void } | undefined;
 
   constructor(id: number, send: (f: Frame) => void, window: number, onGone: (id: number) => void) {
     super({ allowHalfOpen: true });
@@ -41,6 +43,32 @@ export class TunnelStream extends Duplex {
   }
   setTimeout(): this {
     return this;
+  }
+
+  /**
+   * Gateway side: asks the agent serving this stream to answer one step of the
+   * target's login with the credentials it holds. One step at a time; rejects
+   * when the stream ends first.
+   */
+  ask(body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (this.#asking !== undefined) return Promise.reject(new Error('an auth step is already in flight on this stream'));
+    if (this.destroyed) return Promise.reject(new Error('the stream is closed'));
+    return new Promise((resolve, reject) => {
+      this.#asking = { resolve, reject };
+      this.#send({ type: 'auth', id: this.id, body });
+    });
+  }
+
+  /** An auth frame from the peer answering `ask`; a stray one is ignored. */
+  answer(body: Record<string, unknown>): void {
+    const asking = this.#asking;
+    this.#asking = undefined;
+    asking?.resolve(body);
+  }
+
+  /** Agent side: sends the answer to one auth step. */
+  reply(body: Record<string, unknown>): void {
+    if (!this.destroyed) this.#send({ type: 'auth', id: this.id, body });
   }
 
   /** A data frame from the peer. */
@@ -94,6 +122,9 @@ export class TunnelStream extends Duplex {
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     const clean = err === null && this.writableFinished && this.readableEnded;
     if (!this.#peerGone && !clean) this.#send({ type: 'error', id: this.id, message: err?.message ?? 'stream closed' });
+    const asking = this.#asking;
+    this.#asking = undefined;
+    asking?.reject(err ?? new Error('stream closed'));
     const pending = this.#pending;
     this.#pending = undefined;
     pending?.cb(err ?? new Error('stream closed'));

@@ -23,3 +23,36 @@ export interface AgentRepo {
   revoke(name: string, at: Date): Promise<boolean>;
   touch(id: string, at: Date, version: string | null): Promise<void>;
 }
+
+/** One running gateway as the shared store knows it (migration 0007). */
+export interface ReplicaRecord {
+  id: string;
+  name: string;
+  /** Where agents reach this replica's API listener (ws/http URL). */
+  apiUrl: string;
+  startedAt: Date;
+  heartbeatAt: Date;
+}
+
+export interface ReplicaRepo {
+  /** Inserts or refreshes this replica's row. */
+  upsert(r: ReplicaRecord): Promise<void>;
+  heartbeat(id: string, at: Date): Promise<void>;
+  /** Replicas whose heartbeat is at or after `since`, oldest first. */
+  live(since: Date): Promise<ReplicaRecord[]>;
+  /** A replica that stops cleanly says goodbye (its agent links too), so agents drop it at once. */
+  remove(id: string): Promise<void>;
+  addLink(l: AgentLinkRecord): Promise<void>;
+  removeLink(id: string): Promise<void>;
+  /** Links held by live replicas (heartbeat at or after `since`), with the replica each is on. */
+  liveLinks(since: Date): Promise<(AgentLinkRecord & { replicaName: string; replicaUrl: string })[]>;
+}
+
+/** One agent link as the store records it: which agent, on which replica, since when. */
+export interface AgentLinkRecord {
+  id: string;
+  replicaId: string;
+  agentId: string;
+  remoteAddress: string;
+  connectedAt: Date;
+}

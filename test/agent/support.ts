@@ -26,8 +26,8 @@ export interface AgentProcess {
   kill(): Promise<void>;
 }
 
-export function startAgent(apiUrl: string, token: string, allow: string[]): AgentProcess {
-  const args = ['agent', '--gateway', apiUrl, ...allow.flatMap((a) => ['--allow', a])];
+export function startAgent(apiUrl: string, token: string, allow: string[], extra: string[] = []): AgentProcess {
+  const args = ['agent', '--gateway', apiUrl, ...allow.flatMap((a) => ['--allow', a]), ...extra];
   // The token comes from the environment, as an operator would pass it.
   const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, WARDEN_AGENT_TOKEN: token }, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';

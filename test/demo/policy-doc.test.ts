@@ -119,4 +119,26 @@ describe('docs/policy.md', () => {
     const exempt = await decide(rules, subject({ groups: ['pii-readers'] }), 'select national_id from public.customers');
     expect(exempt).toMatchObject({ effect: 'mask', masks: { columns: [], detectors: [], exempted: [{ rule: 'mask-customer-pii', group: 'pii-readers' }] } });
   });
+
+  it('port forwarding: the example tunnels open for dev on bastions only, the metadata service never, anything else is blocked', async () => {
+    const rules = ruleBlock('dev-db-tunnels');
+    const fwd = (s: PolicySubject, host: string, port: number) => createPolicyEngine({ rules, classifier }).decide(s, { kind: 'forward', host, port });
+    const dev = subject({ groups: ['dev'], connection: 'bastion-eu' });
+    expect((await fwd(dev, 'db-7.internal', 5432)).effect).toBe('allow');
+    expect((await fwd(subject({ groups: ['dev'] }), 'db-7.internal', 5432)).effect).toBe('block');
+    expect(await fwd(dev, '169.254.169.254', 80)).toMatchObject({ effect: 'block', rules: [{ id: 'never-metadata' }] });
+    expect(await fwd(dev, 'example.com', 443)).toMatchObject({ effect: 'block', rules: [{ id: 'default:uncovered' }] });
+  });
+
+  it('files: secrets never leave, production uploads only under /tmp, /etc changes reviewed, the rest allowed', async () => {
+    const rules = ruleBlock('uploads-only-to-tmp');
+    const file = (s: PolicySubject, op: 'download' | 'upload' | 'rename', ...paths: string[]) => createPolicyEngine({ rules, classifier }).decide(s, { kind: 'file', op, paths });
+    const prod = subject({ connection: 'prod-db' });
+    expect(await file(prod, 'download', '/etc/shadow')).toMatchObject({ effect: 'block', rules: [{ id: 'no-shadow' }] });
+    expect(await file(prod, 'upload', '/home/u/x')).toMatchObject({ effect: 'block', rules: [{ id: 'uploads-only-to-tmp' }] });
+    expect(await file(prod, 'rename', '/tmp/x', '/etc/x')).toMatchObject({ effect: 'block', rules: [{ id: 'uploads-only-to-tmp' }] });
+    expect(await file(prod, 'upload', '/tmp/x')).toMatchObject({ effect: 'allow', rules: [{ id: 'default:file-allow' }] });
+    expect(await file(subject({ connection: 'staging' }), 'upload', '/etc/motd')).toMatchObject({ effect: 'review', rules: [{ id: 'config-changes-reviewed' }] });
+    expect(await file(subject({ connection: 'staging' }), 'download', '/etc/motd')).toMatchObject({ effect: 'allow' });
+  });
 });

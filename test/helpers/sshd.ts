@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,10 @@ export interface TestSshd {
   port: number;
   user: string;
   password: string;
+  /** The server's host public key line (`ssh-ed25519 AAAA… comment`), for tests that configure expected host keys. */
+  hostKeyPublic: string;
+  /** The listening sshd's pid (its children serve the connections), for tests that make the target vanish. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -31,7 +35,8 @@ async function ensureInstalled(): Promise<void> {
   });
 }
 
-export async function startTestSshd(): Promise<TestSshd> {
+/** `authorizedKey`: a public key line the test user accepts (public-key login on, e.g. for vaulted private keys). */
+export async function startTestSshd(opts: { authorizedKey?: string } = {}): Promise<TestSshd> {
   await ensureInstalled();
   const dir = mkdtempSync(join(tmpdir(), 'warden-sshd-'));
   // The user name is unique per run so parallel test files never share or remove each other's user.
@@ -46,6 +51,11 @@ export async function startTestSshd(): Promise<TestSshd> {
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
     const port = await freePort();
     const config = join(dir, 'sshd_config');
+    if (opts.authorizedKey) {
+      writeFileSync(join(dir, 'authorized_keys'), `${opts.authorizedKey.trim()}\n`, { mode: 0o644 });
+      // sshd reads authorized_keys as the user: let it through the (otherwise private) temp dir, not list it.
+      chmodSync(dir, 0o711);
+    }
     writeFileSync(
       config,
       [
@@ -55,12 +65,14 @@ export async function startTestSshd(): Promise<TestSshd> {
         `PidFile ${join(dir, 'sshd.pid')}`,
         'PasswordAuthentication yes',
         'KbdInteractiveAuthentication no',
-        'PubkeyAuthentication no',
+        opts.authorizedKey ? `PubkeyAuthentication yes\nAuthorizedKeysFile ${join(dir, 'authorized_keys')}` : 'PubkeyAuthentication no',
         'UsePAM no',
         'PermitRootLogin no',
         `AllowUsers ${user}`,
         'StrictModes no',
         'LogLevel ERROR',
+        // SFTP (and scp, which uses it by default) for the file-transfer tests.
+        'Subsystem sftp internal-sftp',
         '',
       ].join('\n'),
     );
@@ -73,6 +85,8 @@ export async function startTestSshd(): Promise<TestSshd> {
       port,
       user,
       password,
+      hostKeyPublic: readFileSync(`${hostKey}.pub`, 'utf8').trim(),
+      pid: p.pid!,
       async stop() {
         await stopProcess(p);
         await removeUser(user);

@@ -3,7 +3,8 @@ declare module 'oidc-provider' {
   import type { IncomingMessage, ServerResponse } from 'node:http';
   export interface Account {
     accountId: string;
-    claims(): Promise<Record<string, unknown>>;
+    /** `use`: 'id_token' or 'userinfo'. */
+    claims(use?: string): Promise<Record<string, unknown>>;
   }
   export default class Provider {
     constructor(

@@ -40,6 +40,9 @@ const settings = (over: Partial<OidcSettings> = {}): OidcSettings => ({
   usernameClaim: 'preferred_username',
   groupMap: { 'eng-dba': ['dba'] },
   tokenTtlMs: 60 * 60_000,
+  groupsFrom: 'idToken',
+  refreshGroupsEvery: 0,
+  webSessionTtlMs: 60 * 60_000,
   ...over,
 });
 

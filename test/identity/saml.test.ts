@@ -9,7 +9,7 @@ import { createTestCore, type TestCore } from '../../src/api/testing.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import { manualClock } from '../../src/core/clock.ts';
 import { WardenError } from '../../src/core/errors.ts';
-import { createSamlLogin, samlFromConfig, type SamlSettings } from '../../src/core/identity/saml/index.ts';
+import { createSamlLogin, samlFromConfig, type ResolvedSamlSettings } from '../../src/core/identity/saml/index.ts';
 import { verifyToken } from '../../src/core/identity/tokens.ts';
 
 // A SAML SP against responses built and signed here as an IdP would (xml-crypto, RSA-SHA256,
@@ -23,7 +23,7 @@ let app: FastifyInstance;
 let idp: { cert: string; key: string };
 let stranger: { cert: string; key: string };
 
-const settings = (over: Partial<SamlSettings> = {}): SamlSettings & { idpCert: string } => ({
+const settings = (over: Partial<ResolvedSamlSettings> = {}): ResolvedSamlSettings => ({
   entryPoint: 'https://idp.test/sso',
   issuer: SP,
   idpCert: idp.cert,
@@ -191,12 +191,12 @@ describe('SAML sign-in', () => {
 });
 
 describe('identity.saml config', () => {
-  it('needs exactly one of idpCert and idpCertFile, and a PEM', () => {
+  it('needs exactly one of idpCert and idpCertFile, and a PEM', async () => {
     const base = { entryPoint: 'https://idp.test/sso', issuer: SP, callbackUrl: ACS };
     expect(() => validateConfig({ identity: { saml: base } }, 'test')).toThrow(/exactly one of identity\.saml\.idpCert/);
     const cfg = validateConfig({ identity: { saml: { ...base, idpCert: 'not a pem' } } }, 'test');
     expect(cfg.identity.saml?.groupsAttribute).toBe('groups');
-    expect(() => samlFromConfig(cfg.identity.saml!, t.core)).toThrow(WardenError);
-    expect(() => samlFromConfig({ ...cfg.identity.saml!, idpCert: undefined, idpCertFile: '/nonexistent/idp.pem' }, t.core)).toThrow(/cannot read identity\.saml\.idpCertFile/);
+    await expect(samlFromConfig(cfg.identity.saml!, t.core)).rejects.toThrow(WardenError);
+    await expect(samlFromConfig({ ...cfg.identity.saml!, idpCert: undefined, idpCertFile: '/nonexistent/idp.pem' }, t.core)).rejects.toThrow(/cannot read identity\.saml\.idpCertFile/);
   });
 });

@@ -102,7 +102,7 @@ describe('MySQL masking of text rows', () => {
     expect(lines.slice(1)).toEqual(['****', 'plain']);
   });
 
-  it('masks binary rows of prepared statements, and refuses cursor fetches it could not mask', async () => {
+  it('masks binary rows of prepared statements, also when fetched from a cursor', async () => {
     const c = await RawClient.open(t.mysqlPort);
     expect((await c.login('maya', token, 'maria'))[0]).toBe(0x00);
     const prep = await c.command(Buffer.concat([Buffer.from([0x16]), Buffer.from(`select email from ${T} where id = ?`)]));
@@ -122,18 +122,22 @@ describe('MySQL masking of text rows', () => {
     };
     const rows = (await c.command(exec(0))).filter((p) => p[0] === 0x00 && p.length > 2 && p.length < 40);
     expect(rows.map((p) => p.toString('latin1'))).toEqual(['\0\0\x04****']); // header, null bitmap, lenenc '****'
-    // CURSOR_TYPE_READ_ONLY: the answer has no rows; fetching them is refused.
-    await c.command(exec(1));
+    // CURSOR_TYPE_READ_ONLY: the answer has no rows; they come with COM_STMT_FETCH, shaped by the execute's columns.
+    const opened = await c.command(exec(1));
+    expect(opened.some((p) => p.includes(Buffer.from(secrets.emails[0]!)))).toBe(false);
     const fetch = Buffer.alloc(9);
     fetch[0] = 0x1c;
     fetch.writeUInt32LE(id, 1);
     fetch.writeUInt32LE(10, 5);
     const fetched = await c.command(fetch);
-    expect(fetched[0]![0]).toBe(0xff);
-    expect(fetched[0]!.readUInt16LE(1)).toBe(1142);
+    expect(fetched.map((p) => p.toString('latin1'))[0]).toBe('\0\0\x04****');
+    expect(fetched.at(-1)![0]).toBe(0xfe); // EOF
     expect(fetched.some((p) => p.includes(Buffer.from(secrets.emails[0]!)))).toBe(false);
     expect((await c.command(Buffer.from([0x0e])))[0]![0]).toBe(0x00); // the session goes on
     c.socket.end(Buffer.from([1, 0, 0, 0, 1]));
     await c.closed;
+    const { events } = await endedSession(t, 'maya', 'maria');
+    const fetches = events.filter((e): e is StatementEvent => e.type === 'statement' && e.prepared === String(id));
+    expect(fetches.at(-1)).toMatchObject({ rowCount: 1, rows: [['****']], verdict: { effect: 'mask' } });
   });
 });

@@ -72,6 +72,6 @@ describe('the hold notice', () => {
     expect((await approve(t, tok.dan!, id)).status).toBe(200);
     expect((await pending.result()).rowCount).toBe(1);
     // The same link notifications carry (gateway.ts links().view), not "<publicUrl> R-n".
-    expect(alice.lastHoldNotice).toContain(`${publicUrl}/api/v1/reviews/${id}`);
+    expect(alice.lastHoldNotice).toContain(`${publicUrl}/reviews/${id}`);
   });
 });

@@ -58,10 +58,11 @@ export function authRoutes(app: Api, core: CoreServices): void {
       },
     },
     async (req, reply) => {
-      const r = await idpCall(req, reply, () => oidc(core).pollDevice(req.body.device_code));
+      const r = await idpCall(req, reply, () => oidc(core).pollDevice(req.body.device_code), core);
       if (r === undefined) return reply;
       if (r.status === 'pending') return reply.status(202).send({ status: 'pending', slow_down: r.slowDown });
       req.log.info({ user: r.user.name, groups: r.user.groups, idpGroups: r.idpGroups }, 'oidc sign-in');
+      await core.audit.record({ type: 'login.oidc', outcome: 'success', actor: r.user.name, detail: { flow: 'device', groups: r.user.groups, idpGroups: r.idpGroups } });
       return { status: 'complete' as const, token: r.token, user: userView(r.user), expiresAt: r.expiresAt.toISOString(), idpGroups: r.idpGroups };
     },
   );
@@ -77,12 +78,16 @@ function oidc(core: CoreServices): OidcLogin {
  * error mapping hides 5xx details, but here the detail (which IdP, what it
  * said) is what the person needs and holds no secret.
  */
-async function idpCall<T>(req: FastifyRequest, reply: { status(code: number): { send(body: ErrorView): unknown } }, call: () => Promise<T>): Promise<T | undefined> {
+async function idpCall<T>(req: FastifyRequest, reply: { status(code: number): { send(body: ErrorView): unknown } }, call: () => Promise<T>, core?: CoreServices): Promise<T | undefined> {
   try {
     return await call();
   } catch (err) {
     // Every refused sign-in is logged with the library's reason (the cause), which the client never sees in full.
     req.log.warn({ err, cause: err instanceof Error ? err.cause : undefined }, 'oidc sign-in refused');
+    // A refused device-flow completion (`core` given) is audited; an IdP that is merely unreachable is not a sign-in attempt.
+    if (core !== undefined && err instanceof WardenError && err.kind === 'access_denied') {
+      await core.audit.record({ type: 'login.oidc', outcome: 'failure', actor: null, detail: { flow: 'device', reason: err.message.slice(0, 300) } });
+    }
     if (err instanceof WardenError && err.kind === 'upstream_unavailable') {
       reply.status(502).send({ error: err.kind, message: err.message });
       return undefined;

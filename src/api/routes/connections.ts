@@ -1,4 +1,6 @@
-import type { Connection } from '../../core/connections/types.ts';
+import { encodeSecret, type TargetSecret } from '../../core/connections/secret.ts';
+import { checkHostKeys, checkPrivateKey } from '../../core/connections/ssh.ts';
+import type { Connection, ConnectionType } from '../../core/connections/types.ts';
 import { WardenError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { CoreServices } from '../../core/services.ts';
@@ -19,9 +21,14 @@ export function connectionRoutes(app: Api, core: CoreServices): void {
 
   app.post(
     '/api/v1/connections',
-    { schema: { tags, summary: 'Create a connection', body: CreateConnection, response: { 201: ConnectionView, 409: ErrorView } } },
+    { config: { audit: 'connection.created' }, schema: { tags, summary: 'Create a connection', body: CreateConnection, response: { 201: ConnectionView, 409: ErrorView } } },
     async (req, reply) => {
-      const { password, ...fields } = req.body;
+      const { password, privateKey, passphrase, ...fields } = req.body;
+      const secret = targetSecret(fields.type, { password, privateKey, passphrase });
+      checkSshFields(fields.type, fields.hostKeys);
+      if (fields.credentials === 'agent' && (fields.agent === null || secret !== undefined)) {
+        throw new WardenError('bad_request', '`credentials: agent` needs an `agent` (the one holding the credential) and no password or key here');
+      }
       if (await core.connections.byName(fields.name)) {
         throw new WardenError('bad_request', `connection ${fields.name} already exists; change it with PATCH or pick another name`, {
           code: CONFLICT,
@@ -30,7 +37,7 @@ export function connectionRoutes(app: Api, core: CoreServices): void {
       const created = await core.connections.create({
         ...fields,
         id: newId('con'),
-        sealedSecret: password === undefined ? null : core.vault.seal(password),
+        sealedSecret: secret === undefined ? null : core.vault.seal(encodeSecret(secret)),
         createdAt: core.clock.now(),
       });
       return reply.status(201).send(connectionView(created));
@@ -46,6 +53,7 @@ export function connectionRoutes(app: Api, core: CoreServices): void {
   app.patch(
     '/api/v1/connections/:name',
     {
+      config: { audit: 'connection.updated' },
       schema: {
         tags,
         summary: 'Change a connection; `password: null` removes the stored credential',
@@ -55,9 +63,14 @@ export function connectionRoutes(app: Api, core: CoreServices): void {
       },
     },
     async (req) => {
-      const { password, ...fields } = req.body;
+      const { password, privateKey, passphrase, ...fields } = req.body;
+      const current = await mustFind(core, req.params.name);
+      const type = fields.type ?? current.type;
+      checkSshFields(type, fields.hostKeys);
       const patch: Partial<Omit<Connection, 'id' | 'name' | 'createdAt'>> = { ...fields };
-      if (password !== undefined) patch.sealedSecret = password === null ? null : core.vault.seal(password);
+      if (password === null) patch.sealedSecret = null;
+      const secret = targetSecret(type, { password: password ?? undefined, privateKey, passphrase });
+      if (secret !== undefined) patch.sealedSecret = core.vault.seal(encodeSecret(secret));
       const updated = await core.connections.update(req.params.name, patch);
       if (!updated) throw notFound(req.params.name);
       return connectionView(updated);
@@ -66,7 +79,7 @@ export function connectionRoutes(app: Api, core: CoreServices): void {
 
   app.delete(
     '/api/v1/connections/:name',
-    { schema: { tags, summary: 'Delete a connection', params: NameParams, response: { 204: NoContent, 404: ErrorView } } },
+    { config: { audit: 'connection.deleted' }, schema: { tags, summary: 'Delete a connection', params: NameParams, response: { 204: NoContent, 404: ErrorView } } },
     async (req, reply) => {
       if (!(await core.connections.remove(req.params.name))) throw notFound(req.params.name);
       return reply.status(204).send(null);
@@ -80,4 +93,22 @@ async function mustFind(core: CoreServices, name: string): Promise<Connection> {
   const c = await core.connections.byName(name);
   if (!c) throw notFound(name);
   return c;
+}
+
+/** The credential a request gives: a password, or (SSH only) a private key that must open with its passphrase. */
+function targetSecret(type: ConnectionType, b: { password?: string | undefined; privateKey?: string | undefined; passphrase?: string | undefined }): TargetSecret | undefined {
+  if (b.privateKey === undefined) {
+    if (b.passphrase !== undefined) throw new WardenError('bad_request', '`passphrase` goes with `privateKey`');
+    return b.password === undefined ? undefined : { password: b.password };
+  }
+  if (b.password !== undefined) throw new WardenError('bad_request', 'give `password` or `privateKey`, not both');
+  if (type !== 'ssh') throw new WardenError('bad_request', '`privateKey` is only for ssh connections');
+  checkPrivateKey(b.privateKey, b.passphrase);
+  return b.passphrase === undefined ? { privateKey: b.privateKey } : { privateKey: b.privateKey, passphrase: b.passphrase };
+}
+
+function checkSshFields(type: ConnectionType, hostKeys: string[] | undefined): void {
+  if (hostKeys === undefined || hostKeys.length === 0) return;
+  if (type !== 'ssh') throw new WardenError('bad_request', '`hostKeys` is only for ssh connections');
+  checkHostKeys(hostKeys);
 }

@@ -29,6 +29,7 @@ export function policyRoutes(app: Api, core: CoreServices): void {
   app.put(
     '/api/v1/policy',
     {
+      config: { audit: 'policy.applied' },
       schema: {
         tags,
         summary: 'Replace the applied rules with a rules file (YAML); a bad file is rejected whole with its line and reason',

@@ -58,18 +58,18 @@ export function reviewRoutes(app: Api, core: CoreServices): void {
   const decided = { 200: ReviewView, 400: ErrorView, 403: ErrorView, 404: ErrorView };
   app.post(
     '/api/v1/reviews/:id/approve',
-    { config: any, schema: { tags, summary: 'Approve a pending review (never your own)', params: IdParams, body: ApproveBody, response: decided } },
+    { config: { ...any, audit: 'review.decided' }, schema: { tags, summary: 'Approve a pending review (never your own)', params: IdParams, body: ApproveBody, response: decided } },
     decide('approve'),
   );
   app.post(
     '/api/v1/reviews/:id/deny',
-    { config: any, schema: { tags, summary: 'Deny a pending review, saying why', params: IdParams, body: ReasonBody, response: decided } },
+    { config: { ...any, audit: 'review.decided' }, schema: { tags, summary: 'Deny a pending review, saying why', params: IdParams, body: ReasonBody, response: decided } },
     decide('deny'),
   );
   app.post(
     '/api/v1/reviews/:id/force-approve',
     {
-      config: any,
+      config: { ...any, audit: 'review.decided' },
       schema: { tags, summary: 'Break-glass: approve at once (break-glass group only; loudly audited and notified)', params: IdParams, body: ReasonBody, response: decided },
     },
     decide('force-approve'),
@@ -120,7 +120,7 @@ async function visibleReviews(core: CoreServices, who: Identity, q: { status?: R
 }
 
 /** A review is visible to admins, auditors, its requester, its deciders and the groups that may decide it. */
-async function mustSee(core: CoreServices, who: Identity, r: Review): Promise<void> {
+export async function mustSee(core: CoreServices, who: Identity, r: Review): Promise<void> {
   const { name, groups } = who.user;
   if (seesAll(who) || r.requester === name || r.decisions.some((d) => d.by === name)) return;
   if (r.policy.approverGroups.some((g) => groups.includes(g))) return;

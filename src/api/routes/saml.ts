@@ -4,11 +4,12 @@ import type { SamlLogin } from '../../core/identity/saml/index.ts';
 import type { CoreServices } from '../../core/services.ts';
 import { ErrorView, UserView, userView } from '../schemas.ts';
 import type { Api } from '../types.ts';
+import { safeNext, setSession } from '../web/session.ts';
 import type { ZodTypeProvider } from '../zod.ts';
 
 const FORM = 'application/x-www-form-urlencoded';
 
-/** The HTTP-POST binding: the IdP's auto-submitted form (other fields, e.g. RelayState, are ignored). */
+/** The HTTP-POST binding: the IdP's auto-submitted form; RelayState is the page a browser sign-in was started for (other fields are ignored). */
 const AcsBody = z.object({ SAMLResponse: z.string().min(1).max(512 * 1024), RelayState: z.string().max(1024).optional() });
 const LoggedIn = z.object({ token: z.string(), user: UserView, expiresAt: z.string(), idpGroups: z.array(z.string()) });
 
@@ -35,6 +36,16 @@ export async function samlRoutes(app: Api, core: CoreServices): Promise<void> {
       async (_req, reply) => reply.redirect(await saml(core).loginUrl(), 302),
     );
 
+    scope.get(
+      '/api/v1/auth/saml/metadata',
+      {
+        config: { access: 'public' },
+        // No response schema: the body is XML, not JSON.
+        schema: { tags, summary: "This gateway's SAML SP metadata (entity id, ACS URL), to register Warden at the identity provider" },
+      },
+      async (_req, reply) => reply.type('application/samlmetadata+xml').send(saml(core).metadata()),
+    );
+
     scope.post(
       '/api/v1/auth/saml/acs',
       {
@@ -51,13 +62,23 @@ export async function samlRoutes(app: Api, core: CoreServices): Promise<void> {
         try {
           r = await saml(core).acs(req.body.SAMLResponse);
         } catch (err) {
-          // Every refused sign-in is logged with the library's reason (the cause).
+          // Every refused sign-in is logged with the library's reason (the cause), and audited with the reason the client saw.
           req.log.warn({ err, cause: err instanceof Error ? err.cause : undefined }, 'saml sign-in refused');
+          if (err instanceof WardenError && core.saml !== undefined) {
+            await core.audit.record({ type: 'login.saml', outcome: 'failure', actor: null, detail: { reason: err.message.slice(0, 300), kind: err.kind } });
+          }
           throw err;
         }
         req.log.info({ user: r.user.name, groups: r.user.groups, idpGroups: r.idpGroups, assertion: r.assertionId }, 'saml sign-in');
+        await core.audit.record({ type: 'login.saml', outcome: 'success', actor: r.user.name, subject: r.assertionId, detail: { groups: r.user.groups, idpGroups: r.idpGroups } });
         // The token is shown once; nothing on the way may keep a copy.
         void reply.header('cache-control', 'no-store');
+        // A browser sign-in started by a web page (review links): RelayState is that page, a path here only; the token becomes the session cookie.
+        const next = safeNext(req.body.RelayState, '');
+        if (next !== '') {
+          setSession(reply, req, core.config, r.token, r.expiresAt, core.clock.now());
+          return reply.redirect(next, 303);
+        }
         return { token: r.token, user: userView(r.user), expiresAt: r.expiresAt.toISOString(), idpGroups: r.idpGroups };
       },
     );
@@ -65,6 +86,6 @@ export async function samlRoutes(app: Api, core: CoreServices): Promise<void> {
 }
 
 function saml(core: CoreServices): SamlLogin {
-  if (core.saml === undefined) throw new WardenError('not_found', 'SAML sign-in is not configured on this gateway; an admin sets identity.saml (entryPoint, issuer, idpCert, callbackUrl)');
+  if (core.saml === undefined) throw new WardenError('not_found', 'SAML sign-in is not configured on this gateway; an admin sets identity.saml (issuer, callbackUrl, and idpMetadata or entryPoint + idpCert)');
   return core.saml;
 }

@@ -1,5 +1,7 @@
 import { WardenError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
+import { isLocalPerson, localUsersOff } from '../../core/identity/local-users.ts';
+import { machineGroup } from '../../core/identity/machine.ts';
 import type { User } from '../../core/identity/types.ts';
 import type { CoreServices } from '../../core/services.ts';
 import { caller } from '../auth.ts';
@@ -17,8 +19,12 @@ export function userRoutes(app: Api, core: CoreServices): void {
 
   app.post(
     '/api/v1/users',
-    { schema: { tags, summary: 'Create a user', body: CreateUser, response: { 201: UserView, 409: ErrorView } } },
+    { config: { audit: 'user.created' }, schema: { tags, summary: 'Create a user', body: CreateUser, response: { 201: UserView, 400: ErrorView, 409: ErrorView } } },
     async (req, reply) => {
+      // fail closed: with local users off, people come from the IdP; only admins, auditors and machines are made here.
+      if (core.config.identity.localUsers === false && isLocalPerson({ role: req.body.role ?? 'user', groups: req.body.groups ?? [] })) {
+        throw new WardenError('bad_request', `${localUsersOff}. To create a machine identity, add the ${machineGroup} group`);
+      }
       if (await core.users.byName(req.body.name)) {
         throw new WardenError('bad_request', `user ${req.body.name} already exists; pick another name`, { code: CONFLICT });
       }
@@ -36,6 +42,7 @@ export function userRoutes(app: Api, core: CoreServices): void {
   app.patch(
     '/api/v1/users/:name',
     {
+      config: { audit: 'user.updated' },
       schema: { tags, summary: 'Change role, groups, or disable a user', params: NameParams, body: PatchUser, response: { 200: UserView } },
     },
     async (req) => {
@@ -54,7 +61,7 @@ export function userRoutes(app: Api, core: CoreServices): void {
 
   app.delete(
     '/api/v1/users/:name',
-    { schema: { tags, summary: 'Delete a user and their tokens', params: NameParams, response: { 204: NoContent, 404: ErrorView } } },
+    { config: { audit: 'user.deleted' }, schema: { tags, summary: 'Delete a user and their tokens', params: NameParams, response: { 204: NoContent, 404: ErrorView } } },
     async (req, reply) => {
       const user = await mustFindUser(core, req.params.name);
       // An admin deleting themselves could leave the gateway with no admin at all.

@@ -1,16 +1,16 @@
 import { WardenError, asWardenError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import { verifyToken } from '../identity/tokens.ts';
+import { verifySshKey, type SshKeyProof } from '../identity/ssh-keys.ts';
+import { authenticate } from '../identity/authenticate.ts';
 import type { ConnectionType } from '../connections/types.ts';
 import type { CoreServices } from '../services.ts';
 import { AuthorizedTarget, mintKey } from './target.ts';
 
-/** What a client presented on its wire. */
-export interface Credentials {
-  user: string;
-  /** The Warden token given as password / bearer. */
-  token: string;
-}
+/**
+ * What a client presented on its wire: the Warden token given as password /
+ * bearer, or (SSH) a signed public-key login with a key registered to the user.
+ */
+export type Credentials = { user: string; token: string } | { user: string; sshKey: SshKeyProof };
 
 /**
  * The one door every protocol goes through: authenticate the token, resolve
@@ -24,7 +24,7 @@ export async function authorizeSession(
   protocol: ConnectionType,
 ): Promise<AuthorizedTarget> {
   try {
-    const identity = await verifyToken(core, who.token, who.user);
+    const identity = 'token' in who ? await authenticate(core, who.token, who.user) : await verifySshKey(core, who.user, who.sshKey.key, who.sshKey);
     const connection = await core.connections.byName(connectionName);
     // The same answer for "no such connection" and "not of this protocol": a client learns nothing more.
     if (!connection || connection.type !== protocol) {

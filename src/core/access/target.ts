@@ -1,3 +1,4 @@
+import { decodeSecret } from '../connections/secret.ts';
 import type { Connection } from '../connections/types.ts';
 import type { Identity } from '../identity/types.ts';
 import type { Vault } from '../vault/types.ts';
@@ -12,8 +13,11 @@ export const mintKey: unique symbol = Symbol('AuthorizedTarget');
 /** The credential to present to the target, decrypted at the moment of use. */
 export interface TargetCredential {
   username: string;
-  /** null when the target needs none (trust). */
+  /** null when the target needs none (trust), or when the credential is a key. */
   password: string | null;
+  /** SSH: a private key (OpenSSH/PEM text) instead of a password, with its passphrase if it has one. */
+  privateKey?: string;
+  passphrase?: string;
 }
 
 /**
@@ -40,10 +44,11 @@ export class AuthorizedTarget {
 
   /** Decrypts the target credential. Call it right before use and drop the result after. */
   credential(): TargetCredential {
-    return {
-      username: this.connection.username,
-      password: this.#sealedSecret === null ? null : this.#vault.open(this.#sealedSecret),
-    };
+    const username = this.connection.username;
+    if (this.#sealedSecret === null) return { username, password: null };
+    const secret = decodeSecret(this.#vault.open(this.#sealedSecret));
+    if ('password' in secret) return { username, password: secret.password };
+    return { username, password: null, ...secret };
   }
 
   /** Never serialise the secret, even by accident. */

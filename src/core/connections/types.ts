@@ -25,6 +25,17 @@ export interface Connection {
   tags: string[];
   /** The agent (or agent group) that serves it; null = the gateway dials directly. */
   agent: string | null;
+  /**
+   * SSH: the host keys the target must present (OpenSSH public key lines or
+   * `SHA256:` fingerprints); absent or empty = pinned on first use.
+   */
+  hostKeys?: string[];
+  /**
+   * 'agent': the agent serving the connection holds the target credentials and
+   * answers the target's login challenges itself (md5, SCRAM); the gateway
+   * stores no secret for it. Absent: the gateway's vaulted credential.
+   */
+  credentials?: 'agent';
   createdAt: Date;
 }
 

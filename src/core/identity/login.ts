@@ -23,7 +23,7 @@ export interface IdpLogin {
  * Throws WardenError('access_denied') for a name that is not a valid Warden
  * user name, a local admin/auditor, or a disabled user.
  */
-export async function completeIdpLogin(deps: TokenDeps, login: IdpLogin): Promise<{ token: string; user: User; expiresAt: Date }> {
+export async function completeIdpLogin(deps: TokenDeps, login: IdpLogin): Promise<{ token: string; tokenId: string; user: User; expiresAt: Date }> {
   const { name, groups, source } = login;
   const label = source.toUpperCase();
   // fail closed: no usable name, no user.
@@ -41,6 +41,6 @@ export async function completeIdpLogin(deps: TokenDeps, login: IdpLogin): Promis
     if (user.disabledAt !== null) throw new WardenError('access_denied', `user ${name} is disabled in Warden; ask an admin`);
     user = (await deps.users.update(user.id, { groups })) ?? user;
   }
-  const { token, record } = await issueToken(deps, user.id, { name: `${source}-login`, ttlMs: login.tokenTtlMs });
-  return { token, user, expiresAt: record.expiresAt ?? deps.clock.now() };
+  const { token, record } = await issueToken(deps, user.id, { name: `${source}-login`, ttlMs: login.tokenTtlMs, source });
+  return { token, tokenId: record.id, user, expiresAt: record.expiresAt ?? deps.clock.now() };
 }

@@ -1,4 +1,5 @@
 import { WardenError } from '../errors.ts';
+import { isLocalPerson, localUsersOff } from './local-users.ts';
 import { issueToken, type TokenDeps } from './tokens.ts';
 import type { TokenRecord, User } from './types.ts';
 
@@ -39,6 +40,8 @@ export async function issueTokenFor(
         `create one for the job (\`warden users create ci-deploy --group ${machineGroup} --group <its groups>\`) or add the ${machineGroup} group to ${user.name}`,
     );
   }
+  // fail closed: with local users off, people get tokens only from their IdP sign-in.
+  if (deps.config?.identity.localUsers === false && isLocalPerson(user)) throw new WardenError('bad_request', localUsersOff);
   const ttlMs = opts.ttlMs ?? (opts.kind === 'machine' ? null : personTokenTtlMs);
   return issueToken(deps, user.id, { name: opts.name, ttlMs });
 }

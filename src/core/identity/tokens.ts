@@ -2,7 +2,9 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { WardenError } from '../errors.ts';
 import { newId } from '../ids.ts';
-import type { Identity, TokenRecord, TokenRepo, UserRepo } from './types.ts';
+import type { AuditLog } from '../audit/log.ts';
+import { isLocalPersonToken, localUsersOff } from './local-users.ts';
+import type { Identity, TokenRecord, TokenRepo, TokenSource, UserRepo } from './types.ts';
 
 /**
  * Warden tokens: `wdn_<tokenId>_<secret>`.
@@ -17,6 +19,10 @@ export interface TokenDeps {
   users: UserRepo;
   tokens: TokenRepo;
   clock: Clock;
+  /** `identity.localUsers` (default on); the gateway passes its whole config. */
+  config?: { identity: { localUsers?: boolean } };
+  /** Where refused tokens are recorded (`login.token` failures); absent: not audited. */
+  audit?: AuditLog;
 }
 
 const tokenPattern = /^wdn_(tok_[0-9a-z]+)_([A-Za-z0-9_-]{43})$/;
@@ -31,6 +37,7 @@ export const tokenFailures = [
   'unknown_user',
   'user_disabled',
   'user_mismatch',
+  'local_user',
 ] as const;
 export type TokenFailure = (typeof tokenFailures)[number];
 
@@ -42,7 +49,7 @@ export function hashSecret(secret: string): string {
 export async function issueToken(
   deps: TokenDeps,
   userId: string,
-  opts: { name: string; ttlMs?: number | null },
+  opts: { name: string; ttlMs?: number | null; source?: TokenSource },
 ): Promise<{ token: string; record: TokenRecord }> {
   const user = await deps.users.byId(userId);
   if (user === undefined) throw new WardenError('not_found', `no user with id ${userId}; list users with \`warden admin users\``);
@@ -60,6 +67,7 @@ export async function issueToken(
     id,
     userId,
     name: opts.name,
+    source: opts.source ?? 'admin',
     secretHash: hashSecret(secret),
     createdAt: now,
     expiresAt: ttl === null ? null : new Date(now.getTime() + ttl),
@@ -76,6 +84,18 @@ export async function issueToken(
  * cannot probe which check failed; `cause.reason` says which, for the logs.
  */
 export async function verifyToken(deps: TokenDeps, presented: string, expectedUserName?: string): Promise<Identity> {
+  try {
+    return await checkToken(deps, presented, expectedUserName);
+  } catch (err) {
+    const reason = err instanceof WardenError ? (err.cause as { reason?: TokenFailure } | undefined)?.reason : undefined;
+    if (reason !== undefined) {
+      await deps.audit?.record({ type: 'login.token', outcome: 'failure', actor: expectedUserName ?? null, detail: { reason } });
+    }
+    throw err;
+  }
+}
+
+async function checkToken(deps: TokenDeps, presented: string, expectedUserName?: string): Promise<Identity> {
   const deny = (reason: TokenFailure): WardenError => {
     const who = expectedUserName === undefined ? '' : ` for user "${expectedUserName}"`;
     return new WardenError('access_denied', `invalid token${who}; check the token or ask an admin for a new one`, {
@@ -100,6 +120,10 @@ export async function verifyToken(deps: TokenDeps, presented: string, expectedUs
   if (user === undefined) throw deny('unknown_user');
   if (user.disabledAt !== null) throw deny('user_disabled');
   if (expectedUserName !== undefined && user.name !== expectedUserName) throw deny('user_mismatch');
+  // fail closed: with local users off, a person's admin-issued token is refused (the secret was right, so say why).
+  if (deps.config?.identity.localUsers === false && isLocalPersonToken(user, record.source)) {
+    throw new WardenError('access_denied', localUsersOff, { cause: { reason: 'local_user' satisfies TokenFailure } });
+  }
 
   // Awaited, not fire-and-forget: a store that cannot record use should not be trusted to authenticate.
   await deps.tokens.touch(record.id, now);

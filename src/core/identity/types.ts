@@ -20,11 +20,17 @@ export interface NewUser {
   groups?: string[];
 }
 
+/** Who minted a token: an admin through the API/CLI (and the bootstrap), or an IdP sign-in. */
+export const tokenSources = ['admin', 'oidc', 'saml'] as const;
+export type TokenSource = (typeof tokenSources)[number];
+
 /** A token as stored: only the hash of its secret, never the secret itself. */
 export interface TokenRecord {
   id: string;
   userId: string;
   name: string;
+  /** Absent on records from before migration 0005 was written by this code: read as `admin`. */
+  source?: TokenSource;
   secretHash: string;
   createdAt: Date;
   expiresAt: Date | null;

@@ -9,8 +9,9 @@ import type { SourceColumn } from './types.ts';
  * is masked as `card`/`email` is.
  * Best effort and over-approximating: an unqualified column is attributed to
  * every relation in scope (and to enclosing query levels unless a derived
- * relation certainly has it). What it cannot see (views, function bodies) is
- * left to the content detectors.
+ * relation certainly has it). Views are seen through when the caller
+ * passes a `ViewResolver` (definitions learned from the target's catalog,
+ * see views.ts); function bodies are not, and are left to the content detectors.
  * A `star` entry stands for the columns `*` expands to (unknown count here).
  * A source column `?` is "one column of that table, unknown which" (a column
  * renamed by an alias list): it matches every column rule, as a scalar.
@@ -33,7 +34,22 @@ type Item =
   | { alias: string; kind: 'derived'; columns: LineageEntry[] }
   /** `(a JOIN b …) AS j`: the join's alias hides the relations inside it. */
   | { alias: string; kind: 'join'; items: Item[]; renamed?: readonly string[] };
-type Ctes = ReadonlyMap<string, LineageEntry[]>;
+/**
+ * Relations a query may name, besides tables: a view's output columns
+ * (with their own lineage), undefined for a plain table. Throws
+ * `UnknownRelation` when it cannot tell (the caller fails closed).
+ */
+export type ViewResolver = (schema: string | undefined, name: string) => LineageEntry[] | undefined;
+
+/** A relation the resolver knows nothing about: the statement's lineage is unknown. */
+export class UnknownRelation extends Error {}
+
+/** CTE names in scope, and how to see through views. */
+interface Ctes {
+  readonly names: ReadonlyMap<string, LineageEntry[]>;
+  readonly views: ViewResolver | undefined;
+}
+const rootCtes = (views: ViewResolver | undefined): Ctes => ({ names: new Map(), views });
 /** What a column reference can see: this query level's FROM items, then the enclosing levels' (correlated subqueries, LATERAL). */
 interface Scope {
   items: readonly Item[];
@@ -43,7 +59,29 @@ const scopeOf = (items: readonly Item[], outer?: Scope): Scope => ({ items, oute
 
 /** Lineage of the result of each statement in `sql` (empty for statements without rows). Throws on invalid SQL. */
 export function lineageOf(parser: PgParser, sql: string): LineageEntry[][] {
-  return arr(parser.parse(sql).stmts).map((raw) => (isObj(raw) && isObj(raw.stmt) ? statementLineage(raw.stmt) : []));
+  return arr(parser.parse(sql).stmts).map((raw) => (isObj(raw) && isObj(raw.stmt) ? statementLineage(raw.stmt, rootCtes(undefined)) : []));
+}
+
+/**
+ * Like `lineageOf`, seeing through views with `views`; a statement naming a
+ * relation the resolver cannot tell about gets `undefined` (unknown lineage).
+ */
+export function lineageWithViews(parser: PgParser, sql: string, views: ViewResolver): (LineageEntry[] | undefined)[] {
+  return arr(parser.parse(sql).stmts).map((raw) => {
+    if (!isObj(raw) || !isObj(raw.stmt)) return [];
+    try {
+      return statementLineage(raw.stmt, rootCtes(views));
+    } catch (err) {
+      if (err instanceof UnknownRelation) return undefined;
+      throw err;
+    }
+  });
+}
+
+/** Lineage of a view's defining query (its first statement) as seen through `views`. Throws UnknownRelation. */
+export function viewLineage(parser: PgParser, definition: string, views: ViewResolver): LineageEntry[] {
+  const first = arr(parser.parse(definition).stmts)[0];
+  return isObj(first) && isObj(first.stmt) ? statementLineage(first.stmt, rootCtes(views)) : [];
 }
 
 /** Per output column of the first statement, its source columns (star entries flattened to their sources). */
@@ -51,17 +89,17 @@ export function lineage(parser: PgParser, sql: string): SourceColumn[][] {
   return (lineageOf(parser, sql)[0] ?? []).map((e) => e.sources);
 }
 
-function statementLineage(stmt: Obj): LineageEntry[] {
-  if (isObj(stmt.SelectStmt)) return selectLineage(stmt.SelectStmt, new Map());
+function statementLineage(stmt: Obj, root: Ctes): LineageEntry[] {
+  if (isObj(stmt.SelectStmt)) return selectLineage(stmt.SelectStmt, root);
   // No rows of their own, but `EXECUTE name` / `FETCH … FROM name` return their query's rows:
   // a caller that knows which PREPARE/DECLARE a name stands for takes that statement's lineage.
-  if (isObj(stmt.PrepareStmt) && isObj(stmt.PrepareStmt.query)) return statementLineage(stmt.PrepareStmt.query);
-  if (isObj(stmt.DeclareCursorStmt) && isObj(stmt.DeclareCursorStmt.query)) return statementLineage(stmt.DeclareCursorStmt.query);
+  if (isObj(stmt.PrepareStmt) && isObj(stmt.PrepareStmt.query)) return statementLineage(stmt.PrepareStmt.query, root);
+  if (isObj(stmt.DeclareCursorStmt) && isObj(stmt.DeclareCursorStmt.query)) return statementLineage(stmt.DeclareCursorStmt.query, root);
   if (isObj(stmt.CopyStmt)) {
     const c = stmt.CopyStmt;
-    if (isObj(c.query)) return statementLineage(c.query);
+    if (isObj(c.query)) return statementLineage(c.query, root);
     if (isObj(c.relation)) {
-      const t = tableItem(c.relation, new Map());
+      const t = tableItem(c.relation, root);
       const cols = strs(c.attlist);
       if (t.kind !== 'table') return starEntries(t);
       if (cols.length > 0) return cols.map((col) => ({ name: col, sources: column(t, col) }));
@@ -73,23 +111,24 @@ function statementLineage(stmt: Obj): LineageEntry[] {
     const s = stmt[k];
     if (!isObj(s)) continue;
     const ret = isObj(s.returningClause) ? arr(s.returningClause.exprs) : arr(s.returningList);
-    const items = isObj(s.relation) ? [tableItem(s.relation, new Map())] : [];
+    const items = isObj(s.relation) ? [tableItem(s.relation, root)] : [];
     // UPDATE … FROM and DELETE … USING relations are visible to RETURNING too.
-    for (const f of [...arr(s.fromClause), ...arr(s.usingClause)]) items.push(...fromItems(f, new Map(), undefined, items));
-    return targets(ret, scopeOf(items), new Map());
+    for (const f of [...arr(s.fromClause), ...arr(s.usingClause)]) items.push(...fromItems(f, root, undefined, items));
+    return targets(ret, scopeOf(items), root);
   }
   return [];
 }
 
 function selectLineage(s: Obj, outerCtes: Ctes, outer?: Scope): LineageEntry[] {
-  const ctes = new Map(outerCtes);
+  const names = new Map(outerCtes.names);
+  const ctes: Ctes = { names, views: outerCtes.views };
   if (isObj(s.withClause)) {
     for (const c of arr(s.withClause.ctes)) {
       if (!isObj(c) || !isObj(c.CommonTableExpr)) continue;
       const cte = c.CommonTableExpr;
       const q = isObj(cte.ctequery) ? cte.ctequery : {};
-      const cols = isObj(q.SelectStmt) ? selectLineage(q.SelectStmt, ctes, outer) : statementLineage(q);
-      ctes.set(String(cte.ctename), rename(cols, strs(cte.aliascolnames)));
+      const cols = isObj(q.SelectStmt) ? selectLineage(q.SelectStmt, ctes, outer) : statementLineage(q, ctes);
+      names.set(String(cte.ctename), rename(cols, strs(cte.aliascolnames)));
     }
   }
   if (s.op !== undefined && s.op !== 'SETOP_NONE') {
@@ -152,8 +191,10 @@ function tableItem(rv: Obj, ctes: Ctes): Item {
   const table = String(rv.relname);
   const alias = aliasName(rv.alias, table);
   const renamed = aliasColumns(rv.alias);
-  const cte = schema === undefined ? ctes.get(table) : undefined;
+  const cte = schema === undefined ? ctes.names.get(table) : undefined;
   if (cte !== undefined) return { alias, kind: 'derived', columns: rename(cte, renamed) };
+  const view = ctes.views?.(schema, table);
+  if (view !== undefined) return { alias, kind: 'derived', columns: rename(view, renamed) };
   return { alias, kind: 'table', schema, table, ...(renamed.length > 0 ? { renamed } : {}) };
 }
 

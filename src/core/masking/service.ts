@@ -1,30 +1,64 @@
 import { createHmac } from 'node:crypto';
+import type { Clock } from '../clock.ts';
 import type { MaskingServices } from '../services.ts';
 import { Lru } from '../sql/lru.ts';
 import type { PgParser } from '../sql/parser.ts';
 import { lineageOf, type LineageEntry } from './lineage.ts';
+import { statementFacts, type StatementFacts } from './statements.ts';
+import { literalFreeKey } from './text-key.ts';
+import { SessionLineage } from './views.ts';
+
+/** How long a learned view definition is trusted before the catalog is asked again (changes made outside the gateway). */
+const viewTtlMs = 60_000;
+
+/** Only statements with one of these words can have COPY or cursor facts: the others skip the parse. */
+const factWords = /\b(?:copy|fetch|declare|close)\b/i;
 
 /**
  * What protocols need to mask results: the installation's hash key, and the
- * lineage of a statement's output columns, parsed once per distinct text
- * (a prepared statement or a repeated query is not re-parsed per result).
+ * lineage of a statement's output columns, parsed once per distinct text up
+ * to literal values (a prepared statement, a repeated query or the same query
+ * with other literals is not re-parsed per result).
  */
-export function createMaskingServices(parser: PgParser, masterKey: Buffer): MaskingServices {
+export function createMaskingServices(parser: PgParser, masterKey: Buffer, clock: Clock): MaskingServices {
   const cache = new Lru<string, LineageEntry[][]>(2_000);
+  const facts = new Lru<string, StatementFacts[]>(2_000);
+  let lastFacts: { text: string; facts: StatementFacts[] } = { text: '', facts: [] };
   return {
     // Derived, not stored: deterministic masks line up across replicas sharing the master key.
     hashKey: createHmac('sha256', masterKey).update('warden:masking:hash:v1').digest(),
     lineage(text) {
-      let entries = cache.get(text);
+      const key = literalFreeKey(text);
+      let entries = cache.get(key);
       if (entries === undefined) {
         try {
           entries = lineageOf(parser, text);
         } catch {
           entries = []; // unparseable: no lineage, content detectors still apply
         }
-        if (text.length <= 16_384) cache.set(text, entries);
+        if (key.length <= 16_384) cache.set(key, entries);
       }
       return entries;
     },
+    // Keyed by the exact text: COPY options are literals (`delimiter ';'`) and change how lines split.
+    facts(text) {
+      if (text === lastFacts.text) return lastFacts.facts; // asked several times per statement
+      if (!factWords.test(text)) {
+        lastFacts = { text, facts: [] };
+        return lastFacts.facts;
+      }
+      let f = facts.get(text);
+      if (f === undefined) {
+        try {
+          f = statementFacts(parser, text);
+        } catch {
+          f = []; // unparseable: the target refuses it too
+        }
+        if (text.length <= 16_384) facts.set(text, f);
+      }
+      lastFacts = { text, facts: f };
+      return f;
+    },
+    session: (catalog) => new SessionLineage(parser, catalog, clock, viewTtlMs),
   };
 }

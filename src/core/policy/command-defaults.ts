@@ -26,5 +26,11 @@ export function shippedCommandDefaults(): Rule[] {
       effect: 'block',
       message: 'Warden cannot tell what this command does (it does not parse, is not a known program, or runs code it cannot see), so it is blocked',
     },
+    {
+      id: 'default:command-block-uncertain',
+      match: { uncertain: true },
+      effect: 'block',
+      message: 'Warden could not see the whole typed line (history recall, tab completion, a yank…), so it is blocked; type it out in full',
+    },
   ];
 }

@@ -75,10 +75,10 @@ describe('command policy: rules', () => {
     expect(run('ls', yaml).effect).toBe('allow');
   });
 
-  it('the engine judges command requests and still refuses file and http requests', async () => {
+  it('the engine judges command requests', async () => {
     const engine = createPolicyEngine({ classifier, rules: loadRulesYaml(rules) });
     expect(await engine.decide(alice, { kind: 'command', line: 'ls | wc -l', interactive: false })).toMatchObject({ effect: 'allow' });
     expect(await engine.decide(alice, { kind: 'command', line: 'ls; touch x', interactive: true })).toMatchObject({ effect: 'block', rules: [{ id: 'no-rm' }] });
-    expect(await engine.decide(alice, { kind: 'file', op: 'write', path: '/tmp/x' })).toMatchObject({ effect: 'block', rules: [{ id: 'engine:unsupported' }] });
+    expect(await engine.decide(alice, { kind: 'file', op: 'upload', paths: ['/tmp/x'] })).toMatchObject({ effect: 'allow', rules: [{ id: 'default:file-allow' }] });
   });
 });

@@ -36,7 +36,6 @@ describe('createPolicyEngine', () => {
   it('fails closed: unsupported requests and internal errors block, decide never throws', async () => {
     const engine = createPolicyEngine({ classifier, rules: [] });
     expect((await engine.decide(subject, { kind: 'sql', dialect: 'mysql', text: 'SELECT 1' })).effect).toBe('block');
-    expect((await engine.decide(subject, { kind: 'file', op: 'read', path: '/etc/hosts' })).rules[0]!.id).toBe('engine:unsupported');
     expect((await engine.decide(subject, { kind: 'http', method: 'GET', path: '/', headers: {} })).rules[0]!.id).toBe('engine:unsupported');
     expect((await engine.decide(subject, { kind: 'connect' })).effect).toBe('allow');
     const broken = createPolicyEngine({

@@ -4,7 +4,8 @@ import type { MysqlClassifier } from '../sql/mysql/classifier.ts';
 import type { StatementInfo } from '../sql/types.ts';
 import { shippedCommandDefaults } from './command-defaults.ts';
 import { shippedDefaults } from './defaults.ts';
-import { evaluate, evaluateCommands } from './evaluate.ts';
+import { evaluate, evaluateCommands, evaluateFile, evaluateForward, evaluateShell } from './evaluate.ts';
+import { shippedFileDefaults } from './files.ts';
 import type { Rule } from './rules.ts';
 import type { PolicyEngine, PolicySubject, Request, Verdict } from './types.ts';
 
@@ -19,6 +20,8 @@ export interface PolicyEngineOptions {
   mysqlClassifier?: MysqlClassifier;
   /** Defaults judged before the connection defaults for shell commands (`shippedCommandDefaults()` when absent). */
   commandDefaults?: readonly Rule[];
+  /** Defaults for file operations (SFTP, scp), judged with the connection defaults (`shippedFileDefaults()` when absent). */
+  fileDefaults?: readonly Rule[];
 }
 
 /**
@@ -29,6 +32,7 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
   const defaults = options.defaults ?? shippedDefaults();
   const defaultsFor = (connection: string) => options.connectionDefaults?.[connection] ?? defaults;
   const commandDefaults = options.commandDefaults ?? shippedCommandDefaults();
+  const fileDefaults = options.fileDefaults ?? shippedFileDefaults();
   // Verdicts are memoised per classification (the classifier hands out the same frozen array for
   // statements that differ only in literals) and per subject — unless a rule looks at the clock.
   const timeless = ![...options.rules, ...defaults, ...Object.values(options.connectionDefaults ?? {}).flat()].some((r) => r.match.time !== undefined);
@@ -55,8 +59,17 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
     // MySQL text is judged by the same rules; `EXECUTE` of a SQL-prepared statement stays unknown (blocked).
     if (request.kind === 'sql' && request.dialect === 'mysql' && options.mysqlClassifier !== undefined) return judge(subject, options.mysqlClassifier.classify(request.text));
     // Every command of the line (pipes, `$(…)`, `sudo`, `bash -c`…) is judged; unknown ones are blocked by default.
-    if (request.kind === 'command') return evaluateCommands(options.rules, subject, classifyCommand(request.line), [...commandDefaults, ...defaultsFor(subject.connection)]);
-    // fail closed: requests this engine cannot judge yet (MySQL without its classifier, files, HTTP) are blocked.
+    if (request.kind === 'command') {
+      // An uncertain typed line with nothing known (Up, Enter) has no commands to judge, only its uncertainty.
+      const unseen = request.uncertain !== undefined && request.line.trim() === '';
+      return evaluateCommands(options.rules, subject, unseen ? [] : classifyCommand(request.line), [...commandDefaults, ...defaultsFor(subject.connection)], request.uncertain);
+    }
+    if (request.kind === 'shell') return evaluateShell(options.rules, subject, defaultsFor(subject.connection));
+    // File operations: the connection defaults after the shipped file default, so a connection default can tighten it.
+    if (request.kind === 'file') return evaluateFile(options.rules, subject, { op: request.op, paths: request.paths }, [...fileDefaults, ...defaultsFor(subject.connection)]);
+    // Forwards are judged by `forwards:` rules only: none matching blocks (denied by default).
+    if (request.kind === 'forward') return evaluateForward(options.rules, subject, { host: request.host, port: request.port }, defaultsFor(subject.connection));
+    // fail closed: requests this engine cannot judge yet (MySQL without its classifier, HTTP) are blocked.
     const what = request.kind === 'sql' ? `${request.dialect} SQL` : `${request.kind} requests`;
     return { effect: 'block', rules: [{ id: 'engine:unsupported', reason: `no policy support for ${what}` }], message: `Warden cannot judge ${what} yet, so it is blocked; ask an administrator.` };
   };

@@ -1,6 +1,8 @@
 import { planMasks } from '../masking/plan.ts';
 import type { CommandInfo } from '../shell/types.ts';
 import type { StatementInfo } from '../sql/types.ts';
+import { directionOf, fileMatches, type FileInfo } from './files.ts';
+import { destinationOf, forwardMatches, type ForwardInfo } from './forwards.ts';
 import { commandMatches, hasStatementCriteria, statementMatches, subjectMatches } from './match.ts';
 import { effectRank, reviewSpecSchema } from './rules.ts';
 import type { Effect, ReviewSpec, Rule } from './rules.ts';
@@ -28,7 +30,7 @@ const strongest = (effects: Effect[]): Effect => effects.reduce<Effect>((a, b) =
  */
 export function evaluate(rules: readonly Rule[], subject: PolicySubject, statements: readonly StatementInfo[], defaults: readonly Rule[]): Verdict {
   const items = statements.map((st): Item => ({
-    matches: (r) => statementMatches(r, st),
+    matches: (r) => statementMatches(r, st) && allowsExplicitly(r, st),
     what: `${st.kind} (${st.class})${st.tables.length > 0 ? ` on ${st.tables.map((t) => (t.schema === undefined ? t.name : `${t.schema}.${t.name}`)).join(', ')}` : ''}`,
     reason: st.reasons[0] ?? '',
     maskable: true,
@@ -41,15 +43,59 @@ export function evaluate(rules: readonly Rule[], subject: PolicySubject, stateme
  * combination as SQL (a command is judged like a statement). Mask rules do
  * not apply: a byte stream cannot be masked.
  */
-export function evaluateCommands(rules: readonly Rule[], subject: PolicySubject, commands: readonly CommandInfo[], defaults: readonly Rule[]): Verdict {
+export function evaluateCommands(rules: readonly Rule[], subject: PolicySubject, commands: readonly CommandInfo[], defaults: readonly Rule[], uncertain?: string): Verdict {
   const items = commands.map((c): Item => ({
     matches: (r) => commandMatches(r, c),
     what: `${c.via.length > 0 ? `${c.via.join(' ')} ` : ''}${c.program === '' ? '(unknown program)' : c.program} (${c.class})`,
     reason: c.reasons[0] ?? '',
     maskable: false,
   }));
+  // A typed line Warden could not fully see is one more thing to judge, by `uncertain: true` rules only:
+  // what is known is judged as usual, and the unknown part must be allowed explicitly (fail closed).
+  // It goes first, so a block message explains the uncertainty rather than a fragment of the line.
+  if (uncertain !== undefined) items.unshift({ matches: (r) => r.match.uncertain === true, what: 'a line Warden could not fully see', reason: uncertain, maskable: false });
   return combine(rules, subject, items, defaults, { commands });
 }
+
+/**
+ * Opening an interactive shell: only `shell: true` rules judge it (the
+ * session itself was judged at connect), the strongest effect wins, and
+ * with none matching the shell is allowed.
+ */
+export function evaluateShell(rules: readonly Rule[], subject: PolicySubject, defaults: readonly Rule[]): Verdict {
+  const mine = rules.filter((r) => r.match.shell === true && subjectMatches(r.match, subject));
+  const chosen = mine.length > 0 ? mine : defaults.filter((r) => r.match.shell === true && subjectMatches(r.match, subject));
+  if (chosen.length === 0) return { effect: 'allow', rules: [] };
+  const item: Item = { matches: (r) => chosen.includes(r), what: 'an interactive shell', reason: 'a shell runs commands Warden judges only as they are typed', maskable: false };
+  return combine(chosen, subject, [item], [], { commands: [] });
+}
+
+/**
+ * The verdict for one file operation (SFTP, scp), by the same rules and
+ * combination; mask rules do not apply (file contents are not masked).
+ */
+export function evaluateFile(rules: readonly Rule[], subject: PolicySubject, file: FileInfo, defaults: readonly Rule[]): Verdict {
+  const item: Item = { matches: (r) => fileMatches(r, file), what: `${file.op} ${file.paths.join(' -> ')}`, reason: `${directionOf(file.op)} of a file`, maskable: false };
+  return combine(rules, subject, [item], defaults, { commands: [] });
+}
+
+/**
+ * The verdict for one port forward: only `forwards:` rules match it, so
+ * with none matching it is blocked (`default:uncovered`).
+ */
+export function evaluateForward(rules: readonly Rule[], subject: PolicySubject, forward: ForwardInfo, defaults: readonly Rule[]): Verdict {
+  const item: Item = { matches: (r) => forwardMatches(r, forward), what: `forward to ${destinationOf(forward)}`, reason: 'a port forward', maskable: false };
+  return combine(rules, subject, [item], defaults, { commands: [] });
+}
+
+/**
+ * Dangerous features only an allow rule that names them (`match.dangerous`)
+ * may allow: a generic allow (`match: {}`, a class, a table) does not reach
+ * them, so they stay off unless a rule says so (or a review approves the
+ * statement). LOAD DATA LOCAL INFILE lets the target read a client's file.
+ */
+const explicitOnly: ReadonlySet<string> = new Set(['LOAD DATA LOCAL INFILE']);
+const allowsExplicitly = (r: Rule, st: StatementInfo): boolean => r.effect !== 'allow' || r.match.dangerous !== undefined || !st.dangerous.some((d) => explicitOnly.has(d));
 
 /** One thing a request does (a statement, a command), as the combination logic needs it. */
 interface Item {

@@ -2,10 +2,11 @@
  * Shell-style globs (`*` any run, `?` one character), case-insensitive:
  * policy names (tables, functions, connections) are matched loosely so a
  * block rule cannot be dodged by quoting an identifier in another case.
+ * File paths pass `caseSensitive` (see files.ts).
  */
-export function globMatch(pattern: string, value: string): boolean {
-  const p = pattern.toLowerCase();
-  const v = value.toLowerCase();
+export function globMatch(pattern: string, value: string, opts?: { caseSensitive?: boolean }): boolean {
+  const p = opts?.caseSensitive ? pattern : pattern.toLowerCase();
+  const v = opts?.caseSensitive ? value : value.toLowerCase();
   let pi = 0;
   let vi = 0;
   let star = -1;

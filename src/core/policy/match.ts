@@ -1,5 +1,6 @@
 import type { CommandInfo } from '../shell/types.ts';
 import type { StatementInfo } from '../sql/types.ts';
+import { hasForwardCriteria } from './forwards.ts';
 import { anyGlob } from './glob.ts';
 import type { Rule, RuleMatch } from './rules.ts';
 import { inWindow } from './time.ts';
@@ -16,7 +17,12 @@ export function subjectMatches(m: RuleMatch, s: PolicySubject): boolean {
 }
 
 export const hasStatementCriteria = (m: RuleMatch): boolean =>
-  m.classes !== undefined || m.kinds !== undefined || m.tables !== undefined || m.withoutWhere !== undefined || m.functions !== undefined || m.dangerous !== undefined || m.commands !== undefined;
+  m.classes !== undefined || m.kinds !== undefined || m.tables !== undefined || m.withoutWhere !== undefined || m.functions !== undefined || m.dangerous !== undefined || m.commands !== undefined || hasFileCriteria(m) || hasShellCriteria(m);
+
+const hasFileCriteria = (m: RuleMatch): boolean => m.files !== undefined || m.direction !== undefined || hasForwardCriteria(m);
+
+/** Shell-open and uncertain-line rules: judged on items of their own (evaluateShell, evaluateCommands), never on a statement, command or file. */
+export const hasShellCriteria = (m: RuleMatch): boolean => m.shell !== undefined || m.uncertain !== undefined;
 
 const tableName = (t: StatementInfo['tables'][number]): string[] =>
   // An unqualified table may live in any schema on the search_path: match it against any schema.
@@ -38,7 +44,7 @@ export function statementMatches(rule: Rule, st: StatementInfo): boolean {
     const hit = (alts: string[]) => alts.some((v) => patterns.some((p) => globTableAware(p, v)));
     return every ? values.every(hit) : values.some(hit);
   };
-  if (m.commands !== undefined) return false;
+  if (m.commands !== undefined || hasFileCriteria(m) || hasShellCriteria(m)) return false;
   if (m.classes !== undefined && !m.classes.includes(st.class)) return false;
   if (m.withoutWhere !== undefined && m.withoutWhere !== st.updateOrDeleteWithoutWhere) return false;
   return (
@@ -71,7 +77,7 @@ function globTableAware(pattern: string, value: string): boolean {
  */
 export function commandMatches(rule: Rule, cmd: CommandInfo): boolean {
   const m = rule.match;
-  if (m.kinds !== undefined || m.tables !== undefined || m.functions !== undefined || m.withoutWhere !== undefined) return false;
+  if (m.kinds !== undefined || m.tables !== undefined || m.functions !== undefined || m.withoutWhere !== undefined || hasFileCriteria(m) || hasShellCriteria(m)) return false;
   if (m.classes !== undefined && !m.classes.includes(cmd.class)) return false;
   const every = rule.effect === 'allow';
   const list = (patterns: readonly string[] | undefined, values: readonly string[]): boolean => {

@@ -49,8 +49,21 @@ export const matchSchema = z
     dangerous: globs,
     /** Command programs (basenames, and the wrappers they ran through: `sudo`, `bash -c`…); a rule with it never matches SQL. */
     commands: globs,
+    /** File paths of SFTP/scp operations (case-sensitive globs, `!` negates); a rule with it never matches SQL or commands. */
+    files: globs,
+    /** File operations by direction: `download` reads from the target, `upload` changes it (see core/policy/files.ts). */
+    direction: z.enum(['upload', 'download', 'any']).optional(),
+    /** Port-forward destinations (`host:port` globs, e.g. `db.internal:5432`, `10.0.*:*`); only rules with it judge forwards (core/policy/forwards.ts). */
+    forwards: globs,
+    /** The rule is about opening an interactive shell (SSH): block = exec only, review = a shell needs approval. */
+    shell: z.literal(true).optional(),
+    /** The rule is about typed shell lines Warden could not fully see (history recall, tab completion…). */
+    uncertain: z.literal(true).optional(),
   })
   .strict();
+
+/** Criteria about what a request does; `shell` and `uncertain` rules take only who/where/when besides. */
+const requestCriteria = ['classes', 'kinds', 'tables', 'withoutWhere', 'functions', 'dangerous', 'commands', 'files', 'direction', 'forwards'] as const;
 
 /** How a `review` rule's reviews are decided (see core/review). Durations in minutes. */
 export const reviewSpecSchema = z
@@ -86,7 +99,11 @@ export const ruleSchema = z
   })
   .strict()
   .refine((r) => (r.effect === 'mask') === (r.mask !== undefined), 'a rule has `mask:` exactly when its effect is mask')
-  .refine((r) => r.review === undefined || r.effect === 'review', '`review:` settings only go with effect review');
+  .refine((r) => r.review === undefined || r.effect === 'review', '`review:` settings only go with effect review')
+  .refine(
+    (r) => (r.match.shell === undefined && r.match.uncertain === undefined) || (r.effect !== 'mask' && !(r.match.shell && r.match.uncertain) && requestCriteria.every((k) => r.match[k] === undefined)),
+    '`shell: true` and `uncertain: true` each make a rule of its own: only users, groups, connections, tags and time go with them, and the effect is allow, review or block',
+  );
 
 export const rulesSchema = z.array(ruleSchema).superRefine((rules, ctx) => {
   const seen = new Set<string>();

@@ -1,3 +1,4 @@
+import type { FileOp } from './files.ts';
 import type { ReviewSpec } from './rules.ts';
 import type { MaskPlan } from '../masking/types.ts';
 import type { CommandInfo } from '../shell/types.ts';
@@ -18,9 +19,20 @@ export type Request =
       /** Texts of statements prepared with SQL `PREPARE`, by name, so `EXECUTE name` is judged by what it runs. */
       preparedTexts?: ReadonlyMap<string, string>;
     }
-  | { kind: 'command'; line: string; interactive: boolean }
-  | { kind: 'file'; op: 'read' | 'write' | 'remove' | 'rename'; path: string; bytes?: number }
+  | {
+      kind: 'command';
+      line: string;
+      interactive: boolean;
+      /** A typed line Warden could not fully see (why: `history recall`, `tab completion`…); judged on what is known plus `uncertain: true` rules. */
+      uncertain?: string;
+    }
+  /** Opening an interactive shell (SSH), judged by `shell: true` rules only; none matching = allow. */
+  | { kind: 'shell' }
+  /** A file operation (SFTP, scp): absolute normalised paths, two for rename and symlink (from, to). */
+  | { kind: 'file'; op: FileOp; paths: string[] }
   | { kind: 'http'; method: string; path: string; headers: Record<string, string> }
+  /** A port forward (SSH `-L`): the destination reached from the target's side. */
+  | { kind: 'forward'; host: string; port: number }
   | { kind: 'connect' };
 
 /** Which rule decided, for the audit trail: every verdict is explainable. */

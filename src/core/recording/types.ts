@@ -6,6 +6,8 @@
 export type RecordingEvent =
   | { type: 'session_start'; at: string; sessionId: string; user: string; connection: string; protocol: string; clientAddress: string }
   | StatementEvent
+  | FileEvent
+  | ForwardEvent
   | { type: 'notice'; at: string; message: string }
   | { type: 'session_end'; at: string; reason: string; bytesFromClient: number; bytesToClient: number };
 
@@ -35,6 +37,60 @@ export interface StatementEvent {
   verdict?: { effect: string; rules: string[]; classes?: string[]; tables?: string[]; exempted?: { rule: string; group: string }[] };
   /** How many values masking changed, per output column and rule, and per detector. Never the values. */
   masked?: { byColumn: Record<string, Record<string, number>>; byDetector: Record<string, number> };
+  /** A line typed into a shell that Warden could not fully see, and why (history recall, tab completion…). */
+  uncertain?: string;
+}
+
+/**
+ * One file operation (SFTP, scp): what was asked, what policy said, and for
+ * transfers the bytes that passed and their SHA-256 — given only when the
+ * bytes passed in order from offset 0 (`sequential`), since a hash of
+ * scattered reads or writes would not be the hash of any file.
+ */
+export interface FileEvent {
+  type: 'file';
+  /** When the operation was asked for. */
+  at: string;
+  seq: number;
+  /** How the client asked: `sftp` (sftp, scp in its default mode) or `scp` (the legacy scp protocol). */
+  via: 'sftp' | 'scp';
+  op: 'download' | 'list' | 'upload' | 'remove' | 'rename' | 'mkdir' | 'rmdir' | 'setstat' | 'symlink';
+  direction: 'upload' | 'download';
+  path: string;
+  /** The second path of a rename (new name) or symlink (link target). */
+  to?: string;
+  /** Transfers: bytes that passed through the gateway. */
+  bytes?: number;
+  sha256?: string;
+  /** Transfers: false when the bytes did not pass in order from offset 0 (then there is no sha256). */
+  sequential?: boolean;
+  durationMs: number;
+  verdict: { effect: string; rules: string[] };
+  /** Why it did not complete: `blocked` by policy, `target` refused it, `interrupted` (the session ended first). */
+  error?: { code: string; message: string };
+}
+
+/**
+ * One port-forward request (SSH): `local` (-L, direct-tcpip) to `destination`
+ * (`host:port`), `remote` (-R, tcpip-forward: the listen address asked for)
+ * or `agent` (agent forwarding); what policy said, and for a relayed tunnel
+ * the bytes each way and how long it was open.
+ */
+export interface ForwardEvent {
+  type: 'forward';
+  /** When it was asked for. */
+  at: string;
+  seq: number;
+  kind: 'local' | 'remote' | 'agent';
+  destination: string;
+  /** The client side's originator address as the client reported it (informational). */
+  origin?: string;
+  bytesFromClient: number;
+  bytesToClient: number;
+  durationMs: number;
+  verdict: { effect: string; rules: string[] };
+  /** Why it was not relayed: `blocked` by policy or by the gateway, `target` refused it. */
+  error?: { code: string; message: string };
 }
 
 /** Where recordings live: local disk by default, object storage later. */

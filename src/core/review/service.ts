@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import type { EventBus } from '../events.ts';
 import { WardenError } from '../errors.ts';
 import { approvalsSatisfied, inAny, isApprover } from './rules.ts';
 import type { Actor, ReviewService } from './service-types.ts';
@@ -23,6 +24,8 @@ export interface ReviewServiceDeps {
   breakGlassGroups: string[];
   /** How often a waiting hold looks at the store for another replica's decision (default 1000). */
   pollIntervalMs?: number;
+  /** Cross-replica events: a decision made anywhere wakes holds here at once (polling stays as the fallback). */
+  events?: EventBus;
   /** Policy of access requests that bring none (default: only break-glass can approve). */
   accessPolicy?: ReviewPolicy;
 }
@@ -61,6 +64,15 @@ class Reviews implements RunningReviewService {
     this.#d = deps;
     this.#pollMs = deps.pollIntervalMs ?? 1000;
     this.#changes.setMaxListeners(0);
+    deps.events?.subscribe((e) => {
+      if (e.type === 'review.decided') this.#changes.emit(e.reviewId);
+    });
+  }
+
+  /** Wakes holds waiting on `id` here, and on every other replica through the event bus. */
+  #changed(id: string): void {
+    this.#changes.emit(id);
+    void this.#d.events?.publish({ type: 'review.decided', reviewId: id });
   }
 
   async requestCommand(input: Parameters<ReviewService['requestCommand']>[0]): Promise<Review> {
@@ -147,7 +159,7 @@ class Reviews implements RunningReviewService {
     const cancelled = await this.#d.repo.update(review.id, 'pending', { status: 'cancelled', decidedAt: this.#d.clock.now() });
     if (cancelled !== undefined) {
       this.#d.log.info({ review: review.id, by, reason }, 'review cancelled by its requester');
-      this.#changes.emit(review.id);
+      this.#changed(review.id);
     }
     return cancelled;
   }
@@ -183,7 +195,7 @@ class Reviews implements RunningReviewService {
       this.#notify('break_glass', updated);
     }
     if (updated.status !== 'pending') {
-      this.#changes.emit(updated.id);
+      this.#changed(updated.id);
       this.#notify('review_decided', updated);
     }
     return updated;
@@ -264,7 +276,7 @@ class Reviews implements RunningReviewService {
     const expired = await this.#d.repo.update(review.id, 'pending', { status: 'expired' });
     if (expired === undefined) return (await this.#d.repo.get(review.id)) ?? review;
     this.#d.log.info({ review: review.id }, 'review expired without a decision');
-    this.#changes.emit(review.id);
+    this.#changed(review.id);
     return expired;
   }
 

@@ -107,6 +107,10 @@ export interface ReviewNotifier {
 export interface ReviewNotice {
   type: 'review_requested' | 'review_decided' | 'break_glass';
   review: Review;
-  /** Links an approver can follow (web/API). */
-  links: { view: string; approve: string; deny: string };
+  /**
+   * Links an approver can follow: `view`/`approve`/`deny` open the review's web
+   * page (sign-in, then Approve / Deny buttons); `api` holds the REST URLs for
+   * machines (POST with a bearer token), when the gateway has them.
+   */
+  links: { view: string; approve: string; deny: string; api?: { view: string; approve: string; deny: string } };
 }

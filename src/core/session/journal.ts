@@ -56,7 +56,7 @@ export async function openJournal(core: CoreServices, target: AuthorizedTarget, 
       if (toClient) metrics.bytesOut.inc(toClient);
     },
     live(kill, shutdown) {
-      const untrack = core.live.add({ id: sessionId, user: identity.user.name, connection: connection.name, protocol, startedAt, kill });
+      const untrack = core.live.add({ id: sessionId, user: identity.user.name, connection: connection.name, protocol, startedAt, tokenId: identity.tokenId, kill });
       const onShutdown = () => kill('the gateway is shutting down');
       shutdown.addEventListener('abort', onShutdown, { once: true });
       return () => {

@@ -9,6 +9,8 @@ export interface LiveSession {
   connection: string;
   protocol: string;
   startedAt: Date;
+  /** The token the session authenticated with, so revoking it ends the session. */
+  tokenId?: string;
   kill(reason: string): void;
 }
 
@@ -30,6 +32,13 @@ export class LiveSessions {
     if (!s) return false;
     s.kill(reason);
     return true;
+  }
+
+  /** Ends every session opened with `tokenId` (it was revoked); returns how many. */
+  killByToken(tokenId: string, reason: string): number {
+    const hit = [...this.#sessions.values()].filter((s) => s.tokenId === tokenId);
+    for (const s of hit) s.kill(reason);
+    return hit.length;
   }
 
   killAll(reason: string): void {

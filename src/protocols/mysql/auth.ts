@@ -24,7 +24,8 @@ import { PacketReader } from './packet-reader.ts';
  *
  * The database names the Warden connection: `<connection>` or
  * `<connection>/<schema>` (the schema on the target; default: the
- * connection's own database).
+ * connection's own database) — or the user name does, `<user>/<connection>`,
+ * and the database is then the schema (see whoAndWhere).
  */
 export interface LoginResult {
   /** The client's stream from here on: the socket, or the TLS layer over it. */
@@ -103,12 +104,11 @@ export async function acceptLogin(socket: Socket, tls: SecureContext, connection
       token = reply.payload;
     }
     if (token.length > 0 && token[token.length - 1] === 0) token = token.subarray(0, token.length - 1);
-    // No database: a KILL-only login (the CLI's Ctrl-C connection), see control-session.ts.
-    const { connection, schema } = login.database ? splitDatabase(login.database) : { connection: undefined, schema: undefined };
+    const { user, connection, schema } = whoAndWhere(login.user, login.database);
     return {
       stream,
       tls: stream !== socket,
-      user: login.user,
+      user,
       token: token.toString('utf8'),
       connection,
       schema,
@@ -123,6 +123,25 @@ export async function acceptLogin(socket: Socket, tls: SecureContext, connection
     if (err instanceof WardenError) throw err;
     throw new WardenError('bad_request', `invalid login: ${(err as Error).message}`, { code: '1043', cause: err });
   }
+}
+
+/**
+ * Who logs in and where to: `-u <user>/<connection>` names the connection
+ * in the user name (tools such as mariadb-dump and mariadb-slap log in without
+ * a database and select schemas later), and the database, if any, is then a
+ * schema on the target. Otherwise the database names the connection; no
+ * database at all is a KILL-only login (the CLI's Ctrl-C connection, see
+ * control-session.ts). Warden user names never contain `/`.
+ */
+export function whoAndWhere(user: string, database: string | undefined): { user: string; connection: string | undefined; schema: string | undefined } {
+  const slash = user.indexOf('/');
+  if (slash >= 0) {
+    // fail closed: `alice/` names no connection, and an empty connection name is never guessed.
+    if (slash === 0 || slash === user.length - 1) throw new WardenError('access_denied', 'the user name must be <user> or <user>/<connection>');
+    return { user: user.slice(0, slash), connection: user.slice(slash + 1), schema: database || undefined };
+  }
+  if (!database) return { user, connection: undefined, schema: undefined };
+  return { user, ...splitDatabase(database) };
 }
 
 /** `<connection>` or `<connection>/<schema>`. */

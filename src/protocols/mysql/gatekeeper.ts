@@ -14,14 +14,19 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
   const log = core.log.child({ protocol: 'mysql', user: who.user.name, connection: connection.name });
   const subject = (): PolicySubject => ({ user: who.user.name, groups: who.user.groups, connection: connection.name, connectionTags: connection.tags, at: core.clock.now() });
 
-  /** Never returns `review`: the result is allow, mask or block. */
+  /**
+   * A query's result is allow, mask or block. A prepare that needs review is
+   * let through as `review` (nothing runs at prepare): each execute is then
+   * judged with its own bound values by `review()`.
+   */
   async function decide(text: string, phase: 'query' | 'prepare'): Promise<Verdict> {
     const verdict = await core.policy.decide(subject(), { kind: 'sql', dialect: 'mysql', text });
-    if (verdict.effect !== 'review') return verdict;
-    if (phase === 'prepare') {
-      // fail closed: binary parameters are not decoded yet, so an approval could not say which values it covers.
-      return { effect: 'block', rules: verdict.rules, message: `${verdict.message}; a statement that needs review cannot be prepared through Warden yet: send it as a plain (text) query` };
-    }
+    if (verdict.effect !== 'review' || phase === 'prepare') return verdict;
+    return review(text, verdict);
+  }
+
+  /** The review workflow for `text` (an execute's statement with its values inlined): allow, mask or block. */
+  async function review(text: string, verdict: Extract<Verdict, { effect: 'review' }>): Promise<Verdict> {
     const { justification, statement } = extractJustification(text);
     return reviewForSession(core, who.user, connection.name, {
       text: statement,
@@ -35,7 +40,7 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
     });
   }
 
-  return { decide };
+  return { decide, review };
 }
 
 export const justificationHint = 'start the statement with a comment giving the reason, e.g. /* justification: INC-123 rotate keys */ DELETE …';

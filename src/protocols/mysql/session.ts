@@ -6,7 +6,9 @@ import type { CoreServices } from '../../core/services.ts';
 import { openJournal } from '../../core/session/journal.ts';
 import { acceptLogin, type LoginProgress, type LoginResult } from './auth.ts';
 import { errPayload, okPayload } from './codec/generic.ts';
-import { packet } from './codec/packet.ts';
+import { packet, type Packet } from './codec/packet.ts';
+import { acceptChangeUser } from './change-user.ts';
+import { refuseLocalInfile } from './local-infile.ts';
 import { toErrPacket } from './errors.ts';
 import { StatementTracker } from './events.ts';
 import { runControlSession } from './control-session.ts';
@@ -19,7 +21,9 @@ import { openUpstream, type Upstream } from './upstream.ts';
 
 /**
  * One MySQL client session: login → authorize → open the target → relay
- * until either side ends, recording as it goes. Every failure is answered
+ * until either side ends, recording as it goes. A COM_CHANGE_USER ends the
+ * session and runs the door again on the same client connection
+ * (change-user.ts): a new session, recorded apart. Every failure is answered
  * with an ERR packet and ends only this session.
  */
 /** What the sessions of one gateway share: the id directory KILL resolves against, and a classifier to recognise KILL. */
@@ -49,18 +53,48 @@ export async function runSession(socket: Socket, ctx: ListenerContext, core: Cor
     return;
   }
   const client = login.stream;
+  // Paused until the relay listens: a client may send its first command as soon as it reads the OK,
+  // and a flowing socket without a 'data' listener would drop it (Relay.start resumes).
+  client.pause();
   client.write(packet(login.nextSeq, okPayload({ status: upstream.status })));
-  try {
-    await relaySession(core, ctx, client, login, target, upstream, shared, connectionId);
-  } catch (err) {
-    // The store or recording failed mid-session: end both sides rather than relay unrecorded.
-    log.error({ err, sessionId: target.sessionId }, 'session failed');
-    upstream.socket.destroy();
-    client.destroy();
+  for (;;) {
+    let change: ChangeRequest | undefined;
+    try {
+      change = await relaySession(core, ctx, client, login, target, upstream, shared, connectionId);
+    } catch (err) {
+      // The store or recording failed mid-session: end both sides rather than relay unrecorded.
+      log.error({ err, sessionId: target.sessionId }, 'session failed');
+      upstream.socket.destroy();
+      client.destroy();
+      return;
+    }
+    if (change === undefined) return;
+    // COM_CHANGE_USER: the session above has ended; the same connection logs in anew through the one door.
+    const again: LoginProgress = { seq: change.request.seq + 1 };
+    try {
+      login = await acceptChangeUser(client, change.request, change.leftover, login, again);
+      target = await authorizeSession(core, { user: login.user, token: login.token }, login.connection!, 'mysql');
+      upstream = await openUpstream(target, login, core.config.upstreamConnectTimeoutMs, core.dialer);
+    } catch (err) {
+      const e = asWardenError(err);
+      log.info({ kind: e.kind, reason: e.message }, 'change of user refused');
+      core.metrics.errors.inc({ protocol: 'mysql', kind: e.kind });
+      if (!client.destroyed) client.end(toErrPacket(e, again.seq));
+      return;
+    }
+    client.pause();
+    client.write(packet(login.nextSeq, okPayload({ status: upstream.status })));
   }
 }
 
-async function relaySession(core: CoreServices, ctx: ListenerContext, client: Socket, login: LoginResult, target: AuthorizedTarget, upstream: Upstream, shared: MysqlShared, connectionId: number): Promise<void> {
+/** A COM_CHANGE_USER the relay stopped at, with the client bytes that followed it. */
+interface ChangeRequest {
+  request: Packet;
+  leftover: Buffer;
+}
+
+/** Relays one session until it ends; returns the COM_CHANGE_USER that ended it, if one did. */
+async function relaySession(core: CoreServices, ctx: ListenerContext, client: Socket, login: LoginResult, target: AuthorizedTarget, upstream: Upstream, shared: MysqlShared, connectionId: number): Promise<ChangeRequest | undefined> {
   const { identity, connection } = target;
   const journal = await openJournal(core, target, 'mysql', ctx.clientAddress);
   const tracker = new StatementTracker(
@@ -76,11 +110,17 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
   const unlist = shared.directory.add(connectionId, { target, targetConnectionId: upstream.connectionId });
 
   let endReason = '';
+  let change: ChangeRequest | undefined;
   let cleanup = () => {};
   await new Promise<void>((resolve) => {
     const relay = new Relay(client, upstream.socket, {
       decide: gatekeeper.decide,
+      review: gatekeeper.review,
       answerItself: (text) => answerKill(killCtx, text),
+      localInfile: (statement, requested) => refuseLocalInfile(shared.classifier, statement, requested),
+      changeUser: (request, leftover) => {
+        change = { request, leftover };
+      },
       tracker,
       onBytes: (inBytes, outBytes) => journal.bytes(inBytes, outBytes),
       onEnd: (reason) => {
@@ -99,4 +139,5 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
   cleanup();
   tracker.flush(endReason);
   await journal.end(endReason);
+  return change;
 }

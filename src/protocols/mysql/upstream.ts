@@ -37,7 +37,9 @@ export interface ClientTerms {
 }
 
 /** Capabilities that change the command phase: the target must grant every one the client got. */
-const relayCapabilities = cap.protocol41 | cap.foundRows | cap.longFlag | cap.ignoreSpace | cap.interactive | cap.transactions | cap.multiStatements | cap.multiResults | cap.psMultiResults;
+const relayCapabilities = cap.protocol41 | cap.foundRows | cap.longFlag | cap.localFiles | cap.ignoreSpace | cap.interactive | cap.transactions | cap.multiStatements | cap.multiResults | cap.psMultiResults;
+/** Capabilities a target may lack: the client then simply never sees what they allow (a LOCAL INFILE request). */
+const optionalCapabilities = cap.localFiles;
 
 /** `dialer`: how to reach targets served by an agent; without one such targets fail closed. */
 export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms, timeoutMs: number, dialer?: Dialer): Promise<Upstream> {
@@ -53,10 +55,10 @@ export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms,
     const greeting = parseGreeting(first.payload);
     const needed = cap.protocol41 | cap.secureConnection | cap.pluginAuth;
     if ((greeting.capabilities & needed) !== needed) throw unavailable(name, 'the target is older than MySQL 5.5 / MariaDB 5.5');
-    const missing = terms.capabilities & relayCapabilities & ~greeting.capabilities;
+    const missing = terms.capabilities & relayCapabilities & ~optionalCapabilities & ~greeting.capabilities;
     if (missing) throw unavailable(name, `the target lacks capabilities the client negotiated (0x${missing.toString(16)})`);
     const schema = terms.schema ?? target.connection.database ?? undefined;
-    const capabilities = (terms.capabilities & relayCapabilities) | needed | (greeting.capabilities & cap.pluginAuthLenencData) | (schema ? cap.connectWithDb : 0) | cap.longPassword;
+    const capabilities = (terms.capabilities & relayCapabilities & (greeting.capabilities | ~optionalCapabilities)) | needed | (greeting.capabilities & cap.pluginAuthLenencData) | (schema ? cap.connectWithDb : 0) | cap.longPassword;
     const credential = target.credential();
     socket.write(packet(first.seq + 1, buildHandshakeResponse({
       capabilities,

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import type { DialTarget } from '../../core/services.ts';
 
 /**
  * Cancel keys. Each client gets a key minted by the gateway; a CancelRequest
@@ -6,7 +7,8 @@ import { randomInt } from 'node:crypto';
  * target's own key, so a client can cancel its own query and nobody else's.
  */
 export interface CancelTarget {
-  address: { host: string; port: number };
+  /** The target and the route (direct or agent) the session took; the cancel takes the same one. */
+  address: DialTarget;
   processId: number;
   secretKey: number;
   /** Ends a statement the gateway itself is holding (awaiting review); false when none is held. */

@@ -1,10 +1,14 @@
 import type { Clock } from '../../core/clock.ts';
-import { createRowMasker, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
+import { createRowMasker, ShapeCache, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
+import type { CopyFormat } from '../../core/masking/statements.ts';
+import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MaskingServices } from '../../core/services.ts';
+import { CopyLineReader, writeCopyRow, type LineFormat } from './codec/copy.ts';
 import { carriageOf, copyDataMessage, dataRowValues, rewriteDataRow, rowsFromTag, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
+import type { RelayVerdict } from './gatekeeper.ts';
 
 /**
  * Wire → neutral events: follows the statements a client sends and the
@@ -34,6 +38,8 @@ interface Execution {
   /** Results seen so far (a simple Query may hold several statements). */
   results: number;
   masker: RowMasker | undefined;
+  /** COPY TO STDOUT in progress: how its lines are split, and whether a masker is due at the first row. */
+  copy: { reader: CopyLineReader; format: LineFormat; header: boolean; mask: boolean } | 'binary' | undefined;
 }
 
 export interface RecordingCaps {
@@ -56,15 +62,60 @@ export class StatementTracker {
   readonly #describes: { key: string; batch: number }[] = [];
   /** SQL-level `PREPARE name AS …`: the text and statement index, so the rows of `EXECUTE name` get that query's lineage. */
   readonly #sqlPrepared = new Map<string, { text: string; index: number }>();
+  /** SQL cursors (`DECLARE name CURSOR FOR …`) by name, so the rows of `FETCH … name` get that query's lineage. */
+  readonly #cursors = new Map<string, { text: string; index: number; hold: boolean }>();
+  /** Column decisions of earlier results, reused when the same statement shape comes back. */
+  readonly #decided = new ShapeCache();
+  /** Lineage that sees through views; undefined: tables only (no catalog). */
+  readonly #views: SessionLineage | undefined;
   #batch = 0;
   #answeredBatches = 0;
   #seq = 0;
 
-  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, masking: MaskingServices) {
+  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, masking: MaskingServices, views?: SessionLineage) {
     this.#emit = emit;
     this.#caps = caps;
     this.#clock = clock;
     this.#masking = masking;
+    this.#views = views;
+  }
+
+  // ---- before a statement reaches the target
+
+  /**
+   * The verdict as the relay can apply it: a binary COPY cannot be masked
+   * (its values are typed binary the gateway does not decode), so under a
+   * mask verdict it is refused. fail closed.
+   */
+  applicable(text: string, verdict: RelayVerdict): RelayVerdict {
+    if (verdict.effect !== 'mask' || !this.#masking.facts(text).some((f) => f.copy?.format === 'binary')) return verdict;
+    const message = 'binary COPY results cannot be masked; use COPY … TO STDOUT in text or CSV format';
+    return { effect: 'block', rules: verdict.rules, message, sqlstate: '0A000', ...(verdict.statements ? { statements: verdict.statements } : {}) };
+  }
+
+  /**
+   * Learns what the relations `text` names stand for (views), before it runs:
+   * a promise while the catalog is asked, undefined when nothing is to learn.
+   * For `EXECUTE name` / `FETCH … name`, the prepared or declared query's text.
+   */
+  learn(text: string, verdict: Verdict | undefined): Promise<void> | undefined {
+    const views = this.#views;
+    if (views === undefined || verdict?.effect !== 'mask' || verdict.masks.columns.length === 0) return undefined;
+    const own = views.learn(text);
+    // The texts behind `EXECUTE name` and `FETCH … name` too (their lineage is that text's).
+    const behind: string[] = [];
+    for (const st of verdict.statements ?? []) if (st.executes !== undefined) behind.push(this.#sqlPrepared.get(st.executes)?.text ?? '');
+    for (const f of this.#masking.facts(text)) if (f.cursor?.op === 'fetch') behind.push(this.#cursors.get(f.cursor.name)?.text ?? '');
+    if (behind.length === 0) return own;
+    const pending = behind.map((t) => (t === '' ? undefined : views.learn(t))).filter((p): p is Promise<void> => p !== undefined);
+    if (own) pending.push(own);
+    return pending.length === 0 ? undefined : Promise.all(pending).then(() => undefined);
+  }
+
+  /** `learn` for the statement a portal runs (an Execute). */
+  learnPortal(portal: string): Promise<void> | undefined {
+    const p = this.#portals.get(portal);
+    return p === undefined ? undefined : this.learn(p.text, p.verdict);
   }
 
   // ---- client → target
@@ -131,12 +182,22 @@ export class StatementTracker {
     this.#describes.shift();
   }
 
-  /** COPY TO STDOUT begins: masking, if any, applies to its lines. */
-  copyOut(): void {
+  /**
+   * COPY TO STDOUT begins (`binary`: CopyOutResponse's overall format).
+   * Text and CSV lines are split into columns with the COPY's own options;
+   * the masker is built at the first row, when the column count is known.
+   */
+  copyOut(binary: boolean): void {
     const head = this.#pending[0];
-    if (!head || head.verdict?.effect !== 'mask') return;
-    const lineage = this.#lineageOf(head) ?? [];
-    head.masker = this.#maskerFor(head, lineage.map((l) => ({ name: l.name })));
+    if (!head) return;
+    const mask = head.verdict?.effect === 'mask';
+    if (binary) {
+      head.copy = 'binary';
+      return;
+    }
+    const f: CopyFormat = this.#masking.facts(head.event.text)[head.results]?.copy ?? { format: 'text', delimiter: '\t', null: '\\N' };
+    const format: LineFormat = f.format === 'binary' ? { format: 'text', delimiter: '\t', null: '\\N' } : f;
+    head.copy = { reader: new CopyLineReader(format), format, header: format.format === 'csv' && format.header, mask };
   }
 
   /** Records a DataRow; returns the message to send instead when masking changed it. */
@@ -157,27 +218,48 @@ export class StatementTracker {
     return changed ? rewriteDataRow(buf, start, values, masked, head.carriage) : undefined;
   }
 
-  /** COPY TO STDOUT data: one recorded row per line; returns a replacement when masking changed it. */
+  /**
+   * COPY TO STDOUT data: one recorded row per line. Returns what to send
+   * instead when masking changed a row, or when a row is split over CopyData
+   * messages (its start is held back and sent whole with its end).
+   */
   copyData(buf: Buffer, start: number, end: number): Buffer | undefined {
     const head = this.#pending[0];
-    if (!head) return undefined;
-    head.event.rowCount++;
-    const line = buf.toString('utf8', start + 5, end);
-    const newline = line.endsWith('\n') ? '\n' : '';
-    const body = newline ? line.slice(0, -1) : line;
-    let shown = body;
-    let replacement: Buffer | undefined;
-    if (head.masker) {
-      // Text COPY format: tab-separated, \N for NULL; tabs inside values are escaped by the server.
-      const values = body.split('\t').map((v) => (v === '\\N' ? null : v));
-      const masked = head.masker.row(values);
-      if (masked.some((v, i) => v !== values[i])) {
-        shown = masked.map((v) => (v === null ? '\\N' : v)).join('\t');
-        replacement = copyDataMessage(shown + newline);
+    if (!head || head.copy === undefined) return undefined;
+    // fail closed: binary COPY under a mask verdict is refused before it runs; should one start anyway, no byte of it passes.
+    if (head.copy === 'binary') return head.verdict?.effect === 'mask' ? Buffer.alloc(0) : undefined;
+    const copy = head.copy;
+    const held = copy.reader.holding;
+    const rows = copy.reader.push(buf.subarray(start + 5, end));
+    let changed = held || copy.reader.holding;
+    const out: string[] = [];
+    for (const row of rows) {
+      if (copy.header) {
+        copy.header = false;
+        out.push(row.raw);
+        if (copy.mask) head.masker = this.#copyMasker(head, row.values.length, row.values.map((v) => v ?? ''));
+        copy.mask = false;
+        continue;
       }
+      if (copy.mask) {
+        head.masker = this.#copyMasker(head, row.values.length);
+        copy.mask = false;
+      }
+      head.event.rowCount++;
+      let shown = row.raw;
+      if (head.masker) {
+        const masked = head.masker.row(row.values);
+        if (masked.some((v, i) => v !== row.values[i])) {
+          shown = writeCopyRow(copy.format, row, masked);
+          changed = true;
+        }
+      }
+      out.push(shown);
+      const line = shown.endsWith(row.eol) ? shown.slice(0, shown.length - row.eol.length) : shown;
+      if (this.#room(head, line.length)) this.#keep(head, [line], line.length);
     }
-    if (this.#room(head, end - start)) this.#keep(head, [shown], end - start);
-    return replacement;
+    if (!changed) return undefined;
+    return out.length === 0 ? Buffer.alloc(0) : copyDataMessage(out.join(''));
   }
 
   commandComplete(tag: string): void {
@@ -185,6 +267,9 @@ export class StatementTracker {
     if (!head) return;
     head.event.commandTag = tag;
     if (tag === 'PREPARE') this.#notePrepared(head);
+    else if (tag === 'DECLARE CURSOR' || tag === 'CLOSE CURSOR' || tag === 'CLOSE CURSOR ALL') this.#noteCursor(head);
+    else if (/^(CREATE|ALTER|DROP|IMPORT) /.test(tag) || head.verdict?.statements?.[head.results]?.class === 'ddl') this.#views?.schemaChanged();
+    head.copy = undefined;
     head.results++;
     const n = rowsFromTag(tag);
     if (n !== undefined && !tag.startsWith('SELECT')) head.event.rowsAffected = (head.event.rowsAffected ?? 0) + n;
@@ -206,7 +291,13 @@ export class StatementTracker {
     if (!head.simple) this.#finish();
   }
 
-  readyForQuery(): void {
+  /** `status`: the transaction status ReadyForQuery carries (`I` idle, `T` in a transaction, `E` failed). */
+  readyForQuery(status: number): void {
+    if (status === 0x49 /* I */) {
+      // Outside a transaction: cursors without HOLD are gone, and DDL it made is visible to the catalog.
+      for (const [name, c] of this.#cursors) if (!c.hold) this.#cursors.delete(name);
+      this.#views?.idle();
+    }
     const answered = this.#answeredBatches++;
     // Describes the server skipped after an error in their batch get no answer.
     while (this.#describes.length > 0 && this.#describes[0]!.batch <= answered) this.#describes.shift();
@@ -227,7 +318,20 @@ export class StatementTracker {
   #startResult(head: Execution, columns: ColumnInfo[]): void {
     head.event.columns = columns.map((c) => c.name);
     head.carriage = columns.some((c) => c.format === 1) ? carriageOf(columns) : undefined;
-    head.masker = this.#maskerFor(head, columns.map((c) => ({ name: c.name })));
+    head.masker = this.#maskerFor(head, columns.map((c) => ({ name: c.name })), columns.map((c) => c.format));
+  }
+
+  /** The masker for a COPY's lines, once the first row tells how many columns there are (and a CSV header their names). */
+  #copyMasker(head: Execution, count: number, header?: string[]): RowMasker | undefined {
+    const lineage = this.#lineageOf(head);
+    const named = lineage !== 'unknown' && lineage !== undefined && lineage.length === count && !lineage.some((l) => l.star === true);
+    // `COPY table` names no column on the wire: the catalog does, when it knows the table.
+    const whole = lineage !== 'unknown' && lineage?.length === 1 && lineage[0]!.star === true && lineage[0]!.sources.length === 1 ? lineage[0]!.sources[0] : undefined;
+    const fromCatalog = whole?.column === '*' ? this.#views?.tableColumns(whole.schema, whole.table) : undefined;
+    const catalogNames = fromCatalog?.length === count ? fromCatalog : undefined;
+    // Columns still unnamed stay `*`: a column rule on the table then covers each as a whole row (fail closed).
+    const names = Array.from({ length: count }, (_, i) => header?.[i] ?? catalogNames?.[i] ?? (named ? lineage[i]!.name : '*'));
+    return this.#maskerFor(head, names.map((name) => ({ name })), []);
   }
 
   /**
@@ -244,14 +348,16 @@ export class StatementTracker {
     const formatOf = (i: number) => (portal.formats.length === 0 ? 0 : portal.formats.length === 1 ? portal.formats[0]! : (portal.formats[i] ?? 0));
     const columns = own ?? fromStatement?.map((c, i) => ({ ...c, format: formatOf(i) }));
     if (columns) this.#startResult(head, columns);
-    else if (head.verdict?.effect === 'mask') head.masker = hideEverything(portal.formats);
+    else if (head.verdict?.effect === 'mask') head.masker = hideEverything(portal.formats, 'warden:unknown-result-shape');
   }
 
-  #maskerFor(head: Execution, columns: { name: string }[]): RowMasker | undefined {
+  #maskerFor(head: Execution, columns: { name: string }[], formats: number[]): RowMasker | undefined {
     const verdict = head.verdict;
     if (verdict?.effect !== 'mask') return undefined;
     const lineage = this.#lineageOf(head);
-    const masker = createRowMasker({ plan: verdict.masks, hashKey: this.#masking.hashKey, lineage });
+    // fail closed: a result whose relations could not be resolved (a view not learned) is hidden whole.
+    if (lineage === 'unknown') return hideEverything(formats, 'warden:unknown-lineage');
+    const masker = createRowMasker({ plan: verdict.masks, hashKey: this.#masking.hashKey, lineage, shapes: this.#decided });
     masker.shape(columns);
     return masker.active ? masker : undefined;
   }
@@ -262,12 +368,38 @@ export class StatementTracker {
     if (name !== undefined) this.#sqlPrepared.set(name, { text: head.event.text, index: head.results });
   }
 
-  /** Lineage of the current result; for `EXECUTE name`, that of the query `PREPARE name` prepared. */
-  #lineageOf(head: Execution): LineageEntry[] | undefined {
+  /** A `DECLARE` that succeeded is remembered by name; `CLOSE` forgets (`CLOSE ALL`: every one). */
+  #noteCursor(head: Execution): void {
+    const op = this.#masking.facts(head.event.text)[head.results]?.cursor;
+    if (op?.op === 'declare') this.#cursors.set(op.name, { text: head.event.text, index: head.results, hold: op.hold });
+    else if (op?.op === 'close') {
+      if (op.name === undefined) this.#cursors.clear();
+      else this.#cursors.delete(op.name);
+    }
+  }
+
+  /**
+   * Lineage of the current result; for `EXECUTE name`, that of the query
+   * `PREPARE name` prepared; for `FETCH … name`, that of the cursor's query.
+   * `unknown`: the result's sources cannot be told (fail closed: hide it).
+   */
+  #lineageOf(head: Execution): LineageEntry[] | undefined | 'unknown' {
+    let text = head.event.text;
+    let index = head.results;
     const executes = head.verdict?.statements?.[head.results]?.executes;
     const prepared = executes === undefined ? undefined : this.#sqlPrepared.get(executes);
-    if (prepared !== undefined) return this.#masking.lineage(prepared.text)[prepared.index];
-    return this.#masking.lineage(head.event.text)[head.results];
+    const cursor = this.#masking.facts(text)[index]?.cursor;
+    if (prepared !== undefined) ({ text, index } = prepared);
+    else if (cursor?.op === 'fetch') {
+      const declared = this.#cursors.get(cursor.name);
+      // fail closed: a cursor not declared through this session's SQL (a function's refcursor) has unknown rows.
+      if (declared === undefined) return head.verdict?.effect === 'mask' && head.verdict.masks.columns.length > 0 ? 'unknown' : undefined;
+      ({ text, index } = declared);
+    }
+    if (this.#views === undefined || head.verdict?.effect !== 'mask' || head.verdict.masks.columns.length === 0) return this.#masking.lineage(text)[index];
+    const all = this.#views.lineage(text);
+    if (index >= all.length) return undefined; // unparseable: no lineage, as without views
+    return all[index] ?? 'unknown';
   }
 
   #noteMasking(head: Execution): void {
@@ -306,7 +438,7 @@ export class StatementTracker {
 
   #push(simple: boolean, text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string, portal?: string): void {
     const event = this.#event(text, verdict, params, prepared);
-    this.#pending.push({ batch: this.#batch, simple, portal, resolved: simple, event, verdict, startedAt: performance.now(), rowBytes: 0, carriage: undefined, results: 0, masker: undefined });
+    this.#pending.push({ batch: this.#batch, simple, portal, resolved: simple, event, verdict, startedAt: performance.now(), rowBytes: 0, carriage: undefined, results: 0, masker: undefined, copy: undefined });
   }
 
   #finish(): void {
@@ -318,7 +450,7 @@ export class StatementTracker {
 }
 
 /** A masker for rows whose shape is unknown: every value hidden, binary ones as NULL (valid for any type). */
-function hideEverything(formats: number[]): RowMasker {
+function hideEverything(formats: number[], rule: string): RowMasker {
   let rows = 0;
   let hidden = 0;
   const binary = (i: number) => (formats.length === 1 ? formats[0] : formats[i]) === 1;
@@ -333,7 +465,7 @@ function hideEverything(formats: number[]): RowMasker {
       });
     },
     active: true,
-    counts: () => ({ byColumn: { '*': { 'warden:unknown-result-shape': hidden } }, byDetector: {}, rows }),
+    counts: () => ({ byColumn: { '*': { [rule]: hidden } }, byDetector: {}, rows }),
   };
 }
 

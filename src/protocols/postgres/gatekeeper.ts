@@ -52,7 +52,7 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
         cancel: hold.signal,
         ended: sessionEnded,
         onWaiting: (review) => {
-          const where = core.config.reviews.publicUrl ? `${core.config.reviews.publicUrl.replace(/\/$/, '')}/api/v1/reviews/${review.id}` : `warden reviews show ${review.id}`;
+          const where = core.config.reviews.publicUrl ? `${core.config.reviews.publicUrl.replace(/\/$/, '')}/reviews/${review.id}` : `warden reviews show ${review.id}`;
           notify(noticeResponse({ severity: 'NOTICE', code: '00000', message: `waiting for approval: review ${review.id} (${where}); cancel to give up` }));
         },
       });

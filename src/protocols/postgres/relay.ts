@@ -127,7 +127,7 @@ export class Relay {
       const end = off + 1 + buf.readInt32BE(off + 1);
       if (type === Q || type === P) {
         const parsed = type === Q ? { name: '', text: parseQuery(buf, off, end) } : parseParse(buf, off, end);
-        const verdict = await this.#hooks.decide(parsed.text, type === Q ? 'query' : 'parse');
+        const verdict = tracker.applicable(parsed.text, await this.#hooks.decide(parsed.text, type === Q ? 'query' : 'parse'));
         if (this.#ended) return;
         if (type === P) {
           if (verdict.effect === 'review') this.#reviewed.set(parsed.name, { text: parsed.text, verdict });
@@ -144,6 +144,11 @@ export class Relay {
           if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
           out.push(type === Q ? this.#failing(queryMessage, message, false, verdict.sqlstate) : this.#failing((t) => parseMessage(parsed.name, t), message, true, verdict.sqlstate));
           keptFrom = end;
+        } else {
+          // Masking must know what the statement's relations are (views) before its rows come back.
+          const learning = tracker.learn(parsed.text, verdict);
+          if (learning) await learning;
+          if (this.#ended) return;
         }
       } else if (type === B) {
         const b = parseBind(buf, off, end);
@@ -168,6 +173,9 @@ export class Relay {
             keptFrom = end;
           } else tracker.execute(portal, verdict);
         } else tracker.execute(portal);
+        const learning = tracker.learnPortal(portal);
+        if (learning) await learning;
+        if (this.#ended) return;
       }
       else if (type === D) {
         const dsc = parseDescribe(buf, off, end);
@@ -226,11 +234,11 @@ export class Relay {
       let replacement: Buffer | undefined;
       if (type === D) replacement = tracker.dataRow(buf, off, end);
       else if (type === d) replacement = tracker.copyData(buf, off, end);
-      else if (type === H) tracker.copyOut();
+      else if (type === H) tracker.copyOut(buf[off + 5] === 1);
       else if (type === CC) tracker.commandComplete(commandTag(buf, off, end));
       else if (type === T) tracker.rowDescription(parseRowDescription(buf, off, end));
       else if (type === n) tracker.noData();
-      else if (type === Z) tracker.readyForQuery();
+      else if (type === Z) tracker.readyForQuery(buf[off + 5]!);
       else if (type === I || type === s) tracker.executionEnded();
       else if (type === EE) {
         const f = parseErrorFields(buf, off, end);

@@ -9,6 +9,7 @@ import { authOk, backendKeyData, errorResponse, readyForQuery } from './codec/ba
 import { cancelRequest } from './codec/startup.ts';
 import type { CancelKeys } from './cancel.ts';
 import { toErrorResponse } from './errors.ts';
+import { createPgCatalog } from './catalog.ts';
 import { StatementTracker } from './events.ts';
 import { createGatekeeper } from './gatekeeper.ts';
 import { Relay } from './relay.ts';
@@ -34,7 +35,7 @@ export async function runSession(socket: Socket, ctx: ListenerContext, core: Cor
   if (login.kind === 'cancel') {
     const target = cancelKeys.resolve(login.processId, login.secretKey);
     // A wrong key is ignored silently, as PostgreSQL does: nothing to learn from it.
-    if (target && !target.cancelHeld?.()) sendCancel(target.address, cancelRequest(target.processId, target.secretKey));
+    if (target && !target.cancelHeld?.()) sendCancel(target.address, cancelRequest(target.processId, target.secretKey), core.dialer);
     socket.end();
     return;
   }
@@ -71,11 +72,15 @@ interface Established {
 async function relaySession({ core, ctx, client, login, target, upstream, cancelKeys }: Established): Promise<void> {
   const { identity, connection } = target;
   const journal = await openJournal(core, target, 'postgres', ctx.clientAddress);
+  // Masking sees through views by asking the target's catalog, on a second connection opened only if needed.
+  const timeoutMs = core.config.upstreamConnectTimeoutMs;
+  const views = core.masking.session(createPgCatalog(() => openUpstream(target, { application_name: 'warden-catalog' }, timeoutMs, core.dialer), timeoutMs));
   const tracker = new StatementTracker(
     (event) => journal.statement(event),
     { maxRows: core.config.recording.maxRowsPerStatement, maxBytes: core.config.recording.maxBytesPerStatement },
     core.clock,
     core.masking,
+    views,
   );
   const sessionEnded = new AbortController();
   const gate = createGatekeeper(core, identity, connection, (b) => client.write(b), sessionEnded.signal);
@@ -107,6 +112,7 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
   cleanup();
   key.release();
   tracker.flush(endReason);
+  views.close();
   await journal.end(endReason);
 }
 

@@ -1,15 +1,13 @@
-import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { serialize } from 'pg-protocol';
-// pg's own SCRAM-SHA-256 and md5 client code: the same that the `pg` driver uses against real servers.
-import sasl from 'pg/lib/crypto/sasl.js';
-import pgCrypto from 'pg/lib/crypto/utils.js';
 import type { AuthorizedTarget } from '../../core/access/index.ts';
 import { WardenError } from '../../core/errors.ts';
 import { dialTarget, unavailable } from '../../transport/dial.ts';
-import type { Dialer } from '../../core/services.ts';
+import type { DialTarget, Dialer } from '../../core/services.ts';
 import { parseErrorFields } from './codec/results.ts';
 import { StartupReader } from './packet-reader.ts';
+import { agentAuth, vaultAuth } from './target-auth.ts';
 
 /**
  * The gateway as a client of the target: connect (TLS as the connection
@@ -25,8 +23,8 @@ export interface Upstream {
   secretKey: number;
   /** Bytes after the first ReadyForQuery (normally none). */
   leftover: Buffer;
-  /** Where to send a CancelRequest for this backend. */
-  address: { host: string; port: number };
+  /** Where to send a CancelRequest for this backend: the same route the session took (direct or its agent). */
+  address: DialTarget;
 }
 
 export async function openUpstream(
@@ -39,14 +37,16 @@ export async function openUpstream(
   const deadline = AbortSignal.timeout(timeoutMs);
   let socket = await dialTarget({ name, host, port, agent }, deadline, dialer);
   try {
+    const fail = (why: string) => unavailable(name, why);
+    // The tunnel stream itself (not a TLS layer over it) is what can ask the agent.
+    const auth = target.connection.credentials === 'agent' ? agentAuth(socket, agent ?? '', fail) : vaultAuth(target.credential(), fail);
     if (tls !== 'disable') socket = await startTls(socket, tls, host, deadline, name);
-    const credential = target.credential();
-    socket.write(serialize.startup({ ...clientParams, user: credential.username, database: database ?? credential.username }));
+    const user = await auth.user();
+    socket.write(serialize.startup({ ...clientParams, user, database: database ?? user }));
     const reader = new StartupReader(socket);
     const parameterStatus: Buffer[] = [];
     let processId = 0;
     let secretKey = 0;
-    let scram: ReturnType<typeof sasl.startSession> | undefined;
     for (;;) {
       const msg = await reader.typed(1 << 20, deadline).catch((err: Error) => {
         throw unavailable(name, err.message);
@@ -55,18 +55,13 @@ export async function openUpstream(
       if (type === 'R') {
         const code = msg.readInt32BE(5);
         if (code === 0) continue; // AuthenticationOk
-        if (credential.password === null) throw unavailable(name, 'the target asks for a password and the connection has none stored');
-        if (code === 3) socket.write(serialize.password(credential.password));
-        else if (code === 5) socket.write(serialize.password(await pgCrypto.postgresMd5PasswordHash(credential.username, credential.password, msg.subarray(9, 13))));
+        if (code === 3) socket.write(serialize.password(await auth.cleartext()));
+        else if (code === 5) socket.write(serialize.password(await auth.md5(msg.subarray(9, 13))));
         else if (code === 10) {
-          const mechanisms = msg.toString('utf8', 9, msg.length - 2).split('\0');
-          scram = sasl.startSession(mechanisms);
-          socket.write(serialize.sendSASLInitialResponseMessage(scram.mechanism, scram.response));
-        } else if (code === 11) {
-          if (!scram) throw unavailable(name, "unexpected SASL continue");
-          await sasl.continueSession(scram, credential.password, msg.toString('utf8', 9));
-          socket.write(serialize.sendSCRAMClientFinalMessage(scram.response));
-        } else if (code === 12 && scram) sasl.finalizeSession(scram, msg.toString('utf8', 9));
+          const { mechanism, response } = await auth.saslStart(msg.toString('utf8', 9, msg.length - 2).split('\0'));
+          socket.write(serialize.sendSASLInitialResponseMessage(mechanism, response));
+        } else if (code === 11) socket.write(serialize.sendSCRAMClientFinalMessage(await auth.saslContinue(msg.toString('utf8', 9))));
+        else if (code === 12) await auth.saslFinal(msg.toString('utf8', 9));
         else throw unavailable(name, `the target asks for an authentication method Warden does not support (${code})`);
       } else if (type === 'S') parameterStatus.push(msg);
       else if (type === 'K') {
@@ -75,9 +70,9 @@ export async function openUpstream(
       } else if (type === 'E') {
         const f = parseErrorFields(msg, 0, msg.length);
         // The target's words may name the vaulted user; the client only learns that the gateway could not log in.
-        throw unavailable(name, `the target refused the gateway's login (${f.C ?? '?'}); ask an admin to check the stored credential`);
+        throw unavailable(name, `the target refused the gateway's login (${f.C ?? '?'}); ${auth.refusedHint}`);
       } else if (type === 'Z') {
-        return { socket, parameterStatus, processId, secretKey, leftover: reader.detach(), address: { host, port } };
+        return { socket, parameterStatus, processId, secretKey, leftover: reader.detach(), address: { name, host, port, agent } };
       }
       // NoticeResponse and NegotiateProtocolVersion during startup are not the client's business.
     }
@@ -109,9 +104,19 @@ async function startTls(socket: Socket, mode: string, host: string, signal: Abor
   });
 }
 
-/** Sends a CancelRequest to a target backend on a fresh connection (the protocol requires one). */
-export function sendCancel(address: { host: string; port: number }, packet: Buffer): void {
-  const s = netConnect(address, () => s.end(packet));
-  s.on('error', () => undefined);
-  s.setTimeout(5000, () => s.destroy());
+/**
+ * Sends a CancelRequest to a target backend on a fresh connection (the protocol requires one),
+ * dialed the way the session was: a target only an agent can reach is cancelled through that agent.
+ * Best effort, as in PostgreSQL: failures are not reported to the client.
+ */
+export function sendCancel(address: DialTarget, packet: Buffer, dialer?: Dialer): void {
+  dialTarget(address, AbortSignal.timeout(5000), dialer).then(
+    (s) => {
+      s.end(packet);
+      // The target closes after reading a cancel; do not wait on one that does not.
+      setTimeout(() => s.destroy(), 5000).unref();
+      s.once('close', () => undefined);
+    },
+    () => undefined,
+  );
 }

@@ -20,6 +20,8 @@ export interface ChannelContext {
   /** Byte counters for the session record and metrics. */
   bytes(fromClient: number, toClient: number): void;
   clock: Clock;
+  /** Aborted when the session ends, before its end is recorded: a channel records what it cut short. */
+  ended: AbortSignal;
   sessionId: string;
   /** Where terminal recordings (asciicast) go. */
   recordingDir: string;

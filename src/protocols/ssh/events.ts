@@ -39,3 +39,16 @@ export function execEvent(o: ExecOutcome): StatementEvent {
   else event.error = { code: 'upstream', message: o.exit.error };
   return event;
 }
+
+/**
+ * A line typed into an interactive shell, as judged at Enter: tagged `typed`
+ * when it was passed to the shell (its output is in the asciicast, its exit
+ * status only the shell knows), or carrying the block as its error.
+ */
+export function typedEvent(o: { at: Date; seq: number; line: string; verdict: Verdict; uncertain: string | undefined; blocked: string | undefined }): StatementEvent {
+  const event: StatementEvent = { type: 'statement', at: o.at.toISOString(), seq: o.seq, text: o.line, durationMs: 0, rowCount: 0, rowsTruncated: false, verdict: recordedVerdict(o.verdict) };
+  if (o.blocked === undefined) event.commandTag = 'typed';
+  else event.error = { code: 'blocked', message: o.blocked };
+  if (o.uncertain !== undefined) event.uncertain = o.uncertain;
+  return event;
+}

@@ -61,17 +61,37 @@ function closeWith(channel: ServerChannel, stderr: string, status: number): void
 
 /**
  * Relays both ways with backpressure (pipe) until the target closes the
- * channel, then passes the exit status on. OpenSSH sends EOF before the exit
- * status, so the client channel is ended only at close, never by the pipe.
+ * channel, then ends the client's. The exit status (or signal) is passed on
+ * as soon as the target reports it, whatever order ssh2 emits `exit` and
+ * `close` in: OpenSSH sends EOF, exit-status, then CLOSE, but the status is
+ * also read from `close`'s arguments, so a status that arrives is never lost
+ * and is always sent before the client's channel is ended (a client that sees
+ * CLOSE without one reports 255). `input` replaces the plain client→target
+ * pipe when the caller filters typed input (the shell guard).
  */
-export function relay(channel: ServerChannel, stream: ClientChannel, c: ChannelContext, onOutput?: (b: Buffer) => void, onInput?: (b: Buffer) => void): Promise<{ exit: ExecOutcome['exit']; stdout: number; stderr: number }> {
+export function relay(
+  channel: ServerChannel,
+  stream: ClientChannel,
+  c: ChannelContext,
+  hooks: { onOutput?(b: Buffer): void; onInput?(b: Buffer): void; input?(b: Buffer): void; inputEnd?(): void } = {},
+): Promise<{ exit: ExecOutcome['exit']; stdout: number; stderr: number }> {
   let stdout = 0;
   let stderr = 0;
   let exit: ExecOutcome['exit'] = { error: 'the target closed the channel without an exit status' };
+  let passed = false;
+  const passOn = (code: number | null | undefined, signal: string | undefined) => {
+    if (passed) return;
+    if (typeof code === 'number') exit = { code };
+    else if (signal) exit = { signal: signal.replace(/^SIG/, '') };
+    else return;
+    passed = true;
+    if ('code' in exit) channel.exit(exit.code);
+    else if ('signal' in exit) channel.exit(exit.signal, false, '');
+  };
   stream.on('data', (b: Buffer) => {
     stdout += b.length;
     c.bytes(0, b.length);
-    onOutput?.(b);
+    hooks.onOutput?.(b);
   });
   stream.stderr.on('data', (b: Buffer) => {
     stderr += b.length;
@@ -79,22 +99,21 @@ export function relay(channel: ServerChannel, stream: ClientChannel, c: ChannelC
   });
   channel.on('data', (b: Buffer) => {
     c.bytes(b.length, 0);
-    onInput?.(b);
+    hooks.onInput?.(b);
+    hooks.input?.(b);
   });
   stream.pipe(channel, { end: false });
   stream.stderr.pipe(channel.stderr, { end: false });
-  channel.pipe(stream);
-  stream.on('exit', (code: number | null, signal?: string) => {
-    exit = code !== null && code !== undefined ? { code } : { signal: signal ?? 'unknown' };
-  });
+  if (hooks.input === undefined) channel.pipe(stream);
+  else channel.on('end', () => (hooks.inputEnd ? hooks.inputEnd() : stream.end()));
+  stream.on('exit', (code: number | null, signal?: string) => passOn(code, signal));
   // A client that goes away takes its command with it.
   channel.on('close', () => stream.close());
   channel.on('error', () => undefined);
   stream.on('error', () => undefined);
   return new Promise((resolve) => {
-    stream.once('close', () => {
-      if ('code' in exit) channel.exit(exit.code);
-      else if ('signal' in exit) channel.exit(exit.signal.replace(/^SIG/, ''), false, '');
+    stream.once('close', (code?: number | null, signal?: string) => {
+      passOn(code, signal);
       channel.end();
       resolve({ exit, stdout, stderr });
     });

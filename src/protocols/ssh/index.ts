@@ -1,9 +1,13 @@
 /**
  * The SSH protocol: lets unmodified OpenSSH clients reach SSH targets through
- * Warden — `ssh -p 2222 <user>@<connection>@gateway` with the Warden token as
- * password — with each exec judged by policy and recorded, and interactive
- * shells recorded as asciicast. The gateway logs into the target with the
- * vaulted credential and pins the target's host key on first use.
+ * Warden — `ssh -p 2222 <user>@<connection>@gateway` with a registered SSH key
+ * or the Warden token as password — with each exec judged by policy and recorded, interactive
+ * shells judged on opening and line by line as typed (shell-guard.ts) and
+ * recorded as asciicast, and file transfers (SFTP, scp, scp -O)
+ * judged and recorded operation by operation. The gateway logs into the target with the
+ * vaulted password or private key, checks the target's host key against the
+ * connection's configured keys or pins it on first use, and relays `-L`
+ * forwards that policy allows (forwarding.ts).
  */
 import type { Protocol } from '../../core/protocol.ts';
 import { loadOrCreateHostKey } from './host-key.ts';

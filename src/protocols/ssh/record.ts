@@ -57,9 +57,10 @@ export function openSessionRecord(core: CoreServices, ctx: ListenerContext, targ
     upstream,
     decide: async (request, opts) => {
       const verdict = await core.policy.decide(subject(), request);
-      if (verdict.effect !== 'review' || request.kind !== 'command') return verdict;
+      if (verdict.effect !== 'review' || (request.kind !== 'command' && request.kind !== 'shell')) return verdict;
       return reviewForSession(core, identity.user, connection.name, {
-        text: request.line,
+        // A shell open is reviewed as this text, so an approved queued review lets the next shell open.
+        text: request.kind === 'shell' ? '(interactive shell)' : request.line,
         verdict,
         cancel: opts?.cancel ?? sessionOver.signal,
         // The session ending (gateway shutdown included) leaves the review pending and decidable.
@@ -82,6 +83,7 @@ export function openSessionRecord(core: CoreServices, ctx: ListenerContext, targ
       if (toClient) bytesOut.inc(toClient);
     },
     clock: core.clock,
+    ended: sessionOver.signal,
     sessionId,
     recordingDir: core.config.recording.dir,
   };

@@ -5,11 +5,16 @@ import { authorizeSession, type AuthorizedTarget } from '../../core/access/index
 import { asWardenError } from '../../core/errors.ts';
 import type { ListenerContext } from '../../core/protocol.ts';
 import type { CoreServices } from '../../core/services.ts';
-import { offeredMethods, parseLoginName, tokenOf } from './auth.ts';
+import { answerKeyQuery, offeredMethods, parseLoginName, presented } from './auth.ts';
+import { cipherPreference } from './algorithms.ts';
 import { openSessionRecord, type OpenSession } from './record.ts';
 import { runExec } from './exec.ts';
+import { refuseAgentForward, serveForwards } from './forwarding.ts';
 import type { TargetHostPins } from './host-pins.ts';
 import { runShell, type ShellHandle } from './shell.ts';
+import { runScp } from './scp.ts';
+import { parseScpCommand } from './scp-protocol.ts';
+import { runSftp } from './sftp.ts';
 import { openUpstream } from './upstream.ts';
 
 export interface SshDeps {
@@ -24,9 +29,9 @@ const loginTimeoutMs = 30_000;
 /**
  * One SSH client connection: ssh2's server side runs on the accepted socket;
  * login → authorizeSession → one recorded session whose channels (exec,
- * shell) run on a single upstream connection to the target. Everything else
- * a client may ask for (SFTP, subsystems, X11, agent and port forwarding) is
- * refused for now. Resolves when the connection is gone and its recording
+ * shell, SFTP, legacy scp) run on a single upstream connection to the
+ * target; `-L` forwards are judged and relayed, `-R` and agent forwarding
+ * refused (forwarding.ts). Other subsystems and X11 are refused. Resolves when the connection is gone and its recording
  * is closed; never rejects.
  */
 export function runSession(socket: Socket, ctx: ListenerContext, core: CoreServices, deps: SshDeps): Promise<void> {
@@ -54,16 +59,19 @@ export function runSession(socket: Socket, ctx: ListenerContext, core: CoreServi
     });
 
     // One Server object per connection, never listening: it only runs the protocol on the socket the listener accepted.
-    const server = new ssh2.Server({ hostKeys: [deps.hostKey], ident: 'Warden' }, (c) => {
+    const server = new ssh2.Server({ hostKeys: [deps.hostKey], ident: 'Warden', algorithms: { cipher: cipherPreference } }, (c) => {
       conn = c;
       c.on('error', (err: Error) => log.debug({ err: err.message }, 'ssh connection error'));
       c.on('authentication', (auth) => {
         void (async () => {
-          const token = await tokenOf(auth);
-          if (token === undefined) return auth.reject([...offeredMethods]);
+          const given = await presented(auth);
+          if (given === undefined) return auth.reject([...offeredMethods]);
+          // "May I sign with this key?" is answered without counting a failure: an agent may hold many keys.
+          if (given.kind === 'key-query') return void answerKeyQuery(core, auth.username, given.key).then((ok) => (ok ? auth.accept() : auth.reject([...offeredMethods])));
           try {
             const login = parseLoginName(auth.username);
-            target = await authorizeSession(core, { user: login.user, token }, login.connection, 'ssh');
+            const credentials = given.kind === 'token' ? { user: login.user, token: given.token } : { user: login.user, sshKey: given.proof };
+            target = await authorizeSession(core, credentials, login.connection, 'ssh');
             auth.accept();
           } catch (err) {
             const e = asWardenError(err);
@@ -82,11 +90,11 @@ export function runSession(socket: Socket, ctx: ListenerContext, core: CoreServi
         upstream.catch((err: unknown) => log.info({ connection: t.connection.name, reason: asWardenError(err).message }, 'target not reached'));
         session = openSessionRecord(core, ctx, t, upstream, () => c.end());
         upstream.then((u) => u.on('close', () => session?.targetClosed(() => c.end())), () => undefined);
+        // A target that could not be reached (a host key mismatch included) is part of the record.
+        upstream.catch((err: unknown) => session?.channels.record({ type: 'notice', at: core.clock.now().toISOString(), message: `target not reached: ${asWardenError(err).message}` }));
         c.on('session', (accept) => serveChannel(accept(), session!));
-        // Port forwarding of either direction is refused: policy for it does not exist yet.
-        c.on('tcpip', (_accept, reject) => reject());
-        c.on('openssh.streamlocal', (_accept, reject) => reject());
-        c.on('request', (_accept, reject) => reject?.());
+        // -L judged by policy and relayed; -R and the rest refused; all recorded (forwarding.ts).
+        serveForwards(c, session.channels);
       });
       c.on('close', () => finish(session?.endReason() ?? 'client_closed'));
     });
@@ -114,6 +122,9 @@ function serveChannel(channel: Session, s: OpenSession): void {
   channel.on('exec', (accept, reject, info) => {
     if (started) return reject?.();
     started = true;
+    // Legacy scp (`scp -O`) is judged and recorded file by file, not as a command line.
+    const scp = parseScpCommand(info.command);
+    if (scp) return void runScp(accept(), scp, s.channels);
     void runExec(accept(), info.command, pty, s.channels);
   });
   channel.on('shell', (accept, reject) => {
@@ -121,7 +132,17 @@ function serveChannel(channel: Session, s: OpenSession): void {
     started = true;
     void runShell(accept(), pty, s.channels, s.castName(), (h) => (shell = h));
   });
-  for (const refused of ['sftp', 'subsystem', 'x11', 'auth-agent', 'signal']) {
+  // The SFTP subsystem (sftp, scp's default mode); other subsystems stay refused below.
+  channel.on('sftp', (accept, reject) => {
+    if (started) return reject?.();
+    started = true;
+    void runSftp(accept(), s.channels);
+  });
+  channel.on('auth-agent', (_accept: unknown, reject?: () => void) => {
+    reject?.();
+    refuseAgentForward(s.channels);
+  });
+  for (const refused of ['subsystem', 'x11', 'signal']) {
     channel.on(refused, (_accept: unknown, reject?: () => void) => reject?.());
   }
 }

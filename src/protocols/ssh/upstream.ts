@@ -3,13 +3,16 @@ import type { Client } from 'ssh2';
 import type { AuthorizedTarget } from '../../core/access/index.ts';
 import { WardenError } from '../../core/errors.ts';
 import type { Dialer } from '../../core/services.ts';
+import { checkTargetHostKey } from './host-keys.ts';
+import { cipherPreference } from './algorithms.ts';
 import type { TargetHostPins } from './host-pins.ts';
 
 /**
  * The gateway as an SSH client of the target: connect (directly or through
- * the connection's agent), verify the target's host key against its pin,
- * log in with the vaulted password. Takes an AuthorizedTarget: there is no
- * other way to open an upstream.
+ * the connection's agent), verify the target's host key against the
+ * connection's configured host keys or, without any, its pin (host-keys.ts),
+ * log in with the vaulted password or private key. Takes an AuthorizedTarget:
+ * there is no other way to open an upstream.
  */
 export async function openUpstream(target: AuthorizedTarget, pins: TargetHostPins, timeoutMs: number, dialer?: Dialer): Promise<Client> {
   const { host, port, name, agent } = target.connection;
@@ -23,7 +26,7 @@ export async function openUpstream(target: AuthorizedTarget, pins: TargetHostPin
     sock = stream;
   }
   const credential = target.credential();
-  if (credential.password === null) throw unavailable(name, 'the connection has no stored password (key credentials are not supported yet)');
+  if (credential.password === null && credential.privateKey === undefined) throw unavailable(name, 'the connection has no stored password or private key; an admin sets one');
   const client = new ssh2.Client();
   let refusal: WardenError | undefined;
   return new Promise<Client>((resolve, reject) => {
@@ -32,8 +35,11 @@ export async function openUpstream(target: AuthorizedTarget, pins: TargetHostPin
       client.end();
       reject(err);
     };
-    deadline.addEventListener('abort', () => fail(unavailable(name, 'timed out')), { once: true });
+    const timedOut = () => fail(unavailable(name, 'timed out'));
+    deadline.addEventListener('abort', timedOut, { once: true });
     client.once('ready', () => {
+      // The deadline is for logging in only: left armed, it would end every session after timeoutMs.
+      deadline.removeEventListener('abort', timedOut);
       client.removeAllListeners('error');
       client.on('error', () => undefined);
       resolve(client);
@@ -47,12 +53,15 @@ export async function openUpstream(target: AuthorizedTarget, pins: TargetHostPin
     client.connect({
       ...(sock ? { sock: sock as never } : { host, port }),
       username: credential.username,
-      password: credential.password!,
+      ...(credential.privateKey !== undefined
+        ? { privateKey: credential.privateKey, ...(credential.passphrase !== undefined ? { passphrase: credential.passphrase } : {}) }
+        : { password: credential.password! }),
       readyTimeout: timeoutMs,
       keepaliveInterval: 15_000,
+      algorithms: { cipher: cipherPreference },
       hostVerifier: (key: Buffer) => {
         try {
-          return pins.check(host, port, key, name);
+          return checkTargetHostKey(target.connection, pins, key);
         } catch (err) {
           refusal = err as WardenError;
           return false;

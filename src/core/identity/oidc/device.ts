@@ -1,7 +1,10 @@
 import * as oidc from 'openid-client';
 import type { Clock } from '../../clock.ts';
 import { WardenError } from '../../errors.ts';
+import { lazyConfiguration } from './configuration.ts';
 import { oidcError } from './errors.ts';
+import { idpGroups } from './idp-groups.ts';
+import { scopeFor } from './scope.ts';
 import type { DeviceStart, OidcSettings } from './types.ts';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -14,8 +17,10 @@ export interface DeviceClientDeps {
   fetch?: oidc.CustomFetch;
 }
 
-/** One poll at the IdP: pending, or the validated ID token claims. */
-export type DeviceGrant = { status: 'pending'; slowDown: boolean } | { status: 'complete'; claims: Record<string, unknown> };
+/** One poll at the IdP: pending, or the validated ID token claims, the IdP groups (see idp-groups.ts) and any refresh token. */
+export type DeviceGrant =
+  | { status: 'pending'; slowDown: boolean }
+  | { status: 'complete'; claims: Record<string, unknown>; groups: string[]; refreshToken?: string };
 
 /**
  * The device authorization grant at the IdP, through openid-client: discovery
@@ -25,21 +30,13 @@ export type DeviceGrant = { status: 'pending'; slowDown: boolean } | { status: '
  * gateway keeps no state between polls and any replica can answer.
  */
 export function createDeviceClient(settings: OidcSettings, deps: DeviceClientDeps) {
-  let config: Promise<oidc.Configuration> | undefined;
-
-  const configuration = (): Promise<oidc.Configuration> => {
-    config ??= discover(settings, deps).catch((err: unknown) => {
-      config = undefined;
-      throw oidcError(err, settings.issuer);
-    });
-    return config;
-  };
+  const configuration = lazyConfiguration(settings, deps);
 
   return {
     async start(): Promise<DeviceStart> {
       const c = await configuration();
       try {
-        const r = await oidc.initiateDeviceAuthorization(c, { scope: settings.scope });
+        const r = await oidc.initiateDeviceAuthorization(c, { scope: scopeFor(settings, c) });
         return {
           userCode: r.user_code,
           verificationUri: r.verification_uri,
@@ -69,29 +66,8 @@ export function createDeviceClient(settings: OidcSettings, deps: DeviceClientDep
       if (claims === undefined) {
         throw new WardenError('access_denied', `the identity provider returned no ID token; an admin should make sure identity.oidc.scope includes "openid"`);
       }
-      return { status: 'complete', claims: { ...claims } };
+      const groups = await idpGroups(c, settings, { ...claims }, tokens.access_token);
+      return { status: 'complete', claims: { ...claims }, groups, ...(tokens.refresh_token === undefined ? {} : { refreshToken: tokens.refresh_token }) };
     },
   };
-}
-
-async function discover(settings: OidcSettings, deps: DeviceClientDeps): Promise<oidc.Configuration> {
-  const issuer = new URL(settings.issuer);
-  // Plain http only to the same machine (a local IdP, tests); anywhere else the ID token must travel over TLS.
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
-  if (issuer.protocol !== 'https:' && !loopback) {
-    throw new WardenError('bad_request', `identity.oidc.issuer must be https:// (got ${settings.issuer}); plain http is allowed only for 127.0.0.1/localhost`);
-  }
-  const metadata: Partial<oidc.ClientMetadata> = {
-    // ID token timestamps are checked against the injected clock, as an offset from the system clock.
-    [oidc.clockSkew]: Math.round((deps.clock.now().getTime() - Date.now()) / 1000),
-  };
-  const auth = settings.clientSecretEnv === '' ? oidc.None() : oidc.ClientSecretBasic(deps.clientSecret);
-  const c = await oidc.discovery(issuer, settings.clientId, metadata, auth, {
-    ...(deps.fetch === undefined ? {} : { [oidc.customFetch]: deps.fetch }),
-    ...(issuer.protocol === 'http:' ? { execute: [oidc.allowInsecureRequests] } : {}),
-    timeout: 10,
-  });
-  // Verify the ID token's signature against the IdP's JWKS, not only its claims (the library skips it by default for direct token responses).
-  oidc.enableNonRepudiationChecks(c);
-  return c;
 }

@@ -19,11 +19,18 @@ export interface AssertionFacts {
  * confirmation. Both NotOnOrAfter may not be absent together: an assertion
  * that never expires could be replayed forever once the replay cache forgets it.
  */
-export function checkAssertion(parsed: unknown, opts: { recipient: string; now: Date; skewMs: number }): AssertionFacts {
+export function checkAssertion(parsed: unknown, opts: { recipient: string; now: Date; skewMs: number; issuer?: string }): AssertionFacts {
   const assertion = child(parsed as Node, 'Assertion');
   const id = assertion?.$?.ID;
   // fail closed: without an ID the assertion cannot be remembered, so it could be replayed.
   if (assertion === undefined || id === undefined || id === '') throw denied('the SAML assertion has no ID');
+  if (opts.issuer !== undefined) {
+    const issuer = text(assertion['Issuer']);
+    // fail closed: node-saml checks the issuer of logout messages only; a sign-in from another IdP entity is refused here.
+    if (issuer !== opts.issuer) {
+      throw denied(`the SAML assertion was issued by ${issuer === undefined ? '(no Issuer)' : `"${issuer.slice(0, 120)}"`}, not by the IdP in identity.saml.idpMetadata (${opts.issuer}); an admin should check the metadata`);
+    }
+  }
   const now = opts.now.getTime();
   const limits: number[] = [];
   const conditions = child(assertion, 'Conditions');
@@ -58,6 +65,15 @@ function time(value: string | undefined, what: string): number | undefined {
   // fail closed: an unreadable time is not "no limit".
   if (Number.isNaN(ms)) throw denied(`the SAML assertion has an unreadable time in its ${what} (${value.slice(0, 40)})`);
   return ms;
+}
+
+/** The text of a single element in xml2js shape (`'text'` or `{ _: 'text', $: … }`); undefined unless exactly one. */
+function text(v: unknown): string | undefined {
+  if (!Array.isArray(v) || v.length !== 1) return undefined;
+  const x: unknown = v[0];
+  if (typeof x === 'string') return x.trim();
+  const inner = (x as { _?: unknown } | null)?._;
+  return typeof inner === 'string' ? inner.trim() : undefined;
 }
 
 function list(node: Node | undefined, name: string): Node[] {

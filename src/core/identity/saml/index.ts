@@ -6,5 +6,8 @@
  * and issues a short-lived Warden token, so every listener keeps accepting
  * one kind of credential.
  */
-export { createSamlLogin, samlFromConfig } from './service.ts';
+export { createSamlLogin, samlFromConfig, type ResolvedSamlSettings, type SamlDeps } from './service.ts';
+export { loadIdpMetadata, parseIdpMetadata, type IdpMetadata } from './metadata.ts';
+export { memorySamlState } from './replay.ts';
+export type { SamlStateRepo } from './state.ts';
 export type { SamlLoggedIn, SamlLogin, SamlSettings } from './types.ts';

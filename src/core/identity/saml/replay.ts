@@ -1,35 +1,38 @@
-import type { Clock } from '../../clock.ts';
+import type { SamlStateRepo } from './state.ts';
 
 /**
- * Assertion IDs already used to sign in, each kept until the assertion
- * expires (after that the time checks refuse it anyway). In memory: a replay
- * to another gateway replica, or after a restart, is not caught here — the
- * InResponseTo check (also in memory) is the other line of defence.
+ * SAML state in memory, for one process without a store (unit tests, a
+ * single embedded SP). The gateway uses the store's implementation instead,
+ * so replays and answers to requests another replica sent are caught there.
  */
-export class AssertionReplayCache {
-  readonly #clock: Clock;
-  readonly #used = new Map<string, number>();
-
-  constructor(clock: Clock) {
-    this.#clock = clock;
-  }
-
-  /** True when `id` was already used and has not expired yet. */
-  seen(id: string): boolean {
-    this.#prune();
-    return this.#used.has(id);
-  }
-
-  /** Marks `id` used until `expiresAt`; false when it was already used (a replay). */
-  remember(id: string, expiresAt: Date): boolean {
-    this.#prune();
-    if (this.#used.has(id)) return false;
-    this.#used.set(id, expiresAt.getTime());
-    return true;
-  }
-
-  #prune(): void {
-    const now = this.#clock.now().getTime();
-    for (const [id, until] of this.#used) if (until <= now) this.#used.delete(id);
-  }
+export function memorySamlState(): SamlStateRepo {
+  const requests = new Map<string, { createdAt: Date; until: number }>();
+  const used = new Map<string, number>();
+  const prune = (now: Date) => {
+    const t = now.getTime();
+    for (const [id, r] of requests) if (r.until <= t) requests.delete(id);
+    for (const [id, until] of used) if (until <= t) used.delete(id);
+  };
+  return {
+    async saveRequest(id, createdAt, expiresAt) {
+      requests.set(id, { createdAt, until: expiresAt.getTime() });
+    },
+    async findRequest(id, now) {
+      prune(now);
+      return requests.get(id)?.createdAt;
+    },
+    async removeRequest(id) {
+      requests.delete(id);
+    },
+    async assertionUsed(id, now) {
+      prune(now);
+      return used.has(id);
+    },
+    async useAssertion(id, now, expiresAt) {
+      prune(now);
+      if (used.has(id)) return false;
+      used.set(id, expiresAt.getTime());
+      return true;
+    },
+  };
 }

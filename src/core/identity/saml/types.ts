@@ -19,6 +19,8 @@ export interface SamlLoggedIn {
 export interface SamlLogin {
   /** The IdP URL to send the browser to: an AuthnRequest (HTTP-Redirect binding) whose ID the ACS will expect. */
   loginUrl(relayState?: string): Promise<string>;
+  /** This SP's own SAML metadata (EntityDescriptor with the ACS URL), for registering Warden at the IdP. */
+  metadata(): string;
   /**
    * Validates a posted `SAMLResponse` (base64, HTTP-POST binding) and signs the
    * person in. Throws WardenError `access_denied` for anything wrong with the

@@ -75,8 +75,8 @@ describe('email channel', () => {
     expect(m.header('Subject')).toBe('[Warden] Review R-42: alice asks to run a statement on prod');
     expect(m.body).toContain("DELETE FROM users WHERE email = '***' AND note = '<b>&'");
     expect(m.body).toContain('Reason: INC-9: remove a spam account');
-    expect(m.body).toContain('Approve: https://warden.example/reviews/R-42/approve');
-    expect(m.body).toContain('Deny: https://warden.example/reviews/R-42/deny');
+    expect(m.body).toContain('Approve: https://warden.example/reviews/R-42#approve');
+    expect(m.body).toContain('Deny: https://warden.example/reviews/R-42#deny');
   });
 
   it('reports an SMTP server that is not there, without throwing', async () => {

@@ -55,7 +55,7 @@ describe('webhook channel', () => {
     expect(verifyWebhookSignature(req!.body, undefined, 's3cret')).toBe(false);
     expect(verifyWebhookSignature(req!.body, 'sha256=abc', 's3cret')).toBe(false);
     const body = JSON.parse(req!.body) as { type: string; sentAt: string; review: Review; links: ReviewNotice['links'] };
-    expect(body).toMatchObject({ type: 'review_requested', sentAt: clock.now().toISOString(), review: { id: 'R-42', requester: 'alice' }, links: { approve: 'https://warden.example/reviews/R-42/approve' } });
+    expect(body).toMatchObject({ type: 'review_requested', sentAt: clock.now().toISOString(), review: { id: 'R-42', requester: 'alice' }, links: { approve: 'https://warden.example/reviews/R-42#approve', api: { approve: 'https://warden.example/api/v1/reviews/R-42/approve' } } });
   });
 
   it('sends no signature header without a secret', async () => {
@@ -113,8 +113,8 @@ describe('slack channel', () => {
     expect(JSON.stringify(body.blocks[1])).toContain('&lt;b&gt;&amp;');
     const actions = body.blocks[3] as { elements: { text: { text: string }; url: string; style?: string }[] };
     expect(actions.elements.map((e) => [e.text.text, e.url, e.style])).toEqual([
-      ['Approve', 'https://warden.example/reviews/R-42/approve', 'primary'],
-      ['Deny', 'https://warden.example/reviews/R-42/deny', 'danger'],
+      ['Approve', 'https://warden.example/reviews/R-42#approve', 'primary'],
+      ['Deny', 'https://warden.example/reviews/R-42#deny', 'danger'],
       ['View', 'https://warden.example/reviews/R-42', undefined],
     ]);
   });

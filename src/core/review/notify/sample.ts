@@ -33,7 +33,12 @@ export function sampleReview(over: Partial<Review> = {}): Review {
 export const notice = (over: Partial<ReviewNotice> = {}): ReviewNotice => ({
   type: 'review_requested',
   review: sampleReview(),
-  links: { view: 'https://warden.example/reviews/R-42', approve: 'https://warden.example/reviews/R-42/approve', deny: 'https://warden.example/reviews/R-42/deny' },
+  links: {
+    view: 'https://warden.example/reviews/R-42',
+    approve: 'https://warden.example/reviews/R-42#approve',
+    deny: 'https://warden.example/reviews/R-42#deny',
+    api: { view: 'https://warden.example/api/v1/reviews/R-42', approve: 'https://warden.example/api/v1/reviews/R-42/approve', deny: 'https://warden.example/api/v1/reviews/R-42/deny' },
+  },
   ...over,
 });
 

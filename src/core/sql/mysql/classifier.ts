@@ -1,5 +1,6 @@
 import { createClassificationCache } from '../cache.ts';
 import type { StatementInfo } from '../types.ts';
+import { classificationKey } from './cache-key.ts';
 import { classifyMysqlCode, unparseableMysql } from './classify.ts';
 import { createMysqlParser } from './parser.ts';
 import type { MysqlParser } from './parser.ts';
@@ -22,7 +23,8 @@ export interface MysqlClassifierOptions {
 }
 
 /**
- * MySQL/MariaDB classification, cached by exact text in a bounded LRU.
+ * MySQL/MariaDB classification, cached in a bounded LRU by the text with its
+ * integer literals normalised (cache-key.ts).
  * The text is read the way every server setting that changes lexing could
  * read it, and the statements of every reading are returned, so policy
  * judges the riskiest one:
@@ -36,7 +38,8 @@ export interface MysqlClassifierOptions {
 export function createMysqlClassifier(options: MysqlClassifierOptions = {}): MysqlClassifier {
   const parser = options.parser ?? createMysqlParser();
   const cache = createClassificationCache(options);
-  return { classify: (text) => cache.get(text, () => classifyUncached(parser, text)), stats: cache.stats };
+  // Texts that differ only in integer literals share one entry (cache-key.ts): no integer changes a classification.
+  return { classify: (text) => cache.get(classificationKey(text), () => classifyUncached(parser, text)), stats: cache.stats };
 }
 
 /** Every statement of every reading of `text`, without duplicates; `[]` for empty (comment-only) text. */

@@ -14,5 +14,6 @@
 export { createMysqlClassifier, classifyUncached as classifyMysql } from './classifier.ts';
 export type { MysqlClassifier, MysqlClassifierOptions } from './classifier.ts';
 export { scanMysql } from './scan.ts';
+export { inlineMysqlParameters, placeholderOffsets } from './placeholders.ts';
 export type { Piece, ScanOptions, ScanResult } from './scan.ts';
 export { mysqlDangerousFunctions, mysqlReadOnlyFunctions, mysqlWritingFunctions } from './functions.ts';

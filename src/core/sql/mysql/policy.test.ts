@@ -23,6 +23,20 @@ describe('policy engine with the MySQL classifier', () => {
     expect(await engine.decide(subject, my('EXECUTE s'))).toMatchObject({ effect: 'block', rules: [{ id: 'default:block-unknown' }] });
   });
 
+  it('allows LOAD DATA LOCAL INFILE only through a rule that names it', async () => {
+    const generic = createPolicyEngine({ classifier, mysqlClassifier: createMysqlClassifier(), rules: loadRulesYaml('- { id: allow-all, match: {}, effect: allow }') });
+    const load = my("LOAD DATA LOCAL INFILE 'x.csv' INTO TABLE t");
+    // A generic allow does not reach it: the shipped default (review) decides.
+    expect(await generic.decide(subject, load)).toMatchObject({ effect: 'review', rules: [{ id: 'default:review-write' }] });
+    expect((await generic.decide(subject, my('INSERT INTO t VALUES (1)'))).effect).toBe('allow');
+    const named = createPolicyEngine({
+      classifier,
+      mysqlClassifier: createMysqlClassifier(),
+      rules: loadRulesYaml("- { id: allow-all, match: {}, effect: allow }\n- { id: loads, match: { dangerous: ['LOAD DATA LOCAL INFILE'] }, effect: allow }"),
+    });
+    expect(await named.decide(subject, load)).toMatchObject({ effect: 'allow', rules: [{ id: 'loads' }] });
+  });
+
   it('applies one rule file to both dialects', async () => {
     const rules = loadRulesYaml(`
 - { id: no-secrets, match: { tables: [secrets] }, effect: block }

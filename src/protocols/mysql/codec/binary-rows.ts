@@ -16,9 +16,9 @@ export interface BinaryColumn {
 }
 
 /** Fixed-size types: their byte count. */
-const fixed: Record<number, number> = { 0x01: 1, 0x02: 2, 0x0d: 2, 0x03: 4, 0x09: 4, 0x04: 4, 0x05: 8, 0x08: 8, 0x06: 0 };
+export const fixed: Record<number, number> = { 0x01: 1, 0x02: 2, 0x0d: 2, 0x03: 4, 0x09: 4, 0x04: 4, 0x05: 8, 0x08: 8, 0x06: 0 };
 /** Types sent as a 1-byte length and that many bytes. */
-const temporal = new Set([0x07, 0x0a, 0x0b, 0x0c]);
+export const temporal = new Set([0x07, 0x0a, 0x0b, 0x0c]);
 
 interface Cell {
   start: number;
@@ -87,7 +87,8 @@ export function rebuildBinaryRow(p: Buffer, row: BinaryRow, shown: readonly (str
 
 const pad = (v: number, w = 2) => String(v).padStart(w, '0');
 
-function valueText(p: Buffer, off: number, type: number, unsigned: boolean): string {
+/** A fixed-size or temporal binary value as text (shared with COM_STMT_EXECUTE parameters). */
+export function valueText(p: Buffer, off: number, type: number, unsigned: boolean): string {
   switch (type) {
     case 0x01:
       return String(unsigned ? p.readUInt8(off) : p.readInt8(off));

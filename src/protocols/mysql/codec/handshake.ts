@@ -32,11 +32,12 @@ export const cap = {
 /**
  * What the gateway offers clients. Everything here is relayed to the target
  * unchanged after login, so it is limited to what the relay understands:
- * no compression, no LOCAL INFILE, no session tracking, no DEPRECATE_EOF
- * (result sets end with EOF packets), no MariaDB extended capabilities.
+ * no compression, no session tracking, no DEPRECATE_EOF (result sets end
+ * with EOF packets), no MariaDB extended capabilities. LOCAL INFILE is
+ * offered, but each request of the target is checked (local-infile.ts).
  */
 export const gatewayCapabilities =
-  cap.longPassword | cap.foundRows | cap.longFlag | cap.connectWithDb | cap.ignoreSpace | cap.protocol41 | cap.interactive |
+  cap.longPassword | cap.foundRows | cap.longFlag | cap.connectWithDb | cap.localFiles | cap.ignoreSpace | cap.protocol41 | cap.interactive |
   cap.transactions | cap.secureConnection | cap.multiStatements | cap.multiResults | cap.psMultiResults | cap.pluginAuth |
   cap.pluginAuthLenencData;
 

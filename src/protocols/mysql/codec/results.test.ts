@@ -38,8 +38,15 @@ describe('following an answer', () => {
     expect(roles('prepare', [Buffer.from([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])])).toEqual({ out: ['prepare_ok'], done: true });
   });
 
-  it('refuses a LOCAL INFILE request the gateway never negotiated', () => {
-    expect(() => new ResponseReader('result').next(Buffer.from([0xfb, 0x2f, 0x65]))).toThrow(/LOCAL INFILE/);
+  it('names a LOCAL INFILE request, then expects OK or ERR — never a second request', () => {
+    const r = new ResponseReader('result');
+    expect(r.next(Buffer.from([0xfb, 0x2f, 0x65]))).toBe('infile');
+    expect(r.done).toBe(false);
+    expect(() => r.next(Buffer.from([0xfb, 0x2f, 0x65]))).toThrow(/second LOCAL INFILE/);
+    const s = new ResponseReader('result');
+    s.next(Buffer.from([0xfb, 0x2f, 0x65]));
+    expect(s.next(Buffer.from([0, 2, 0, 2, 0, 0, 0]))).toBe('ok');
+    expect(s.done).toBe(true);
   });
 
   it('decodes column definitions and text rows', () => {

@@ -9,12 +9,14 @@ import type { ResponseShape } from './commands.ts';
  * @see https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_query_response.html
  * @see https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_com_stmt_prepare.html
  */
-export type PacketRole = 'ok' | 'err' | 'column_count' | 'column' | 'eof' | 'row' | 'prepare_ok' | 'other';
+export type PacketRole = 'ok' | 'err' | 'column_count' | 'column' | 'eof' | 'row' | 'prepare_ok' | 'infile' | 'other';
 
 const cursorExists = 0x0040;
 
 type State =
   | { at: 'first' }
+  /** After a LOCAL INFILE request: the client's file, then the server's OK or ERR (never another request). */
+  | { at: 'after_infile' }
   | { at: 'columns'; left: number; then: 'columns_eof' | 'prepare_params' }
   | { at: 'eof'; then: 'rows' | 'done' | 'prepare_columns' }
   | { at: 'rows' }
@@ -45,6 +47,9 @@ export class ResponseReader {
       case 'done':
         throw new ShortPacketError('the target sent a packet nobody asked for');
       case 'first':
+        return this.#first(p);
+      case 'after_infile':
+        if (p[0] === 0xfb) throw new ShortPacketError('the target asked for a second LOCAL INFILE in one answer');
         return this.#first(p);
       case 'columns':
         if (--s.left === 0) this.#state = s.then === 'columns_eof' ? { at: 'eof', then: 'rows' } : { at: 'eof', then: 'prepare_columns' };
@@ -109,8 +114,11 @@ export class ResponseReader {
       this.#state = this.lastStatus & serverStatus.moreResultsExist ? { at: 'first' } : { at: 'done' };
       return 'ok';
     }
-    // fail closed: LOCAL INFILE is not negotiated, so a 0xFB request here is a target misbehaving.
-    if (p[0] === 0xfb) throw new ShortPacketError('the target asked for a LOCAL INFILE the gateway did not allow');
+    // LOCAL INFILE request: whether it reaches the client is the relay's decision (local-infile.ts).
+    if (p[0] === 0xfb && this.#shape === 'result') {
+      this.#state = { at: 'after_infile' };
+      return 'infile';
+    }
     const n = readLenenc(p, 0).value;
     if (!n) throw new ShortPacketError('invalid column count');
     this.#state = { at: 'columns', left: n, then: 'columns_eof' };

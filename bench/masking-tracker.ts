@@ -1,0 +1,65 @@
+/**
+ * Masking's CPU cost per pgbench -S transaction, in-process and without the
+ * network, so it can be measured on a loaded machine: the PostgreSQL
+ * statement tracker fed the messages of `SELECT abalance FROM pgbench_accounts
+ * WHERE aid = N` (a new literal each time, as pgbench's simple mode sends),
+ * under an allow verdict and under the bench's mask verdict. Run:
+ * `npx tsx bench/masking-tracker.ts` (ROUNDS, default 200000).
+ */
+import { systemClock } from '../src/core/clock.ts';
+import { createMaskingServices } from '../src/core/masking/service.ts';
+import type { MaskingCatalog } from '../src/core/masking/views.ts';
+import type { Verdict } from '../src/core/policy/types.ts';
+import { initSql } from '../src/core/sql/parser.ts';
+import { message } from '../src/protocols/postgres/codec/message.ts';
+import { StatementTracker } from '../src/protocols/postgres/events.ts';
+
+const rounds = Number(process.env.ROUNDS ?? 200_000);
+const parser = await initSql();
+const masking = createMaskingServices(parser, Buffer.alloc(32, 1), systemClock);
+// The bench's catalog answers from memory: what is measured is masking, not the catalog round trip (once per session).
+const catalog: MaskingCatalog = { relations: async (names) => names.map((n) => ({ schema: 'public', name: n.name, definition: undefined })), close: () => undefined };
+const allow: Verdict = { effect: 'allow', rules: [] };
+const mask: Verdict = {
+  effect: 'mask',
+  rules: [],
+  masks: {
+    columns: [
+      { column: '*.pgbench_accounts.abalance', strategy: 'redact', rule: 'bench-mask' },
+      { name: '*filler*', strategy: 'hash', rule: 'bench-mask' },
+    ],
+    detectors: ['card', 'email', 'phone', 'ssn', 'iban', 'jwt', 'aws_key', 'private_key'].map((name) => ({ name: name as 'card', strategy: 'redact' as const, rule: 'bench-mask' })),
+    exempted: [],
+  },
+};
+const row = (v: string) => {
+  const b = Buffer.from(v);
+  const body = Buffer.alloc(2 + 4 + b.length);
+  body.writeInt16BE(1, 0);
+  body.writeInt32BE(b.length, 2);
+  b.copy(body, 6);
+  return message('D', body);
+};
+const columns = [{ name: 'abalance', tableOid: 16400, attributeNumber: 2, typeOid: 23, format: 0 }];
+
+async function run(verdict: Verdict): Promise<number> {
+  const tracker = new StatementTracker(() => undefined, { maxRows: 100, maxBytes: 65536 }, systemClock, masking, masking.session(catalog));
+  const start = process.cpuUsage();
+  for (let i = 0; i < rounds; i++) {
+    const text = `SELECT abalance FROM pgbench_accounts WHERE aid = ${(i * 7919) % 1_000_000};`;
+    const v = tracker.applicable(text, verdict);
+    tracker.query(text, v);
+    const learning = tracker.learn(text, v);
+    if (learning) await learning;
+    tracker.rowDescription(columns);
+    const d = row(String(i % 5000));
+    tracker.dataRow(d, 0, d.length);
+    tracker.commandComplete('SELECT 1');
+    tracker.readyForQuery(0x49);
+  }
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / rounds;
+}
+
+await run(mask); // warm-up: JIT, caches
+for (const [name, v] of [['allow', allow], ['mask', mask], ['allow', allow], ['mask', mask]] as const) console.log(`${name.padEnd(6)} ${(await run(v)).toFixed(2)} µs/tx`);

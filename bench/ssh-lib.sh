@@ -1,0 +1,93 @@
+# Shared by bench/ssh.sh and bench/ssh-sessions.sh (sourced, not run): a
+# private OpenSSH server and a Warden gateway in front of it, set up the way
+# test/helpers/sshd.ts and an administrator would.
+#
+# The caller sets ROOT, TMP (a scratch dir it removes), PIDS (an array it
+# kills on exit) and defines log(); cleanup_sshd_user must run on exit.
+
+# free_port: a TCP port nothing listens on right now.
+free_port() {
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# start_sshd: its own config, host key, port and OS user (a password, UsePAM no),
+# like the test helper; the system sshd is never touched. Sets SSHD_PORT,
+# SSHD_USER, SSHD_PASSWORD, SSHD_PID. Needs root.
+start_sshd() {
+  SSHD_USER="wdnb$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  SSHD_PASSWORD="Pw-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  SSHD_PORT=$(free_port)
+  ssh-keygen -q -t ed25519 -N '' -f "$TMP/host_ed25519"
+  useradd -m -s /bin/sh "$SSHD_USER"
+  echo "$SSHD_USER:$SSHD_PASSWORD" | chpasswd
+  mkdir -p /run/sshd
+  cat >"$TMP/sshd_config" <<EOF
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $TMP/host_ed25519
+PidFile $TMP/sshd.pid
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PubkeyAuthentication no
+UsePAM no
+PermitRootLogin no
+AllowUsers $SSHD_USER
+StrictModes no
+LogLevel ERROR
+MaxStartups 100:30:300
+MaxSessions 10
+Subsystem sftp internal-sftp
+EOF
+  /usr/sbin/sshd -D -e -f "$TMP/sshd_config" 2>"$TMP/sshd.log" &
+  SSHD_PID=$!
+  PIDS+=("$SSHD_PID")
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$SSHD_PORT") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  log "sshd did not start: $(cat "$TMP/sshd.log")"
+  return 1
+}
+
+# cleanup_sshd_user: removes the OS user start_sshd made (if any).
+cleanup_sshd_user() {
+  [[ -n ${SSHD_USER:-} ]] && userdel -r -f "$SSHD_USER" 2>/dev/null
+  return 0
+}
+
+# start_ssh_gateway: a gateway with its SSH listener on a free port, a user
+# `bench` with a token, and the connection `bench` to the private sshd; every
+# command and file operation on it is allowed (the bench measures the relay).
+# Sets GW_SSH_PORT, BENCH_TOKEN (and what start_warden sets).
+start_ssh_gateway() {
+  GW_SSH_PORT=$(free_port)
+  cat >"$TMP/warden.yaml" <<EOF
+dataDir: $TMP/data
+logLevel: warn
+listeners:
+  postgres: { host: 127.0.0.1, port: 0 }
+  api: { host: 127.0.0.1, port: 0 }
+  ssh: { enabled: true, host: 127.0.0.1, port: $GW_SSH_PORT }
+recording: { flushIntervalMs: 1000 }
+policy:
+  rules:
+    - id: bench-allow
+      description: the benchmark connection may run anything
+      match: { connections: [bench] }
+      effect: allow
+EOF
+  start_warden "$TMP/warden.yaml"
+  local cli=(node "$ROOT/bin/warden.mjs")
+  local -x WARDEN_URL=$WARDEN_API WARDEN_TOKEN=$WARDEN_ADMIN BENCH_SSH_PASSWORD=$SSHD_PASSWORD
+  "${cli[@]}" users create bench --json >"$TMP/setup.log" 2>&1 || { cat "$TMP/setup.log" >&2; return 1; }
+  BENCH_TOKEN=$("${cli[@]}" tokens create bench --name bench --json 2>>"$TMP/setup.log" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))') ||
+    { cat "$TMP/setup.log" >&2; return 1; }
+  "${cli[@]}" connections create bench --type ssh --host 127.0.0.1 --port "$SSHD_PORT" --username "$SSHD_USER" \
+    --password-env BENCH_SSH_PASSWORD --json >>"$TMP/setup.log" 2>&1 || { cat "$TMP/setup.log" >&2; return 1; }
+}
+
+# SSH_OPTS: the OpenSSH client options every run uses: no host key checks (fresh keys
+# each run), password only, AES-GCM asked for explicitly on every leg.
+SSH_OPTS=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
+  -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 -c aes128-gcm@openssh.com)

@@ -1,0 +1,39 @@
+import pgCrypto from 'pg/lib/crypto/utils.js';
+import { describe, expect, it } from 'vitest';
+import { Mux, type TunnelStream } from '../tunnel/index.ts';
+import { AgentCredentials, answerAuth } from './credentials.ts';
+
+describe('agent-held target credentials', () => {
+  const creds = new AgentCredentials({ '127.0.0.1:5432': { user: 'app', password: 'pw' }, 'DB.internal:5433': { user: 'ro', password: 'x' } });
+  const stream = {} as TunnelStream;
+
+  it('answers md5 with the salted hash and never returns the password', async () => {
+    const answer = answerAuth(creds);
+    const salt = Buffer.from([1, 2, 3, 4]);
+    const got = await answer(stream, '127.0.0.1', 5432, { op: 'md5', salt: salt.toString('base64') });
+    expect(got).toEqual({ ok: true, response: await pgCrypto.postgresMd5PasswordHash('app', 'pw', salt) });
+    expect(JSON.stringify(got)).not.toContain('"pw"');
+    expect(await answer(stream, 'db.internal', 5433, { op: 'user' })).toEqual({ ok: true, user: 'ro' });
+  });
+
+  it('refuses a target it holds nothing for, an unknown step, and SCRAM out of order', async () => {
+    const answer = answerAuth(creds);
+    await expect(answer(stream, '10.0.0.1', 5432, { op: 'user' })).rejects.toThrow(/holds no credentials for 10.0.0.1:5432/);
+    await expect(answer(stream, '127.0.0.1', 5432, { op: 'cleartext' })).rejects.toThrow(/unknown auth step/);
+    await expect(answer(stream, '127.0.0.1', 5432, { op: 'sasl-continue', data: 'r=x' })).rejects.toThrow(/without a start/);
+  });
+
+  it('rejects a file entry without a user and password', () => {
+    expect(() => new AgentCredentials({ 'h:1': { user: 'u' } })).toThrow(/need a user and a password/);
+  });
+
+  it('the gateway side of a stream gets the answer over the link; a refusal comes back as ok: false', async () => {
+    let gateway!: Mux;
+    const agent = new Mux({ send: (f) => setImmediate(() => gateway.receive(f)), onOpen: async () => undefined, onAuth: answerAuth(creds) });
+    gateway = new Mux({ send: (f) => setImmediate(() => agent.receive(f)) });
+    const known = await gateway.open('127.0.0.1', 5432);
+    expect(await known.ask({ op: 'user' })).toEqual({ ok: true, user: 'app' });
+    const unknown = await gateway.open('10.9.9.9', 5432);
+    expect(await unknown.ask({ op: 'user' })).toMatchObject({ ok: false, message: expect.stringMatching(/holds no credentials/) });
+  });
+});

@@ -1,0 +1,118 @@
+import type { Logger } from 'pino';
+import WebSocket, { type ClientOptions } from 'ws';
+import { pinnedConnect } from './pin.ts';
+import { maxDataBytes, Mux, type AuthHandler, type OpenHandler, type ReplicaRef } from '../tunnel/index.ts';
+import { backoffDelay } from './backoff.ts';
+
+export interface LinkOptions {
+  /** ws(s):// URL of one gateway replica's connect endpoint. */
+  url: string;
+  token: string;
+  version: string;
+  ca?: string;
+  /** sha256 of the gateway's certificate (DER): checked before anything is sent. */
+  pin?: Buffer;
+  log: Logger;
+  heartbeatMs: number;
+  backoff: { baseMs: number; maxMs: number };
+  onOpen: OpenHandler;
+  /** Answers login steps for connections whose credentials this agent holds; absent: none held. */
+  onAuth?: AuthHandler;
+  onConnected(): void;
+  /** The gateway said which replica this link reached and which replicas are live. */
+  onReplicas(link: GatewayLink, self: string, replicas: ReplicaRef[]): void;
+}
+
+/**
+ * One agent link to one gateway URL, kept up forever (until stop): dial out,
+ * authenticate, serve streams until the link drops, then reconnect with
+ * exponential backoff and jitter. Streams in flight when the link drops end at
+ * once; the gateway reports that to their clients.
+ */
+export class GatewayLink {
+  readonly url: string;
+  /** The replica this link last reached (from the gateway's replica list); undefined until told. */
+  replicaId: string | undefined;
+  readonly #o: LinkOptions;
+  #stopped = false;
+  #attempt = 0;
+  #current: WebSocket | undefined;
+  #retry: NodeJS.Timeout | undefined;
+
+  constructor(o: LinkOptions) {
+    this.url = o.url;
+    this.#o = o;
+  }
+
+  start(): this {
+    this.#connect();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
+    const ws = this.#current;
+    if (ws === undefined || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve());
+      ws.terminate();
+    });
+  }
+
+  #connect(): void {
+    const o = this.#o;
+    const log = o.log.child({ gateway: this.url });
+    const ws = new WebSocket(this.url, {
+      // `replicas`: this agent understands replica lists and links to every replica.
+      headers: { authorization: `Bearer ${o.token}`, 'x-warden-agent-version': o.version, 'x-warden-agent-features': 'replicas' },
+      maxPayload: maxDataBytes + 1024,
+      perMessageDeflate: false,
+      ...(o.ca === undefined ? {} : { ca: o.ca }),
+      ...(o.pin === undefined ? {} : { createConnection: pinnedConnect(o.pin) as unknown as ClientOptions['createConnection'] }),
+    });
+    this.#current = ws;
+    const mux = new Mux({ send: (f) => ws.send(f), onOpen: o.onOpen, ...(o.onAuth ? { onAuth: o.onAuth } : {}), onReplicas: (self, list) => ((this.replicaId = self), o.onReplicas(this, self, list)) });
+    let alive = true;
+    let beat: NodeJS.Timeout | undefined;
+    ws.on('open', () => {
+      this.#attempt = 0;
+      log.info('connected to the gateway');
+      o.onConnected();
+      beat = setInterval(() => {
+        // No pong for a whole interval: the path is dead even if TCP has not noticed.
+        if (!alive) return ws.terminate();
+        alive = false;
+        ws.ping();
+      }, o.heartbeatMs);
+    });
+    ws.on('pong', () => (alive = true));
+    ws.on('ping', () => (alive = true));
+    ws.on('message', (data, isBinary) => {
+      try {
+        if (!isBinary) throw new Error('text message on the agent link');
+        mux.receive(data as Buffer);
+      } catch (err) {
+        log.warn({ err }, 'protocol error from the gateway; reconnecting');
+        ws.terminate();
+      }
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString('utf8').slice(0, 500)));
+      res.on('end', () => {
+        log.error({ status: res.statusCode, message: body }, 'the gateway refused this agent');
+        ws.terminate();
+      });
+    });
+    ws.on('error', (err) => log.warn({ err: err.message }, 'agent link error'));
+    ws.on('close', (code, reason) => {
+      clearInterval(beat);
+      mux.close(new Error('the agent link dropped'));
+      if (this.#stopped) return;
+      const delay = backoffDelay(this.#attempt++, o.backoff);
+      log.warn({ code, reason: reason.toString(), retryInMs: delay }, 'link to the gateway closed; reconnecting');
+      this.#retry = setTimeout(() => this.#connect(), delay);
+    });
+  }
+}

@@ -1,0 +1,99 @@
+import type { Logger } from 'pino';
+
+/**
+ * Events every gateway replica must hear about at once. Each is a hint to
+ * re-read state that lives in the store (a review's decision, a token's
+ * revocation, the policy, an agent), never the state itself, so a missed event
+ * only delays a replica until its own polling catches up: handlers must be
+ * idempotent and the store stays the source of truth.
+ */
+export type WardenEvent =
+  | { type: 'review.decided'; reviewId: string }
+  | { type: 'token.revoked'; tokenId: string }
+  | { type: 'policy.changed' }
+  | { type: 'agent.revoked'; agent: string }
+  | { type: 'replicas.changed' };
+
+/**
+ * The port: publish reaches every subscriber on every replica, the publisher's
+ * own included. Implementations: in-process (SQLite, one gateway) and
+ * PostgreSQL LISTEN/NOTIFY (`src/store/events-pg.ts`).
+ */
+export interface EventBus {
+  /** Best effort: never throws (a failure is logged; polling is the fallback). */
+  publish(event: WardenEvent): Promise<void>;
+  /** Calls `handler` for every event until the returned function is called. */
+  subscribe(handler: (event: WardenEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Fan-out to local handlers; a throwing handler is logged and never stops the others. */
+export class Subscribers {
+  readonly #handlers = new Set<(event: WardenEvent) => void>();
+  readonly #log: Logger;
+
+  constructor(log: Logger) {
+    this.#log = log;
+  }
+
+  add(handler: (event: WardenEvent) => void): () => void {
+    this.#handlers.add(handler);
+    return () => void this.#handlers.delete(handler);
+  }
+
+  deliver(event: WardenEvent): void {
+    for (const h of [...this.#handlers]) {
+      try {
+        h(event);
+      } catch (err) {
+        this.#log.error({ err, event: event.type }, 'event handler failed');
+      }
+    }
+  }
+
+  clear(): void {
+    this.#handlers.clear();
+  }
+}
+
+/** One gateway (SQLite store): events stay in this process. */
+export function createLocalEventBus(log: Logger): EventBus {
+  const subs = new Subscribers(log);
+  return {
+    async publish(event) {
+      // Delivered on a later tick, as a network bus would: a publisher never re-enters its own handlers.
+      setImmediate(() => subs.deliver(event));
+    },
+    subscribe: (handler) => subs.add(handler),
+    async close() {
+      subs.clear();
+    },
+  };
+}
+
+const eventTypes = new Set(['review.decided', 'token.revoked', 'policy.changed', 'agent.revoked', 'replicas.changed']);
+
+/** Reads an event off the wire; undefined for anything that is not one (ignored, never guessed at). */
+export function parseEvent(text: string): WardenEvent | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const e = v as Record<string, unknown> | null;
+  if (e === null || typeof e !== 'object' || typeof e['type'] !== 'string' || !eventTypes.has(e['type'])) return undefined;
+  const str = (k: string) => typeof e[k] === 'string' && e[k] !== '';
+  switch (e['type']) {
+    case 'review.decided':
+      return str('reviewId') ? { type: 'review.decided', reviewId: e['reviewId'] as string } : undefined;
+    case 'token.revoked':
+      return str('tokenId') ? { type: 'token.revoked', tokenId: e['tokenId'] as string } : undefined;
+    case 'agent.revoked':
+      return str('agent') ? { type: 'agent.revoked', agent: e['agent'] as string } : undefined;
+    case 'policy.changed':
+      return { type: 'policy.changed' };
+    default:
+      return { type: 'replicas.changed' };
+  }
+}

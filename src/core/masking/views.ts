@@ -1,0 +1,230 @@
+import type { Clock } from '../clock.ts';
+import { Lru } from '../sql/lru.ts';
+import type { PgParser } from '../sql/parser.ts';
+import { lineageWithViews, UnknownRelation, viewLineage, type LineageEntry, type ViewResolver } from './lineage.ts';
+import { literalFreeKey } from './text-key.ts';
+
+/** A relation as a query names it; `schema` undefined: left to search_path. */
+export interface RelationName {
+  schema: string | undefined;
+  name: string;
+}
+
+/** A relation the target's catalog holds: a table (no definition) or a view with its defining query. */
+export interface CatalogRelation {
+  schema: string;
+  name: string;
+  /** The view's query with every relation schema-qualified; undefined for a table. */
+  definition: string | undefined;
+  /** Column names in order, when the catalog tells (COPY of a whole table does not name them on the wire). */
+  columns?: string[] | undefined;
+}
+
+/**
+ * The port through which masking learns what a name stands for on the
+ * target (PostgreSQL: pg_class + pg_get_viewdef over a catalog connection).
+ * `relations` resolves with every relation named like one of `names` (in any
+ * schema when a name has none) and rejects when the catalog cannot be read.
+ */
+export interface MaskingCatalog {
+  relations(names: readonly RelationName[]): Promise<CatalogRelation[]>;
+  close(): void;
+}
+
+interface Known {
+  candidates: CatalogRelation[];
+  generation: number;
+  at: number;
+}
+
+const keyOf = (schema: string | undefined, name: string) => `${schema ?? ''}\u0000${name}`;
+
+/**
+ * One session's lineage, seeing through views. `learn(text)` (async, before
+ * the statement reaches the target) asks the catalog about every relation the
+ * text names and every relation inside those views' definitions; `lineage(text)`
+ * (sync, when the result arrives) then inlines them.
+ *
+ * fail closed: a statement naming a relation that was not learned — the
+ * catalog failed, the relation does not exist for other sessions yet (created
+ * in this transaction), or the schema may have changed since (DDL went through
+ * this session, and its transaction has not ended) — gets `undefined` lineage,
+ * and the caller hides the whole result.
+ *
+ * An unqualified name is resolved against every schema (the session's
+ * search_path is not known here): all candidates' columns count, which can
+ * only mask more. Learned names are asked again after `ttlMs` to catch views
+ * changed outside the gateway; until then the learned definition is used.
+ */
+export class SessionLineage {
+  readonly #parser: PgParser;
+  readonly #catalog: MaskingCatalog;
+  readonly #clock: Clock;
+  readonly #ttlMs: number;
+  readonly #known = new Map<string, Known>();
+  /** Per text (up to literals), its lineage as of `generation` and `epoch`; only lineage with no unknown statement. */
+  readonly #texts = new Lru<string, { generation: number; epoch: number; at: number; lineage: (LineageEntry[] | undefined)[] }>(500);
+  #generation = 0;
+  /** Bumped whenever the catalog answered: a definition may have changed, so cached texts are computed again. */
+  #epoch = 0;
+  #lastText = '';
+  #lastKey = '';
+  /** DDL completed and its transaction has not ended: the catalog connection may not see it yet. */
+  #dirty = false;
+
+  constructor(parser: PgParser, catalog: MaskingCatalog, clock: Clock, ttlMs: number) {
+    this.#parser = parser;
+    this.#catalog = catalog;
+    this.#clock = clock;
+    this.#ttlMs = ttlMs;
+  }
+
+  /** A promise while the catalog must be asked; undefined when `text`'s lineage is known and fresh (the hot path). */
+  learn(text: string): Promise<void> | undefined {
+    const cached = this.#texts.get(this.#key(text));
+    if (cached !== undefined && cached.generation === this.#generation && cached.epoch === this.#epoch && this.#now() - cached.at < this.#ttlMs) return undefined;
+    return this.#learn(text);
+  }
+
+  /** Per statement of `text`, its lineage through views; `undefined` for a statement whose relations are not known. */
+  lineage(text: string): (LineageEntry[] | undefined)[] {
+    if (this.#dirty) return this.#strict(text); // not cached: every answer is "unknown" until the transaction ends
+    const key = this.#key(text);
+    const cached = this.#texts.get(key);
+    if (cached !== undefined && cached.generation === this.#generation && cached.epoch === this.#epoch) return cached.lineage;
+    const lineage = this.#strict(text);
+    // An unknown statement is not kept: the next learn asks the catalog again.
+    if (key.length <= 16_384 && !lineage.includes(undefined)) this.#texts.set(key, { generation: this.#generation, epoch: this.#epoch, at: this.#now(), lineage });
+    return lineage;
+  }
+
+  /**
+   * The columns of the one table `name` stands for, in order, as learned;
+   * undefined when unknown, ambiguous (several schemas) or not a table.
+   */
+  tableColumns(schema: string | undefined, name: string): string[] | undefined {
+    const known = this.#known.get(keyOf(schema, name));
+    if (this.#dirty || known === undefined || known.generation !== this.#generation || known.candidates.length !== 1) return undefined;
+    const only = known.candidates[0]!;
+    return only.definition === undefined ? only.columns : undefined;
+  }
+
+  /** A statement that may change relations (DDL) completed. */
+  schemaChanged(): void {
+    this.#dirty = true;
+  }
+
+  /** The session is outside any transaction: what it changed is now visible to the catalog connection. */
+  idle(): void {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    this.#generation++;
+  }
+
+  close(): void {
+    this.#catalog.close();
+  }
+
+  async #learn(text: string): Promise<void> {
+    const asked = new Set<string>();
+    // Each round learns one more level of nested views; PostgreSQL views cannot nest in a cycle.
+    for (let round = 0; round < 16; round++) {
+      const missing = new Map<string, RelationName>();
+      try {
+        lineageWithViews(this.#parser, text, this.#collecting(missing));
+      } catch {
+        return; // unparseable: no lineage either way (content detectors still apply)
+      }
+      for (const k of asked) missing.delete(k); // asked already this time: not found, stays unknown
+      if (missing.size === 0) {
+        this.lineage(text); // cached now, so the next learn of this text (and its result) costs no parse
+        return;
+      }
+      // Taken before asking: a schema change that lands while the catalog answers makes the answer stale.
+      const generation = this.#generation;
+      const at = this.#now();
+      let found: CatalogRelation[];
+      try {
+        found = await this.#catalog.relations([...missing.values()]);
+      } catch {
+        return; // fail closed: lineage() reports these relations unknown
+      }
+      this.#epoch++;
+      for (const [k, r] of missing) {
+        asked.add(k);
+        const candidates = found.filter((c) => c.name === r.name && (r.schema === undefined || c.schema === r.schema));
+        this.#known.set(k, { candidates, generation, at });
+      }
+    }
+  }
+
+  /** A resolver that notes every name not learned fresh, and treats it as a table to walk on. */
+  #collecting(missing: Map<string, RelationName>): ViewResolver {
+    const now = this.#now();
+    const resolve: ViewResolver = (schema, name) => {
+      const k = keyOf(schema, name);
+      const known = this.#known.get(k);
+      if (known === undefined || known.generation !== this.#generation || now - known.at >= this.#ttlMs) {
+        missing.set(k, { schema, name });
+        return undefined;
+      }
+      return this.#columns(known, name, resolve);
+    };
+    return resolve;
+  }
+
+  #strict(text: string): (LineageEntry[] | undefined)[] {
+    const resolve: ViewResolver = (schema, name) => {
+      const known = this.#known.get(keyOf(schema, name));
+      // fail closed: not learned, learned before a schema change, or not found by the catalog.
+      if (this.#dirty || known === undefined || known.generation !== this.#generation || known.candidates.length === 0) throw new UnknownRelation(name);
+      return this.#columns(known, name, resolve);
+    };
+    try {
+      return lineageWithViews(this.#parser, text, resolve);
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * What a name stands for: undefined when every candidate is a table; else
+   * the views' columns (with the view itself as a source, for rules naming
+   * the view), plus the whole row of any table of the same name.
+   */
+  #columns(known: Known, name: string, resolve: ViewResolver): LineageEntry[] | undefined {
+    const views = known.candidates.filter((c) => c.definition !== undefined);
+    if (views.length === 0) return undefined;
+    const out: LineageEntry[] = [];
+    for (const v of views) {
+      let cols: LineageEntry[];
+      try {
+        cols = viewLineage(this.#parser, v.definition!, resolve);
+      } catch (err) {
+        if (err instanceof UnknownRelation) throw err;
+        throw new UnknownRelation(name); // a definition we cannot parse: fail closed
+      }
+      for (const c of cols) {
+        const own = { schema: v.schema, table: v.name, column: c.name };
+        const same = out.find((o) => o.name === c.name && o.star !== true);
+        if (same !== undefined) same.sources.push(...c.sources, own);
+        else out.push({ name: c.name, sources: [...c.sources, own] });
+      }
+    }
+    for (const t of known.candidates.filter((c) => c.definition === undefined)) out.push({ name: '*', star: true, sources: [{ schema: t.schema, table: t.name, column: '*' }] });
+    return out;
+  }
+
+  /** The text's cache key; the last one is kept, as learn and lineage ask for the same text in turn. */
+  #key(text: string): string {
+    if (text !== this.#lastText) {
+      this.#lastText = text;
+      this.#lastKey = literalFreeKey(text);
+    }
+    return this.#lastKey;
+  }
+
+  #now(): number {
+    return this.#clock.now().getTime();
+  }
+}

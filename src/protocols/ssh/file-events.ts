@@ -1,0 +1,103 @@
+import { createHash, type Hash } from 'node:crypto';
+import { posix } from 'node:path';
+import { directionOf, type FileOp } from '../../core/policy/files.ts';
+import type { Verdict } from '../../core/policy/types.ts';
+import type { FileEvent } from '../../core/recording/types.ts';
+import type { ChannelContext } from './channel-context.ts';
+
+/**
+ * What SFTP and scp share: the policy decision for one file operation, the
+ * tally of a transfer (bytes, streaming SHA-256) and the recorded event.
+ */
+
+/**
+ * Counts the bytes of one transfer and hashes them while they arrive in
+ * order from offset 0. The first chunk out of order (a resumed or parallel
+ * transfer, a re-read) stops the hash: the bytes are still counted, the event
+ * says `sequential: false` and carries no sha256 rather than a wrong one.
+ * Never buffers data.
+ */
+export class TransferTally {
+  #hash: Hash | undefined = createHash('sha256');
+  #next = 0;
+  bytes = 0;
+
+  pass(offset: number, data: Buffer): void {
+    this.bytes += data.length;
+    if (this.#hash === undefined) return;
+    if (offset !== this.#next) return void (this.#hash = undefined);
+    this.#hash.update(data);
+    this.#next += data.length;
+  }
+
+  result(): { bytes: number; sequential: boolean; sha256?: string } {
+    if (this.#hash === undefined) return { bytes: this.bytes, sequential: false };
+    // digest() ends a Hash; a copy keeps the tally readable twice.
+    return { bytes: this.bytes, sequential: true, sha256: this.#hash.copy().digest('hex') };
+  }
+}
+
+/** A decided file operation: allowed, or refused with the message the client is shown. */
+export type FileDecision = { verdict: Verdict; refused?: string };
+
+/**
+ * Policy for one file operation. A `review` verdict refuses it: a file
+ * operation cannot wait for a review inside SFTP or scp (clients time out and
+ * retry), so the message says approval is required and from whom.
+ */
+export async function decideFile(c: ChannelContext, op: FileOp, paths: string[]): Promise<FileDecision> {
+  const verdict = await c.decide({ kind: 'file', op, paths });
+  if (verdict.effect === 'allow' || verdict.effect === 'mask') return { verdict };
+  if (verdict.effect === 'block') return { verdict, refused: verdict.message };
+  // fail closed: a review verdict is a refusal until someone grants access.
+  return { verdict, refused: `${verdict.message}; Warden cannot hold a file transfer for review, so it is refused` };
+}
+
+export interface FileOutcome {
+  via: FileEvent['via'];
+  op: FileOp;
+  paths: readonly string[];
+  at: Date;
+  seq: number;
+  startedMs: number;
+  verdict: Verdict;
+  tally?: TransferTally;
+  error?: FileEvent['error'];
+}
+
+export function fileEvent(o: FileOutcome): FileEvent {
+  const event: FileEvent = {
+    type: 'file',
+    at: o.at.toISOString(),
+    seq: o.seq,
+    via: o.via,
+    op: o.op,
+    direction: directionOf(o.op),
+    path: o.paths[0] ?? '',
+    durationMs: Math.round((performance.now() - o.startedMs) * 1000) / 1000,
+    verdict: { effect: o.verdict.effect, rules: o.verdict.rules.map((r) => r.id) },
+  };
+  if (o.paths.length > 1) event.to = o.paths[1]!;
+  if (o.tally) Object.assign(event, o.tally.result());
+  if (o.error) event.error = o.error;
+  return event;
+}
+
+/** Starts an outcome: stamped now, numbered in the session's sequence. */
+export function beginFile(c: ChannelContext, via: FileEvent['via'], op: FileOp, paths: readonly string[], verdict: Verdict): FileOutcome {
+  return { via, op, paths, at: c.clock.now(), seq: c.nextSeq(), startedMs: performance.now(), verdict };
+}
+
+/**
+ * The absolute, normalised path policy judges: relative paths are taken from
+ * the login's home directory on the target (as sftp-server and scp do), `..`
+ * is collapsed, a trailing slash dropped. Undefined when a relative path
+ * cannot be placed (the home directory is unknown): callers refuse it
+ * (fail closed). Symbolic links on the target are not followed.
+ */
+export function resolvePath(home: string | undefined, path: string): string | undefined {
+  if (path.includes('\0')) return undefined;
+  if (!path.startsWith('/') && home === undefined) return undefined;
+  const abs = posix.resolve(home ?? '/', path === '' ? '.' : path);
+  return abs.length > 1 && abs.endsWith('/') ? abs.slice(0, -1) : abs;
+}

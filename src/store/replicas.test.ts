@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { manualClock } from '../core/clock.ts';
+import { openStore, type Store } from './index.ts';
+import { storeBackends } from './testing.ts';
+
+describe.each(storeBackends)('replicas on $name', (backend) => {
+  let store: Store | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await store?.close();
+    await cleanup?.();
+  });
+
+  it('lists replicas by heartbeat, forgets one that says goodbye, and shows agent links only on live replicas', async () => {
+    const s = await backend.setup();
+    cleanup = s.cleanup;
+    store = await openStore(s.opts);
+    const clock = manualClock(new Date('2026-05-01T09:00:00Z'));
+    const t0 = clock.now();
+    await store.replicas.upsert({ id: 'rep_a', name: 'gw-a', apiUrl: 'http://a:1', startedAt: t0, heartbeatAt: t0 });
+    await store.replicas.upsert({ id: 'rep_b', name: 'gw-b', apiUrl: 'http://b:1', startedAt: t0, heartbeatAt: t0 });
+    await store.replicas.addLink({ id: 'lnk_1', replicaId: 'rep_a', agentId: 'agt_1', remoteAddress: '10.0.0.9', connectedAt: t0 });
+    await store.replicas.addLink({ id: 'lnk_2', replicaId: 'rep_b', agentId: 'agt_1', remoteAddress: '10.0.0.9', connectedAt: t0 });
+    expect((await store.replicas.live(t0)).map((r) => r.id)).toEqual(['rep_a', 'rep_b']);
+
+    // B stops beating (kill -9): past the TTL it is no longer live, nor are its links.
+    clock.advance(10_000);
+    await store.replicas.heartbeat('rep_a', clock.now());
+    const since = new Date(clock.now().getTime() - 5_000);
+    expect((await store.replicas.live(since)).map((r) => r.id)).toEqual(['rep_a']);
+    expect((await store.replicas.liveLinks(since)).map((l) => [l.id, l.replicaName, l.replicaUrl])).toEqual([['lnk_1', 'gw-a', 'http://a:1']]);
+
+    // An upsert brings a row back (a replica cut off from the store that returns); remove says goodbye with its links.
+    await store.replicas.upsert({ id: 'rep_b', name: 'gw-b', apiUrl: 'http://b:2', startedAt: t0, heartbeatAt: clock.now() });
+    expect((await store.replicas.live(since)).find((r) => r.id === 'rep_b')?.apiUrl).toBe('http://b:2');
+    await store.replicas.remove('rep_a');
+    expect((await store.replicas.live(since)).map((r) => r.id)).toEqual(['rep_b']);
+    await store.replicas.removeLink('lnk_2');
+    expect(await store.replicas.liveLinks(since)).toEqual([]);
+  });
+});
