@@ -20,6 +20,7 @@ import { createMysqlClassifier } from './core/sql/mysql/index.ts';
 import { createDiskRecordings } from './core/recording/disk.ts';
 import type { CoreServices } from './core/services.ts';
 import { LiveSessions } from './core/session/live.ts';
+import { onReplica } from './core/session/replica.ts';
 import { createVault, loadMasterKey } from './core/vault/index.ts';
 import { buildApi } from './api/server.ts';
 import type { ZodTypeProvider } from './api/zod.ts';
@@ -102,6 +103,8 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     const tls = await loadGatewayTls({ ...config.tls, dataDir: config.dataDir });
     // Agents dial out to this gateway; sessions to their connections ride their links.
     const agents = new AgentRegistry(clock);
+    // A fresh id per process: sessions are stored with it, so a replica that outlives this one can end those it cut off.
+    const replicaId = newId('rep');
     const core: CoreServices = {
       config,
       clock,
@@ -110,7 +113,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       tokens: published.tokens,
       sshKeys: store.sshKeys,
       connections: store.connections,
-      sessions: store.sessions,
+      sessions: onReplica(store.sessions, replicaId),
       recordings: createDiskRecordings(config.recording.dir, { flushIntervalMs: config.recording.flushIntervalMs }),
       vault,
       policy,
@@ -167,7 +170,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
         repo: store.replicas,
         clock,
         log: log.child({ module: 'replicas' }),
-        self: { id: newId('rep'), name: config.replica },
+        self: { id: replicaId, name: config.replica },
         heartbeatMs: config.agents.replicaHeartbeatMs,
         ttlMs: 3 * config.agents.replicaHeartbeatMs,
       });

@@ -8,6 +8,7 @@ import { identity } from './migrations/0005_identity.ts';
 import { sshKeys } from './migrations/0006_ssh_keys.ts';
 import { replicas } from './migrations/0007_replicas.ts';
 import { webLogin } from './migrations/0008_web_login.ts';
+import { sessionReplica } from './migrations/0009_session_replica.ts';
 import type { StoreKind } from './schema.ts';
 
 /**
@@ -24,6 +25,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '0006_ssh_keys': sshKeys(kind),
     '0007_replicas': replicas(kind),
     '0008_web_login': webLogin(kind),
+    '0009_session_replica': sessionReplica(kind),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { AgentLinkRecord, ReplicaRecord, ReplicaRepo } from '../tunnel/types.ts';
+import type { AgentLinkRecord, LostSessions, ReplicaRecord, ReplicaRepo } from '../tunnel/types.ts';
 import type { Codec } from './codec.ts';
-import type { DbTime } from './schema.ts';
+import type { DbTime, SessionsTable } from './schema.ts';
 
 export interface ReplicasTable {
   id: string;
@@ -19,7 +19,7 @@ export interface AgentLinksTable {
   connectedAt: DbTime;
 }
 
-type Db = Kysely<{ replicas: ReplicasTable; agentLinks: AgentLinksTable }>;
+type Db = Kysely<{ replicas: ReplicasTable; agentLinks: AgentLinksTable; sessions: SessionsTable }>;
 
 /** Gateway replicas (migration 0007): who is running, where agents reach them, last heartbeat. */
 export class SqlReplicaRepo implements ReplicaRepo {
@@ -72,6 +72,34 @@ export class SqlReplicaRepo implements ReplicaRepo {
       .orderBy('replicas.startedAt')
       .execute();
     return rows.map((r) => ({ ...r, connectedAt: this.#codec.readTime(r.connectedAt) }));
+  }
+
+  async endLostSessions(staleBefore: Date, at: Date): Promise<LostSessions[]> {
+    const c = this.#codec;
+    const lapsed = await this.#db
+      .selectFrom('sessions')
+      .innerJoin('replicas', 'replicas.id', 'sessions.replicaId')
+      .select(['sessions.id', 'replicas.id as replicaId', 'replicas.name', 'replicas.heartbeatAt'])
+      .where('replicas.heartbeatAt', '<', c.time(staleBefore))
+      .where('sessions.endedAt', 'is', null)
+      .execute();
+    const out = new Map<string, LostSessions>();
+    for (const r of lapsed) {
+      const lost = out.get(r.replicaId) ?? { replicaId: r.replicaId, replicaName: r.name, lastHeartbeat: c.readTime(r.heartbeatAt), sessions: [] };
+      lost.sessions.push(r.id);
+      out.set(r.replicaId, lost);
+    }
+    for (const lost of out.values()) {
+      // Still open only: a replica racing this one, or the session's own late end, keeps the first reason.
+      await this.#db
+        .updateTable('sessions')
+        .set({ endedAt: c.time(at), endReason: `replica_lost: gateway replica "${lost.replicaName}" stopped (no heartbeat since ${lost.lastHeartbeat.toISOString()})` })
+        .where('replicaId', '=', lost.replicaId)
+        .where('id', 'in', lost.sessions)
+        .where('endedAt', 'is', null)
+        .execute();
+    }
+    return [...out.values()];
   }
 
   #read(r: Selectable<ReplicasTable>): ReplicaRecord {

@@ -65,6 +65,8 @@ export interface SessionsTable {
   bytesToClient: DbInt;
   statements: DbInt;
   endReason: string | null;
+  /** The replica the session runs on (migration 0009); NULL before it. */
+  replicaId: string | null;
 }
 
 /** One row per applied policy document (append-only); the highest id is current. */

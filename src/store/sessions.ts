@@ -34,6 +34,7 @@ export class SqlSessionRepo implements SessionRepo {
         bytesToClient: 0,
         statements: 0,
         endReason: null,
+        replicaId: s.replicaId ?? null,
       })
       .execute();
   }
@@ -88,6 +89,7 @@ export class SqlSessionRepo implements SessionRepo {
       bytesToClient: c.readInt(r.bytesToClient),
       statements: c.readInt(r.statements),
       endReason: r.endReason,
+      replicaId: r.replicaId,
     };
   }
 }

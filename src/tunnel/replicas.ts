@@ -54,6 +54,7 @@ export class ReplicaDirectory {
     const now = this.#d.clock.now();
     await this.#d.repo.upsert({ ...this.#self, startedAt: now, heartbeatAt: now });
     await this.refresh();
+    await this.#endLost();
     this.#timer = setInterval(() => void this.#beat(), this.#d.heartbeatMs);
     this.#timer.unref();
   }
@@ -111,6 +112,25 @@ export class ReplicaDirectory {
       this.#d.log.warn({ err }, 'replica heartbeat: store unavailable');
     }
     await this.refresh();
+    await this.#endLost();
+  }
+
+  /**
+   * Ends the sessions a dead replica (silent past the TTL) left open in the
+   * store; every live replica tries, the first one's update wins. A replica
+   * only cut off from the store for longer than the TTL has its sessions
+   * ended here too, though they may still run: the store cannot tell the two
+   * apart, and their own later end does not overwrite this one. Never throws.
+   */
+  async #endLost(): Promise<void> {
+    const now = this.#d.clock.now();
+    try {
+      for (const lost of await this.#d.repo.endLostSessions(new Date(now.getTime() - this.#d.ttlMs), now)) {
+        this.#d.log.warn({ replica: lost.replicaName, replicaId: lost.replicaId, lastHeartbeat: lost.lastHeartbeat, sessions: lost.sessions }, 'ended sessions cut off by a lost replica');
+      }
+    } catch (err) {
+      this.#d.log.warn({ err }, 'lost-replica sessions: store unavailable');
+    }
   }
 
   async #read(): Promise<void> {

@@ -46,6 +46,21 @@ export interface ReplicaRepo {
   removeLink(id: string): Promise<void>;
   /** Links held by live replicas (heartbeat at or after `since`), with the replica each is on. */
   liveLinks(since: Date): Promise<(AgentLinkRecord & { replicaName: string; replicaUrl: string })[]>;
+  /**
+   * Ends (reason `replica_lost: …`, at `at`) the sessions still open on
+   * replicas whose heartbeat is older than `staleBefore`: they were cut off
+   * when that replica died. Byte and statement counts stay at what was stored
+   * (zero): only the dead process knew them. Returns what it ended, per replica.
+   */
+  endLostSessions(staleBefore: Date, at: Date): Promise<LostSessions[]>;
+}
+
+/** Sessions a dead replica left open, ended by a surviving one. */
+export interface LostSessions {
+  replicaId: string;
+  replicaName: string;
+  lastHeartbeat: Date;
+  sessions: string[];
 }
 
 /** One agent link as the store records it: which agent, on which replica, since when. */

@@ -99,6 +99,7 @@ describe('killing one gateway replica under load', () => {
     // A session that stays open across the kill.
     const inFlight = client(a);
     await inFlight.connect();
+    const inFlightAddress = `127.0.0.1:${(inFlight as unknown as { connection: { stream: { localPort: number } } }).connection.stream.localPort}`;
     await until('some sessions finish under load', async () => finished.length >= 8);
     await a.kill9();
     stop = true;
@@ -112,14 +113,15 @@ describe('killing one gateway replica under load', () => {
 
     // "Committed" means the store has the session's end; the gateway writes that only after the
     // recording is closed, so every such session must have its whole recording on disk.
-    type Row = { id: string; endedAt: string | null; statements: number };
+    type Row = { id: string; endedAt: string | null; statements: number; endReason: string | null; clientAddress: string };
     let ended: Row[] = [];
     await until('the psql session on B is stored as ended', async () => {
       ended = ((await api(b, 'GET', '/api/v1/sessions?user=alice&limit=1000')) as Row[]).filter((r) => r.endedAt !== null);
       return ended.some((r) => r.statements === 1);
     });
     const recorded = (id: string) => readFileSync(join(recordings, `${id}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
-    for (const r of ended) {
+    // Sessions A was running when it died are ended in the store by B (below), never by A: their recordings stop short.
+    for (const r of ended.filter((x) => !x.endReason?.startsWith('replica_lost'))) {
       const events = recorded(r.id);
       expect(events[0]!.type).toBe('session_start');
       expect(events.at(-1)!.type).toBe('session_end');
@@ -128,5 +130,17 @@ describe('killing one gateway replica under load', () => {
     // Each worker had at most one session whose end raced the kill (the client had closed, the
     // gateway had not yet stored the end): every other session a client finished on A is committed.
     expect(ended.filter((r) => r.statements === 3).length).toBeGreaterThanOrEqual(finished.length - 4);
+
+    // The sessions A had open when it died (the in-flight one, and any worker's cut mid-way) do not stay
+    // open forever: once A's heartbeat lapses, B ends them as lost with A.
+    let all: Row[] = [];
+    await until('B ends the sessions A left open', async () => {
+      all = (await api(b, 'GET', '/api/v1/sessions?user=alice&limit=1000')) as Row[];
+      return all.every((r) => r.endedAt !== null);
+    });
+    const lost = all.filter((r) => r.endReason?.startsWith('replica_lost'));
+    expect(lost.length).toBeGreaterThanOrEqual(1);
+    for (const r of lost) expect(r.endReason).toMatch(/^replica_lost: gateway replica ".+" stopped \(no heartbeat since \d{4}-/);
+    expect(lost.map((r) => r.clientAddress)).toContain(inFlightAddress);
   }, 90_000);
 });

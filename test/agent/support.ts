@@ -83,3 +83,22 @@ export async function agentConnection(t: TestGateway, name: string, agent: strin
     createdAt: new Date(),
   });
 }
+
+/** A mysql or ssh connection served by `agent`, with its password in the vault. */
+export async function agentTarget(t: TestGateway, name: string, agent: string, c: { type: 'mysql' | 'ssh'; port: number; username: string; password?: string; database?: string }): Promise<void> {
+  const core = t.gw.core;
+  await core.connections.create({
+    id: newId('con'),
+    name,
+    type: c.type,
+    host: '127.0.0.1',
+    port: c.port,
+    database: c.database ?? null,
+    username: c.username,
+    sealedSecret: c.password === undefined ? null : core.vault.seal(c.password),
+    tls: 'disable',
+    tags: [],
+    agent,
+    createdAt: new Date(),
+  });
+}

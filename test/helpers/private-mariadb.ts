@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +14,8 @@ const run = promisify(execFile);
  * general query log is on, so a test can tell whether a statement reached the
  * server; `secure_file_priv` points into the temp directory, so no statement
  * can read or write the machine's files. stop() kills it and deletes it all.
+ * With `tls`, the server has a certificate for 127.0.0.1 signed by a CA made
+ * for it alone (openssl CLI), so it offers TLS and can require it of users.
  */
 export interface PrivateMariadb {
   port: number;
@@ -22,12 +24,14 @@ export interface PrivateMariadb {
   sql(text: string, database?: string): Promise<string>;
   /** Everything the server logged as received (the general query log). */
   generalLog(): string;
+  /** PEM of the CA that signed the server's certificate (only with `tls`). */
+  ca: string | undefined;
   /** Whether the server process is still running. */
   readonly running: boolean;
   stop(): Promise<void>;
 }
 
-export async function startPrivateMariadb(): Promise<PrivateMariadb> {
+export async function startPrivateMariadb(opts: { tls?: boolean } = {}): Promise<PrivateMariadb> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-mariadb-'));
   const data = join(dir, 'data');
   mkdirSync(join(dir, 'files'));
@@ -36,6 +40,7 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
   mkdirSync(tmp);
   try {
     await run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, '--auth-root-authentication-method=normal', '--skip-test-db', '--user=root', `--tmpdir=${tmp}`]);
+    if (opts.tls) await makeCertificates(dir);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -62,6 +67,7 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
       '--innodb-buffer-pool-size=16M',
       '--innodb-flush-log-at-trx-commit=0',
       '--skip-innodb-doublewrite',
+      ...(opts.tls ? [`--ssl-ca=${join(dir, 'ca.pem')}`, `--ssl-cert=${join(dir, 'server.pem')}`, `--ssl-key=${join(dir, 'server.key')}`] : []),
     ],
     { stdio: 'ignore' },
   );
@@ -97,10 +103,20 @@ export async function startPrivateMariadb(): Promise<PrivateMariadb> {
     port,
     dir,
     sql,
+    ca: opts.tls ? readFileSync(join(dir, 'ca.pem'), 'utf8') : undefined,
     generalLog: () => readFileSync(join(dir, 'general.log'), 'utf8'),
     get running() {
       return !exited;
     },
     stop,
   };
+}
+
+/** A throwaway CA and a server certificate for 127.0.0.1 (IP SAN, so verify-full can check the name). */
+async function makeCertificates(dir: string): Promise<void> {
+  const f = (name: string) => join(dir, name);
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=warden-test-ca']);
+  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1']);
+  writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  await run('openssl', ['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('san.ext')]);
 }

@@ -119,9 +119,11 @@ describe('mysql2 driver through the gateway', () => {
     const { events } = await endedSession(t, 'mia', 'maria');
     const st = events.find((e): e is StatementEvent => e.type === 'statement' && e.prepared !== undefined)!;
     expect(st).toMatchObject({ text: sql, rowCount: 2, verdict: { effect: 'mask' } });
-    expect(st.rows![0]).toEqual(['1', '****', '****1111', '****5559', '****', 'mail ****', '****', '****']); // as masked; the client got NULL for non-strings
+    // As masked; the client got NULL for non-strings. `cardnum + 0` derives from cardnum (lineage), so the `card*` rule applies, not the detector.
+    expect(st.rows![0]).toEqual(['1', '****', '****1111', '****5559', '****', 'mail ****', '****', '****5559']);
     expect(st.rows![1]).toEqual(['2', null, null, null, null, 'none', null, null]);
-    expect(st.masked!.byDetector).toMatchObject({ email: 2, card: 1 });
+    // Only `note` is left to the detectors: the expressions derive from rule columns.
+    expect(st.masked!.byDetector).toEqual({ email: 1 });
   });
 
   it('refuses a wrong token with 1045', async () => {

@@ -10,7 +10,7 @@ import { mariadb } from './client.ts';
  * authenticates with ed25519. The machine's MariaDB ships the plugin but may
  * not have it loaded: the test loads it (INSTALL SONAME) and unloads it only
  * if it did so itself. caching_sha2_password does not exist in MariaDB, so it
- * is not tested (nor implemented).
+ * is only unit-tested (src/protocols/mysql/caching-sha2.test.ts).
  */
 const suffix = randomBytes(4).toString('hex');
 const edUser = `warden_ed_${suffix}`;

@@ -11,8 +11,8 @@ import { startTestSshd, type TestSshd } from '../helpers/sshd.ts';
 import { keyOptions, makeKey, noAgentEnv } from './key-client.ts';
 
 // Port forwarding through the gateway with the real ssh client: `-L` reaches a destination
-// from the target's side only when a policy rule names it; the rest, and every `-R`, is
-// refused; all of it is recorded.
+// from the target's side only when a policy rule names it, `-R` makes the target listen only
+// on an address a `remote:` rule names; the rest is refused; all of it is recorded.
 let sshd: TestSshd;
 let t: TestGatewayWithMysql;
 let key: Awaited<ReturnType<typeof makeKey>>;
@@ -21,6 +21,7 @@ let echoPort: number;
 let other: Server;
 let otherPort: number;
 let otherConnections = 0;
+let remotePort: number;
 const children = new Set<ChildProcess>();
 
 function listen(onSocket: (s: Socket) => void): Promise<[Server, number]> {
@@ -36,12 +37,14 @@ beforeAll(async () => {
       s.end('you should not see this');
     }),
   ]);
+  remotePort = await freePort();
   [sshd, t, key] = await Promise.all([
     startTestSshd(),
     startTestGateway({
       rules: [
         { id: 'test:allow-all', effect: 'allow', match: {} },
         { id: 'test:echo-only', effect: 'allow', match: { users: ['alice'], forwards: [`127.0.0.1:${echoPort}`] } },
+        { id: 'test:one-listener', effect: 'allow', match: { users: ['alice'], forwards: [`remote:localhost:${remotePort}`] } },
       ],
     }),
     makeKey(),
@@ -76,8 +79,11 @@ function sshForward(forward: string[], extra: string[] = []) {
   };
 }
 
-/** Connects to the local end of a forward (waiting until ssh listens), sends `data`, returns what came back before close. */
-async function through(port: number, data: string): Promise<string> {
+/**
+ * Connects to the local end of a forward (waiting until something listens, up to `tries`), sends `data`,
+ * returns what came back before close, or `refused` when nothing ever listened.
+ */
+async function through(port: number, data: string, tries = 200): Promise<string> {
   for (let i = 0; ; i++) {
     try {
       return await new Promise<string>((resolve, reject) => {
@@ -91,7 +97,10 @@ async function through(port: number, data: string): Promise<string> {
         s.once('close', () => resolve(got));
       });
     } catch (err) {
-      if (i > 200) throw err;
+      if (i >= tries) {
+        if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') return 'refused';
+        throw err;
+      }
       await new Promise((r) => setTimeout(r, 25));
     }
   }
@@ -148,12 +157,29 @@ describe('ssh port forwarding through the gateway', () => {
     expect(f).toMatchObject({ kind: 'local', destination: `127.0.0.1:${otherPort}`, bytesFromClient: 0, bytesToClient: 0, verdict: { effect: 'block', rules: ['default:uncovered'] }, error: { code: 'blocked' } });
   });
 
-  test('-R is refused (ssh exits with ExitOnForwardFailure) and recorded', async () => {
-    const ssh = sshForward(['-R', `0:127.0.0.1:${echoPort}`], ['-o', 'ExitOnForwardFailure=yes']);
+  test('-R on an address a `remote:` rule allows: the target listens, and bytes reach the client side and back; recorded', async () => {
+    const ssh = sshForward(['-R', `${remotePort}:127.0.0.1:${echoPort}`], ['-o', 'ExitOnForwardFailure=yes']);
+    // The target (the test's sshd) listens on its loopback; what connects there reaches the echo server beside the client.
+    const payload = 'back through the reverse tunnel\n'.repeat(100);
+    expect(await through(remotePort, payload)).toBe(payload);
+    await ssh.stop();
+    const { events } = await endedSession(t, 'alice', 'box');
+    const remote = forwards(events).filter((f) => f.kind === 'remote');
+    expect(remote).toHaveLength(2);
+    expect(remote[0]).toMatchObject({ destination: `localhost:${remotePort}`, bytesFromClient: 0, bytesToClient: 0, verdict: { effect: 'allow', rules: ['test:one-listener'] } });
+    expect(remote[0]!.error).toBeUndefined();
+    expect(remote[1]).toMatchObject({ destination: `localhost:${remotePort}`, origin: expect.stringMatching(/^127\.0\.0\.1:\d+$/), bytesFromClient: payload.length, bytesToClient: payload.length, verdict: { effect: 'allow', rules: ['test:one-listener'] } });
+    expect(remote[1]!.error).toBeUndefined();
+  });
+
+  test('-R on an address no `remote:` rule names is refused (ssh exits with ExitOnForwardFailure), the target never listens, and it is recorded', async () => {
+    const port = await freePort();
+    const ssh = sshForward(['-R', `${port}:127.0.0.1:${echoPort}`], ['-o', 'ExitOnForwardFailure=yes']);
     expect(await ssh.exited).toBe(255);
     expect(ssh.stderr()).toContain('remote port forwarding failed');
+    expect(await through(port, 'anyone there?', 3)).toBe('refused');
     const { events } = await endedSession(t, 'alice', 'box');
-    expect(forwards(events)).toEqual([expect.objectContaining({ kind: 'remote', verdict: { effect: 'block', rules: ['gateway:forwarding'] }, error: expect.objectContaining({ code: 'blocked' }) })]);
+    expect(forwards(events)).toEqual([expect.objectContaining({ kind: 'remote', destination: `localhost:${port}`, verdict: { effect: 'block', rules: ['default:uncovered'] }, error: expect.objectContaining({ code: 'blocked' }) })]);
   });
 
   test('agent forwarding (-A) is refused: the command runs without an agent on the target, and the refusal is recorded', async () => {

@@ -11,8 +11,8 @@ import { reviewPage } from '../web/review-html.ts';
 import { csrfFor, csrfMatches, sessionToken } from '../web/session.ts';
 import type { ZodTypeProvider } from '../zod.ts';
 import { actorOf, mustSee } from './reviews.ts';
+import { acceptForms } from '../forms.ts';
 
-const FORM = 'application/x-www-form-urlencoded';
 const DecisionBody = z.object({
   csrf: z.string().max(200).optional(),
   decision: z.enum(['approve', 'deny']),
@@ -30,9 +30,7 @@ const DecisionBody = z.object({
 export async function reviewPageRoutes(app: Api, core: CoreServices): Promise<void> {
   await app.register(async (plugin) => {
     const scope = plugin.withTypeProvider<ZodTypeProvider>();
-    scope.addContentTypeParser(FORM, { parseAs: 'string' }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
+    acceptForms(scope);
     const tags = ['reviews'];
 
     scope.get(

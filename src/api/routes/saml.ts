@@ -6,8 +6,8 @@ import { ErrorView, UserView, userView } from '../schemas.ts';
 import type { Api } from '../types.ts';
 import { safeNext, setSession } from '../web/session.ts';
 import type { ZodTypeProvider } from '../zod.ts';
+import { acceptForms } from '../forms.ts';
 
-const FORM = 'application/x-www-form-urlencoded';
 
 /** The HTTP-POST binding: the IdP's auto-submitted form; RelayState is the page a browser sign-in was started for (other fields are ignored). */
 const AcsBody = z.object({ SAMLResponse: z.string().min(1).max(512 * 1024), RelayState: z.string().max(1024).optional() });
@@ -23,9 +23,7 @@ export async function samlRoutes(app: Api, core: CoreServices): Promise<void> {
   const tags = ['auth'];
   await app.register(async (plugin) => {
     const scope = plugin.withTypeProvider<ZodTypeProvider>();
-    scope.addContentTypeParser(FORM, { parseAs: 'string' }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
+    acceptForms(scope);
 
     scope.get(
       '/api/v1/auth/saml/login',

@@ -6,8 +6,8 @@ import type { Api } from '../types.ts';
 import type { ZodTypeProvider } from '../zod.ts';
 import { esc, messagePage, page, sendPage } from '../web/html.ts';
 import { clearSession, csrfMatches, safeNext, sessionToken, setSession, setStateCookie, stateMatches } from '../web/session.ts';
+import { acceptForms } from '../forms.ts';
 
-const FORM = 'application/x-www-form-urlencoded';
 const LoginQuery = z.object({ next: z.string().max(1024).optional() });
 const LogoutBody = z.object({ csrf: z.string().max(200).optional() }).optional();
 
@@ -21,9 +21,7 @@ export async function webAuthRoutes(app: Api, core: CoreServices): Promise<void>
   const tags = ['auth'];
   await app.register(async (plugin) => {
     const scope = plugin.withTypeProvider<ZodTypeProvider>();
-    scope.addContentTypeParser(FORM, { parseAs: 'string' }, (_req, body, done) => {
-      done(null, Object.fromEntries(new URLSearchParams(body as string)));
-    });
+    acceptForms(scope);
 
     scope.get(
       '/auth/oidc/login',

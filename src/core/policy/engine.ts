@@ -68,7 +68,7 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
     // File operations: the connection defaults after the shipped file default, so a connection default can tighten it.
     if (request.kind === 'file') return evaluateFile(options.rules, subject, { op: request.op, paths: request.paths }, [...fileDefaults, ...defaultsFor(subject.connection)]);
     // Forwards are judged by `forwards:` rules only: none matching blocks (denied by default).
-    if (request.kind === 'forward') return evaluateForward(options.rules, subject, { host: request.host, port: request.port }, defaultsFor(subject.connection));
+    if (request.kind === 'forward') return evaluateForward(options.rules, subject, { host: request.host, port: request.port, remote: request.remote === true }, defaultsFor(subject.connection));
     // fail closed: requests this engine cannot judge yet (MySQL without its classifier, HTTP) are blocked.
     const what = request.kind === 'sql' ? `${request.dialect} SQL` : `${request.kind} requests`;
     return { effect: 'block', rules: [{ id: 'engine:unsupported', reason: `no policy support for ${what}` }], message: `Warden cannot judge ${what} yet, so it is blocked; ask an administrator.` };

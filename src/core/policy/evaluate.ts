@@ -84,7 +84,7 @@ export function evaluateFile(rules: readonly Rule[], subject: PolicySubject, fil
  * with none matching it is blocked (`default:uncovered`).
  */
 export function evaluateForward(rules: readonly Rule[], subject: PolicySubject, forward: ForwardInfo, defaults: readonly Rule[]): Verdict {
-  const item: Item = { matches: (r) => forwardMatches(r, forward), what: `forward to ${destinationOf(forward)}`, reason: 'a port forward', maskable: false };
+  const item: Item = { matches: (r) => forwardMatches(r, forward), what: forward.remote ? `remote forward listening on ${destinationOf(forward)}` : `forward to ${destinationOf(forward)}`, reason: 'a port forward', maskable: false };
   return combine(rules, subject, [item], defaults, { commands: [] });
 }
 

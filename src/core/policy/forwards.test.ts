@@ -52,6 +52,26 @@ describe('forward policy', () => {
     expect((await e.decide(alice, forward('::1', 80))).effect).toBe('block');
   });
 
+  it('-R is judged on its bind address by `remote:` globs only; -L globs (even `*`) never open a listener', async () => {
+    const remote = (host: string, port: number) => ({ kind: 'forward' as const, host, port, remote: true });
+    const e = engine(`
+- id: any-destination
+  match: { forwards: ['*'] }
+  effect: allow
+- id: callbacks
+  match: { users: [alice], forwards: ['REMOTE:localhost:80*'] }
+  effect: allow
+`);
+    expect(await e.decide(alice, remote('localhost', 8022))).toMatchObject({ effect: 'allow', rules: [{ id: 'callbacks' }] });
+    expect(await e.decide(alice, remote('0.0.0.0', 8022))).toMatchObject({ effect: 'block', rules: [{ id: 'default:uncovered' }] });
+    expect((await e.decide(bob, remote('localhost', 8022))).effect).toBe('block');
+    expect((await engine(rules).decide(alice, remote('10.0.0.7', 80))).effect).toBe('block');
+    // A `remote:` glob is no -L destination.
+    const onlyRemote = engine(`[{ id: r, match: { forwards: ['remote:*'] }, effect: allow }]`);
+    expect((await onlyRemote.decide(alice, forward('localhost', 8022))).effect).toBe('block');
+    expect((await onlyRemote.decide(alice, remote('localhost', 8022))).effect).toBe('allow');
+  });
+
   it('a forwards rule judges nothing else: not SQL, not commands, not files, not the session', async () => {
     const e = engine(`
 - id: fwd-block-all

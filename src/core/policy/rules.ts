@@ -53,7 +53,7 @@ export const matchSchema = z
     files: globs,
     /** File operations by direction: `download` reads from the target, `upload` changes it (see core/policy/files.ts). */
     direction: z.enum(['upload', 'download', 'any']).optional(),
-    /** Port-forward destinations (`host:port` globs, e.g. `db.internal:5432`, `10.0.*:*`); only rules with it judge forwards (core/policy/forwards.ts). */
+    /** Port-forward destinations (`host:port` globs, e.g. `db.internal:5432`, `10.0.*:*`; `remote:host:port` for the address an `-R` listens on); only rules with it judge forwards (core/policy/forwards.ts). */
     forwards: globs,
     /** The rule is about opening an interactive shell (SSH): block = exec only, review = a shell needs approval. */
     shell: z.literal(true).optional(),

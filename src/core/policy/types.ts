@@ -31,8 +31,11 @@ export type Request =
   /** A file operation (SFTP, scp): absolute normalised paths, two for rename and symlink (from, to). */
   | { kind: 'file'; op: FileOp; paths: string[] }
   | { kind: 'http'; method: string; path: string; headers: Record<string, string> }
-  /** A port forward (SSH `-L`): the destination reached from the target's side. */
-  | { kind: 'forward'; host: string; port: number }
+  /**
+   * A port forward (SSH): `-L`, the destination reached from the target's side;
+   * with `remote`, `-R`, the address the target is asked to listen on.
+   */
+  | { kind: 'forward'; host: string; port: number; remote?: boolean }
   | { kind: 'connect' };
 
 /** Which rule decided, for the audit trail: every verdict is explainable. */

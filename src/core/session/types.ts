@@ -11,8 +11,10 @@ export interface SessionRecord {
   bytesFromClient: number;
   bytesToClient: number;
   statements: number;
-  /** Why it ended: 'client_closed', 'target_closed', 'error: …', 'killed', 'gateway_shutdown'. */
+  /** Why it ended: 'client_closed', 'target_closed', 'error: …', 'killed', 'gateway_shutdown', 'replica_lost: …'. */
   endReason: string | null;
+  /** The gateway replica it runs on (see replica.ts); absent when no replica stamped it. */
+  replicaId?: string | null;
 }
 
 export interface SessionEnd {

@@ -1,8 +1,9 @@
 import type { Clock } from '../../core/clock.ts';
-import { createRowMasker, type RowMasker } from '../../core/masking/index.ts';
+import { createRowMasker, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
+import type { MysqlLineage } from '../../core/sql/mysql/index.ts';
 import type { ColumnDef } from './codec/results.ts';
 import { decodeBinaryRow, rebuildBinaryRow, type BinaryColumn } from './codec/binary-rows.ts';
 import { buildTextRow, textRowCells } from './codec/rows.ts';
@@ -15,9 +16,12 @@ import { buildTextRow, textRowCells } from './codec/rows.ts';
  * Binary-protocol rows (COM_STMT_EXECUTE) are decoded by their column types.
  *
  * Masking: when the verdict is `mask`, each result set gets a RowMasker
- * shaped by its column definitions (original schema, table and column, so no
- * lineage from the query text is needed) and each row — text or binary — is
- * rewritten when a value changed (binary: see codec/binary-rows.ts).
+ * shaped by its column definitions (original schema, table and column) and,
+ * when column rules apply, the lineage of the statement's text: the
+ * definitions name a derived table's or CTE's alias, not the base column,
+ * so `select e from (select email e from t) d` needs the text to see
+ * `t.email`. Each row — text or binary — is rewritten when a value changed
+ * (binary: see codec/binary-rows.ts).
  */
 export interface RecordingCaps {
   maxRows: number;
@@ -34,6 +38,8 @@ interface Current {
   masker: RowMasker | undefined;
   /** Column types of the current result set (binary rows are decoded by them). */
   types: BinaryColumn[] | undefined;
+  /** Result sets of this command so far (the n-th belongs to the n-th statement of a multi-statement text). */
+  results: number;
 }
 
 export class StatementTracker {
@@ -41,14 +47,17 @@ export class StatementTracker {
   readonly #caps: RecordingCaps;
   readonly #clock: Clock;
   readonly #hashKey: Uint8Array | string;
+  readonly #lineage: MysqlLineage | undefined;
   #current: Current | undefined;
   #seq = 0;
 
-  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, hashKey: Uint8Array | string) {
+  /** `lineage`: of statement texts; without it, masking goes by the column definitions alone. */
+  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, hashKey: Uint8Array | string, lineage?: MysqlLineage) {
     this.#emit = emit;
     this.#caps = caps;
     this.#clock = clock;
     this.#hashKey = hashKey;
+    this.#lineage = lineage;
   }
 
   /** Whether rows of the statement in flight may be rewritten (the relay then forwards packet by packet). */
@@ -58,7 +67,7 @@ export class StatementTracker {
 
   /** A statement sent to the target; `prepared`: the statement id of a COM_STMT_EXECUTE. */
   begin(text: string, verdict: Verdict | undefined, prepared?: string): void {
-    this.#current = { event: this.#event(text, verdict, prepared), startedAt: performance.now(), rowBytes: 0, binary: prepared !== undefined, verdict, masker: undefined, types: undefined };
+    this.#current = { event: this.#event(text, verdict, prepared), startedAt: performance.now(), rowBytes: 0, binary: prepared !== undefined, verdict, masker: undefined, types: undefined, results: 0 };
   }
 
   /** A statement the gateway stopped before the target saw it: recorded at once. */
@@ -74,9 +83,11 @@ export class StatementTracker {
     c.types = defs.map((d) => ({ type: d.type, unsigned: (d.flags & 0x20) !== 0 }));
     this.#noteMasking(c);
     c.masker = undefined;
+    const result = c.results++;
     const verdict = c.verdict;
     if (verdict?.effect !== 'mask') return;
-    const masker = createRowMasker({ plan: verdict.masks, hashKey: this.#hashKey, lineage: undefined });
+    const lineage = verdict.masks.columns.length > 0 ? this.#lineageOf(c.event.text, result) : undefined;
+    const masker = createRowMasker({ plan: verdict.masks, hashKey: this.#hashKey, lineage });
     // Column definitions name the source: org_table/org_name of a plain column, empty for an expression.
     masker.shape(defs.map((d) => ({ name: d.name, ...(d.orgTable ? { table: { schema: d.schema, name: d.orgTable }, column: d.orgName || d.name } : {}) })));
     if (masker.active) c.masker = masker;
@@ -137,6 +148,17 @@ export class StatementTracker {
     if (!this.#current) return;
     this.#current.event.error ??= { code: '', message: `no answer: ${reason}` };
     this.end();
+  }
+
+  /**
+   * The lineage of the `result`-th result set of `text`, when it can be
+   * told: a single SELECT, or a text of SELECTs only (one result each).
+   * undefined: the column definitions alone decide (as before lineage).
+   */
+  #lineageOf(text: string, result: number): LineageEntry[] | undefined {
+    const all = this.#lineage?.(text);
+    if (all === undefined || all.some((l) => l === undefined || l.length === 0)) return undefined;
+    return all[result];
   }
 
   /** Adds the current result's masking counts to the event (values never, counts only). */

@@ -14,7 +14,7 @@ import { StatementTracker } from './events.ts';
 import { runControlSession } from './control-session.ts';
 import { createGatekeeper } from './gatekeeper.ts';
 import { answerKill } from './kill-handler.ts';
-import type { MysqlClassifier } from '../../core/sql/mysql/index.ts';
+import type { MysqlClassifier, MysqlLineage } from '../../core/sql/mysql/index.ts';
 import type { SessionDirectory } from './sessions.ts';
 import { Relay } from './relay.ts';
 import { openUpstream, type Upstream } from './upstream.ts';
@@ -30,6 +30,7 @@ import { openUpstream, type Upstream } from './upstream.ts';
 export interface MysqlShared {
   directory: SessionDirectory;
   classifier: MysqlClassifier;
+  lineage: MysqlLineage;
 }
 
 export async function runSession(socket: Socket, ctx: ListenerContext, core: CoreServices, shared: MysqlShared): Promise<void> {
@@ -102,6 +103,7 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
     { maxRows: core.config.recording.maxRowsPerStatement, maxBytes: core.config.recording.maxBytesPerStatement },
     core.clock,
     core.masking.hashKey,
+    shared.lineage,
   );
   // Aborted when the session ends: a statement held for review stops waiting (the review stays pending).
   const sessionEnded = new AbortController();

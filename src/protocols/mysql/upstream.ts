@@ -7,16 +7,18 @@ import type { Dialer } from '../../core/services.ts';
 import { isErr, isOk, parseErr, parseOk } from './codec/generic.ts';
 import { buildHandshakeResponse, cap, parseAuthSwitch, parseGreeting } from './codec/handshake.ts';
 import { packet } from './codec/packet.ts';
+import { CachingSha2Exchange } from './caching-sha2.ts';
 import { ed25519Sign } from './ed25519.ts';
 import { PacketReader } from './packet-reader.ts';
+import { sslRequest, startTls } from './target-tls.ts';
 
 /**
- * The gateway as a client of the target: connect, read its greeting, log in
- * as the vaulted user with mysql_native_password (following an
- * AuthSwitchRequest to it, or to MariaDB's client_ed25519), selecting the
- * schema. Takes an AuthorizedTarget: there is no other way to open an
- * upstream. Not yet: TLS to the target, caching_sha2_password (refused with
- * a clear error; MariaDB here has neither, so neither could be tested).
+ * The gateway as a client of the target: connect, read its greeting,
+ * switch to TLS as the connection says (target-tls.ts), log in as the
+ * vaulted user with mysql_native_password (following an AuthSwitchRequest to
+ * it, to MariaDB's client_ed25519 or to MySQL 8's caching_sha2_password),
+ * selecting the schema. Takes an AuthorizedTarget: there is no other way to
+ * open an upstream.
  */
 export interface Upstream {
   socket: Socket;
@@ -44,11 +46,9 @@ const optionalCapabilities = cap.localFiles;
 /** `dialer`: how to reach targets served by an agent; without one such targets fail closed. */
 export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms, timeoutMs: number, dialer?: Dialer): Promise<Upstream> {
   const { host, port, tls, name, agent } = target.connection;
-  // fail closed: a connection that requires TLS never falls back to plaintext.
-  if (tls === 'require' || tls === 'verify-full') throw unavailable(name, 'TLS to MySQL targets is not supported yet; set the connection to tls "disable" or "prefer"');
   const deadline = AbortSignal.timeout(timeoutMs);
-  const socket = await dialTarget({ name, host, port, agent }, deadline, dialer);
-  const reader = new PacketReader(socket, 1 << 20);
+  let socket = await dialTarget({ name, host, port, agent }, deadline, dialer);
+  let reader = new PacketReader(socket, 1 << 20);
   try {
     const first = await reader.next(deadline);
     if (isErr(first.payload)) throw unavailable(name, `the target refused the connection (${parseErr(first.payload).code})`);
@@ -58,9 +58,20 @@ export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms,
     const missing = terms.capabilities & relayCapabilities & ~optionalCapabilities & ~greeting.capabilities;
     if (missing) throw unavailable(name, `the target lacks capabilities the client negotiated (0x${missing.toString(16)})`);
     const schema = terms.schema ?? target.connection.database ?? undefined;
-    const capabilities = (terms.capabilities & relayCapabilities & (greeting.capabilities | ~optionalCapabilities)) | needed | (greeting.capabilities & cap.pluginAuthLenencData) | (schema ? cap.connectWithDb : 0) | cap.longPassword;
+    let capabilities = (terms.capabilities & relayCapabilities & (greeting.capabilities | ~optionalCapabilities)) | needed | (greeting.capabilities & cap.pluginAuthLenencData) | (schema ? cap.connectWithDb : 0) | cap.longPassword;
+    let seq = first.seq + 1;
+    // `prefer` encrypts when the target offers TLS. fail closed: `require` and `verify-full` never fall back to plaintext.
+    if (tls !== 'disable' && greeting.capabilities & cap.ssl) {
+      capabilities |= cap.ssl;
+      socket.write(packet(seq++, sslRequest(capabilities, terms.maxPacket, terms.charset)));
+      // The server reads nothing more in the clear: the TLS layer takes the socket over.
+      reader.detach();
+      socket = await startTls(socket, tls, host, deadline, name);
+      reader = new PacketReader(socket, 1 << 20);
+    } else if (tls === 'require' || tls === 'verify-full') throw unavailable(name, `the target does not offer TLS and the connection requires it (tls "${tls}")`);
+    const secure = (capabilities & cap.ssl) !== 0;
     const credential = target.credential();
-    socket.write(packet(first.seq + 1, buildHandshakeResponse({
+    socket.write(packet(seq, buildHandshakeResponse({
       capabilities,
       maxPacket: terms.maxPacket,
       charset: terms.charset,
@@ -69,16 +80,24 @@ export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms,
       database: schema,
       authPlugin: 'mysql_native_password',
     })));
+    let sha2: CachingSha2Exchange | undefined;
     for (;;) {
       const p = await reader.next(deadline);
       const body = p.payload;
       if (isOk(body)) {
         return { socket, connectionId: greeting.connectionId, serverVersion: greeting.serverVersion, status: parseOk(body).status, leftover: reader.detach() };
       }
-      if (isErr(body)) throw loginRefused(name, schema, parseErr(body).code);
+      if (isErr(body)) throw loginRefused(name, schema, parseErr(body).code, secure);
       if (body[0] === 0xfe) {
         const sw = parseAuthSwitch(body);
-        socket.write(packet(p.seq + 1, switchAnswer(name, sw.plugin, target.credential().password, sw.data)));
+        sha2 = sw.plugin === 'caching_sha2_password' ? new CachingSha2Exchange(target.credential().password, sw.data, secure) : undefined;
+        socket.write(packet(p.seq + 1, sha2 ? sha2.first() : switchAnswer(name, sw.plugin, target.credential().password, sw.data)));
+        continue;
+      }
+      // AuthMoreData: only caching_sha2_password's steps are expected here.
+      if (body[0] === 0x01 && sha2) {
+        const answer = sha2.answer(body.subarray(1));
+        if (answer) socket.write(packet(p.seq + 1, answer));
         continue;
       }
       throw unavailable(name, 'unexpected packet during the target login');
@@ -97,7 +116,7 @@ function switchAnswer(connection: string, plugin: string, password: string | nul
   // MariaDB signs the scramble with a key derived from the password; an empty password is still signed.
   if (plugin === 'client_ed25519') return ed25519Sign(password ?? '', data);
   // fail closed: an unknown plugin is never answered with a guess.
-  throw unavailable(connection, `the target asks for the ${plugin} authentication plugin, which Warden does not support yet for MySQL; use mysql_native_password or ed25519 for the vaulted user`);
+  throw unavailable(connection, `the target asks for the ${plugin} authentication plugin, which Warden does not support yet for MySQL; use mysql_native_password, ed25519 or caching_sha2_password for the vaulted user`);
 }
 
 /** mysql_native_password: SHA1(pw) XOR SHA1(scramble + SHA1(SHA1(pw))); empty for no password. */
@@ -111,10 +130,12 @@ export function nativePassword(password: string | null, scramble: Buffer): Buffe
 }
 
 /** The target's words may name the vaulted user; the client learns only what it can act on. */
-function loginRefused(connection: string, schema: string | undefined, code: number): WardenError {
+function loginRefused(connection: string, schema: string | undefined, code: number, secure: boolean): WardenError {
   if (code === 1049) return new WardenError('not_found', `schema "${schema}" does not exist on the target of connection "${connection}"`);
   if (code === 1044) return new WardenError('access_denied', `the connection "${connection}" may not use schema "${schema}" on its target`, { code: '1044' });
-  return unavailable(connection, `the target refused the gateway's login (${code}); ask an admin to check the stored credential`);
+  // A user created REQUIRE SSL is refused like a wrong password (1045): say what else to check when the login was plaintext.
+  const tlsHint = secure ? '' : ', or whether the target requires TLS (set the connection\'s tls to "require" or "verify-full")';
+  return unavailable(connection, `the target refused the gateway's login (${code}); ask an admin to check the stored credential${tlsHint}`);
 }
 
 

@@ -11,29 +11,61 @@ import type { ChannelContext } from './channel-context.ts';
  */
 
 /**
- * Counts the bytes of one transfer and hashes them while they arrive in
- * order from offset 0. The first chunk out of order (a resumed or parallel
- * transfer, a re-read) stops the hash: the bytes are still counted, the event
- * says `sequential: false` and carries no sha256 rather than a wrong one.
- * Never buffers data.
+ * Chunks a tally may hold while an earlier one is still outstanding: OpenSSH
+ * keeps up to 64 requests of 32 KiB in flight, and the SFTP relay answers in
+ * completion order, so 4 MiB covers a full window of them.
+ */
+const reorderLimit = 4 * 1024 * 1024;
+
+/**
+ * Counts the bytes of one transfer and hashes them in file-offset order
+ * from offset 0. Chunks that complete ahead of an earlier one (parallel
+ * requests) wait in a bounded reorder buffer until the gap is filled. A
+ * chunk that goes back (a re-read, an overwrite), repeats an offset or would
+ * overflow the buffer stops the hash, as does a gap still open at the end
+ * (a resumed or sparse transfer): the bytes are still counted, the event says
+ * `sequential: false` and carries no sha256 rather than a wrong one.
  */
 export class TransferTally {
   #hash: Hash | undefined = createHash('sha256');
   #next = 0;
+  #held = new Map<number, Buffer>();
+  #heldBytes = 0;
   bytes = 0;
 
+  /** `data` is only read during the call (a held chunk is copied), so callers may reuse it. */
   pass(offset: number, data: Buffer): void {
     this.bytes += data.length;
     if (this.#hash === undefined) return;
-    if (offset !== this.#next) return void (this.#hash = undefined);
-    this.#hash.update(data);
-    this.#next += data.length;
+    if (offset === this.#next) {
+      this.#hash.update(data);
+      this.#next += data.length;
+      return this.#drain();
+    }
+    if (offset < this.#next || this.#held.has(offset) || this.#heldBytes + data.length > reorderLimit) return this.#stop();
+    this.#held.set(offset, Buffer.from(data));
+    this.#heldBytes += data.length;
   }
 
   result(): { bytes: number; sequential: boolean; sha256?: string } {
-    if (this.#hash === undefined) return { bytes: this.bytes, sequential: false };
+    if (this.#hash === undefined || this.#held.size > 0) return { bytes: this.bytes, sequential: false };
     // digest() ends a Hash; a copy keeps the tally readable twice.
     return { bytes: this.bytes, sequential: true, sha256: this.#hash.copy().digest('hex') };
+  }
+
+  #drain(): void {
+    for (let chunk = this.#held.get(this.#next); chunk !== undefined; chunk = this.#held.get(this.#next)) {
+      this.#held.delete(this.#next);
+      this.#heldBytes -= chunk.length;
+      this.#hash!.update(chunk);
+      this.#next += chunk.length;
+    }
+  }
+
+  #stop(): void {
+    this.#hash = undefined;
+    this.#held.clear();
+    this.#heldBytes = 0;
   }
 }
 

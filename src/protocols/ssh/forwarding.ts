@@ -5,16 +5,17 @@ import type { Verdict } from '../../core/policy/types.ts';
 import type { ForwardEvent } from '../../core/recording/types.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { ChannelContext } from './channel-context.ts';
+import { RemoteForwards, type BindRequest } from './remote-forwarding.ts';
 
 /**
  * Port and agent forwarding. `-L` (direct-tcpip) is judged by policy
  * (`forward` requests: only rules naming the destination allow it) and,
  * when allowed, relayed through the session's upstream connection, so the
  * destination is reached from the target's side exactly as with plain
- * OpenSSH; `-R` (tcpip-forward, streamlocal-forward) and Unix-socket `-L`
- * are refused: the gateway would have to open listeners on the target's
- * behalf, which no policy covers. Every request, relayed or refused, is
- * recorded as a `forward` event.
+ * OpenSSH; `-R` (tcpip-forward) is judged the same way on the address the
+ * target would listen on (remote-forwarding.ts); Unix-socket forwards either
+ * way are refused (no policy names sockets). Every request, relayed or
+ * refused, is recorded as a `forward` event.
  */
 export function serveForwards(conn: SshConnection, c: ChannelContext): void {
   conn.on('tcpip', (accept, reject, info) => void localForward(accept, reject, info, c));
@@ -22,12 +23,16 @@ export function serveForwards(conn: SshConnection, c: ChannelContext): void {
     reject();
     refused(c, 'local', `unix:${info.socketPath}`, 'forwarding to a Unix socket is not supported by Warden');
   });
-  conn.on('request', (_accept, reject, name: string, info: unknown) => {
-    // fail closed: no global request is granted (OpenSSH keepalives only need an answer).
+  const remote = new RemoteForwards(conn, c);
+  conn.on('request', (accept, reject, name: string, info: unknown) => {
+    const bind = info as Partial<BindRequest> & { socketPath?: string };
+    const tcp = { bindAddr: bind.bindAddr ?? '', bindPort: bind.bindPort ?? 0 };
+    // fail closed: anything unexpected while granting is a refusal.
+    if (name === 'tcpip-forward') return void remote.bind(accept, reject, tcp).catch(() => reject?.());
+    if (name === 'cancel-tcpip-forward') return void remote.cancel(accept, reject, tcp).catch(() => reject?.());
+    // fail closed: no other global request is granted (OpenSSH keepalives only need an answer).
     reject?.();
-    const bind = info as { bindAddr?: string; bindPort?: number; socketPath?: string };
-    if (name === 'tcpip-forward') refused(c, 'remote', destinationOf({ host: bind.bindAddr ?? '', port: bind.bindPort ?? 0 }), 'remote port forwarding (-R) is not allowed through Warden');
-    else if (name === 'streamlocal-forward@openssh.com') refused(c, 'remote', `unix:${bind.socketPath ?? ''}`, 'remote socket forwarding is not allowed through Warden');
+    if (name === 'streamlocal-forward@openssh.com') refused(c, 'remote', `unix:${bind.socketPath ?? ''}`, 'remote socket forwarding is not allowed through Warden');
   });
 }
 
@@ -89,7 +94,7 @@ async function localForward(accept: () => ServerChannel, reject: () => void, inf
  * stopping) settles the tunnel at once, so its event is recorded before the
  * session's end.
  */
-function relayTunnel(channel: ServerChannel, upstream: ClientChannel, c: ChannelContext, done: (counts: { fromClient: number; toClient: number }) => void): void {
+export function relayTunnel(channel: ServerChannel, upstream: ClientChannel, c: ChannelContext, done: (counts: { fromClient: number; toClient: number }) => void): void {
   const counts = { fromClient: 0, toClient: 0 };
   channel.on('data', (b: Buffer) => {
     counts.fromClient += b.length;

@@ -3,6 +3,7 @@ import type { Attributes, Client, FileEntry, InputAttributes, SFTPWrapper } from
 import type { FileOp } from '../../core/policy/files.ts';
 import type { ChannelContext } from './channel-context.ts';
 import { beginFile, decideFile, fileEvent, resolvePath, TransferTally, type FileOutcome } from './file-events.ts';
+import { RequestGate } from './sftp-flow.ts';
 
 const { STATUS_CODE, OPEN_MODE } = ssh2.utils.sftp;
 const writeFlags = OPEN_MODE.WRITE | OPEN_MODE.APPEND | OPEN_MODE.CREAT | OPEN_MODE.TRUNC;
@@ -26,9 +27,13 @@ interface OpenHandle {
  * Requests reach the target in the order the client sent them (one queue),
  * each one that touches a file judged by policy first on its absolute,
  * normalised path; a refusal is SSH_FX_PERMISSION_DENIED with the policy's
- * message. Transfers are recorded when their handle closes (or the channel
- * goes) with bytes and SHA-256; listings, removals, renames, mkdir, rmdir,
- * setstat and symlinks as they happen. Metadata reads (stat, realpath,
+ * message. Answers go back as the target gives them, keyed by request id,
+ * so a client keeps many READs and WRITEs in flight: those are judged once,
+ * when their handle was opened, and go to the target as soon as they arrive
+ * (up to RequestGate's bound, sftp-flow.ts). Transfers are recorded when
+ * their handle closes (or the channel goes) with bytes and SHA-256;
+ * listings, removals, renames, mkdir, rmdir, setstat and symlinks as they
+ * happen. Metadata reads (stat, realpath,
  * readlink) pass unjudged and unrecorded. Resolves when the channel is gone.
  */
 export async function runSftp(sftp: SFTPWrapper, c: ChannelContext): Promise<void> {
@@ -49,10 +54,37 @@ export async function runSftp(sftp: SFTPWrapper, c: ChannelContext): Promise<voi
       throw err;
     },
   );
-  // One queue: each request is decided and sent upstream only after the previous one was sent.
+  // One queue: each request is decided and sent upstream only after the previous one was sent
+  // (not answered: answers come back in any order).
   let tail: Promise<unknown> = ready;
+  let queued = 0;
   const enqueue = (fn: (up: SFTPWrapper) => unknown) => {
-    tail = tail.then(() => (closed ? undefined : fn(up!))).catch(() => undefined);
+    queued++;
+    tail = tail
+      .then(() => (closed ? undefined : fn(up!)))
+      .catch(() => undefined)
+      .finally(() => {
+        queued--;
+        gate.resume();
+      });
+  };
+  const gate = new RequestGate(sftp, () => queued);
+  /**
+   * READ and WRITE: with nothing queued ahead and a slot free (a transfer's usual state) sent at once,
+   * without a trip through the queue; otherwise queued, in order, until a slot frees up.
+   * `send` gets its slot's release, to call once the target answered. Returns whether it ran now.
+   */
+  const dataOp = (send: (up: SFTPWrapper, release: () => void) => void): boolean => {
+    if (queued === 0 && up !== undefined && !closed && gate.tryAcquire()) {
+      send(up, gate.release);
+      return true;
+    }
+    enqueue(async (u) => {
+      await gate.acquire();
+      if (closed) return gate.release();
+      send(u, gate.release);
+    });
+    return false;
   };
   const reply = (reqid: number, ok?: () => void): Reply => (err) => {
     if (err) {
@@ -118,11 +150,12 @@ export async function runSftp(sftp: SFTPWrapper, c: ChannelContext): Promise<voi
     }),
   );
   sftp.on('READ', (reqid: number, h: Buffer, offset: number, len: number) =>
-    enqueue((u) => {
+    dataOp((u, release) => {
       const open = handleOf(reqid, h);
-      if (!open) return;
-      if (len === 0) return sftp.data(reqid, Buffer.alloc(0));
+      if (!open) return release();
+      if (len === 0) return (release(), sftp.data(reqid, Buffer.alloc(0)));
       u.read(open.up, Buffer.allocUnsafe(Math.min(len, maxReadLen)), 0, Math.min(len, maxReadLen), offset, (err, n, data) => {
+        release();
         if (err) return reply(reqid)(err);
         if (n === 0) return sftp.status(reqid, STATUS_CODE.EOF);
         const chunk = data.subarray(0, n);
@@ -133,17 +166,19 @@ export async function runSftp(sftp: SFTPWrapper, c: ChannelContext): Promise<voi
     }),
   );
   sftp.on('WRITE', (reqid: number, h: Buffer, offset: number, data: Buffer) => {
-    // The packet's buffer may be reused: the hash and the upstream write copy it now.
-    const copy = Buffer.from(data);
-    enqueue((u) => {
+    let bytes = data;
+    const now = dataOp((u, release) => {
       const open = handleOf(reqid, h);
-      if (!open) return;
+      if (!open) return release();
       // fail closed: only a handle judged as an upload may write.
-      if (!open.upload) return sftp.status(reqid, STATUS_CODE.PERMISSION_DENIED, 'warden: this file was not opened for writing');
-      open.outcome?.tally?.pass(offset, copy);
-      c.bytes(copy.length, 0);
-      u.write(open.up, copy, 0, copy.length, offset, reply(reqid));
+      if (!open.upload) return (release(), sftp.status(reqid, STATUS_CODE.PERMISSION_DENIED, 'warden: this file was not opened for writing'));
+      // Both copy what they keep (the tally a held chunk, ssh2 the packet it sends), so the packet's bytes pass as they are.
+      open.outcome?.tally?.pass(offset, bytes);
+      c.bytes(bytes.length, 0);
+      u.write(open.up, bytes, 0, bytes.length, offset, (err) => (release(), reply(reqid)(err)));
     });
+    // Queued for later: the packet's buffer may be reused meanwhile.
+    if (!now) bytes = Buffer.from(data);
   });
   sftp.on('CLOSE', (reqid: number, h: Buffer) =>
     enqueue((u) => {
@@ -224,6 +259,7 @@ export async function runSftp(sftp: SFTPWrapper, c: ChannelContext): Promise<voi
         if (open.outcome) c.record(fileEvent({ ...open.outcome, error: { code: 'interrupted', message: 'the channel closed before the file was closed' } }));
       }
       handles.clear();
+      gate.drain();
       up?.end();
       // scp (SFTP mode) fails without an exit status, as sftp-server sends one when its client is done.
       if (clientDone) exitStatus(sftp, 0);

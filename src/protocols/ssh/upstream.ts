@@ -68,6 +68,9 @@ export async function openUpstream(target: AuthorizedTarget, pins: TargetHostPin
         }
       },
     });
+    // Without it Nagle holds each small request (an SFTP READ is ~40 bytes) until the previous segment is
+    // acknowledged: a request/answer protocol then waits on delayed ACKs and SFTP crawls. Bulk streams lose nothing.
+    client.setNoDelay(true);
   });
 }
 

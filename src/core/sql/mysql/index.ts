@@ -14,6 +14,7 @@
 export { createMysqlClassifier, classifyUncached as classifyMysql } from './classifier.ts';
 export type { MysqlClassifier, MysqlClassifierOptions } from './classifier.ts';
 export { scanMysql } from './scan.ts';
+export { createMysqlLineage, mysqlLineage, type MysqlLineage } from './lineage.ts';
 export { inlineMysqlParameters, placeholderOffsets } from './placeholders.ts';
 export type { Piece, ScanOptions, ScanResult } from './scan.ts';
 export { mysqlDangerousFunctions, mysqlReadOnlyFunctions, mysqlWritingFunctions } from './functions.ts';
