@@ -26,9 +26,9 @@ function run(args: string[], token: string, onSpawn?: (p: ChildProcess) => void,
   return new Promise((resolve) => p.once('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-/** `sftp -b -` with these commands (one per line); stops at the first failing one. */
-export function sftpBatch(port: number, login: string, token: string, commands: string[], onSpawn?: (p: ChildProcess) => void): Promise<Run> {
-  return run(['sftp', '-P', String(port), ...common(login), '-o', 'BatchMode=no', '-b', '-', '127.0.0.1'], token, onSpawn, commands.join('\n') + '\n');
+/** `sftp -b -` with these commands (one per line); stops at the first failing one. `flags` go to sftp as they are (e.g. `-vvv`). */
+export function sftpBatch(port: number, login: string, token: string, commands: string[], onSpawn?: (p: ChildProcess) => void, flags: string[] = []): Promise<Run> {
+  return run(['sftp', '-P', String(port), ...common(login), ...flags, '-o', 'BatchMode=no', '-b', '-', '127.0.0.1'], token, onSpawn, commands.join('\n') + '\n');
 }
 
 /** `scp` (SFTP mode, OpenSSH's default) or, with `legacy`, `scp -O` (the scp/rcp protocol); remote paths as `127.0.0.1:<path>`. */

@@ -6,6 +6,7 @@ import ssh2 from 'ssh2';
 import type { SFTPWrapper } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FileEvent, RecordingEvent } from '../../src/core/recording/types.ts';
+import { relayChunk } from '../../src/protocols/ssh/sftp-limits.ts';
 import { endedSession, startTestGateway, type TestGatewayWithMysql } from '../helpers/gateway.ts';
 import { startTestSshd, type TestSshd } from '../helpers/sshd.ts';
 import { sftpBatch } from './file-clients.ts';
@@ -38,12 +39,14 @@ afterAll(async () => {
   if (local) rmSync(local, { recursive: true, force: true });
 });
 
-async function librarySftp<T>(use: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+/** ssh2's SFTP client through the gateway, or with `direct` straight to the target sshd. */
+async function librarySftp<T>(use: (sftp: SFTPWrapper) => Promise<T>, direct = false): Promise<T> {
   const client = new ssh2.Client();
   await new Promise<void>((resolve, reject) => {
     client.once('ready', () => resolve());
     client.once('error', reject);
-    client.connect({ host: '127.0.0.1', port: t.sshPort, username: 'alice@box', password: token });
+    if (direct) client.connect({ host: '127.0.0.1', port: sshd.port, username: sshd.user, password: sshd.password });
+    else client.connect({ host: '127.0.0.1', port: t.sshPort, username: 'alice@box', password: token });
   });
   try {
     return await use(await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s)))));
@@ -51,6 +54,52 @@ async function librarySftp<T>(use: (sftp: SFTPWrapper) => Promise<T>): Promise<T
     client.end();
   }
 }
+
+/** What ssh2's client took from the server's limits@openssh.com reply (it asks when the VERSION offers it). */
+const limitsSeen = (sftp: SFTPWrapper) => {
+  const s = sftp as unknown as { _extensions: Record<string, string>; _maxOutPktLen: number; _maxReadLen: number; _maxWriteLen: number };
+  return { offered: s._extensions['limits@openssh.com'], packet: s._maxOutPktLen, read: s._maxReadLen, write: s._maxWriteLen };
+};
+
+describe('limits@openssh.com through the gateway', () => {
+  test("the gateway offers the extension and states the target's limits (reads and writes capped); one READ larger than 32 KiB is answered whole", async () => {
+    const target = await librarySftp(async (sftp) => limitsSeen(sftp), true);
+    // The target is OpenSSH's sftp-server, which offers the extension with reads well above 32 KiB.
+    expect(target.offered).toBe('1');
+    expect(target.read).toBeGreaterThan(relayChunk);
+    const blob = randomBytes(3 * 64 * 1024);
+    writeFileSync(`${area}/limits.bin`, blob);
+    chmodSync(`${area}/limits.bin`, 0o644);
+    const { seen, n, data } = await librarySftp(async (sftp) => {
+      const seen = limitsSeen(sftp);
+      const h = await new Promise<Buffer>((resolve, reject) => sftp.open(`${area}/limits.bin`, 'r', (err, h) => (err ? reject(err) : resolve(h))));
+      // Within the stated read length ssh2 sends this as one READ; a gateway that cut it short would answer less.
+      const len = Math.min(seen.read, blob.length);
+      const [n, data] = await new Promise<[number, Buffer]>((resolve, reject) =>
+        sftp.read(h, Buffer.alloc(len), 0, len, 0, (err, n, data) => (err ? reject(err) : resolve([n, data]))),
+      );
+      await new Promise<void>((resolve) => sftp.close(h, () => resolve()));
+      return { seen, n, data };
+    });
+    expect(seen).toEqual({ ...target, read: Math.min(target.read, relayChunk), write: Math.min(target.write, relayChunk) });
+    expect(n).toBe(Math.min(seen.read, blob.length));
+    expect(n).toBeGreaterThan(32 * 1024);
+    expect(data.subarray(0, n).equals(blob.subarray(0, n))).toBe(true);
+    const download = files((await endedSession(t, 'alice', 'box')).events).find((e) => e.path === `${area}/limits.bin`);
+    expect(download).toMatchObject({ op: 'download', bytes: n, sha256: sha256(blob.subarray(0, n)) });
+  });
+
+  test('OpenSSH sftp sees the extension and uses the larger buffers', async () => {
+    const r = await sftpBatch(t.sshPort, 'alice@box', token, ['pwd'], undefined, ['-vvv']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('Server supports extension "limits@openssh.com" revision 1');
+    // OpenSSH logs what it will use: "server upload/download buffer sizes W / R; using W' / R'".
+    const m = /buffer sizes \d+ \/ \d+; using (\d+) \/ (\d+)/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(32 * 1024);
+    expect(Number(m![2])).toBeGreaterThan(32 * 1024);
+  });
+});
 
 describe('large sftp transfers through the gateway', () => {
   test('a 20 MB put and get with OpenSSH sftp arrive byte-identical, each recorded with the right SHA-256', async () => {
@@ -68,7 +117,7 @@ describe('large sftp transfers through the gateway', () => {
   test('a client with 256 requests in flight (beyond the per-channel bound) is paused, not refused: every answer comes back', async () => {
     writeFileSync(join(local, 'wide.bin'), big);
     await librarySftp(async (sftp) => {
-      // 16 KiB: ssh2 splits a larger write at its 31,952-byte limit and sends the rest only once the first part is
+      // 16 KiB: ssh2 splits a write larger than the stated limit and sends the rest only once the first part is
       // answered, 255 requests later: a gap wider than the tally's reorder buffer, which (rightly) gives up the hash.
       const opts = { concurrency: 256, chunkSize: 16 * 1024 };
       await new Promise<void>((resolve, reject) => sftp.fastPut(join(local, 'wide.bin'), `${area}/wide.bin`, opts, (err) => (err ? reject(err) : resolve())));

@@ -4,11 +4,10 @@ import type { FileOp } from '../../core/policy/files.ts';
 import type { ChannelContext } from './channel-context.ts';
 import { beginFile, decideFile, fileEvent, resolvePath, TransferTally, type FileOutcome } from './file-events.ts';
 import { RequestGate } from './sftp-flow.ts';
+import { limitsExtension, offerLimits, sendLimits, targetLimits, type SftpLimits } from './sftp-limits.ts';
 
 const { STATUS_CODE, OPEN_MODE } = ssh2.utils.sftp;
 const writeFlags = OPEN_MODE.WRITE | OPEN_MODE.APPEND | OPEN_MODE.CREAT | OPEN_MODE.TRUNC;
-/** The most one READ may ask of the target: OpenSSH asks 32 KiB at a time; larger answers could exceed a client's packet limit. */
-const maxReadLen = 64 * 1024;
 
 type Reply = (err?: Error | null) => void;
 interface OpenHandle {
@@ -42,9 +41,13 @@ export async function runSftp(sftp: SFTPWrapper, c: ChannelContext): Promise<voi
   let up: SFTPWrapper | undefined;
   let home: string | undefined;
   let closed = false;
+  // Stated to the client (limits@openssh.com) and the most one READ asks of the target, so a DATA reply fits the client's packets.
+  let limits: SftpLimits | undefined;
+  const offered = offerLimits(sftp);
   const ready = openTarget(c.upstream).then(
     (t) => {
       ({ up, home } = t);
+      limits = targetLimits(up);
       up.on('close', () => sftp.end());
       if (closed) up.end();
     },
@@ -154,7 +157,9 @@ export async function runSftp(sftp: SFTPWrapper, c: ChannelContext): Promise<voi
       const open = handleOf(reqid, h);
       if (!open) return release();
       if (len === 0) return (release(), sftp.data(reqid, Buffer.alloc(0)));
-      u.read(open.up, Buffer.allocUnsafe(Math.min(len, maxReadLen)), 0, Math.min(len, maxReadLen), offset, (err, n, data) => {
+      // A shorter answer than asked is a valid SFTP read; the client asks again from where it ends.
+      const want = Math.min(len, limits!.maxReadLength);
+      u.read(open.up, Buffer.allocUnsafe(want), 0, want, offset, (err, n, data) => {
         release();
         if (err) return reply(reqid)(err);
         if (n === 0) return sftp.status(reqid, STATUS_CODE.EOF);
@@ -246,8 +251,11 @@ export async function runSftp(sftp: SFTPWrapper, c: ChannelContext): Promise<voi
   sftp.on('SYMLINK', (reqid: number, linkPath: string, targetPath: string) =>
     simple('symlink', [linkPath, targetPath], (u, [link], done) => u.symlink(targetPath, link!, done))(reqid),
   );
-  // No extension is advertised, so none is expected; refused rather than relayed unjudged.
-  sftp.on('EXTENDED', (reqid: number) => sftp.status(reqid, STATUS_CODE.OP_UNSUPPORTED));
+  // Only limits@openssh.com is offered; any other extension is refused rather than relayed unjudged.
+  sftp.on('EXTENDED', (reqid: number, name: string) => {
+    if (name !== limitsExtension || !offered()) return sftp.status(reqid, STATUS_CODE.OP_UNSUPPORTED);
+    enqueue(() => sendLimits(sftp, reqid, limits!));
+  });
 
   return new Promise<void>((resolve) => {
     const finish = (clientDone: boolean) => {
