@@ -7,6 +7,7 @@ import { validateConfig } from '../../src/config/load.ts';
 import { issueToken } from '../../src/core/identity/index.ts';
 import { newId } from '../../src/core/ids.ts';
 import type { PolicyEngine } from '../../src/core/policy/types.ts';
+import type { CoreServices } from '../../src/core/services.ts';
 import { startGateway, type GatewayHandle } from '../../src/gateway.ts';
 
 /** The machine's real PostgreSQL, which tests reach through the gateway. */
@@ -24,6 +25,36 @@ export interface TestGateway {
   /** Creates a connection: postgres by default (the machine's PostgreSQL, db test); `type: 'mysql'` defaults to the machine's MariaDB; `type: 'ssh'` needs host, port, username and password. */
   connection(name: string, over?: Partial<{ type: 'postgres' | 'mysql' | 'ssh'; host: string; port: number; database: string; username: string; password: string; tls: 'disable' | 'prefer' | 'require' | 'verify-full' }>): Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * Users and connections created straight in a gateway's core, stamped by the
+ * gateway's clock: what every gateway-starting test helper offers.
+ */
+export function seeding(core: CoreServices, now: () => Date = () => new Date()): Pick<TestGateway, 'user' | 'connection'> {
+  return {
+    async user(name, groups = []) {
+      const u = await core.users.create({ id: newId('usr'), name, role: 'user', groups, createdAt: now() });
+      return (await issueToken(core, u.id, { name: 'test' })).token;
+    },
+    async connection(name, over = {}) {
+      const real = over.type === 'mysql' ? realMysql : realPg;
+      await core.connections.create({
+        id: newId('con'),
+        name,
+        type: over.type ?? 'postgres',
+        host: over.host ?? real.host,
+        port: over.port ?? real.port,
+        database: over.database ?? (over.type === 'ssh' ? null : real.database),
+        username: over.username ?? real.user,
+        sealedSecret: over.password === undefined ? null : core.vault.seal(over.password),
+        tls: over.tls ?? 'disable',
+        tags: [],
+        agent: null,
+        createdAt: now(),
+      });
+    },
+  };
 }
 
 /** A whole gateway on free ports with a temp data dir; stop() removes everything. */
@@ -54,27 +85,7 @@ export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: un
     mysqlPort: gw.addresses.mysql?.port ?? 0,
     sshPort: gw.addresses.ssh?.port ?? 0,
     apiUrl: `http://127.0.0.1:${gw.addresses.api!.port}`,
-    async user(name, groups = []) {
-      const u = await core.users.create({ id: newId('usr'), name, role: 'user', groups, createdAt: new Date() });
-      return (await issueToken(core, u.id, { name: 'test' })).token;
-    },
-    async connection(name, over = {}) {
-      const real = over.type === 'mysql' ? realMysql : realPg;
-      await core.connections.create({
-        id: newId('con'),
-        name,
-        type: over.type ?? 'postgres',
-        host: over.host ?? real.host,
-        port: over.port ?? real.port,
-        database: over.database ?? (over.type === 'ssh' ? null : real.database),
-        username: over.username ?? real.user,
-        sealedSecret: over.password === undefined ? null : core.vault.seal(over.password),
-        tls: over.tls ?? 'disable',
-        tags: [],
-        agent: null,
-        createdAt: new Date(),
-      });
-    },
+    ...seeding(core),
     async stop() {
       await gw.stop();
       rmSync(dataDir, { recursive: true, force: true });

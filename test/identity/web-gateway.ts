@@ -5,10 +5,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { validateConfig } from '../../src/config/load.ts';
 import type { Clock } from '../../src/core/clock.ts';
-import { issueToken } from '../../src/core/identity/index.ts';
-import { newId } from '../../src/core/ids.ts';
 import { startGateway, type GatewayHandle } from '../../src/gateway.ts';
-import { realPg } from '../helpers/gateway.ts';
+import { seeding } from '../helpers/gateway.ts';
 import { freePort } from '../helpers/ports.ts';
 import { startTestIdp, type TestIdp } from './idp.ts';
 
@@ -89,26 +87,7 @@ export async function startWebGateway(
     advance: (ms) => {
       offset += ms;
     },
-    async user(name, groups = []) {
-      const u = await core.users.create({ id: newId('usr'), name, role: 'user', groups, createdAt: clock.now() });
-      return (await issueToken(core, u.id, { name: 'test' })).token;
-    },
-    async connection(name) {
-      await core.connections.create({
-        id: newId('con'),
-        name,
-        type: 'postgres',
-        host: realPg.host,
-        port: realPg.port,
-        database: realPg.database,
-        username: realPg.user,
-        sealedSecret: null,
-        tls: 'disable',
-        tags: [],
-        agent: null,
-        createdAt: clock.now(),
-      });
-    },
+    ...seeding(core, () => clock.now()),
     async stop() {
       await gw.stop();
       if (ownIdp) await idp.stop();

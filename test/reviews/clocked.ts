@@ -4,10 +4,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { validateConfig } from '../../src/config/load.ts';
 import { manualClock } from '../../src/core/clock.ts';
-import { issueToken } from '../../src/core/identity/index.ts';
-import { newId } from '../../src/core/ids.ts';
 import { startGateway } from '../../src/gateway.ts';
-import { realPg, type TestGateway } from '../helpers/gateway.ts';
+import { seeding, type TestGateway } from '../helpers/gateway.ts';
 
 /**
  * A whole gateway like test/helpers' startTestGateway, but on a manual clock
@@ -39,26 +37,7 @@ export async function startClockedGateway(opts: { rules: unknown[]; config?: Rec
     dataDir,
     pgPort: gw.addresses.postgres!.port,
     apiUrl: `http://127.0.0.1:${gw.addresses.api!.port}`,
-    async user(name, groups = []) {
-      const u = await core.users.create({ id: newId('usr'), name, role: 'user', groups, createdAt: clock.now() });
-      return (await issueToken(core, u.id, { name: 'test' })).token;
-    },
-    async connection(name) {
-      await core.connections.create({
-        id: newId('con'),
-        name,
-        type: 'postgres',
-        host: realPg.host,
-        port: realPg.port,
-        database: realPg.database,
-        username: realPg.user,
-        sealedSecret: null,
-        tls: 'disable',
-        tags: [],
-        agent: null,
-        createdAt: clock.now(),
-      });
-    },
+    ...seeding(core, () => clock.now()),
     async stop() {
       await gw.stop();
       rmSync(dataDir, { recursive: true, force: true });
