@@ -2,8 +2,33 @@
 # private OpenSSH server and a Warden gateway in front of it, set up the way
 # test/helpers/sshd.ts and an administrator would.
 #
-# The caller sets ROOT, TMP (a scratch dir it removes), PIDS (an array it
-# kills on exit) and defines log(); cleanup_sshd_user must run on exit.
+# The caller sets ROOT, defines log(), sources bench/warden-lib.sh and this
+# file, then calls ssh_bench_init <name>: it makes TMP (a scratch dir) and
+# PIDS (processes to kill) and, on exit, kills PIDS, removes the sshd's OS
+# user and TMP, and shows the gateway log's tail when the run failed.
+
+# ssh_bench_init <name>: the scratch dir /tmp/<name>.XXXXXX and the exit trap.
+ssh_bench_init() {
+  TMP=$(mktemp -d "/tmp/$1.XXXXXX")
+  chmod 755 "$TMP"
+  PIDS=()
+  trap ssh_bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+
+ssh_bench_cleanup() {
+  local status=$?
+  set +e
+  if [[ $status != 0 && -s $TMP/warden.log ]]; then
+    log "gateway log (tail):"
+    tail -n 20 "$TMP/warden.log" >&2
+  fi
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  cleanup_sshd_user
+  rm -rf "$TMP"
+  exit "$status"
+}
 
 # free_port: a TCP port nothing listens on right now.
 free_port() {

@@ -16,31 +16,12 @@ set -euo pipefail
 MB=${MB:-200}
 RUNS=${RUNS:-2}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-TMP=$(mktemp -d /tmp/warden-ssh-bench.XXXXXX)
-chmod 755 "$TMP"
-PIDS=()
-
-cleanup() {
-  local status=$?
-  set +e
-  if [[ $status != 0 && -s $TMP/warden.log ]]; then
-    log "gateway log (tail):"
-    tail -n 20 "$TMP/warden.log" >&2
-  fi
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  cleanup_sshd_user
-  rm -rf "$TMP"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
 log() { echo "[ssh-bench] $*" >&2; }
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
 # shellcheck source=bench/ssh-lib.sh
 source "$ROOT/bench/ssh-lib.sh"
+ssh_bench_init warden-ssh-bench
 
 start_sshd
 start_ssh_gateway
