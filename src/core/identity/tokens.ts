@@ -127,7 +127,7 @@ async function checkToken(deps: TokenDeps, presented: string, expectedUserName?:
 
   // Awaited, not fire-and-forget: a store that cannot record use should not be trusted to authenticate.
   await deps.tokens.touch(record.id, now);
-  return { user, tokenId: record.id };
+  return { user, tokenId: record.id, tokenSource: record.source ?? 'admin' };
 }
 
 /** Constant-time comparison of two hex SHA-256 digests; false for anything malformed. */

@@ -60,4 +60,6 @@ export interface TokenRepo {
 export interface Identity {
   user: User;
   tokenId: string;
+  /** Who minted the token, when a Warden token authenticated (absent for an SSH key login). */
+  tokenSource?: TokenSource;
 }

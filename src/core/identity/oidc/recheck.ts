@@ -35,7 +35,8 @@ export function createGroupRecheck(settings: OidcSettings, deps: RecheckDeps): G
   const every = settings.refreshGroupsEvery;
   return {
     async check(identity: Identity): Promise<Identity> {
-      if (every <= 0) return identity;
+      // Only OIDC sign-ins have a refresh token bound to them: other tokens skip the store lookup.
+      if (every <= 0 || identity.tokenSource !== 'oidc') return identity;
       const binding = await deps.idpBindings.byTokenId(identity.tokenId);
       if (binding === undefined) return identity;
       const now = deps.clock.now();
