@@ -45,57 +45,13 @@ trap 'exit 130' INT TERM
 log() { echo "[agent-scale] $*" >&2; }
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
+# shellcheck source=bench/agent-lib.sh
+source "$ROOT/bench/agent-lib.sh"
 
-free_port() {
-  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
-}
-wait_for_pg() {
-  local port=$1 i rc
-  for ((i = 0; i < 150; i++)); do
-    rc=0
-    pg_isready -q -h 127.0.0.1 -p "$port" -U "$PG_USER" -d "$DB" -t 1 || rc=$?
-    if [[ $rc -eq 0 || $rc -eq 1 ]]; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
-# api METHOD PATH JSON: a REST call with the bootstrap admin token; prints the response body.
-api() {
-  node -e '
-    const [m, url, token, body] = process.argv.slice(1);
-    fetch(url, { method: m, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body || undefined })
-      .then(async (r) => { const t = await r.text(); if (!r.ok) { console.error(r.status, t); process.exit(1); } console.log(t); });
-  ' "$1" "$WARDEN_API$2" "$WARDEN_ADMIN" "${3:-}"
-}
+# start_stack DIR TARGET_PORT: gateway + agent (bench/agent-lib.sh), user `bench`'s token in BENCH_TOKEN.
+start_stack() { start_agent_stack "$1" "$2" "$DB"; }
+stop_stack() { stop_agent_stack; }
 
-# start_stack DIR ALLOW_PORT: a fresh gateway in DIR with user `bench` (token in BENCH_TOKEN),
-# an agent `bench-edge` created through the API and started with --allow 127.0.0.1:ALLOW_PORT.
-# Sets WARDEN_PID, AGENT_PID and the start_warden variables.
-start_stack() {
-  TMP=$1
-  mkdir -p "$TMP"
-  write_warden_config "$TMP/warden.yaml" "$TMP/warden-data"
-  sed -i 's/connections: \[bench, bench_mask\]/connections: [bench, bench_mask, bench_agent]/' "$TMP/warden.yaml"
-  start_warden "$TMP/warden.yaml"
-  BENCH_TOKEN=$(warden_access bench "$DB")
-  local agent_token
-  agent_token=$(api POST /api/v1/agents '{"name":"bench-edge"}' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))')
-  api POST /api/v1/connections "{\"name\":\"bench_agent\",\"type\":\"postgres\",\"host\":\"127.0.0.1\",\"port\":$2,\"database\":\"$DB\",\"username\":\"$PG_USER\",\"tls\":\"disable\",\"agent\":\"bench-edge\"}" >/dev/null
-  (cd "$ROOT" && WARDEN_AGENT_TOKEN=$agent_token exec node bin/warden.mjs agent --gateway "$WARDEN_API" --allow "127.0.0.1:$2" --log-level warn) >"$TMP/agent.log" 2>&1 &
-  AGENT_PID=$!
-  PIDS+=("$AGENT_PID")
-  local i
-  for ((i = 0; i < 150; i++)); do
-    api GET /api/v1/agents | grep -q '"remoteAddress"' && return 0
-    sleep 0.1
-  done
-  log "the agent did not link: $(tail -n 5 "$TMP/agent.log")"
-  return 1
-}
-stop_stack() {
-  kill "$AGENT_PID" "$WARDEN_PID" 2>/dev/null || true
-  wait "$AGENT_PID" "$WARDEN_PID" 2>/dev/null || true
-}
 
 start_pgbouncer() {
   local dir=$BASE/pgb

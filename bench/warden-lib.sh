@@ -59,13 +59,13 @@ start_warden() {
   (cd "$ROOT" && exec node ${WARDEN_NODE_ARGS:-} bin/warden.mjs gateway --config "$config" --json) >"$TMP/warden.json" 2>"$TMP/warden.log" &
   WARDEN_PID=$!
   PIDS+=("$WARDEN_PID")
-  for ((i = 0; i < 150; i++)); do
+  for ((i = 0; i < 600; i++)); do
     [[ -s $TMP/warden.json ]] && break
     kill -0 "$WARDEN_PID" 2>/dev/null || break
     sleep 0.1
   done
   if [[ ! -s $TMP/warden.json ]]; then
-    log "the gateway exited or did not start within 15 s:"
+    log "the gateway exited or did not start within 60 s:"
     tail -n 20 "$TMP/warden.log" >&2 || true
     return 1
   fi

@@ -4,8 +4,6 @@ import type { WardenConfig } from './config/schema.ts';
 import { createAuditLog } from './core/audit/index.ts';
 import { systemClock, type Clock } from './core/clock.ts';
 import { ensureBootstrapAdmin } from './core/identity/index.ts';
-import { oidcFromConfig, oidcWebFromConfig } from './core/identity/oidc/index.ts';
-import { samlFromConfig } from './core/identity/saml/index.ts';
 import { createMetrics } from './core/metrics.ts';
 import { createHash } from 'node:crypto';
 import { createMaskingServices } from './core/masking/service.ts';
@@ -20,13 +18,12 @@ import { createMysqlClassifier } from './core/sql/mysql/index.ts';
 import { createDiskRecordings } from './core/recording/disk.ts';
 import type { CoreServices } from './core/services.ts';
 import { LiveSessions } from './core/session/live.ts';
+import { createRemoteCancels } from './core/session/remote-cancel.ts';
 import { onReplica } from './core/session/replica.ts';
 import { createVault, loadMasterKey } from './core/vault/index.ts';
 import { buildApi } from './api/server.ts';
 import type { ZodTypeProvider } from './api/zod.ts';
-import { createMysqlProtocol } from './protocols/mysql/index.ts';
 import { createPostgresProtocol } from './protocols/postgres/index.ts';
-import { createSshProtocol } from './protocols/ssh/index.ts';
 import { openStore } from './store/index.ts';
 import { openEventBus } from './store/events.ts';
 import { publishingRepos } from './store/publishing.ts';
@@ -125,7 +122,11 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       live,
       dialer: createDialer({ registry: agents, agentWaitMs: config.agents.waitMs }),
     };
+    // Optional parts are imported when configured: each costs megabytes of RSS
+    // (openid-client, node-saml, ssh2 and the shell parser, the MySQL grammar) a gateway
+    // without them should not carry.
     if (config.identity.oidc !== undefined) {
+      const { oidcFromConfig, oidcWebFromConfig } = await import('./core/identity/oidc/index.ts');
       const web = oidcWebFromConfig(config.identity.oidc, opts.env ?? process.env, {
         ...core,
         loginStates: store.loginStates,
@@ -138,7 +139,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       core.idpRecheck = web.recheck;
     }
     // SAML state in the store: a response may come back to any replica, and a replay is refused on all of them.
-    if (config.identity.saml !== undefined) core.saml = await samlFromConfig(config.identity.saml, { ...core, samlState: store.saml });
+    if (config.identity.saml !== undefined) core.saml = await (await import('./core/identity/saml/index.ts')).samlFromConfig(config.identity.saml, { ...core, samlState: store.saml });
     const bootstrap = await ensureBootstrapAdmin(core);
     if (bootstrap) opts.onBootstrapToken?.(bootstrap.token);
 
@@ -148,17 +149,21 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       await Promise.all(listeners.map((l) => l.close()));
     });
     if (config.listeners.postgres.enabled) {
-      const l = await listen(createPostgresProtocol(), core, { ...config.listeners.postgres, tls });
+      // A CancelRequest may land on any replica: passed to the one holding the session over the event bus.
+      const remoteCancels = createRemoteCancels({ events, masterKey, clock });
+      const l = await listen(createPostgresProtocol({ remoteCancels }), core, { ...config.listeners.postgres, tls });
       listeners.push(l);
       addresses.postgres = { host: l.host, port: l.port };
     }
     if (config.listeners.mysql.enabled) {
+      const { createMysqlProtocol } = await import('./protocols/mysql/index.ts');
       const l = await listen(createMysqlProtocol(), core, { ...config.listeners.mysql, tls });
       listeners.push(l);
       addresses.mysql = { host: l.host, port: l.port };
     }
     if (config.listeners.ssh.enabled) {
       // The SSH host key is generated in the data dir on first start.
+      const { createSshProtocol } = await import('./protocols/ssh/index.ts');
       const l = await listen(createSshProtocol({ dataDir: config.dataDir }), core, { ...config.listeners.ssh, tls });
       listeners.push(l);
       addresses.ssh = { host: l.host, port: l.port };

@@ -20,11 +20,14 @@ describe('agent-held target credentials', () => {
     const answer = answerAuth(creds);
     await expect(answer(stream, '10.0.0.1', 5432, { op: 'user' })).rejects.toThrow(/holds no credentials for 10.0.0.1:5432/);
     await expect(answer(stream, '127.0.0.1', 5432, { op: 'cleartext' })).rejects.toThrow(/unknown auth step/);
+    await expect(answer(stream, '127.0.0.1', 5432, { op: 'md5' })).rejects.toThrow(/lacks "salt"/);
     await expect(answer(stream, '127.0.0.1', 5432, { op: 'sasl-continue', data: 'r=x' })).rejects.toThrow(/without a start/);
   });
 
-  it('rejects a file entry without a user and password', () => {
-    expect(() => new AgentCredentials({ 'h:1': { user: 'u' } })).toThrow(/need a user and a password/);
+  it('rejects a file entry without a user, or without a password or key', () => {
+    expect(() => new AgentCredentials({ 'h:1': { user: 'u' } })).toThrow(/need a password or a privateKey/);
+    expect(() => new AgentCredentials({ 'h:1': { password: 'p' } })).toThrow(/need a user/);
+    expect(() => new AgentCredentials({ 'h:1': { user: 'u', privateKey: '-----BEGIN OPENSSH PRIVATE KEY-----\nnope\n-----END OPENSSH PRIVATE KEY-----' } })).toThrow(/not a readable private key/);
   });
 
   it('the gateway side of a stream gets the answer over the link; a refusal comes back as ok: false', async () => {

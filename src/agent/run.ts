@@ -1,12 +1,11 @@
-import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { agentConnectPath, type ReplicaRef } from '../tunnel/index.ts';
 import type { Allowlist } from './allowlist.ts';
 import { answerAuth, type AgentCredentials } from './credentials.ts';
 import { GatewayLink } from './link.ts';
 import { openTarget } from './targets.ts';
+import { version } from '../version.ts';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 export interface AgentOptions {
   /** ws(s):// or http(s):// URL of the gateway's API; the connect path is added when missing. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { connectionTypes, targetTlsModes, type Connection } from '../core/connections/types.ts';
 import { publicConnection } from '../core/connections/types.ts';
+import { agentNamePattern } from '../core/connections/route.ts';
 import { roles, type TokenRecord, type User } from '../core/identity/types.ts';
 import type { SessionRecord } from '../core/session/types.ts';
 
@@ -104,6 +105,8 @@ export const ConnectionView = z.object({
   tls: z.enum(targetTlsModes),
   tags: z.array(z.string()),
   agent: z.string().nullable(),
+  /** The agent group that serves it (instead of one `agent`); null = none. */
+  agentGroup: z.string().nullable(),
   /** SSH: expected target host keys (public keys or SHA256 fingerprints); empty = pinned on first use. */
   hostKeys: z.array(z.string()),
   /** Who holds the target credential: the gateway's vault, or the agent serving the connection. */
@@ -114,7 +117,7 @@ export const ConnectionView = z.object({
 export type ConnectionView = z.infer<typeof ConnectionView>;
 export const connectionView = (c: Connection): ConnectionView => {
   const p = publicConnection(c);
-  return { ...p, hostKeys: p.hostKeys ?? [], credentials: p.credentials ?? 'gateway', createdAt: p.createdAt.toISOString() };
+  return { ...p, agentGroup: p.agentGroup ?? null, hostKeys: p.hostKeys ?? [], credentials: p.credentials ?? 'gateway', createdAt: p.createdAt.toISOString() };
 };
 
 const connectionFields = {
@@ -128,6 +131,8 @@ const connectionFields = {
   tls: z.enum(targetTlsModes),
   tags: z.array(label),
   agent: z.string().min(1).nullable(),
+  /** Any connected agent of this group serves it (sessions spread over them); not with `agent`. */
+  agentGroup: z.string().regex(agentNamePattern, 'an agent group name is 1-63 letters, digits, `_`, `.`, `@` or `-`').nullable(),
   /** SSH: a private key instead of a password (sealed with its passphrase, never returned). */
   privateKey: z.string().min(1).max(64 * 1024),
   passphrase: z.string(),
@@ -143,11 +148,12 @@ export const CreateConnection = z.strictObject({
   tls: connectionFields.tls.default('prefer'),
   tags: connectionFields.tags.default([]),
   agent: connectionFields.agent.default(null),
+  agentGroup: connectionFields.agentGroup.default(null),
   privateKey: connectionFields.privateKey.optional(),
   passphrase: connectionFields.passphrase.optional(),
   hostKeys: connectionFields.hostKeys.default([]),
   credentials: connectionFields.credentials.optional(),
-});
+}).refine((c) => c.agent === null || c.agentGroup === null, { message: 'name an `agent` or an `agentGroup`, not both', path: ['agentGroup'] });
 export type CreateConnection = z.input<typeof CreateConnection>;
 export const PatchConnection = z
   .strictObject({ ...connectionFields, password: connectionFields.password.nullable() })

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { CoreServices } from '../core/services.ts';
@@ -20,8 +19,8 @@ import { tokenRoutes } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
 import { webAuthRoutes } from './routes/web-auth.ts';
 import { useZod, zodToOpenApi, type ZodTypeProvider } from './zod.ts';
+import { version } from '../version.ts';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /**
  * Builds the REST API over the core services, ready but not listening: the

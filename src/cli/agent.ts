@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { WardenError, errorKinds, type ErrorKind } from '../core/errors.ts';
 import type { AgentView, IssuedAgentToken } from '../tunnel/routes.ts';
@@ -20,7 +21,7 @@ export function registerAgent(program: Command): void {
     .option('--allow <host:port>', 'a target this agent may open (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--config <file>', 'YAML/JSON file with gateway, token, allow (list) and ca')
     .option('--ca <file>', 'PEM certificate or CA to trust for a wss:// gateway (pinning)')
-    .option('--credentials <file>', 'YAML map of host:port → {user, password}: target credentials kept on this agent, for connections marked `credentials: agent`')
+    .option('--credentials <file>', 'YAML map of host:port → {user, password} (PostgreSQL, MySQL) or {user, privateKey, passphrase} (SSH): target credentials kept on this agent, for connections marked `credentials: agent`')
     .option('--pin <sha256:fingerprint>', "pin the wss:// gateway's certificate by its sha256 fingerprint (no CA needed); any other certificate is refused")
     .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
     .action(
@@ -40,7 +41,7 @@ export function registerAgent(program: Command): void {
         const pinText = flags.pin ?? file.pin;
         const pin = pinText === undefined ? undefined : parsePin(pinText);
         // The secrets stay in this process: the gateway only ever gets challenge answers.
-        const credentials = flags.credentials === undefined ? undefined : new AgentCredentials((parse(await readFile(flags.credentials, 'utf8')) ?? {}) as Record<string, unknown>);
+        const credentials = flags.credentials === undefined ? undefined : new AgentCredentials((parse(await readFile(flags.credentials, 'utf8')) ?? {}) as Record<string, unknown>, dirname(resolve(flags.credentials)));
         const log = pino({ level: flags.logLevel }, pino.destination({ fd: 2, sync: true }));
         const agent = runAgent({ gateway, token, allow, log, ...(caFile ? { ca: await readFile(caFile, 'utf8') } : {}), ...(pin ? { pin } : {}), ...(credentials ? { credentials } : {}) });
         const signal = await untilSignal();
@@ -50,16 +51,23 @@ export function registerAgent(program: Command): void {
     );
 
   const agents = program.command('agents').description('manage agents (admin)');
-  apiCommand(agents.command('create').description("create an agent; its token is shown once, give it to the agent's host now").argument('<name>')).action(
-    action(async (name: string, flags: ApiFlags) => {
+  apiCommand(
+    agents
+      .command('create')
+      .description("create an agent; its token is shown once, give it to the agent's host now")
+      .argument('<name>')
+      .option('--group <group>', 'an agent group it serves (repeatable; fixed for the agent: create another agent to change)', (v: string, all: string[]) => [...all, v], [] as string[]),
+  ).action(
+    action(async (name: string, flags: ApiFlags & { group: string[] }) => {
       const out = output(flags);
-      const issued = await call<IssuedAgentToken>(flags, 'POST', '/api/v1/agents', { name });
+      const issued = await call<IssuedAgentToken>(flags, 'POST', '/api/v1/agents', { name, groups: flags.group });
       out.result(issued, () => [
         issued.token,
         '',
         `agent ${issued.agent.name} (${issued.agent.id}). This is the only time the token is shown: store it now.`,
         `run it with:  WARDEN_AGENT_TOKEN=<token> warden agent --gateway <api-url> --allow <host:port>`,
         `and point connections at it:  "agent": "${name}"`,
+        ...issued.agent.groups.map((g) => `or at its group:  "agentGroup": "${g}"`),
       ]);
     }),
   );
@@ -69,9 +77,10 @@ export function registerAgent(program: Command): void {
       const list = await call<AgentView[]>(flags, 'GET', '/api/v1/agents');
       out.result(list, () =>
         table(
-          ['NAME', 'VERSION', 'REPLICAS', 'LINKS HERE', 'STREAMS HERE', 'LAST HEARTBEAT', 'REVOKED'],
+          ['NAME', 'GROUPS', 'VERSION', 'REPLICAS', 'LINKS HERE', 'STREAMS HERE', 'LAST HEARTBEAT', 'REVOKED'],
           list.map((a) => [
             a.name,
+            a.groups.join(',') || '-',
             a.version,
             // Every gateway replica the agent is linked to (name and URL), from the shared store.
             a.replicas.map((r) => `${r.name}@${r.url}${r.links > 1 ? ` ×${r.links}` : ''}`).join(', ') || '-',

@@ -44,6 +44,7 @@ export function registerConnections(program: Command): void {
     .addOption(new Option('--tls <mode>', 'TLS to the target').choices(targetTlsModes).default('prefer'))
     .option('--tag <tag>', 'a tag for policies (repeatable)', collect, [])
     .option('--agent <name>', 'the agent that reaches the target (default: the gateway dials it directly)')
+    .option('--agent-group <group>', 'an agent group that reaches the target: sessions spread over its connected agents (instead of --agent)')
     .option('--agent-credentials', "the agent holds the target credential (its --credentials file): give no password here")
     .addHelpText('after', '\nExample:\n  PGPASS=… warden connections create prod --host db.internal --port 5432 --database app --username warden --password-env PGPASS')
     .action(
@@ -65,6 +66,7 @@ export function registerConnections(program: Command): void {
           ...(key ?? {}),
           hostKeys: flags.hostKey,
           ...(flags.agent === undefined ? {} : { agent: flags.agent }),
+          ...(flags.agentGroup === undefined ? {} : { agentGroup: flags.agentGroup }),
           ...(flags.agentCredentials ? { credentials: 'agent' as const } : {}),
         });
         const sealed = key !== undefined ? ' (private key sealed)' : created.hasSecret ? ' (password sealed)' : '';
@@ -105,6 +107,7 @@ interface CreateFlags extends ApiFlags {
   passphraseEnv?: string;
   hostKey: string[];
   agent?: string;
+  agentGroup?: string;
   agentCredentials?: boolean;
 }
 
@@ -155,9 +158,9 @@ function describe(c: ConnectionView): string[] {
     `type      ${c.type}`,
     `target    ${c.host}:${c.port}${c.database ? ` database ${c.database}` : ''} as ${c.username}`,
     `tls       ${c.tls}`,
-    `secret    ${c.credentials === 'agent' ? `held by agent ${c.agent ?? '?'}` : c.hasSecret ? 'sealed in the vault' : 'none'}`,
+    `secret    ${c.credentials === 'agent' ? `held by agent ${c.agent ?? `group ${c.agentGroup ?? '?'}`}` : c.hasSecret ? 'sealed in the vault' : 'none'}`,
     `tags      ${c.tags.join(', ') || '-'}`,
-    `agent     ${c.agent ?? 'direct'}`,
+    `agent     ${c.agent ?? (c.agentGroup ? `group ${c.agentGroup}` : 'direct')}`,
     ...(c.type === 'ssh' ? [`host keys ${c.hostKeys.length > 0 ? c.hostKeys.join('\n          ') : 'pinned on first use'}`] : []),
     `created   ${shortTime(c.createdAt)}`,
   ];

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { registerAgent } from './agent.ts';
 import { registerAudit } from './audit.ts';
@@ -14,8 +13,8 @@ import { registerSessions } from './sessions.ts';
 import { registerTokens } from './tokens.ts';
 import { registerUsers } from './users.ts';
 import { registerVault } from './vault.ts';
+import { version } from '../version.ts';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /**
  * The `warden` command tree. `extra` lets the wiring add commands that live

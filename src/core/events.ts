@@ -12,7 +12,9 @@ export type WardenEvent =
   | { type: 'token.revoked'; tokenId: string }
   | { type: 'policy.changed' }
   | { type: 'agent.revoked'; agent: string }
-  | { type: 'replicas.changed' };
+  | { type: 'replicas.changed' }
+  /** A cancel for a session on some replica: the keyed digest of its cancel key (core/session/remote-cancel.ts), never the key. */
+  | { type: 'cancel.requested'; digest: string };
 
 /**
  * The port: publish reaches every subscriber on every replica, the publisher's
@@ -71,7 +73,7 @@ export function createLocalEventBus(log: Logger): EventBus {
   };
 }
 
-const eventTypes = new Set(['review.decided', 'token.revoked', 'policy.changed', 'agent.revoked', 'replicas.changed']);
+const eventTypes = new Set(['review.decided', 'token.revoked', 'policy.changed', 'agent.revoked', 'replicas.changed', 'cancel.requested']);
 
 /** Reads an event off the wire; undefined for anything that is not one (ignored, never guessed at). */
 export function parseEvent(text: string): WardenEvent | undefined {
@@ -93,6 +95,8 @@ export function parseEvent(text: string): WardenEvent | undefined {
       return str('agent') ? { type: 'agent.revoked', agent: e['agent'] as string } : undefined;
     case 'policy.changed':
       return { type: 'policy.changed' };
+    case 'cancel.requested':
+      return typeof e['digest'] === 'string' && /^[0-9a-f]{64}$/.test(e['digest']) ? { type: 'cancel.requested', digest: e['digest'] } : undefined;
     default:
       return { type: 'replicas.changed' };
   }

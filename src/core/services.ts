@@ -60,12 +60,13 @@ export interface CoreServices {
   dialer?: Dialer;
 }
 
-/** Where a session's bytes go: the connection's address and the agent that serves it (null = direct). */
+/** Where a session's bytes go: the connection's address and the agent or agent group that serves it (both null = direct). */
 export interface DialTarget {
   name: string;
   host: string;
   port: number;
   agent: string | null;
+  agentGroup: string | null;
 }
 
 /**

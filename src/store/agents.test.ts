@@ -32,4 +32,16 @@ describe.each(storeBackends)('agents on $name', (backend) => {
     expect(await store.agents.revoke('edge', clock.now())).toBe(false);
     await expect(verifyAgentToken(store, token)).rejects.toThrow(/invalid agent token/);
   });
+
+  it('keeps the groups an agent serves (migration 0010), none by default, and refuses bad group names', async () => {
+    const s = await backend.setup();
+    cleanup = s.cleanup;
+    store = await openStore(s.opts);
+    const clock = manualClock();
+    await createAgent({ agents: store.agents, clock }, 'east-1', ['dc1', 'pg', 'dc1']);
+    await createAgent({ agents: store.agents, clock }, 'plain');
+    expect((await store.agents.byName('east-1'))?.groups).toEqual(['dc1', 'pg']);
+    expect((await store.agents.byName('plain'))?.groups).toEqual([]);
+    await expect(createAgent({ agents: store.agents, clock }, 'x', ['bad group'])).rejects.toThrow(/agent group "bad group" is not valid/);
+  });
 });

@@ -13,11 +13,13 @@ export interface AgentsTable {
   revokedAt: DbTime | null;
   lastSeenAt: DbTime | null;
   version: string | null;
+  /** JSON array of group names (migration 0010). */
+  groups: string;
 }
 
 type Db = Kysely<{ agents: AgentsTable }>;
 
-/** Agents (migration 0004): names, hashed agent tokens, revocation, last contact. */
+/** Agents (migration 0004): names, hashed agent tokens, revocation, last contact; their groups (0010). */
 export class SqlAgentRepo implements AgentRepo {
   readonly #db: Db;
   readonly #codec: Codec;
@@ -40,6 +42,7 @@ export class SqlAgentRepo implements AgentRepo {
           revokedAt: c.timeOrNull(a.revokedAt),
           lastSeenAt: c.timeOrNull(a.lastSeenAt),
           version: a.version,
+          groups: c.json(a.groups),
         })
         .execute();
     } catch (err) {
@@ -87,6 +90,7 @@ export class SqlAgentRepo implements AgentRepo {
       revokedAt: c.readTimeOrNull(r.revokedAt),
       lastSeenAt: c.readTimeOrNull(r.lastSeenAt),
       version: r.version,
+      groups: c.readJson(r.groups, 'agents.groups'),
     };
   }
 }

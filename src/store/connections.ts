@@ -41,6 +41,7 @@ export class SqlConnectionRepo implements ConnectionRepo {
           agent: c.agent,
           hostKeys: c.hostKeys && c.hostKeys.length > 0 ? this.#codec.json(c.hostKeys) : null,
           credentials: c.credentials ?? null,
+          agentGroup: c.agentGroup ?? null,
           createdAt: this.#codec.time(c.createdAt),
         })
         .execute();
@@ -90,6 +91,7 @@ export class SqlConnectionRepo implements ConnectionRepo {
     if (p.agent !== undefined) out.agent = p.agent;
     if (p.hostKeys !== undefined) out.hostKeys = p.hostKeys.length > 0 ? this.#codec.json(p.hostKeys) : null;
     if ('credentials' in p) out.credentials = p.credentials ?? null;
+    if ('agentGroup' in p) out.agentGroup = p.agentGroup ?? null;
     return out;
   }
 
@@ -113,6 +115,7 @@ export class SqlConnectionRepo implements ConnectionRepo {
       tls: r.tls as TargetTlsMode,
       tags: this.#codec.readJson(r.tags, 'connections.tags'),
       agent: r.agent,
+      ...(r.agentGroup === null ? {} : { agentGroup: r.agentGroup }),
       // Absent, not [], when none are configured: the field is optional on every other connection type.
       ...(r.hostKeys === null ? {} : { hostKeys: this.#codec.readJson(r.hostKeys, 'connections.host_keys') }),
       ...credentialsMode(r.credentials),

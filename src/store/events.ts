@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import { createLocalEventBus, type EventBus } from '../core/events.ts';
-import { createPgEventBus } from './events-pg.ts';
 import type { StoreKind } from './schema.ts';
 
 /**
@@ -12,6 +11,7 @@ import type { StoreKind } from './schema.ts';
  */
 export async function openEventBus(o: { kind: StoreKind; url: string; schema: string; log: Logger }): Promise<EventBus> {
   if (o.kind === 'sqlite') return createLocalEventBus(o.log);
+  const { createPgEventBus } = await import('./events-pg.ts');
   const bus = createPgEventBus(o.url, o.schema, o.log);
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([bus.listening, new Promise<void>((r) => (timer = setTimeout(r, 5_000)))]);

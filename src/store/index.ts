@@ -21,7 +21,6 @@ import { codecFor } from './codec.ts';
 import { SqlConnectionRepo } from './connections.ts';
 import { migrateToLatest } from './migrate.ts';
 import { SqlPolicyRepo } from './policy.ts';
-import { openPostgres } from './postgres.ts';
 import { SqlReplicaRepo } from './replicas.ts';
 import { SqlReviewRepo } from './reviews.ts';
 import type { Database, StoreKind } from './schema.ts';
@@ -74,7 +73,8 @@ export interface StoreOptions {
 /** Opens the store and migrates it to the latest schema before returning. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
   const kind = storeKind(opts.url);
-  const raw = kind === 'sqlite' ? openSqlite(opts.sqlitePath) : await openPostgres(opts.url, opts.pgSchema);
+  // The pg driver is imported only for a PostgreSQL store (megabytes a SQLite gateway need not load).
+  const raw = kind === 'sqlite' ? openSqlite(opts.sqlitePath) : await (await import('./postgres.ts')).openPostgres(opts.url, opts.pgSchema);
   try {
     await migrateToLatest(raw, kind, opts.pgSchema);
   } catch (err) {

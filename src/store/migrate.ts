@@ -9,6 +9,7 @@ import { sshKeys } from './migrations/0006_ssh_keys.ts';
 import { replicas } from './migrations/0007_replicas.ts';
 import { webLogin } from './migrations/0008_web_login.ts';
 import { sessionReplica } from './migrations/0009_session_replica.ts';
+import { agentGroups } from './migrations/0010_agent_groups.ts';
 import type { StoreKind } from './schema.ts';
 
 /**
@@ -26,6 +27,7 @@ export function migrationsFor(kind: StoreKind): Record<string, Migration> {
     '0007_replicas': replicas(kind),
     '0008_web_login': webLogin(kind),
     '0009_session_replica': sessionReplica(kind),
+    '0010_agent_groups': agentGroups(kind),
   };
 }
 

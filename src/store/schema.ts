@@ -49,6 +49,8 @@ export interface ConnectionsTable {
   hostKeys: string | null;
   /** 'agent' or null (migration 0007). */
   credentials: string | null;
+  /** The agent group serving it, or null (migration 0010). */
+  agentGroup: string | null;
   createdAt: DbTime;
 }
 

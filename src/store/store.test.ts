@@ -142,6 +142,14 @@ describe.each(backends)('store on $name', (backend) => {
       expect(await store.connections.remove(c.name)).toBe(false);
       expect(await store.connections.byName(c.name)).toBeUndefined();
     });
+
+    it('keeps the agent group serving a connection, and clears it (migration 0010)', async () => {
+      const c = connection(unique('by-group'), { agent: null, agentGroup: 'dc1' });
+      expect(await store.connections.byName((await store.connections.create(c)).name)).toEqual(c);
+      const moved = await store.connections.update(c.name, { agent: 'east', agentGroup: undefined });
+      const { agentGroup: _, ...rest } = c;
+      expect(moved).toEqual({ ...rest, agent: 'east' });
+    });
   });
 
   describe('sessions', () => {

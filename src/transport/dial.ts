@@ -1,6 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
+import { agentRoute, describeRoute } from '../core/connections/route.ts';
 import { WardenError } from '../core/errors.ts';
-import type { Dialer } from '../core/services.ts';
+import type { DialTarget, Dialer } from '../core/services.ts';
 
 /**
  * Opening the byte stream to a target, for every protocol's upstream: a
@@ -11,8 +12,9 @@ export function unavailable(connection: string, why: string): WardenError {
   return new WardenError('upstream_unavailable', `cannot reach the target of connection "${connection}": ${why}`);
 }
 
-export function dialTarget(t: { name: string; host: string; port: number; agent: string | null }, signal: AbortSignal, dialer?: Dialer): Promise<Socket> {
-  return t.agent ? viaAgent(dialer, { ...t, agent: t.agent }, signal) : direct(t.host, t.port, signal, t.name);
+/** Async so that a malformed route (agentRoute throws) is a rejection for every caller, never a synchronous throw. */
+export async function dialTarget(t: DialTarget, signal: AbortSignal, dialer?: Dialer): Promise<Socket> {
+  return agentRoute(t) !== null ? viaAgent(dialer, t, signal) : direct(t.host, t.port, signal, t.name);
 }
 
 /**
@@ -20,9 +22,9 @@ export function dialTarget(t: { name: string; host: string; port: number; agent:
  * half of a Socket's API, which is all relays and TLS use; it is typed as a
  * Socket so session code stays the same for both paths.
  */
-async function viaAgent(dialer: Dialer | undefined, t: { name: string; host: string; port: number; agent: string }, signal: AbortSignal): Promise<Socket> {
+async function viaAgent(dialer: Dialer | undefined, t: DialTarget, signal: AbortSignal): Promise<Socket> {
   // fail closed: a gateway without a tunnel never falls back to dialing an agent's target directly.
-  if (dialer === undefined) throw unavailable(t.name, `it is served by agent "${t.agent}" and this gateway has no agent tunnel`);
+  if (dialer === undefined) throw unavailable(t.name, `it is served by ${describeRoute(agentRoute(t)!)} and this gateway has no agent tunnel`);
   const stream = await dialer.dial(t, signal);
   stream.on('error', () => undefined);
   return stream as unknown as Socket;

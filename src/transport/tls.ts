@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { generate } from 'selfsigned';
 import { WardenError } from '../core/errors.ts';
 
 export interface GatewayTls {
@@ -27,6 +26,8 @@ export async function loadGatewayTls(opts: { certFile: string; keyFile: string; 
     keyFile = join(dir, 'gateway.key');
     if (!existsSync(certFile) || !existsSync(keyFile)) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
+      // Imported here: only a first start without a certificate needs it, and it is heavy (~17 MB RSS).
+      const { generate } = await import('selfsigned');
       const pems = await generate([{ name: 'commonName', value: 'warden-gateway' }], {
         keySize: 2048,
         algorithm: 'sha256',

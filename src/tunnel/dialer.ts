@@ -1,29 +1,34 @@
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { agentRoute, describeRoute } from '../core/connections/route.ts';
 import { WardenError } from '../core/errors.ts';
 import type { DialTarget, Dialer } from '../core/services.ts';
 import type { AgentRegistry } from './registry.ts';
 
 /**
  * The gateway's Dialer: a direct TCP connection when the connection names no
- * agent, else a stream through one of that agent's links. An agent that has no
- * link gets `agentWaitMs` to (re)connect before the session fails.
+ * agent or group, else a stream through one link that serves it (see
+ * AgentRegistry.pick for the spread). A route without any link gets
+ * `agentWaitMs` for one to (re)connect before the session fails.
  */
 export function createDialer(d: { registry: AgentRegistry; agentWaitMs: number }): Dialer {
   return {
     async dial(target: DialTarget, signal: AbortSignal): Promise<Duplex> {
-      if (target.agent === null) return direct(target, signal);
-      const link = await d.registry.waitFor(target.agent, d.agentWaitMs);
+      const route = agentRoute(target);
+      if (route === null) return direct(target, signal);
+      const link = await d.registry.waitFor(route, d.agentWaitMs);
       if (link === undefined) {
+        const what = route.kind === 'agent' ? `agent "${route.name}" is offline` : `no agent of group "${route.name}" online`;
         throw new WardenError(
           'upstream_unavailable',
-          `agent "${target.agent}" is offline (not connected to this gateway); start \`warden agent\` in the target's network or check its logs, then retry`,
+          `${what} (not connected to this gateway); start \`warden agent\` in the target's network or check its logs, then retry`,
         );
       }
+      const via = route.kind === 'agent' ? describeRoute(route) : `agent "${link.agent}" (group "${route.name}")`;
       try {
         return await link.mux.open(target.host, target.port, signal);
       } catch (err) {
-        throw new WardenError('upstream_unavailable', `agent "${target.agent}" could not open ${target.host}:${target.port}: ${(err as Error).message}`);
+        throw new WardenError('upstream_unavailable', `${via} could not open ${target.host}:${target.port}: ${(err as Error).message}`);
       }
     },
   };

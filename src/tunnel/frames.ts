@@ -50,20 +50,26 @@ export const maxDataBytes = 32 * 1024;
 const typeByCode = new Map<number, FrameType>(Object.entries(frameTypes).map(([k, v]) => [v, k as FrameType]));
 
 export function encodeFrame(f: Frame): Buffer {
+  // The hot path (every session byte): one allocation and one copy, no intermediate payload.
+  if (f.type === 'data') {
+    const out = Buffer.allocUnsafe(5 + f.data.length);
+    out[0] = frameTypes.data;
+    out.writeUInt32BE(f.id, 1);
+    f.data.copy(out, 5);
+    return out;
+  }
   const payload =
     f.type === 'open'
       ? Buffer.from(JSON.stringify({ host: f.host, port: f.port }))
-      : f.type === 'data'
-        ? f.data
-        : f.type === 'credit'
-          ? u32(f.bytes)
-          : f.type === 'error'
-            ? Buffer.from(f.message, 'utf8')
-            : f.type === 'replicas'
-              ? Buffer.from(JSON.stringify({ self: f.self, replicas: f.replicas }))
-              : f.type === 'auth'
-                ? Buffer.from(JSON.stringify(f.body))
-                : Buffer.alloc(0);
+      : f.type === 'credit'
+        ? u32(f.bytes)
+        : f.type === 'error'
+          ? Buffer.from(f.message, 'utf8')
+          : f.type === 'replicas'
+            ? Buffer.from(JSON.stringify({ self: f.self, replicas: f.replicas }))
+            : f.type === 'auth'
+              ? Buffer.from(JSON.stringify(f.body))
+              : Buffer.alloc(0);
   const header = Buffer.allocUnsafe(5);
   header[0] = frameTypes[f.type];
   header.writeUInt32BE(f.id, 1);

@@ -5,7 +5,9 @@
  * and every session to those targets rides that one link as its own
  * flow-controlled stream. The agent's end is `src/agent/`.
  */
+export { coalesceWrites } from './coalesce.ts';
 export { createDialer } from './dialer.ts';
+export { agentAsker, decodeAuthStep, mysqlScramblePlugins, type AskAgent, type AuthAnswer, type AuthOp, type AuthStep, type MysqlScramblePlugin } from '../transport/agent-auth-steps.ts';
 export { decodeFrame, defaultWindowBytes, encodeFrame, frameTypes, maxDataBytes, type Frame, type FrameType, type ReplicaRef } from './frames.ts';
 export { Mux, type AuthHandler, type OpenHandler } from './mux.ts';
 export { AgentRegistry, type AgentLink } from './registry.ts';

@@ -4,17 +4,19 @@ import { WardenError } from '../core/errors.ts';
 import type { Clock } from '../core/clock.ts';
 import type { AgentRegistry } from './registry.ts';
 import type { ReplicaDirectory } from './replicas.ts';
-import { createAgent } from './tokens.ts';
+import { agentName, createAgent } from './tokens.ts';
 import type { AgentRecord, AgentRepo } from './types.ts';
 
 /**
- * Admin routes for agents: create (the agent token is in that response only),
+ * Admin routes for agents: create (the agent token is in that response only; its groups fixed then),
  * list (with the links connected to this replica), revoke (drops live links at once).
  */
 const iso = z.string();
 export const AgentView = z.object({
   id: z.string(),
   name: z.string(),
+  /** The agent groups it serves: connections naming one of them may ride it. */
+  groups: z.array(z.string()),
   createdAt: iso,
   revokedAt: iso.nullable(),
   lastSeenAt: iso.nullable(),
@@ -34,6 +36,7 @@ export function agentRoutes(app: Api, d: { agents: AgentRepo; registry: AgentReg
   const view = (a: AgentRecord, where: Map<string, Where> = new Map()): AgentView => ({
     id: a.id,
     name: a.name,
+    groups: a.groups,
     createdAt: a.createdAt.toISOString(),
     revokedAt: a.revokedAt?.toISOString() ?? null,
     lastSeenAt: a.lastSeenAt?.toISOString() ?? null,
@@ -53,9 +56,9 @@ export function agentRoutes(app: Api, d: { agents: AgentRepo; registry: AgentReg
 
   app.post(
     '/api/v1/agents',
-    { schema: { tags, summary: 'Create an agent; its token is in this response only', body: z.object({ name: z.string() }), response: { 201: IssuedAgentToken, 400: ErrorView } } },
+    { schema: { tags, summary: 'Create an agent; its token is in this response only', body: z.object({ name: z.string(), groups: z.array(z.string().regex(agentName, 'a group name is 1-63 letters, digits, `_`, `.`, `@` or `-`')).max(20).default([]) }), response: { 201: IssuedAgentToken, 400: ErrorView } } },
     async (req, reply) => {
-      const { token, record } = await createAgent(d, req.body.name);
+      const { token, record } = await createAgent(d, req.body.name, req.body.groups);
       return reply.status(201).send({ token, agent: view(record) });
     },
   );

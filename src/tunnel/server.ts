@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../core/clock.ts';
 import { asWardenError, WardenError } from '../core/errors.ts';
 import { maxDataBytes } from './frames.ts';
+import { coalesceWrites } from './coalesce.ts';
 import { Mux } from './mux.ts';
 import type { AgentLink, AgentRegistry } from './registry.ts';
 import type { ReplicaDirectory } from './replicas.ts';
@@ -34,13 +35,15 @@ export const agentFeaturesHeader = 'x-warden-agent-features';
  * WebSocket handshake completes, so an unauthenticated peer never gets a link.
  */
 export function attachAgentEndpoint(server: Server, d: AgentEndpointDeps): { close(): void } {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxDataBytes + 1024 });
+  // No permessage-deflate: session bytes are mostly already compact (or TLS-encrypted end to end),
+  // and deflating every frame would cost more CPU than the link saves.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxDataBytes + 1024, perMessageDeflate: false });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path !== agentConnectPath) return refuse(socket, 404, `no WebSocket endpoint at ${path}`);
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     verifyAgentToken(d, bearer).then(
-      (agent) => wss.handleUpgrade(req, socket, head, (ws) => void link(ws, agent, req, d).catch((err: unknown) => d.log.error({ err }, 'agent link failed'))),
+      (agent) => wss.handleUpgrade(req, socket, head, (ws) => void link(ws, socket, agent, req, d).catch((err: unknown) => d.log.error({ err }, 'agent link failed'))),
       (err: unknown) => {
         const e = asWardenError(err);
         d.log.warn({ reason: e.message, cause: e.cause, remote: req.socket.remoteAddress }, 'agent refused');
@@ -60,13 +63,15 @@ export function attachAgentEndpoint(server: Server, d: AgentEndpointDeps): { clo
   };
 }
 
-async function link(ws: WebSocket, agent: AgentRecord, req: IncomingMessage, d: AgentEndpointDeps): Promise<void> {
+async function link(ws: WebSocket, socket: Duplex, agent: AgentRecord, req: IncomingMessage, d: AgentEndpointDeps): Promise<void> {
   const version = headerValue(req.headers['x-warden-agent-version']);
   const now = d.clock.now();
-  const mux = new Mux({ send: (frame) => ws.send(frame) });
+  const batch = coalesceWrites(socket);
+  const mux = new Mux({ send: (frame) => (batch(), ws.send(frame)) });
   const l: AgentLink = {
     agent: agent.name,
     agentId: agent.id,
+    groups: agent.groups,
     version,
     remoteAddress: req.socket.remoteAddress ?? '',
     connectedAt: now,

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Clock } from '../core/clock.ts';
+import { agentNamePattern } from '../core/connections/route.ts';
 import { WardenError } from '../core/errors.ts';
 import { hashSecret } from '../core/identity/tokens.ts';
 import { newId } from '../core/ids.ts';
@@ -11,15 +12,19 @@ import type { AgentRecord, AgentRepo } from './types.ts';
  * never be taken for the other. Only sha256(secret) is stored.
  */
 const agentTokenPattern = /^wda_(agt_[0-9a-z]+)_([A-Za-z0-9_-]{43})$/;
-const agentName = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}$/;
+/** Agent and agent group names: what a connection's `agent` or `agentGroup` holds. */
+export const agentName = agentNamePattern;
 
-export async function createAgent(d: { agents: AgentRepo; clock: Clock }, name: string): Promise<{ token: string; record: AgentRecord }> {
+/** `groups`: the agent groups it serves (fixed for the agent's life: a new agent for other groups). */
+export async function createAgent(d: { agents: AgentRepo; clock: Clock }, name: string, groups: string[] = []): Promise<{ token: string; record: AgentRecord }> {
   if (!agentName.test(name)) {
     throw new WardenError('bad_request', `agent name "${name}" is not valid: use 1-63 letters, digits, \`_\`, \`.\`, \`@\` or \`-\``);
   }
+  const bad = groups.find((g) => !agentName.test(g));
+  if (bad !== undefined) throw new WardenError('bad_request', `agent group "${bad}" is not valid: use 1-63 letters, digits, \`_\`, \`.\`, \`@\` or \`-\``);
   const id = newId('agt');
   const secret = randomBytes(32).toString('base64url');
-  const record: AgentRecord = { id, name, secretHash: hashSecret(secret), createdAt: d.clock.now(), revokedAt: null, lastSeenAt: null, version: null };
+  const record: AgentRecord = { id, name, secretHash: hashSecret(secret), createdAt: d.clock.now(), revokedAt: null, lastSeenAt: null, version: null, groups: [...new Set(groups)].sort() };
   await d.agents.create(record);
   return { token: `wda_${id}_${secret}`, record };
 }

@@ -11,6 +11,8 @@ export interface AgentRecord {
   lastSeenAt: Date | null;
   /** The Warden version the agent reported when it last connected. */
   version: string | null;
+  /** Groups it serves (migration 0010): a connection naming one of them may ride this agent. Set at creation. */
+  groups: string[];
 }
 
 export interface AgentRepo {

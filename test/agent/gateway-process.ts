@@ -23,11 +23,16 @@ export interface GatewayProcess {
  * Starts `warden gateway --json` with `config` (written as a JSON config file in a temp dir,
  * its dataDir too) and resolves once it prints its addresses.
  */
-export async function startGatewayProcess(config: Record<string, unknown>, env: NodeJS.ProcessEnv = {}): Promise<GatewayProcess> {
+export async function startGatewayProcess(
+  config: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = {},
+  /** `entry`: the script to run instead of bin/warden.mjs (e.g. a bundle); `nodeArgs`: flags for node before it. */
+  opts: { entry?: string; nodeArgs?: string[] } = {},
+): Promise<GatewayProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'warden-gwp-'));
   const file = join(dir, 'warden.json');
   writeFileSync(file, JSON.stringify({ dataDir: join(dir, 'data'), listeners: { postgres: { port: 0 }, api: { port: 0 } }, ...config }));
-  const child = spawn(process.execPath, [bin, 'gateway', '--config', file, '--json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.entry ?? bin, 'gateway', '--config', file, '--json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr!.on('data', (c: Buffer) => (err += c.toString()));

@@ -23,11 +23,11 @@ export function connectionRoutes(app: Api, core: CoreServices): void {
     '/api/v1/connections',
     { config: { audit: 'connection.created' }, schema: { tags, summary: 'Create a connection', body: CreateConnection, response: { 201: ConnectionView, 409: ErrorView } } },
     async (req, reply) => {
-      const { password, privateKey, passphrase, ...fields } = req.body;
+      const { password, privateKey, passphrase, agentGroup, ...fields } = req.body;
       const secret = targetSecret(fields.type, { password, privateKey, passphrase });
       checkSshFields(fields.type, fields.hostKeys);
-      if (fields.credentials === 'agent' && (fields.agent === null || secret !== undefined)) {
-        throw new WardenError('bad_request', '`credentials: agent` needs an `agent` (the one holding the credential) and no password or key here');
+      if (fields.credentials === 'agent' && ((fields.agent === null && agentGroup === null) || secret !== undefined)) {
+        throw new WardenError('bad_request', '`credentials: agent` needs an `agent` or `agentGroup` (holding the credential) and no password or key here');
       }
       if (await core.connections.byName(fields.name)) {
         throw new WardenError('bad_request', `connection ${fields.name} already exists; change it with PATCH or pick another name`, {
@@ -36,6 +36,7 @@ export function connectionRoutes(app: Api, core: CoreServices): void {
       }
       const created = await core.connections.create({
         ...fields,
+        ...(agentGroup === null ? {} : { agentGroup }),
         id: newId('con'),
         sealedSecret: secret === undefined ? null : core.vault.seal(encodeSecret(secret)),
         createdAt: core.clock.now(),
@@ -63,11 +64,17 @@ export function connectionRoutes(app: Api, core: CoreServices): void {
       },
     },
     async (req) => {
-      const { password, privateKey, passphrase, ...fields } = req.body;
+      const { password, privateKey, passphrase, agentGroup, ...fields } = req.body;
       const current = await mustFind(core, req.params.name);
       const type = fields.type ?? current.type;
       checkSshFields(type, fields.hostKeys);
+      // One route per connection: the merged result may not name both an agent and a group.
+      if ((fields.agent === undefined ? current.agent : fields.agent) !== null && (agentGroup === undefined ? current.agentGroup : agentGroup)) {
+        throw new WardenError('bad_request', 'a connection names an `agent` or an `agentGroup`, not both; set the other to null in the same request');
+      }
       const patch: Partial<Omit<Connection, 'id' | 'name' | 'createdAt'>> = { ...fields };
+      // null removes the group: the key present with undefined clears the column.
+      if (agentGroup !== undefined) patch.agentGroup = agentGroup ?? undefined;
       if (password === null) patch.sealedSecret = null;
       const secret = targetSecret(type, { password: password ?? undefined, privateKey, passphrase });
       if (secret !== undefined) patch.sealedSecret = core.vault.seal(encodeSecret(secret));

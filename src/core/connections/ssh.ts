@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
+import { parseSshKey } from '../ssh-key-parser.ts';
 import { WardenError } from '../errors.ts';
 
 /**
@@ -23,7 +23,7 @@ export function hostKeyFingerprint(blob: Buffer): string {
 export function hostKeyEntryFingerprint(entry: string): string {
   const text = entry.trim();
   if (fingerprintPattern.test(text)) return text;
-  const parsed = ssh2.utils.parseKey(text);
+  const parsed = parseSshKey(text);
   if (parsed instanceof Error || parsed.isPrivateKey()) {
     throw new WardenError('bad_request', `host key "${text.slice(0, 40)}…" is neither an OpenSSH public key line nor a SHA256:… fingerprint (see \`ssh-keyscan\` / \`ssh-keygen -lf\`)`);
   }
@@ -37,7 +37,7 @@ export function checkHostKeys(entries: readonly string[]): string[] {
 
 /** Throws WardenError('bad_request') unless `key` is a private key that opens with `passphrase`. */
 export function checkPrivateKey(key: string, passphrase?: string): void {
-  const parsed = ssh2.utils.parseKey(key, passphrase);
+  const parsed = parseSshKey(key, passphrase);
   if (parsed instanceof Error) {
     const hint = /passphrase|decrypt|encrypted/i.test(parsed.message) ? ' (wrong or missing passphrase?)' : '';
     throw new WardenError('bad_request', `the private key cannot be read${hint}: give an OpenSSH or PEM private key file`);

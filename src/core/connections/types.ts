@@ -23,8 +23,13 @@ export interface Connection {
   sealedSecret: string | null;
   tls: TargetTlsMode;
   tags: string[];
-  /** The agent (or agent group) that serves it; null = the gateway dials directly. */
+  /** The agent that serves it; null = a group serves it (`agentGroup`) or the gateway dials directly. */
   agent: string | null;
+  /**
+   * The agent group that serves it: any connected agent of the group may carry
+   * a session. Never set together with `agent`; absent = not a group's.
+   */
+  agentGroup?: string;
   /**
    * SSH: the host keys the target must present (OpenSSH public key lines or
    * `SHA256:` fingerprints); absent or empty = pinned on first use.

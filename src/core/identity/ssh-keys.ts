@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import ssh2 from 'ssh2';
+import { parseSshKey } from '../ssh-key-parser.ts';
 import type { Clock } from '../clock.ts';
 import { WardenError } from '../errors.ts';
 import { newId } from '../ids.ts';
@@ -46,7 +46,7 @@ export function sshFingerprint(blob: Buffer): string {
 
 /** Parses one OpenSSH public key line; throws WardenError('bad_request') for anything else (private keys included). */
 export function parsePublicKey(line: string): { algo: string; blob: Buffer; comment: string } {
-  const parsed = ssh2.utils.parseKey(line.trim());
+  const parsed = parseSshKey(line.trim());
   if (parsed instanceof Error || Array.isArray(parsed)) {
     throw new WardenError('bad_request', 'not an SSH public key: give one line of a `.pub` file, e.g. `ssh-ed25519 AAAA… you@laptop`');
   }
@@ -96,7 +96,7 @@ export async function verifySshKey(deps: SshKeyDeps, userName: string, key: Buff
   if (user === undefined || user.name !== userName) throw deny('user_mismatch');
   if (user.disabledAt !== null) throw deny('user_disabled');
   if (proof !== undefined) {
-    const parsed = ssh2.utils.parseKey(key);
+    const parsed = parseSshKey(key);
     if (parsed instanceof Error || Array.isArray(parsed)) throw deny('unparseable_key');
     // The stored key, not only the presented one, must be the key that signed.
     if (parsed.getPublicSSH().toString('base64') !== record.publicKey.split(' ')[1]) throw deny('key_mismatch');

@@ -1,6 +1,6 @@
 import { globMatch } from '../policy/glob.ts';
 import { stricter } from './strategies.ts';
-import type { MaskPlan, MaskStrategy, ResultColumn, SourceColumn } from './types.ts';
+import { anySource, type MaskPlan, type MaskStrategy, type ResultColumn, type SourceColumn } from './types.ts';
 
 export interface ColumnDecision {
   strategy: MaskStrategy;
@@ -9,9 +9,11 @@ export interface ColumnDecision {
 
 /**
  * `schema.table.column` glob vs a source; an unknown schema matches any, a
- * whole-row source (`*`) and an unknown column of the table (`?`) match any column.
+ * whole-row source (`*`) and an unknown column of the table (`?`) match any column;
+ * `anySource` matches every rule.
  */
 function columnGlobMatches(glob: string, s: SourceColumn): boolean {
+  if (s.table === anySource.table) return true;
   const [gs = '', gt = '', gc = ''] = glob.split('.');
   if (s.schema !== undefined && !globMatch(gs, s.schema)) return false;
   if (!globMatch(gt, s.table)) return false;

@@ -13,5 +13,5 @@ export { planMasks, isEmptyPlan } from './plan.ts';
 export { applyStrategy } from './strategies.ts';
 export { createDetectors } from './detectors.ts';
 export { maskSpecSchema } from './schema.ts';
-export { detectorNames, maskStrategies } from './types.ts';
+export { anySource, detectorNames, maskStrategies } from './types.ts';
 export type { ColumnMaskRule, DetectorName, MaskCounts, MaskPlan, MaskSpec, MaskStrategy, ResultColumn, SourceColumn } from './types.ts';

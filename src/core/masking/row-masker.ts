@@ -17,6 +17,8 @@ export interface RowMasker {
   readonly active: boolean;
   /** What was masked so far, for the recording: counts only, never values. */
   counts(): MaskCounts;
+  /** Adds what was masked so far to `into` (a statement's running totals over its results), without copying. */
+  addCountsTo(into: Omit<MaskCounts, 'rows'>): void;
 }
 
 /**
@@ -123,6 +125,19 @@ class Masker implements RowMasker {
     const byColumn: MaskCounts['byColumn'] = {};
     for (const col in c.byColumn) byColumn[col] = { ...c.byColumn[col] };
     return { byColumn, byDetector: { ...c.byDetector }, rows: c.rows };
+  }
+
+  addCountsTo(into: Omit<MaskCounts, 'rows'>): void {
+    const c = this.#counts;
+    for (const col in c.byColumn) {
+      const from = c.byColumn[col]!;
+      const to = (into.byColumn[col] ??= {});
+      for (const rule in from) to[rule] = (to[rule] ?? 0) + from[rule]!;
+    }
+    for (const d in c.byDetector) {
+      const name = d as keyof MaskCounts['byDetector'];
+      into.byDetector[name] = (into.byDetector[name] ?? 0) + (c.byDetector[name] ?? 0);
+    }
   }
 
   #countColumn(col: string, rule: string): void {

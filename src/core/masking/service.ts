@@ -6,10 +6,10 @@ import type { PgParser } from '../sql/parser.ts';
 import { lineageOf, type LineageEntry } from './lineage.ts';
 import { statementFacts, type StatementFacts } from './statements.ts';
 import { literalFreeKey } from './text-key.ts';
-import { SessionLineage } from './views.ts';
+import { pgViewDialect, SessionLineage } from './views.ts';
 
 /** How long a learned view definition is trusted before the catalog is asked again (changes made outside the gateway). */
-const viewTtlMs = 60_000;
+export const viewTtlMs = 60_000;
 
 /** Only statements with one of these words can have COPY or cursor facts: the others skip the parse. */
 const factWords = /\b(?:copy|fetch|declare|close)\b/i;
@@ -59,6 +59,6 @@ export function createMaskingServices(parser: PgParser, masterKey: Buffer, clock
       lastFacts = { text, facts: f };
       return f;
     },
-    session: (catalog) => new SessionLineage(parser, catalog, clock, viewTtlMs),
+    session: (catalog) => new SessionLineage(pgViewDialect(parser), catalog, clock, viewTtlMs),
   };
 }

@@ -7,10 +7,11 @@
  * Conservative on purpose: only plain numbers and standard `'…'` strings are
  * replaced, and only in texts without anything that could make a quote or
  * digit mean something else to the lexer — comments, double quotes, dollar
- * quotes, `$n` parameters, backslashes. Any such text is its own key. Two
+ * quotes, `$n` parameters, backslashes, and non-ASCII letters or NUL (the
+ * `\w` below is ASCII: `tablé1` would lose its digit). Any such text is its own key. Two
  * texts share a key only when they differ in literal contents alone.
  */
-const unsafe = /["$\\]|--|\/\*/;
+const unsafe = /["$\\]|--|\/\*|[^\x01-\x7f]/;
 const literals = /'(?:[^']|'')*'|(?<![\w.])\d+(?:\.\d+)?(?![\w.])/g;
 
 export function literalFreeKey(text: string): string {

@@ -41,6 +41,14 @@ export interface SourceColumn {
   column: string;
 }
 
+/**
+ * Any column of any table: what a column of a view whose definition cannot
+ * be read, or of a relation the catalog did not confirm, may hold. Every
+ * column rule and every name rule matches it (fail closed). The table name
+ * holds a NUL, which no SQL identifier can.
+ */
+export const anySource: SourceColumn = Object.freeze({ schema: undefined, table: '\u0000any', column: '?' });
+
 /** Column metadata as a protocol knows it (PostgreSQL: RowDescription + a catalog lookup). */
 export interface ResultColumn {
   name: string;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../clock.ts';
 import { initSql, type PgParser } from '../sql/parser.ts';
-import { SessionLineage, type CatalogRelation, type MaskingCatalog } from './views.ts';
+import { pgViewDialect, SessionLineage, type CatalogRelation, type MaskingCatalog } from './views.ts';
 
 let pg: PgParser;
 beforeAll(async () => {
@@ -33,7 +33,7 @@ const sourcesOf = (s: SessionLineage, sql: string) => s.lineage(sql)[0]?.map((e)
 describe('SessionLineage', () => {
   it('inlines nested views learned round by round, and asks again only when needed', async () => {
     const catalog = catalogOf([table('t'), view('v1', 'SELECT t.card AS c FROM public.t'), view('v2', 'SELECT upper(v1.c) AS u FROM public.v1')]);
-    const s = new SessionLineage(pg, catalog, manualClock(), 60_000);
+    const s = new SessionLineage(pgViewDialect(pg), catalog, manualClock(), 60_000);
     await s.learn('select reverse(u) from v2 where 1 = 2');
     expect(sourcesOf(s, 'select reverse(u) from v2 where 1 = 2')).toEqual([['public.t.card', 'public.v1.c', 'public.v2.u']]);
     expect(catalog.asked).toBe(3); // v2, then v1, then t
@@ -43,7 +43,7 @@ describe('SessionLineage', () => {
 
   it('fail closed: unknown when the catalog fails or does not have the relation', async () => {
     const catalog = catalogOf([table('t')]);
-    const s = new SessionLineage(pg, catalog, manualClock(), 60_000);
+    const s = new SessionLineage(pgViewDialect(pg), catalog, manualClock(), 60_000);
     catalog.failing = true;
     await s.learn('select card from t');
     expect(s.lineage('select card from t')).toEqual([undefined]);
@@ -57,7 +57,7 @@ describe('SessionLineage', () => {
   it('a schema change makes everything unknown until the transaction ends, then it is learned again', async () => {
     const relations = [table('t'), view('v', 'SELECT t.name AS x FROM public.t')];
     const catalog = catalogOf(relations);
-    const s = new SessionLineage(pg, catalog, manualClock(), 60_000);
+    const s = new SessionLineage(pgViewDialect(pg), catalog, manualClock(), 60_000);
     await s.learn('select x from v');
     expect(sourcesOf(s, 'select x from v')).toEqual([['public.t.name', 'public.v.x']]);
     relations[1] = view('v', 'SELECT t.card AS x FROM public.t');
@@ -72,7 +72,7 @@ describe('SessionLineage', () => {
   it('a learned view is asked again after the TTL', async () => {
     const relations = [table('t'), view('v', 'SELECT t.name AS x FROM public.t')];
     const clock = manualClock();
-    const s = new SessionLineage(pg, catalogOf(relations), clock, 60_000);
+    const s = new SessionLineage(pgViewDialect(pg), catalogOf(relations), clock, 60_000);
     await s.learn('select x from v');
     relations[1] = view('v', 'SELECT t.card AS x FROM public.t');
     clock.advance(30_000);
@@ -84,7 +84,7 @@ describe('SessionLineage', () => {
 
   it('an unqualified name in several schemas counts every candidate', async () => {
     const catalog = catalogOf([table('t'), view('v', 'SELECT t.card AS x FROM public.t', 'a'), table('v', 'b')]);
-    const s = new SessionLineage(pg, catalog, manualClock(), 60_000);
+    const s = new SessionLineage(pgViewDialect(pg), catalog, manualClock(), 60_000);
     await s.learn('select x from v');
     // the view's column, and the whole row of the table b.v (a column of it may be called x)
     expect(sourcesOf(s, 'select x from v')).toEqual([['a.v.x', 'b.v.*', 'public.t.card']]);

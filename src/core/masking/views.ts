@@ -4,6 +4,39 @@ import type { PgParser } from '../sql/parser.ts';
 import { lineageWithViews, UnknownRelation, viewLineage, type LineageEntry, type ViewResolver } from './lineage.ts';
 import { literalFreeKey } from './text-key.ts';
 
+/**
+ * What SessionLineage needs from a SQL dialect: its lineage with a view
+ * resolver, and how its names and catalogs behave. PostgreSQL's is
+ * `pgViewDialect`; MySQL's lives with its parser (core/sql/mysql/views.ts).
+ */
+export interface ViewDialect {
+  /** Per statement of `text`, its lineage through `views`; undefined for one naming a relation the resolver cannot tell. Throws for text it cannot parse. */
+  statements(text: string, views: ViewResolver): (LineageEntry[] | undefined)[];
+  /** A view's columns with their lineage. Throws UnknownRelation when a relation inside is not known; any other throw: unreadable, fail closed. */
+  view(view: CatalogRelation, views: ViewResolver): LineageEntry[];
+  /** Per-text cache key: texts sharing a key must have the same lineage. */
+  key(text: string): string;
+  /** Relation names compare case-insensitively (MySQL on a case-insensitive file system): every case variant is a candidate. */
+  readonly foldCase: boolean;
+  /**
+   * What a name the catalog does not list stands for. `unknown` (PostgreSQL:
+   * a relation created in the open transaction, which the catalog connection
+   * cannot see yet); `table` (MySQL: DDL commits at once, so an unlisted name
+   * is a TEMPORARY table — views cannot be temporary — or does not exist).
+   */
+  readonly absent: 'unknown' | 'table';
+}
+
+export function pgViewDialect(parser: PgParser): ViewDialect {
+  return {
+    statements: (text, views) => lineageWithViews(parser, text, views),
+    view: (v, views) => viewLineage(parser, v.definition ?? '', views),
+    key: literalFreeKey,
+    foldCase: false,
+    absent: 'unknown',
+  };
+}
+
 /** A relation as a query names it; `schema` undefined: left to search_path. */
 export interface RelationName {
   schema: string | undefined;
@@ -57,7 +90,7 @@ const keyOf = (schema: string | undefined, name: string) => `${schema ?? ''}\u00
  * changed outside the gateway; until then the learned definition is used.
  */
 export class SessionLineage {
-  readonly #parser: PgParser;
+  readonly #dialect: ViewDialect;
   readonly #catalog: MaskingCatalog;
   readonly #clock: Clock;
   readonly #ttlMs: number;
@@ -72,8 +105,8 @@ export class SessionLineage {
   /** DDL completed and its transaction has not ended: the catalog connection may not see it yet. */
   #dirty = false;
 
-  constructor(parser: PgParser, catalog: MaskingCatalog, clock: Clock, ttlMs: number) {
-    this.#parser = parser;
+  constructor(dialect: ViewDialect, catalog: MaskingCatalog, clock: Clock, ttlMs: number) {
+    this.#dialect = dialect;
     this.#catalog = catalog;
     this.#clock = clock;
     this.#ttlMs = ttlMs;
@@ -131,7 +164,7 @@ export class SessionLineage {
     for (let round = 0; round < 16; round++) {
       const missing = new Map<string, RelationName>();
       try {
-        lineageWithViews(this.#parser, text, this.#collecting(missing));
+        this.#dialect.statements(text, this.#collecting(missing));
       } catch {
         return; // unparseable: no lineage either way (content detectors still apply)
       }
@@ -150,9 +183,10 @@ export class SessionLineage {
         return; // fail closed: lineage() reports these relations unknown
       }
       this.#epoch++;
+      const same = this.#dialect.foldCase ? (a: string, b: string) => a.toLowerCase() === b.toLowerCase() : (a: string, b: string) => a === b;
       for (const [k, r] of missing) {
         asked.add(k);
-        const candidates = found.filter((c) => c.name === r.name && (r.schema === undefined || c.schema === r.schema));
+        const candidates = found.filter((c) => same(c.name, r.name) && (r.schema === undefined || same(c.schema, r.schema)));
         this.#known.set(k, { candidates, generation, at });
       }
     }
@@ -176,12 +210,16 @@ export class SessionLineage {
   #strict(text: string): (LineageEntry[] | undefined)[] {
     const resolve: ViewResolver = (schema, name) => {
       const known = this.#known.get(keyOf(schema, name));
-      // fail closed: not learned, learned before a schema change, or not found by the catalog.
-      if (this.#dirty || known === undefined || known.generation !== this.#generation || known.candidates.length === 0) throw new UnknownRelation(name);
+      // fail closed: not learned, learned before a schema change, or not found by the catalog (unless the dialect says that is a table).
+      if (this.#dirty || known === undefined || known.generation !== this.#generation) throw new UnknownRelation(name);
+      if (known.candidates.length === 0) {
+        if (this.#dialect.absent === 'table') return undefined;
+        throw new UnknownRelation(name);
+      }
       return this.#columns(known, name, resolve);
     };
     try {
-      return lineageWithViews(this.#parser, text, resolve);
+      return this.#dialect.statements(text, resolve);
     } catch {
       return [];
     }
@@ -199,7 +237,7 @@ export class SessionLineage {
     for (const v of views) {
       let cols: LineageEntry[];
       try {
-        cols = viewLineage(this.#parser, v.definition!, resolve);
+        cols = this.#dialect.view(v, resolve);
       } catch (err) {
         if (err instanceof UnknownRelation) throw err;
         throw new UnknownRelation(name); // a definition we cannot parse: fail closed
@@ -219,7 +257,7 @@ export class SessionLineage {
   #key(text: string): string {
     if (text !== this.#lastText) {
       this.#lastText = text;
-      this.#lastKey = literalFreeKey(text);
+      this.#lastKey = this.#dialect.key(text);
     }
     return this.#lastKey;
   }

@@ -1,12 +1,11 @@
-import sh from 'mvdan-sh';
 import type { Node, Pos } from 'mvdan-sh';
 import { dangerOf, redirectDanger } from './danger.ts';
 import { programClass } from './programs.ts';
 import { riskier, type CommandClass, type CommandInfo } from './types.ts';
 import { unwrap } from './wrappers.ts';
 import { wordOf, type Word } from './words.ts';
+import { syntax } from './syntax.ts';
 
-const { syntax } = sh;
 
 /** `bash -c "bash -c '…'"` nesting deeper than this is judged unknown rather than followed. */
 const maxDepth = 8;
@@ -43,16 +42,16 @@ function classifyLine(line: string, ctx: Ctx, out: CommandInfo[]): void {
   const src = Buffer.from(line, 'utf8');
   let file: Node;
   try {
-    file = syntax.NewParser().Parse(line, 'command');
+    file = syntax().NewParser().Parse(line, 'command');
   } catch (err) {
     // fail closed: a line Warden cannot parse is judged unknown (blocked by default).
     return void out.push(unknown(ctx, '', 'the command line does not parse', parseError(err)));
   }
   const calls: Word[][] = [];
   const before = out.length;
-  syntax.Walk(file, (node) => {
+  syntax().Walk(file, (node) => {
     if (node === null) return true;
-    switch (syntax.NodeType(node)) {
+    switch (syntax().NodeType(node)) {
       case 'CallExpr':
         calls.push(((node['Args'] as Node[] | null) ?? []).map((w) => wordOf(src, w)));
         break;

@@ -1,5 +1,5 @@
-import sh from 'mvdan-sh';
 import type { Node } from 'mvdan-sh';
+import { syntax } from './syntax.ts';
 
 /** A shell word after quote removal; `value` is undefined when it is only known at run time. */
 export interface Word {
@@ -7,8 +7,6 @@ export interface Word {
   /** The word as written, for messages and for dynamic words. */
   readonly raw: string;
 }
-
-const { syntax } = sh;
 
 /** Source text of a node; offsets are UTF-8 byte offsets (the parser is Go). */
 export const sourceOf = (src: Buffer, n: Node): string => src.subarray(n.Pos().Offset(), n.End().Offset()).toString('utf8');
@@ -34,7 +32,7 @@ export function wordOf(src: Buffer, w: Node): Word {
 }
 
 function partValue(part: Node, quoted: boolean): string | undefined {
-  switch (syntax.NodeType(part)) {
+  switch (syntax().NodeType(part)) {
     case 'Lit': {
       const v = String(part['Value'] ?? '');
       if (!quoted && braceExpands(v)) return undefined;

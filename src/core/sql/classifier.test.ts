@@ -80,3 +80,18 @@ describe('Lru', () => {
     expect(l.get('a')).toBe(1);
   });
 });
+
+describe('Lru under many hits', () => {
+  it('keeps entries read within the last half of its capacity', () => {
+    const l = new Lru<number, number>(10);
+    for (let i = 0; i < 10; i++) l.set(i, i);
+    for (let i = 10; i < 1000; i++) {
+      expect(l.get(i - 5)).toBe(i - 5); // read 5 insertions ago: still there
+      l.get(0);
+      l.set(i, i);
+      expect(l.get(0)).toBe(0); // read on every insertion: never evicted
+      expect(l.size).toBeLessThanOrEqual(10);
+    }
+    expect(l.get(980)).toBeUndefined(); // never read again, 20 insertions ago
+  });
+});

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CachingSha2Exchange, cachingSha2Scramble, encryptPassword } from './caching-sha2.ts';
+import { CachingSha2Exchange, cachingSha2Scramble, encryptPassword, passwordSha2Answers } from './caching-sha2.ts';
 
 /**
  * The client side of caching_sha2_password, checked three ways: against how
@@ -68,41 +68,41 @@ describe('caching_sha2_password full authentication', () => {
     expect(decrypt(privateKey, encryptPassword(long, n, Buffer.from(publicKey)), n)).toBe(`${long}\0`);
   });
 
-  it('fast path: 0x03 means OK follows, nothing to send', () => {
-    const ex = new CachingSha2Exchange('secret', nonce, false);
-    expect(ex.first().equals(cachingSha2Scramble('secret', nonce))).toBe(true);
-    expect(ex.answer(Buffer.from([3]))).toBeUndefined();
+  it('fast path: 0x03 means OK follows, nothing to send', async () => {
+    const ex = new CachingSha2Exchange(passwordSha2Answers('secret'), nonce, false);
+    expect((await ex.first()).equals(cachingSha2Scramble('secret', nonce))).toBe(true);
+    expect(await ex.answer(Buffer.from([3]))).toBeUndefined();
     // fail closed: after the exchange is over, nothing more is answered.
-    expect(() => ex.answer(Buffer.from([4]))).toThrow(/unexpected/);
+    await expect(ex.answer(Buffer.from([4]))).rejects.toThrow(/unexpected/);
   });
 
-  it('over TLS: 0x04 is answered with the cleartext password, as mysql2 does', () => {
-    const ex = new CachingSha2Exchange('secret', nonce, true);
+  it('over TLS: 0x04 is answered with the cleartext password, as mysql2 does', async () => {
+    const ex = new CachingSha2Exchange(passwordSha2Answers('secret'), nonce, true);
     const ref = mysql2Plugin({ overrideIsSecure: true })({ connection: { config: { password: 'secret' } } });
-    expect(ex.first().equals(ref(nonce)!)).toBe(true);
-    expect(ex.answer(Buffer.from([4]))!.equals(ref(Buffer.from([4]))!)).toBe(true);
-    expect(() => ex.answer(Buffer.from([4]))).toThrow(/unexpected/);
+    expect((await ex.first()).equals(ref(nonce)!)).toBe(true);
+    expect((await ex.answer(Buffer.from([4])))!.equals(ref(Buffer.from([4]))!)).toBe(true);
+    await expect(ex.answer(Buffer.from([4]))).rejects.toThrow(/unexpected/);
   });
 
-  it('in the clear: 0x04 asks for the public key (0x02), then sends the password encrypted with it', () => {
-    const ex = new CachingSha2Exchange('secret', nonce, false);
+  it('in the clear: 0x04 asks for the public key (0x02), then sends the password encrypted with it', async () => {
+    const ex = new CachingSha2Exchange(passwordSha2Answers('secret'), nonce, false);
     const ref = mysql2Plugin({ overrideIsSecure: false })({ connection: { config: { password: 'secret' } } });
-    ex.first();
+    await ex.first();
     ref(nonce);
-    const ask = ex.answer(Buffer.from([4]))!;
+    const ask = (await ex.answer(Buffer.from([4])))!;
     expect(ask.equals(ref(Buffer.from([4]))!)).toBe(true);
     expect([...ask]).toEqual([2]);
-    const mine = ex.answer(Buffer.from(publicKey))!;
+    const mine = (await ex.answer(Buffer.from(publicKey)))!;
     const theirs = ref(Buffer.from(publicKey))!;
     // OAEP is randomised: compare what the server would decrypt.
     expect(decrypt(privateKey, mine, nonce)).toBe(decrypt(privateKey, theirs, nonce));
     expect(decrypt(privateKey, mine, nonce)).toBe('secret\0');
   });
 
-  it('refuses steps out of order and a public key that is not one', () => {
-    expect(() => new CachingSha2Exchange('secret', nonce, false).answer(Buffer.from('-----BEGIN PUBLIC KEY-----'))).toThrow(/unexpected/);
-    const ex = new CachingSha2Exchange('secret', nonce, false);
-    ex.answer(Buffer.from([4]));
-    expect(() => ex.answer(Buffer.from('not a key'))).toThrow();
+  it('refuses steps out of order and a public key that is not one', async () => {
+    await expect(new CachingSha2Exchange(passwordSha2Answers('secret'), nonce, false).answer(Buffer.from('-----BEGIN PUBLIC KEY-----'))).rejects.toThrow(/unexpected/);
+    const ex = new CachingSha2Exchange(passwordSha2Answers('secret'), nonce, false);
+    await ex.answer(Buffer.from([4]));
+    await expect(ex.answer(Buffer.from('not a key'))).rejects.toThrow();
   });
 });

@@ -36,30 +36,53 @@ const fastAuthOk = 0x03;
 const fullAuthNeeded = 0x04;
 
 /**
+ * Who computes caching_sha2_password's answers: the gateway from the vaulted
+ * password, or the agent that holds it (target-auth.ts). Each may throw to
+ * refuse a step (the agent never sends the password itself).
+ */
+export interface Sha2Answers {
+  /** The fast-auth scramble of the 20-byte nonce. */
+  sha2Scramble(nonce: Buffer): Promise<Buffer>;
+  /** Full authentication over TLS: the NUL-terminated password itself. */
+  cleartextPassword(): Promise<Buffer>;
+  /** Full authentication in the clear: the password encrypted with the server's public key (PEM). */
+  encryptedPassword(nonce: Buffer, publicKeyPem: Buffer): Promise<Buffer>;
+}
+
+/** The answers from a password the gateway holds (the vault). */
+export function passwordSha2Answers(password: string | null): Sha2Answers {
+  return {
+    sha2Scramble: async (nonce) => cachingSha2Scramble(password, nonce),
+    cleartextPassword: async () => Buffer.from(`${password ?? ''}\0`, 'utf8'),
+    encryptedPassword: async (nonce, key) => encryptPassword(password, nonce, key),
+  };
+}
+
+/**
  * One login's exchange after the AuthSwitchRequest to caching_sha2_password.
  * `secure`: the link to the target is TLS, so the full authentication may
  * send the password itself. answer() throws on anything out of order
  * (fail closed: an unexpected step is never answered with the password).
  */
 export class CachingSha2Exchange {
-  readonly #password: string | null;
+  readonly #answers: Sha2Answers;
   readonly #nonce: Buffer;
   readonly #secure: boolean;
   #state: 'scrambled' | 'awaiting-key' | 'done' = 'scrambled';
 
-  constructor(password: string | null, nonce: Buffer, secure: boolean) {
-    this.#password = password;
+  constructor(answers: Sha2Answers, nonce: Buffer, secure: boolean) {
+    this.#answers = answers;
     this.#nonce = Buffer.from(nonce);
     this.#secure = secure;
   }
 
   /** The answer to the switch itself. */
-  first(): Buffer {
-    return cachingSha2Scramble(this.#password, this.#nonce);
+  first(): Promise<Buffer> {
+    return this.#answers.sha2Scramble(this.#nonce);
   }
 
   /** The answer to an AuthMoreData payload (after its 0x01), or undefined when the server's OK or ERR comes next. */
-  answer(data: Buffer): Buffer | undefined {
+  async answer(data: Buffer): Promise<Buffer | undefined> {
     if (this.#state === 'scrambled' && data.length === 1 && data[0] === fastAuthOk) {
       this.#state = 'done';
       return undefined;
@@ -67,14 +90,14 @@ export class CachingSha2Exchange {
     if (this.#state === 'scrambled' && data.length === 1 && data[0] === fullAuthNeeded) {
       if (this.#secure) {
         this.#state = 'done';
-        return Buffer.from(`${this.#password ?? ''}\0`, 'utf8');
+        return this.#answers.cleartextPassword();
       }
       this.#state = 'awaiting-key';
       return Buffer.from([requestPublicKey]);
     }
     if (this.#state === 'awaiting-key') {
       this.#state = 'done';
-      return encryptPassword(this.#password, this.#nonce, data);
+      return this.#answers.encryptedPassword(this.#nonce, data);
     }
     throw new Error(`unexpected caching_sha2_password step from the target (state ${this.#state})`);
   }

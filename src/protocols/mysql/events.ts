@@ -1,10 +1,11 @@
 import type { Clock } from '../../core/clock.ts';
-import { createRowMasker, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
+import { anySource, createRowMasker, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
+import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MysqlLineage } from '../../core/sql/mysql/index.ts';
-import type { ColumnDef } from './codec/results.ts';
+import { textRowValues, type ColumnDef } from './codec/results.ts';
 import { decodeBinaryRow, rebuildBinaryRow, type BinaryColumn } from './codec/binary-rows.ts';
 import { buildTextRow, textRowCells } from './codec/rows.ts';
 
@@ -21,7 +22,9 @@ import { buildTextRow, textRowCells } from './codec/rows.ts';
  * definitions name a derived table's or CTE's alias, not the base column,
  * so `select e from (select email e from t) d` needs the text to see
  * `t.email`. Each row — text or binary — is rewritten when a value changed
- * (binary: see codec/binary-rows.ts).
+ * (binary: see codec/binary-rows.ts). Views are seen through with the
+ * session's view lineage (`learn` before the statement goes, from the
+ * target's catalog: catalog.ts), since their column definitions name the view.
  */
 export interface RecordingCaps {
   maxRows: number;
@@ -48,16 +51,48 @@ export class StatementTracker {
   readonly #clock: Clock;
   readonly #hashKey: Uint8Array | string;
   readonly #lineage: MysqlLineage | undefined;
+  readonly #openViews: (() => SessionLineage) | undefined;
+  /** Opened on the first statement that masks columns: sessions that never do cost nothing. */
+  #views: SessionLineage | undefined;
   #current: Current | undefined;
   #seq = 0;
+  /** What the last column definitions gave (the relay hands out the same array for identical definitions). */
+  #shapeOf: readonly ColumnDef[] | undefined;
+  #names: string[] = [];
+  #types: BinaryColumn[] = [];
+  /** The last timestamp recorded, by its millisecond: statements in the same millisecond share the text. */
+  #atMs = NaN;
+  #at = '';
 
-  /** `lineage`: of statement texts; without it, masking goes by the column definitions alone. */
-  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, hashKey: Uint8Array | string, lineage?: MysqlLineage) {
+  /**
+   * `lineage`: of statement texts; without it, masking goes by the column
+   * definitions alone. `views`: opens the session's view lineage; without
+   * it, views are tables.
+   */
+  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, hashKey: Uint8Array | string, lineage?: MysqlLineage, views?: () => SessionLineage) {
     this.#emit = emit;
     this.#caps = caps;
     this.#clock = clock;
     this.#hashKey = hashKey;
     this.#lineage = lineage;
+    this.#openViews = views;
+  }
+
+  /**
+   * Learns what the relations of `text` stand for (views), before it runs
+   * under `verdict`: a promise while the catalog is asked (it never
+   * rejects: a failed lookup leaves the relations unknown), undefined when
+   * nothing is to learn — no column rule, a text whose lineage is unknown
+   * anyway, or one learned and fresh (the hot path).
+   */
+  learn(text: string, verdict: Verdict | undefined): Promise<void> | undefined {
+    if (verdict?.effect !== 'mask' || verdict.masks.columns.length === 0 || this.#openViews === undefined || !this.#followed(text)) return undefined;
+    return (this.#views ??= this.#openViews()).learn(text);
+  }
+
+  /** Ends the session's view lineage (its catalog connection). */
+  close(): void {
+    this.#views?.close();
   }
 
   /** Whether rows of the statement in flight may be rewritten (the relay then forwards packet by packet). */
@@ -79,8 +114,14 @@ export class StatementTracker {
   columns(defs: readonly ColumnDef[]): void {
     const c = this.#current;
     if (!c) return;
-    c.event.columns = defs.map((d) => d.name);
-    c.types = defs.map((d) => ({ type: d.type, unsigned: (d.flags & 0x20) !== 0 }));
+    if (defs !== this.#shapeOf) {
+      this.#shapeOf = defs;
+      // Shared by the events of every result with these definitions: frozen, never changed in place.
+      this.#names = Object.freeze(defs.map((d) => d.name)) as string[];
+      this.#types = Object.freeze(defs.map((d) => ({ type: d.type, unsigned: (d.flags & 0x20) !== 0 }))) as BinaryColumn[];
+    }
+    c.event.columns = this.#names;
+    c.types = this.#types;
     this.#noteMasking(c);
     c.masker = undefined;
     const result = c.results++;
@@ -111,10 +152,11 @@ export class StatementTracker {
       const row = decodeBinaryRow(payload, c.types);
       shown = c.masker ? c.masker.row(row.values) : row.values;
       if (shown !== row.values && shown.some((v, i) => v !== row.values[i])) replacement = rebuildBinaryRow(payload, row, shown);
-    } else {
+    } else if (!c.masker) shown = textRowValues(payload);
+    else {
       const cells = textRowCells(payload);
       const values = cells.map((v) => (v === null ? null : v.toString('utf8')));
-      shown = c.masker ? c.masker.row(values) : values;
+      shown = c.masker.row(values);
       if (shown !== values && shown.some((v, i) => v !== values[i])) replacement = buildTextRow(cells, shown.map((v, i) => (v === values[i] ? undefined : v)));
     }
     if (record) {
@@ -139,6 +181,12 @@ export class StatementTracker {
     if (!c) return;
     this.#current = undefined;
     this.#noteMasking(c);
+    // A statement that may have changed a view (DDL, or one whose effect is unknown: EXECUTE of a
+    // prepared text): MySQL's DDL commits at once, so asking the catalog again is enough.
+    if (this.#views !== undefined && c.verdict?.statements?.some((s) => s.class === 'ddl' || s.class === 'unknown')) {
+      this.#views.schemaChanged();
+      this.#views.idle();
+    }
     c.event.durationMs = Math.round((performance.now() - c.startedAt) * 1000) / 1000;
     this.#emit(c.event);
   }
@@ -156,9 +204,17 @@ export class StatementTracker {
    * undefined: the column definitions alone decide (as before lineage).
    */
   #lineageOf(text: string, result: number): LineageEntry[] | undefined {
+    if (!this.#followed(text)) return undefined;
+    if (this.#openViews === undefined) return this.#lineage!(text)![result];
+    // fail closed: a statement naming a relation the catalog did not confirm (lookup failed, or not
+    // learned) may read any column through it: every column is masked by the strictest column rule.
+    return (this.#views ??= this.#openViews()).lineage(text)[result] ?? unconfirmed;
+  }
+
+  /** Whether lineage follows `text`: a single SELECT or a text of SELECTs only (see #lineageOf). */
+  #followed(text: string): boolean {
     const all = this.#lineage?.(text);
-    if (all === undefined || all.some((l) => l === undefined || l.length === 0)) return undefined;
-    return all[result];
+    return all !== undefined && !all.some((l) => l === undefined || l.length === 0);
   }
 
   /** Adds the current result's masking counts to the event (values never, counts only). */
@@ -175,10 +231,17 @@ export class StatementTracker {
   }
 
   #event(text: string, verdict: Verdict | undefined, prepared?: string): StatementEvent {
-    const event: StatementEvent = { type: 'statement', at: this.#clock.now().toISOString(), seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
+    const now = this.#clock.now().getTime();
+    if (now !== this.#atMs) {
+      this.#atMs = now;
+      this.#at = new Date(now).toISOString();
+    }
+    const event: StatementEvent = { type: 'statement', at: this.#at, seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
     if (prepared !== undefined) event.prepared = prepared;
     if (verdict) event.verdict = recordedVerdict(verdict);
     return event;
   }
 }
 
+/** The lineage of a result whose relations are not all known: every column may be any column. */
+const unconfirmed: LineageEntry[] = [{ name: '*', star: true, sources: [anySource] }];

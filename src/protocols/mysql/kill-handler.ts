@@ -7,7 +7,7 @@ import { errPayload, isErr, okPayload, parseErr, serverStatus, type ErrInfo } fr
 import { packet } from './codec/packet.ts';
 import { cap } from './codec/handshake.ts';
 import type { StatementTracker } from './events.ts';
-import { parseKill } from './kill.ts';
+import { parseKill, type KillRequest } from './kill.ts';
 import { PacketReader } from './packet-reader.ts';
 import type { SessionDirectory } from './sessions.ts';
 import { openUpstream } from './upstream.ts';
@@ -32,10 +32,16 @@ export interface KillContext {
 
 const rule = { id: 'warden:kill-own', reason: 'a client may kill only its own sessions, mapped to the target by the gateway' };
 
-/** `undefined`: not a KILL, judge it as usual. Otherwise the payload (OK or ERR) to answer with. */
-export async function answerKill(ctx: KillContext, text: string): Promise<Buffer | undefined> {
+/**
+ * `undefined` (at once, so an ordinary statement costs no promise): not a
+ * KILL, judge it as usual. Otherwise the payload (OK or ERR) to answer with.
+ */
+export function answerKill(ctx: KillContext, text: string): Promise<Buffer> | undefined {
   const req = parseKill(ctx.classifier, text);
-  if (req === undefined) return undefined;
+  return req === undefined ? undefined : answerParsedKill(ctx, text, req);
+}
+
+async function answerParsedKill(ctx: KillContext, text: string, req: KillRequest): Promise<Buffer> {
   const refuse = (e: ErrInfo): Buffer => {
     const verdict: Verdict = { effect: 'block', rules: [rule], message: e.message };
     ctx.tracker.stopped(text, verdict, String(e.code), e.message);

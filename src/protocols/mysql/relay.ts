@@ -1,9 +1,10 @@
 import type { Socket } from 'node:net';
 import type { Verdict } from '../../core/policy/types.ts';
-import { com, relayed } from './codec/commands.ts';
+import { com, relayed, type ResponseShape } from './codec/commands.ts';
 import { errPayload, parseErr, parseOk } from './codec/generic.ts';
 import { maxPayload, packet, PacketFramer, type Packet } from './codec/packet.ts';
-import { parseColumnDef, ResponseReader, type ColumnDef } from './codec/results.ts';
+import { ResponseReader, type ColumnDef } from './codec/results.ts';
+import { ColumnDefs } from './column-defs.ts';
 import type { StatementTracker } from './events.ts';
 import type { BinaryColumn } from './codec/binary-rows.ts';
 import { parseExecute } from './codec/execute.ts';
@@ -33,10 +34,11 @@ export interface RelayHooks {
    */
   review?(text: string, verdict: Extract<Verdict, { effect: 'review' }>): Promise<Verdict>;
   /**
-   * Asked first for every COM_QUERY: a payload (OK or ERR) means the gateway
-   * answers the statement itself (KILL) and neither policy nor the target sees it.
+   * Asked first for every COM_QUERY: undefined (returned at once) lets the
+   * statement go on to policy; a payload (OK or ERR) means the gateway
+   * answers it itself (KILL) and neither policy nor the target sees it.
    */
-  answerItself?(text: string): Promise<Buffer | undefined>;
+  answerItself?(text: string): Promise<Buffer> | undefined;
   /**
    * COM_CHANGE_USER: the relay has stopped (the client's socket is handed
    * back, the target told goodbye) and the session must log in anew; without
@@ -70,11 +72,11 @@ export class Relay {
   /** Statement texts by prepared-statement id, with the verdict of their prepare. */
   readonly #prepared = new Map<number, Prepared>();
   #answer: ResponseReader | undefined;
-  /** Column definitions of the result set being read, until its column EOF. */
-  #columns: ColumnDef[] | undefined;
-  #preparing: Prepared | undefined;
+  /** Column definitions of the result set being read (and of earlier ones, reused when identical). */
+  readonly #columns = new ColumnDefs();
+  #preparing: Omit<Prepared, 'id'> | undefined;
   /** The COM_QUERY being answered. */
-  #statement: { text: string; verdict: Verdict } | undefined;
+  #query: { text: string; verdict: Verdict } | undefined;
   /** The prepared statement whose COM_STMT_EXECUTE is being answered. */
   #executing: Prepared | undefined;
   /** A LOCAL INFILE request was passed to the client: its packets go to the target until the empty one. */
@@ -157,10 +159,11 @@ export class Relay {
     }
     // Buffered commands are judged in order; stop reading while too many wait.
     if (this.#queue.length > 64) this.#client.pause();
-    void this.#pump();
+    this.#pump();
   }
 
-  async #pump(): Promise<void> {
+  /** Runs queued commands until one awaits its answer (or a decision: the pump goes on when it is made). */
+  #pump(): void {
     while (!this.#busy && !this.#ended) {
       const p = this.#queue.shift();
       if (!p) {
@@ -168,17 +171,29 @@ export class Relay {
         return;
       }
       this.#busy = true;
+      let deciding: Promise<void> | undefined;
       try {
-        await this.#command(p);
+        deciding = this.#command(p);
       } catch (err) {
         this.end(`error: ${(err as Error).message}`);
+        return;
+      }
+      if (deciding) {
+        void deciding.then(
+          () => this.#pump(),
+          (err: unknown) => this.end(`error: ${(err as Error).message}`),
+        );
         return;
       }
     }
   }
 
-  /** Handles one client command; leaves `#busy` set while its answer is awaited. */
-  async #command(p: Packet): Promise<void> {
+  /**
+   * Handles one client command; leaves `#busy` set while its answer is
+   * awaited. Returns a promise only when the command waits for a decision
+   * (policy, review, a KILL): everything else is handled synchronously.
+   */
+  #command(p: Packet): Promise<void> | undefined {
     const body = p.payload;
     // fail closed: a command always starts a new sequence; anything else is not a MySQL client.
     if (p.seq !== 0 || body.length === 0) throw new Error('protocol violation: malformed command packet');
@@ -192,43 +207,16 @@ export class Relay {
       this.#refuse(1047, '08S01', `command ${names.get(cmd) ?? `0x${cmd.toString(16)}`} is not supported through Warden`);
       return;
     }
-    if (cmd === com.query || cmd === com.stmtPrepare) {
-      const text = body.toString('utf8', 1);
-      const own = cmd === com.query ? await this.#hooks.answerItself?.(text) : undefined;
-      if (this.#ended) return;
-      if (own !== undefined) {
-        this.#client.write(packet(1, own));
-        this.#busy = false;
-        return;
-      }
-      const verdict = await this.#hooks.decide(text, cmd === com.query ? 'query' : 'prepare');
-      if (this.#ended) return;
-      const reviewedAtExecute = cmd === com.stmtPrepare && verdict.effect === 'review' && this.#hooks.review !== undefined;
-      if (verdict.effect !== 'allow' && verdict.effect !== 'mask' && !reviewedAtExecute) {
-        const message = verdict.message;
-        this.#hooks.tracker.stopped(text, verdict, '1142', message);
-        this.#refuse(1142, '42000', message);
-        return;
-      }
-      if (cmd === com.query) {
-        this.#hooks.tracker.begin(text, verdict);
-        this.#statement = { text, verdict };
-      } else this.#preparing = { text, verdict, params: 0, longData: false };
-    } else if (cmd === com.stmtExecute && body.length >= 5) {
+    if (cmd === com.query || cmd === com.stmtPrepare) return this.#statement(p, cmd, shape);
+    if (cmd === com.stmtExecute && body.length >= 5) {
       const id = body.readUInt32LE(1);
       const s = this.#prepared.get(id);
-      let run = s ? { text: s.text, verdict: s.verdict } : undefined;
-      if (s?.verdict.effect === 'review') {
-        run = await this.#judgeExecute(body, s, s.verdict);
-        if (this.#ended || run === undefined) return;
-      }
-      this.#hooks.tracker.begin(run?.text ?? '', run?.verdict, String(id));
-      if (s) {
-        // The target consumes long data at an execute; a cursor it opens is read with this execute's verdict and columns.
-        s.longData = false;
-        s.cursor = run && { ...run, columns: undefined };
-        this.#executing = s;
-      }
+      if (s?.verdict.effect === 'review') return this.#reviewedExecute(p, s, s.verdict, shape);
+      // Views its text names are learned first (masking; undefined, the common case, when known).
+      const learning = s && this.#hooks.tracker.learn(s.text, s.verdict);
+      if (learning) return this.#learnedExecute(learning, p, s!, shape);
+      if (s) this.#execute(s, s.text, s.verdict);
+      else this.#hooks.tracker.begin('', undefined, String(id));
     } else if (cmd === com.stmtSendLongData && body.length >= 5) {
       const s = this.#prepared.get(body.readUInt32LE(1));
       if (s) s.longData = true;
@@ -250,7 +238,73 @@ export class Relay {
     } else if (cmd === com.stmtClose && body.length >= 5) {
       this.#prepared.delete(body.readUInt32LE(1));
     }
-    if (cmd === com.quit) {
+    this.#forward(p, shape);
+    return undefined;
+  }
+
+  /** COM_QUERY or COM_STMT_PREPARE: judged (a KILL answered by the gateway), then forwarded or refused. */
+  async #statement(p: Packet, cmd: number, shape: ResponseShape): Promise<void> {
+    const text = p.payload.toString('utf8', 1);
+    const own = cmd === com.query ? this.#hooks.answerItself?.(text) : undefined;
+    if (own !== undefined) {
+      const answer = await own;
+      if (this.#ended) return;
+      this.#client.write(packet(1, answer));
+      this.#busy = false;
+      return;
+    }
+    const verdict = await this.#hooks.decide(text, cmd === com.query ? 'query' : 'prepare');
+    if (this.#ended) return;
+    const reviewedAtExecute = cmd === com.stmtPrepare && verdict.effect === 'review' && this.#hooks.review !== undefined;
+    if (verdict.effect !== 'allow' && verdict.effect !== 'mask' && !reviewedAtExecute) {
+      const message = verdict.message;
+      this.#hooks.tracker.stopped(text, verdict, '1142', message);
+      this.#refuse(1142, '42000', message);
+      return;
+    }
+    if (cmd === com.query) {
+      const learning = this.#hooks.tracker.learn(text, verdict);
+      if (learning) {
+        await learning;
+        if (this.#ended) return;
+      }
+      this.#hooks.tracker.begin(text, verdict);
+      this.#query = { text, verdict };
+    } else this.#preparing = { text, verdict, params: 0, longData: false };
+    this.#forward(p, shape);
+  }
+
+  /** A COM_STMT_EXECUTE of a statement needing review: judged with its values, then forwarded or refused. */
+  async #reviewedExecute(p: Packet, s: Prepared, verdict: Extract<Verdict, { effect: 'review' }>, shape: ResponseShape): Promise<void> {
+    const run = await this.#judgeExecute(p.payload, s, verdict);
+    if (this.#ended || run === undefined) return;
+    await this.#hooks.tracker.learn(run.text, run.verdict);
+    if (this.#ended) return;
+    this.#execute(s, run.text, run.verdict);
+    this.#forward(p, shape);
+  }
+
+  /** An execute whose statement's views are being learned (masking): forwarded once they are. */
+  async #learnedExecute(learning: Promise<void>, p: Packet, s: Prepared, shape: ResponseShape): Promise<void> {
+    await learning;
+    if (this.#ended) return;
+    this.#execute(s, s.text, s.verdict);
+    this.#forward(p, shape);
+  }
+
+  /** An execute of `s` goes to the target, recorded as `text` under `verdict`. */
+  #execute(s: Prepared, text: string, verdict: Verdict): void {
+    this.#hooks.tracker.begin(text, verdict, s.id);
+    // The target consumes long data at an execute; a cursor it opens is read with this execute's verdict and columns.
+    s.longData = false;
+    if (s.cursor?.text === text && s.cursor.verdict === verdict) s.cursor.columns = undefined;
+    else s.cursor = { text, verdict, columns: undefined };
+    this.#executing = s;
+  }
+
+  /** Sends the command to the target and starts following its answer. */
+  #forward(p: Packet, shape: ResponseShape): void {
+    if (p.payload[0] === com.quit) {
       // Let the target see the goodbye (a destroyed socket would be an "aborted connection" there).
       this.#upstream.end(p.raw);
       this.end('client_closed');
@@ -328,7 +382,7 @@ export class Relay {
     if (out.length > 0 && !this.#client.write(out)) this.#upstream.pause();
     if (this.#answer === undefined && this.#busy) {
       this.#busy = false;
-      void this.#pump();
+      this.#pump();
     }
   }
 
@@ -351,27 +405,29 @@ export class Relay {
     const role = answer.next(body);
     let replacement: Buffer | undefined;
     if (role === 'row') replacement = tracker.row(body);
-    else if (role === 'column_count') this.#columns = [];
-    else if (role === 'column' && this.#columns) this.#columns.push(parseColumnDef(body));
-    else if (role === 'eof' && this.#columns) {
-      if (this.#executing?.cursor) this.#executing.cursor.columns = this.#columns;
-      tracker.columns(this.#columns);
-      this.#columns = undefined;
+    else if (role === 'column_count') this.#columns.start();
+    else if (role === 'column') this.#columns.add(body);
+    else if (role === 'eof' && this.#columns.collecting) {
+      const defs = this.#columns.finish();
+      if (this.#executing?.cursor) this.#executing.cursor.columns = defs;
+      tracker.columns(defs);
     } else if (role === 'ok') tracker.ok(parseOk(body).affectedRows);
     else if (role === 'err') {
       const e = parseErr(body);
       tracker.error(e.code, e.message);
-    } else if (role === 'prepare_ok' && this.#preparing) this.#prepared.set(body.readUInt32LE(1), { ...this.#preparing, params: body.readUInt16LE(7) });
-    else if (role === 'infile') {
+    } else if (role === 'prepare_ok' && this.#preparing) {
+      const id = body.readUInt32LE(1);
+      this.#prepared.set(id, { ...this.#preparing, params: body.readUInt16LE(7), id: String(id) });
+    } else if (role === 'infile') {
       const requested = body.toString('utf8', 1);
-      const refusal = this.#hooks.localInfile ? this.#hooks.localInfile(this.#statement, requested) : 'LOCAL INFILE is not enabled';
+      const refusal = this.#hooks.localInfile ? this.#hooks.localInfile(this.#query, requested) : 'LOCAL INFILE is not enabled';
       if (refusal !== undefined) throw new InfileRefused(refusal, seq);
       this.#infileOpen = true;
     }
     if (answer.done) {
       this.#answer = undefined;
       this.#preparing = undefined;
-      this.#statement = undefined;
+      this.#query = undefined;
       this.#executing = undefined;
       tracker.end();
     }
@@ -382,6 +438,8 @@ export class Relay {
 
 /** A prepared statement: its text and prepare verdict, parameter count, and what reviewing its executes needs. */
 interface Prepared {
+  /** The statement id as recorded (a string, made once). */
+  id: string;
   text: string;
   verdict: Verdict;
   params: number;
@@ -390,7 +448,7 @@ interface Prepared {
   /** COM_STMT_SEND_LONG_DATA was used since the last execute or reset. */
   longData: boolean;
   /** What the last execute ran (its cursor, if it opened one, is fetched under it) and the columns it answered. */
-  cursor?: { text: string; verdict: Verdict; columns: ColumnDef[] | undefined };
+  cursor?: { text: string; verdict: Verdict; columns: readonly ColumnDef[] | undefined };
 }
 
 /** A target's LOCAL INFILE request the gateway does not pass on; `seq`: that of the request, for the ERR that replaces it. */

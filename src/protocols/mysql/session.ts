@@ -17,6 +17,12 @@ import { answerKill } from './kill-handler.ts';
 import type { MysqlClassifier, MysqlLineage } from '../../core/sql/mysql/index.ts';
 import type { SessionDirectory } from './sessions.ts';
 import { Relay } from './relay.ts';
+import { createMysqlCatalog } from './catalog.ts';
+import { cap } from './codec/handshake.ts';
+import { SessionLineage } from '../../core/masking/views.ts';
+import { viewTtlMs } from '../../core/masking/service.ts';
+import { createMysqlParser } from '../../core/sql/mysql/parser.ts';
+import { mysqlViewDialect } from '../../core/sql/mysql/views.ts';
 import { openUpstream, type Upstream } from './upstream.ts';
 
 /**
@@ -104,6 +110,7 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
     core.clock,
     core.masking.hashKey,
     shared.lineage,
+    () => openViewLineage(core, target),
   );
   // Aborted when the session ends: a statement held for review stops waiting (the review stays pending).
   const sessionEnded = new AbortController();
@@ -139,7 +146,20 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
 
   unlist();
   cleanup();
+  tracker.close();
   tracker.flush(endReason);
   await journal.end(endReason);
   return change;
+}
+
+/**
+ * The session's view lineage: catalog lookups on a second connection to the
+ * same target with the same credential (catalog.ts says why not the
+ * session's own), opened on first use.
+ */
+function openViewLineage(core: CoreServices, target: AuthorizedTarget): SessionLineage {
+  const timeoutMs = core.config.upstreamConnectTimeoutMs;
+  const terms = { capabilities: cap.protocol41 | cap.transactions, charset: 45 /* utf8mb4_general_ci */, maxPacket: 1 << 24, schema: undefined };
+  const catalog = createMysqlCatalog(() => openUpstream(target, terms, timeoutMs, core.dialer), timeoutMs);
+  return new SessionLineage(mysqlViewDialect(createMysqlParser()), catalog, core.clock, viewTtlMs);
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { AuthorizedTarget } from '../../core/access/index.ts';
 import { WardenError } from '../../core/errors.ts';
@@ -8,15 +7,16 @@ import { isErr, isOk, parseErr, parseOk } from './codec/generic.ts';
 import { buildHandshakeResponse, cap, parseAuthSwitch, parseGreeting } from './codec/handshake.ts';
 import { packet } from './codec/packet.ts';
 import { CachingSha2Exchange } from './caching-sha2.ts';
-import { ed25519Sign } from './ed25519.ts';
 import { PacketReader } from './packet-reader.ts';
 import { sslRequest, startTls } from './target-tls.ts';
+import { agentMysqlAuth, vaultMysqlAuth, type MysqlTargetAuth } from './target-auth.ts';
 
 /**
  * The gateway as a client of the target: connect, read its greeting,
- * switch to TLS as the connection says (target-tls.ts), log in as the
- * vaulted user with mysql_native_password (following an AuthSwitchRequest to
- * it, to MariaDB's client_ed25519 or to MySQL 8's caching_sha2_password),
+ * switch to TLS as the connection says (target-tls.ts), log in with
+ * mysql_native_password (following an AuthSwitchRequest to it, to MariaDB's
+ * client_ed25519 or to MySQL 8's caching_sha2_password) with answers from the
+ * vaulted password or from the agent holding it (target-auth.ts),
  * selecting the schema. Takes an AuthorizedTarget: there is no other way to
  * open an upstream.
  */
@@ -47,9 +47,11 @@ const optionalCapabilities = cap.localFiles;
 export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms, timeoutMs: number, dialer?: Dialer): Promise<Upstream> {
   const { host, port, tls, name, agent } = target.connection;
   const deadline = AbortSignal.timeout(timeoutMs);
-  let socket = await dialTarget({ name, host, port, agent }, deadline, dialer);
+  let socket = await dialTarget({ name, host, port, agent, agentGroup: target.connection.agentGroup ?? null }, deadline, dialer);
   let reader = new PacketReader(socket, 1 << 20);
   try {
+    // The tunnel stream itself (not a TLS layer over it) is what can ask the agent.
+    const auth = target.connection.credentials === 'agent' ? agentMysqlAuth(socket, agent, (why) => unavailable(name, why)) : vaultMysqlAuth(target.credential());
     const first = await reader.next(deadline);
     if (isErr(first.payload)) throw unavailable(name, `the target refused the connection (${parseErr(first.payload).code})`);
     const greeting = parseGreeting(first.payload);
@@ -70,13 +72,12 @@ export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms,
       reader = new PacketReader(socket, 1 << 20);
     } else if (tls === 'require' || tls === 'verify-full') throw unavailable(name, `the target does not offer TLS and the connection requires it (tls "${tls}")`);
     const secure = (capabilities & cap.ssl) !== 0;
-    const credential = target.credential();
     socket.write(packet(seq, buildHandshakeResponse({
       capabilities,
       maxPacket: terms.maxPacket,
       charset: terms.charset,
-      user: credential.username,
-      authResponse: nativePassword(credential.password, greeting.scramble),
+      user: await auth.user(),
+      authResponse: await auth.scramble('mysql_native_password', greeting.scramble),
       database: schema,
       authPlugin: 'mysql_native_password',
     })));
@@ -87,16 +88,19 @@ export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms,
       if (isOk(body)) {
         return { socket, connectionId: greeting.connectionId, serverVersion: greeting.serverVersion, status: parseOk(body).status, leftover: reader.detach() };
       }
-      if (isErr(body)) throw loginRefused(name, schema, parseErr(body).code, secure);
+      if (isErr(body)) throw loginRefused(name, schema, parseErr(body).code, secure, auth.refusedHint);
       if (body[0] === 0xfe) {
         const sw = parseAuthSwitch(body);
-        sha2 = sw.plugin === 'caching_sha2_password' ? new CachingSha2Exchange(target.credential().password, sw.data, secure) : undefined;
-        socket.write(packet(p.seq + 1, sha2 ? sha2.first() : switchAnswer(name, sw.plugin, target.credential().password, sw.data)));
+        // MariaDB's ed25519 nonce is 32 raw bytes with no NUL after it: the codec's trim of a trailing NUL
+        // (right for the 20-byte scrambles) would cut one that happens to end in 0x00 (1 login in 256).
+        const data = sw.plugin === 'client_ed25519' ? body.subarray(body.indexOf(0, 1) + 1) : sw.data;
+        sha2 = sw.plugin === 'caching_sha2_password' ? new CachingSha2Exchange(auth, data, secure) : undefined;
+        socket.write(packet(p.seq + 1, sha2 ? await sha2.first() : await switchAnswer(name, auth, sw.plugin, data)));
         continue;
       }
       // AuthMoreData: only caching_sha2_password's steps are expected here.
       if (body[0] === 0x01 && sha2) {
-        const answer = sha2.answer(body.subarray(1));
+        const answer = await sha2.answer(body.subarray(1));
         if (answer) socket.write(packet(p.seq + 1, answer));
         continue;
       }
@@ -110,32 +114,21 @@ export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms,
   }
 }
 
-/** The answer to an AuthSwitchRequest, for the plugins Warden speaks. */
-function switchAnswer(connection: string, plugin: string, password: string | null, data: Buffer): Buffer {
-  if (plugin === 'mysql_native_password') return nativePassword(password, data);
-  // MariaDB signs the scramble with a key derived from the password; an empty password is still signed.
-  if (plugin === 'client_ed25519') return ed25519Sign(password ?? '', data);
-  // fail closed: an unknown plugin is never answered with a guess.
-  throw unavailable(connection, `the target asks for the ${plugin} authentication plugin, which Warden does not support yet for MySQL; use mysql_native_password, ed25519 or caching_sha2_password for the vaulted user`);
-}
-
-/** mysql_native_password: SHA1(pw) XOR SHA1(scramble + SHA1(SHA1(pw))); empty for no password. */
-export function nativePassword(password: string | null, scramble: Buffer): Buffer {
-  if (!password) return Buffer.alloc(0);
-  const sha1 = (...b: Buffer[]) => createHash('sha1').update(Buffer.concat(b)).digest();
-  const stage1 = sha1(Buffer.from(password, 'utf8'));
-  const mix = sha1(scramble.subarray(0, 20), sha1(stage1));
-  for (let i = 0; i < stage1.length; i++) stage1[i]! ^= mix[i]!;
-  return stage1;
+/** The answer to an AuthSwitchRequest to a plugin other than caching_sha2_password. */
+function switchAnswer(connection: string, auth: MysqlTargetAuth, plugin: string, data: Buffer): Promise<Buffer> {
+  if (plugin === 'mysql_native_password' || plugin === 'client_ed25519') return auth.scramble(plugin, data);
+  // fail closed: an unknown plugin is never answered with a guess (mysql_clear_password included: the
+  // password would cross to the target as is, and, held by an agent, to the gateway).
+  throw unavailable(connection, `the target asks for the ${plugin} authentication plugin, which Warden does not support for MySQL; use mysql_native_password, ed25519 or caching_sha2_password for the target's user`);
 }
 
 /** The target's words may name the vaulted user; the client learns only what it can act on. */
-function loginRefused(connection: string, schema: string | undefined, code: number, secure: boolean): WardenError {
+function loginRefused(connection: string, schema: string | undefined, code: number, secure: boolean, hint: string): WardenError {
   if (code === 1049) return new WardenError('not_found', `schema "${schema}" does not exist on the target of connection "${connection}"`);
   if (code === 1044) return new WardenError('access_denied', `the connection "${connection}" may not use schema "${schema}" on its target`, { code: '1044' });
   // A user created REQUIRE SSL is refused like a wrong password (1045): say what else to check when the login was plaintext.
   const tlsHint = secure ? '' : ', or whether the target requires TLS (set the connection\'s tls to "require" or "verify-full")';
-  return unavailable(connection, `the target refused the gateway's login (${code}); ask an admin to check the stored credential${tlsHint}`);
+  return unavailable(connection, `the target refused the gateway's login (${code}); ${hint}${tlsHint}`);
 }
 
 

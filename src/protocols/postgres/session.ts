@@ -6,14 +6,13 @@ import type { CoreServices } from '../../core/services.ts';
 import { openJournal } from '../../core/session/journal.ts';
 import { acceptLogin, forwardedStartupParams, type LoginResult } from './auth.ts';
 import { authOk, backendKeyData, errorResponse, readyForQuery } from './codec/backend.ts';
-import { cancelRequest } from './codec/startup.ts';
 import type { CancelKeys } from './cancel.ts';
 import { toErrorResponse } from './errors.ts';
 import { createPgCatalog } from './catalog.ts';
 import { StatementTracker } from './events.ts';
 import { createGatekeeper } from './gatekeeper.ts';
 import { Relay } from './relay.ts';
-import { openUpstream, sendCancel, type Upstream } from './upstream.ts';
+import { openUpstream, type Upstream } from './upstream.ts';
 
 /**
  * One PostgreSQL client session: login → authorize → open the target →
@@ -33,9 +32,8 @@ export async function runSession(socket: Socket, ctx: ListenerContext, core: Cor
     return;
   }
   if (login.kind === 'cancel') {
-    const target = cancelKeys.resolve(login.processId, login.secretKey);
-    // A wrong key is ignored silently, as PostgreSQL does: nothing to learn from it.
-    if (target && !target.cancelHeld?.()) sendCancel(target.address, cancelRequest(target.processId, target.secretKey), core.dialer);
+    // Here, or on the replica that minted the key; a wrong key is ignored silently, as PostgreSQL does.
+    cancelKeys.cancel(login.processId, login.secretKey);
     socket.end();
     return;
   }
@@ -84,7 +82,7 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
   );
   const sessionEnded = new AbortController();
   const gate = createGatekeeper(core, identity, connection, (b) => client.write(b), sessionEnded.signal);
-  const key = cancelKeys.mint({ address: upstream.address, processId: upstream.processId, secretKey: upstream.secretKey, cancelHeld: gate.cancelHeld });
+  const key = cancelKeys.mint({ address: upstream.address, processId: upstream.processId, secretKey: upstream.secretKey, dialer: core.dialer, cancelHeld: gate.cancelHeld });
 
   let endReason = '';
   let cleanup = () => {};

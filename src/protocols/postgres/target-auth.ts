@@ -3,6 +3,7 @@ import sasl from 'pg/lib/crypto/sasl.js';
 import pgCrypto from 'pg/lib/crypto/utils.js';
 import type { TargetCredential } from '../../core/access/index.ts';
 import type { WardenError } from '../../core/errors.ts';
+import { agentAsker } from '../../transport/agent-auth-steps.ts';
 
 /**
  * Who answers the target's login challenges: the gateway with the vaulted
@@ -52,42 +53,21 @@ export function vaultAuth(credential: TargetCredential, fail: Fail): TargetAuth 
   };
 }
 
-/** A stream that can ask the agent at its far end (a tunnel stream). */
-interface Asking {
-  ask(body: Record<string, unknown>): Promise<Record<string, unknown>>;
-}
-
 /**
  * The agent answers: the password stays on the agent; what crosses the link is the user
  * name, the md5 response (salted by the target) and SCRAM messages.
  */
 export function agentAuth(stream: unknown, agent: string, fail: Fail): TargetAuth {
-  // fail closed: a connection whose credentials the agent holds is never tried without the agent.
-  if (typeof (stream as Partial<Asking>).ask !== 'function') throw fail('its credentials are held by an agent (`credentials: agent`), but it is not served by one');
-  const asking = stream as Asking;
-  const ask = async (body: Record<string, unknown>): Promise<Record<string, unknown>> => {
-    const answer = await asking.ask(body).catch((err: Error) => {
-      throw fail(`agent "${agent}" did not answer the login: ${err.message}`);
-    });
-    if (answer['ok'] !== true) throw fail(typeof answer['message'] === 'string' ? answer['message'] : `agent "${agent}" refused the login step`);
-    return answer;
-  };
-  const text = (a: Record<string, unknown>, k: string): string => {
-    if (typeof a[k] !== 'string') throw fail(`agent "${agent}" answered the login without "${k}"`);
-    return a[k] as string;
-  };
+  const ask = agentAsker(stream, agent, fail);
   return {
-    user: async () => text(await ask({ op: 'user' }), 'user'),
+    user: async () => (await ask({ op: 'user' })).user,
     // fail closed: a cleartext password would have to cross the link; refuse instead.
     cleartext: async () => {
       throw fail('the target asks for a cleartext password, which the agent keeps to itself; use md5 or scram-sha-256 for this role');
     },
-    md5: async (salt) => text(await ask({ op: 'md5', salt: salt.toString('base64') }), 'response'),
-    async saslStart(mechanisms) {
-      const a = await ask({ op: 'sasl-start', mechanisms });
-      return { mechanism: text(a, 'mechanism'), response: text(a, 'response') };
-    },
-    saslContinue: async (data) => text(await ask({ op: 'sasl-continue', data }), 'response'),
+    md5: async (salt) => (await ask({ op: 'md5', salt: salt.toString('base64') })).response,
+    saslStart: (mechanisms) => ask({ op: 'sasl-start', mechanisms }),
+    saslContinue: async (data) => (await ask({ op: 'sasl-continue', data })).response,
     saslFinal: async (data) => void (await ask({ op: 'sasl-final', data })),
     refusedHint: `check the credentials agent "${agent}" holds for it (--credentials)`,
   };

@@ -34,12 +34,13 @@ export async function openUpstream(
   dialer?: Dialer,
 ): Promise<Upstream> {
   const { host, port, tls, database, name, agent } = target.connection;
+  const address: DialTarget = { name, host, port, agent, agentGroup: target.connection.agentGroup ?? null };
   const deadline = AbortSignal.timeout(timeoutMs);
-  let socket = await dialTarget({ name, host, port, agent }, deadline, dialer);
+  let socket = await dialTarget(address, deadline, dialer);
   try {
     const fail = (why: string) => unavailable(name, why);
     // The tunnel stream itself (not a TLS layer over it) is what can ask the agent.
-    const auth = target.connection.credentials === 'agent' ? agentAuth(socket, agent ?? '', fail) : vaultAuth(target.credential(), fail);
+    const auth = target.connection.credentials === 'agent' ? agentAuth(socket, agent ?? address.agentGroup ?? '', fail) : vaultAuth(target.credential(), fail);
     if (tls !== 'disable') socket = await startTls(socket, tls, host, deadline, name);
     const user = await auth.user();
     socket.write(serialize.startup({ ...clientParams, user, database: database ?? user }));
@@ -72,7 +73,7 @@ export async function openUpstream(
         // The target's words may name the vaulted user; the client only learns that the gateway could not log in.
         throw unavailable(name, `the target refused the gateway's login (${f.C ?? '?'}); ${auth.refusedHint}`);
       } else if (type === 'Z') {
-        return { socket, parameterStatus, processId, secretKey, leftover: reader.detach(), address: { name, host, port, agent } };
+        return { socket, parameterStatus, processId, secretKey, leftover: reader.detach(), address };
       }
       // NoticeResponse and NegotiateProtocolVersion during startup are not the client's business.
     }

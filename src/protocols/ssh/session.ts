@@ -14,7 +14,7 @@ import type { TargetHostPins } from './host-pins.ts';
 import { runShell, type ShellHandle } from './shell.ts';
 import { runScp } from './scp.ts';
 import { parseScpCommand } from './scp-protocol.ts';
-import { runSftp } from './sftp.ts';
+import { runSftp } from './sftp-relay.ts';
 import { openUpstream } from './upstream.ts';
 
 export interface SshDeps {
@@ -132,9 +132,9 @@ function serveChannel(channel: Session, s: OpenSession): void {
     started = true;
     void runShell(accept(), pty, s.channels, s.castName(), (h) => (shell = h));
   });
-  // The SFTP subsystem (sftp, scp's default mode); other subsystems stay refused below.
-  channel.on('sftp', (accept, reject) => {
-    if (started) return reject?.();
+  // The SFTP subsystem (sftp, scp's default mode), relayed packet by packet on a raw channel; other subsystems are refused.
+  channel.on('subsystem', (accept, reject, info) => {
+    if (started || info.name !== 'sftp') return reject?.();
     started = true;
     void runSftp(accept(), s.channels);
   });
@@ -142,7 +142,7 @@ function serveChannel(channel: Session, s: OpenSession): void {
     reject?.();
     refuseAgentForward(s.channels);
   });
-  for (const refused of ['subsystem', 'x11', 'signal']) {
+  for (const refused of ['x11', 'signal']) {
     channel.on(refused, (_accept: unknown, reject?: () => void) => reject?.());
   }
 }

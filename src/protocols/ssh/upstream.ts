@@ -1,32 +1,36 @@
 import ssh2 from 'ssh2';
 import type { Client } from 'ssh2';
 import type { AuthorizedTarget } from '../../core/access/index.ts';
+import { agentRoute, describeRoute } from '../../core/connections/route.ts';
 import { WardenError } from '../../core/errors.ts';
 import type { Dialer } from '../../core/services.ts';
 import { checkTargetHostKey } from './host-keys.ts';
 import { cipherPreference } from './algorithms.ts';
 import type { TargetHostPins } from './host-pins.ts';
+import { agentSshLogin, vaultSshLogin } from './target-auth.ts';
 
 /**
  * The gateway as an SSH client of the target: connect (directly or through
  * the connection's agent), verify the target's host key against the
  * connection's configured host keys or, without any, its pin (host-keys.ts),
- * log in with the vaulted password or private key. Takes an AuthorizedTarget:
+ * log in with the vaulted password or private key, or with a key the agent
+ * holds and signs with (target-auth.ts). Takes an AuthorizedTarget:
  * there is no other way to open an upstream.
  */
 export async function openUpstream(target: AuthorizedTarget, pins: TargetHostPins, timeoutMs: number, dialer?: Dialer): Promise<Client> {
   const { host, port, name, agent } = target.connection;
   const deadline = AbortSignal.timeout(timeoutMs);
   let sock: NodeJS.ReadableStream | undefined;
-  if (agent) {
+  const route = agentRoute(target.connection);
+  if (route !== null) {
     // fail closed: a gateway without a tunnel never dials an agent's target directly.
-    if (dialer === undefined) throw unavailable(name, `it is served by agent "${agent}" and this gateway has no agent tunnel`);
-    const stream = await dialer.dial({ name, host, port, agent }, deadline);
+    if (dialer === undefined) throw unavailable(name, `it is served by ${describeRoute(route)} and this gateway has no agent tunnel`);
+    const stream = await dialer.dial({ name, host, port, agent, agentGroup: target.connection.agentGroup ?? null }, deadline);
     stream.on('error', () => undefined);
     sock = stream;
   }
-  const credential = target.credential();
-  if (credential.password === null && credential.privateKey === undefined) throw unavailable(name, 'the connection has no stored password or private key; an admin sets one');
+  const denied = (why: string) => unavailable(name, why);
+  const login = target.connection.credentials === 'agent' ? await agentSshLogin(sock, agent, denied).catch(closing(sock)) : vaultSshLogin(target.credential(), denied);
   const client = new ssh2.Client();
   let refusal: WardenError | undefined;
   return new Promise<Client>((resolve, reject) => {
@@ -47,15 +51,12 @@ export async function openUpstream(target: AuthorizedTarget, pins: TargetHostPin
     client.on('error', (err: Error & { level?: string }) => {
       if (refusal) return fail(refusal);
       // The target's words may name the vaulted user; the client only learns that the gateway could not log in.
-      if (err.level === 'client-authentication') return fail(unavailable(name, "the target refused the gateway's login; ask an admin to check the stored credential"));
+      if (err.level === 'client-authentication') return fail(unavailable(name, `the target refused the gateway's login; ${login.refusedHint}`));
       fail(unavailable(name, err.message));
     });
     client.connect({
       ...(sock ? { sock: sock as never } : { host, port }),
-      username: credential.username,
-      ...(credential.privateKey !== undefined
-        ? { privateKey: credential.privateKey, ...(credential.passphrase !== undefined ? { passphrase: credential.passphrase } : {}) }
-        : { password: credential.password! }),
+      ...login.options,
       readyTimeout: timeoutMs,
       keepaliveInterval: 15_000,
       algorithms: { cipher: cipherPreference },
@@ -72,6 +73,14 @@ export async function openUpstream(target: AuthorizedTarget, pins: TargetHostPin
     // acknowledged: a request/answer protocol then waits on delayed ACKs and SFTP crawls. Bulk streams lose nothing.
     client.setNoDelay(true);
   });
+}
+
+/** A login that fails before ssh2 owns the stream closes the stream itself. */
+function closing(sock: NodeJS.ReadableStream | undefined): (err: unknown) => never {
+  return (err) => {
+    (sock as { destroy?: () => void } | undefined)?.destroy?.();
+    throw err;
+  };
 }
 
 function unavailable(connection: string, why: string): WardenError {

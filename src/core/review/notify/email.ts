@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { ReviewNotice } from '../types.ts';
 import type { Channel } from './channel.ts';
 import { noticeText } from './message.ts';
@@ -16,20 +16,26 @@ export interface SmtpConfig {
 
 /** Email over SMTP: the subject names the review, requester and connection; the body has the facts and links. */
 export function emailChannel(cfg: SmtpConfig, timeoutMs = 10_000): Channel {
-  const transport = nodemailer.createTransport({
-    host: cfg.host,
-    port: cfg.port,
-    secure: cfg.secure ?? false,
-    ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.pass ?? '' } } : {}),
-    connectionTimeout: timeoutMs,
-    greetingTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-  });
+  // nodemailer is imported at the first notice, not with the gateway: most gateways send no e-mail.
+  let transport: Promise<Transporter> | undefined;
+  const open = async (): Promise<Transporter> => {
+    const { default: nodemailer } = await import('nodemailer');
+    return nodemailer.createTransport({
+      host: cfg.host,
+      port: cfg.port,
+      secure: cfg.secure ?? false,
+      ...(cfg.user ? { auth: { user: cfg.user, pass: cfg.pass ?? '' } } : {}),
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+    });
+  };
   return {
     name: `email (${cfg.host}:${cfg.port})`,
     async send(notice: ReviewNotice): Promise<void> {
       const t = noticeText(notice);
-      await transport.sendMail({ from: cfg.from, to: cfg.to, subject: `[Warden] ${t.title}`, text: emailBody(t) });
+      transport ??= open();
+      await (await transport).sendMail({ from: cfg.from, to: cfg.to, subject: `[Warden] ${t.title}`, text: emailBody(t) });
     },
   };
 }

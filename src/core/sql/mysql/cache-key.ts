@@ -12,26 +12,37 @@ export function classificationKey(text: string): string {
   if (/\/\*|#|--|\\/.test(text)) return text;
   let out = '';
   let from = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === "'" || c === '"' || c === '`') {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === squote || c === dquote || c === backtick) {
       // Doubled quotes stay inside; an unterminated quote runs to the end.
-      for (i++; i < text.length; i++) if (text[i] === c && text[++i] !== c) break;
+      for (i++; i < n; i++) if (text.charCodeAt(i) === c && text.charCodeAt(++i) !== c) break;
       i--;
       continue;
     }
-    if (c < '0' || c > '9' || isWordChar(text[i - 1])) continue;
+    if (c < zero || c > nine || isWordCharAt(text, i - 1)) continue;
     let end = i;
-    while (end < text.length && text[end]! >= '0' && text[end]! <= '9') end++;
+    while (end < n && isDigit(text.charCodeAt(end))) end++;
     // `1e5`, `0x1f`, `1.5`, `12abc` (an identifier in MySQL) are left alone, and so are integers
     // beyond 64 bits, which a parser might read differently from a small one.
-    if (!isWordChar(text[end]) && text[end] !== '.' && text[i - 1] !== '.' && end - i <= 18) {
+    if (!isWordCharAt(text, end) && text.charCodeAt(end) !== dot && text.charCodeAt(i - 1) !== dot && end - i <= 18) {
       out += `${text.slice(from, i)}0`;
       from = end;
     }
     i = end - 1;
   }
-  return out + text.slice(from);
+  return from === 0 ? text : out + text.slice(from);
 }
 
-const isWordChar = (c: string | undefined): boolean => c !== undefined && /[\p{L}\p{N}_$@]/u.test(c);
+const [squote, dquote, backtick, zero, nine, dot] = ["'", '"', '`', '0', '9', '.'].map((c) => c.charCodeAt(0)) as [number, number, number, number, number, number];
+const isDigit = (c: number): boolean => c >= zero && c <= nine;
+
+/** Whether the character at `i` (none outside the text) continues a word: a letter, digit, `_`, `$` or `@`. */
+function isWordCharAt(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (Number.isNaN(c)) return false;
+  // ASCII answered directly; anything else by the Unicode classes.
+  if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || isDigit(c) || c === 0x5f || c === 0x24 || c === 0x40;
+  return /[\p{L}\p{N}]/u.test(text[i]!);
+}

@@ -1,4 +1,4 @@
-import type { LineageEntry } from '../../masking/lineage.ts';
+import type { LineageEntry, ViewResolver } from '../../masking/lineage.ts';
 import type { SourceColumn } from '../../masking/types.ts';
 import { Lru } from '../lru.ts';
 import { createMysqlParser, type MysqlParser } from './parser.ts';
@@ -13,7 +13,8 @@ import { scanMysql } from './scan.ts';
  * need this to see `t.email`. Same shape and over-approximation as the
  * PostgreSQL lineage (core/masking/lineage.ts): an unqualified column is
  * attributed to every relation in scope; `*` is a star entry.
- * Views are not seen through (a view is a table here): see docs/architecture.md.
+ * Views are seen through when a `ViewResolver` is passed (definitions learned
+ * from the target's catalog, see ./views.ts); without one a view is a table.
  */
 
 type Obj = Record<string, unknown>;
@@ -25,7 +26,11 @@ interface Scope {
   items: readonly Item[];
   outer: Scope | undefined;
 }
-type Ctes = ReadonlyMap<string, LineageEntry[]>;
+/** CTE names in scope (lower case), and how to see through views. */
+interface Ctes {
+  readonly names: ReadonlyMap<string, LineageEntry[]>;
+  readonly views: ViewResolver | undefined;
+}
 
 /** Lineage per statement of a text (see mysqlLineage); undefined: unknown. */
 export type MysqlLineage = (text: string) => (LineageEntry[] | undefined)[] | undefined;
@@ -49,7 +54,7 @@ class Unsupported extends Error {}
  * without rows). undefined: unknown — unparseable, or a shape not followed;
  * callers then rely on the column definitions alone.
  */
-export function mysqlLineage(parser: MysqlParser, text: string): (LineageEntry[] | undefined)[] | undefined {
+export function mysqlLineage(parser: MysqlParser, text: string, views?: ViewResolver): (LineageEntry[] | undefined)[] | undefined {
   const scan = scanMysql(text, { backslashEscapes: true });
   // fail closed: where servers could read the text differently, no one reading is trusted.
   if (scan.nestedComment) return undefined;
@@ -60,12 +65,25 @@ export function mysqlLineage(parser: MysqlParser, text: string): (LineageEntry[]
     try {
       const asts = arr(parser.parse(piece.code).ast);
       // SELECT … INTO sends no rows: it must not take the lineage slot of the next result.
-      for (const a of asts) out.push(isObj(a) && a.type === 'select' && !(isObj(a.into) && a.into.type === 'into') ? selectLineage(a, new Map(), undefined) : []);
+      for (const a of asts) out.push(isObj(a) && a.type === 'select' && !(isObj(a.into) && a.into.type === 'into') ? selectLineage(a, { names: new Map(), views }, undefined) : []);
     } catch {
-      out.push(undefined);
+      out.push(undefined); // unparseable, a shape not followed, or a relation the resolver cannot tell (UnknownRelation)
     }
   }
   return out;
+}
+
+/**
+ * Lineage of a view's defining query (`information_schema.VIEWS.VIEW_DEFINITION`,
+ * every relation schema-qualified) seen through `views`. Throws
+ * UnknownRelation for a relation inside that is not known, anything else
+ * when the definition cannot be followed.
+ */
+export function definitionLineage(parser: MysqlParser, definition: string, views: ViewResolver): LineageEntry[] {
+  const asts = arr(parser.parse(definition).ast);
+  const a = asts[0];
+  if (asts.length !== 1 || !isObj(a) || a.type !== 'select') throw new Unsupported();
+  return selectLineage(a, { names: new Map(), views }, undefined);
 }
 
 const name = (v: unknown): string | undefined => {
@@ -77,7 +95,8 @@ const name = (v: unknown): string | undefined => {
 };
 
 function selectLineage(s: Obj, outerCtes: Ctes, outer: Scope | undefined): LineageEntry[] {
-  const ctes = new Map(outerCtes);
+  const names = new Map(outerCtes.names);
+  const ctes: Ctes = { names, views: outerCtes.views };
   for (const w of arr(s.with)) {
     if (!isObj(w)) throw new Unsupported();
     const stmt = isObj(w.stmt) ? (isObj(w.stmt.ast) ? w.stmt.ast : w.stmt) : undefined;
@@ -85,7 +104,7 @@ function selectLineage(s: Obj, outerCtes: Ctes, outer: Scope | undefined): Linea
     if (stmt === undefined || cteName === undefined) throw new Unsupported();
     const cols = selectLineage(stmt, ctes, outer);
     const renamed = arr(w.columns).map(name);
-    ctes.set(cteName.toLowerCase(), cols.map((e, i) => ({ ...e, name: renamed[i] ?? e.name })));
+    names.set(cteName.toLowerCase(), cols.map((e, i) => ({ ...e, name: renamed[i] ?? e.name })));
   }
   const items: Item[] = [];
   for (const f of arr(s.from)) items.push(fromItem(f, ctes, outer));
@@ -107,8 +126,10 @@ function fromItem(f: unknown, ctes: Ctes, outer: Scope | undefined): Item {
   if (typeof f.table === 'string') {
     const schema = typeof f.db === 'string' ? f.db : undefined;
     const alias = name(f.as) ?? f.table;
-    const cte = schema === undefined ? ctes.get(f.table.toLowerCase()) : undefined;
+    const cte = schema === undefined ? ctes.names.get(f.table.toLowerCase()) : undefined;
     if (cte !== undefined) return { alias, kind: 'derived', columns: cte };
+    const view = ctes.views?.(schema, f.table);
+    if (view !== undefined) return { alias, kind: 'derived', columns: view };
     return { alias, kind: 'table', schema, table: f.table };
   }
   // Table functions (JSON_TABLE…), VALUES in FROM and the like.

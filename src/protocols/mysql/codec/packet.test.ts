@@ -33,7 +33,34 @@ describe('MySQL packet framing', () => {
     expect([p!.seq, p!.lastSeq]).toEqual([3, 4]);
   });
 
+  it('frames a split 16 MiB payload and the packet after it, cut anywhere', () => {
+    const big = Buffer.alloc(0xffffff + 10, 7);
+    const wire = Buffer.concat([packet(3, big), packet(9, Buffer.from('after'))]);
+    for (const cuts of [[2], [0xffffff + 3, 0xffffff + 6], [100, 0xffffff + 14, wire.length - 3]]) {
+      const framer = new PacketFramer(1 << 25);
+      const got = [];
+      let off = 0;
+      for (const c of [...cuts, wire.length]) {
+        got.push(...framer.push(wire.subarray(off, c)));
+        off = c;
+      }
+      expect(got.map((p) => [p.seq, p.lastSeq, p.payload.length])).toEqual([[3, 4, big.length], [9, 9, 5]]);
+      expect(got[0]!.payload.equals(big)).toBe(true);
+      expect(framer.pending).toBe(0);
+    }
+  });
+
+  it('hands out slices of a chunk of whole packets (no copy)', () => {
+    const chunk = Buffer.concat([packet(0, Buffer.from('a')), packet(1, Buffer.from('bc'))]);
+    const got = new PacketFramer(1 << 20).push(chunk);
+    expect(got.map((p) => p.raw.buffer === chunk.buffer && p.payload.buffer === chunk.buffer)).toEqual([true, true]);
+  });
+
   it('refuses a packet longer than the limit instead of waiting for it', () => {
     expect(() => new PacketFramer(1024).push(Buffer.from('GET / HTTP/1.1\r\n'))).toThrow(FramingError);
+    // Also when the length arrives in pieces.
+    const framer = new PacketFramer(1024);
+    expect(framer.push(Buffer.from('GE'))).toEqual([]);
+    expect(() => framer.push(Buffer.from('T / HTTP/1.1\r\n'))).toThrow(FramingError);
   });
 });

@@ -48,41 +48,118 @@ export function packet(seq: number, payload: Buffer): Buffer {
  * cannot be trusted after that).
  */
 export class PacketFramer {
-  #buf: Buffer = Buffer.alloc(0);
+  /** Pieces of an incomplete packet (slices of the chunks it came in), joined once it is whole. */
+  #held: Buffer[] = [];
+  #heldLength = 0;
   readonly #maxLogical: number;
 
   constructor(maxLogical: number) {
     this.#maxLogical = maxLogical;
   }
 
+  /**
+   * The whole packets `chunk` completes, in order; an incomplete tail is kept
+   * for the next push. Payloads and raw bytes are slices of the chunk, so a
+   * chunk of whole packets is never copied; a packet cut across chunks is
+   * copied once, when its last byte arrives.
+   */
   push(chunk: Buffer): Packet[] {
-    this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
     const out: Packet[] = [];
+    let buf = chunk;
+    if (this.#heldLength > 0) {
+      const rest = this.#completeHeld(chunk, out);
+      if (rest === undefined) return out;
+      buf = rest;
+    }
     let off = 0;
     for (;;) {
-      const p = this.#next(off);
+      if (buf.length - off < 4) break;
+      // The common case inline (one physical packet, whole): no wrapper object per packet.
+      const len = buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16);
+      if (len < maxPayload && len <= this.#maxLogical && buf.length - off - 4 >= len) {
+        out.push(new SlicedPacket(buf, off, len));
+        off += 4 + len;
+        continue;
+      }
+      const p = takePacket(buf, off, this.#maxLogical);
       if (!p) break;
       out.push(p.packet);
       off = p.end;
     }
-    this.#buf = off === this.#buf.length ? Buffer.alloc(0) : this.#buf.subarray(off);
+    if (off < buf.length) this.#hold(buf.subarray(off));
     return out;
   }
 
   /** Bytes received and not yet part of a whole packet. */
   get pending(): number {
-    return this.#buf.length;
+    return this.#heldLength;
   }
 
   /** Hands over (and forgets) the incomplete tail. */
   takeRest(): Buffer {
-    const rest = this.#buf;
-    this.#buf = Buffer.alloc(0);
+    const rest = this.#held.length === 1 ? this.#held[0]! : Buffer.concat(this.#held, this.#heldLength);
+    this.#held = [];
+    this.#heldLength = 0;
     return rest;
   }
 
-  #next(start: number): { packet: Packet; end: number } | undefined {
-    return takePacket(this.#buf, start, this.#maxLogical);
+  #hold(piece: Buffer): void {
+    this.#held.push(piece);
+    this.#heldLength += piece.length;
+  }
+
+  /**
+   * Feeds the held packet from the start of `chunk`: pushes it to `out` when
+   * it is whole and returns the rest of the chunk; undefined when the chunk
+   * was all taken. A packet of 16 MiB or more (split in several physical
+   * packets) is joined with the rest of the chunk and framed as one buffer.
+   */
+  #completeHeld(chunk: Buffer, out: Packet[]): Buffer | undefined {
+    let used = 0;
+    if (this.#heldLength < 4) {
+      used = Math.min(4 - this.#heldLength, chunk.length);
+      this.#hold(chunk.subarray(0, used));
+      if (this.#heldLength < 4) return undefined;
+    }
+    const head = this.#held.length === 1 ? this.#held[0]! : Buffer.concat(this.#held, this.#heldLength);
+    if (this.#held.length > 1) this.#held = [head];
+    const len = head[0]! | (head[1]! << 8) | (head[2]! << 16);
+    if (len > this.#maxLogical) throw new FramingError(`packet of ${len} bytes exceeds the limit of ${this.#maxLogical}`);
+    if (len >= maxPayload) return Buffer.concat([this.takeRest(), chunk.subarray(used)]);
+    const take = Math.min(4 + len - this.#heldLength, chunk.length - used);
+    this.#hold(chunk.subarray(used, used + take));
+    used += take;
+    if (this.#heldLength < 4 + len) return undefined;
+    const whole = this.takeRest();
+    out.push({ seq: whole[3]!, lastSeq: whole[3]!, payload: whole.subarray(4), raw: whole });
+    return chunk.subarray(used);
+  }
+}
+
+/**
+ * A whole single-packet message inside a received chunk. Its raw bytes are
+ * sliced only when asked for: the relay forwards the target's answers as
+ * the chunk itself, and reads only the payload of each packet.
+ */
+class SlicedPacket implements Packet {
+  readonly seq: number;
+  readonly payload: Buffer;
+  readonly #chunk: Buffer;
+  readonly #start: number;
+
+  constructor(chunk: Buffer, start: number, length: number) {
+    this.seq = chunk[start + 3]!;
+    this.payload = chunk.subarray(start + 4, start + 4 + length);
+    this.#chunk = chunk;
+    this.#start = start;
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get raw(): Buffer {
+    return this.#chunk.subarray(this.#start, this.#start + 4 + this.payload.length);
   }
 }
 

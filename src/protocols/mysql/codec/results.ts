@@ -1,5 +1,5 @@
 import { eofStatus, isEof, isErr, isOk, parseOk, serverStatus } from './generic.ts';
-import { readLenenc, readLenencBytes, ShortPacketError } from './lenenc.ts';
+import { readLenenc, ShortPacketError } from './lenenc.ts';
 import type { ResponseShape } from './commands.ts';
 
 /**
@@ -23,6 +23,15 @@ type State =
   | { at: 'fields' }
   | { at: 'done' };
 
+// The states without a counter are shared (one object each, not one per packet).
+const DONE: State = { at: 'done' };
+const ROWS: State = { at: 'rows' };
+const FIRST: State = { at: 'first' };
+const FIELDS: State = { at: 'fields' };
+const AFTER_INFILE: State = { at: 'after_infile' };
+const EOF_THEN_ROWS: State = { at: 'eof', then: 'rows' };
+const EOF_THEN_PREPARE_COLUMNS: State = { at: 'eof', then: 'prepare_columns' };
+
 export class ResponseReader {
   readonly #shape: ResponseShape;
   #state: State;
@@ -33,7 +42,7 @@ export class ResponseReader {
 
   constructor(shape: ResponseShape) {
     this.#shape = shape;
-    this.#state = shape === 'rows' ? { at: 'rows' } : shape === 'fields' ? { at: 'fields' } : shape === 'none' ? { at: 'done' } : { at: 'first' };
+    this.#state = shape === 'rows' ? ROWS : shape === 'fields' ? FIELDS : shape === 'none' ? DONE : FIRST;
   }
 
   get done(): boolean {
@@ -52,32 +61,32 @@ export class ResponseReader {
         if (p[0] === 0xfb) throw new ShortPacketError('the target asked for a second LOCAL INFILE in one answer');
         return this.#first(p);
       case 'columns':
-        if (--s.left === 0) this.#state = s.then === 'columns_eof' ? { at: 'eof', then: 'rows' } : { at: 'eof', then: 'prepare_columns' };
+        if (--s.left === 0) this.#state = s.then === 'columns_eof' ? EOF_THEN_ROWS : EOF_THEN_PREPARE_COLUMNS;
         return 'column';
       case 'eof': {
         if (!isEof(p)) throw new ShortPacketError('expected an EOF packet after column definitions');
         const status = eofStatus(p);
-        if (s.then === 'rows') this.#state = status & cursorExists ? { at: 'done' } : { at: 'rows' };
-        else if (s.then === 'prepare_columns') this.#state = this.#prepColumns > 0 ? { at: 'columns', left: this.#takePrepColumns(), then: 'columns_eof' } : { at: 'done' };
-        else this.#state = { at: 'done' };
+        if (s.then === 'rows') this.#state = status & cursorExists ? DONE : ROWS;
+        else if (s.then === 'prepare_columns') this.#state = this.#prepColumns > 0 ? { at: 'columns', left: this.#takePrepColumns(), then: 'columns_eof' } : DONE;
+        else this.#state = DONE;
         // A prepare's column definitions end with an EOF and no rows follow.
-        if (this.#shape === 'prepare' && this.#state.at === 'rows') this.#state = { at: 'done' };
+        if (this.#shape === 'prepare' && this.#state.at === 'rows') this.#state = DONE;
         return 'eof';
       }
       case 'rows':
         if (isErr(p)) {
-          this.#state = { at: 'done' };
+          this.#state = DONE;
           return 'err';
         }
         if (isEof(p)) {
           this.lastStatus = eofStatus(p);
-          this.#state = this.#shape === 'result' && this.lastStatus & serverStatus.moreResultsExist ? { at: 'first' } : { at: 'done' };
+          this.#state = this.#shape === 'result' && this.lastStatus & serverStatus.moreResultsExist ? FIRST : DONE;
           return 'eof';
         }
         return 'row';
       case 'fields':
         if (isErr(p) || isEof(p)) {
-          this.#state = { at: 'done' };
+          this.#state = DONE;
           return isErr(p) ? 'err' : 'eof';
         }
         return 'column';
@@ -92,11 +101,11 @@ export class ResponseReader {
 
   #first(p: Buffer): PacketRole {
     if (isErr(p)) {
-      this.#state = { at: 'done' };
+      this.#state = DONE;
       return 'err';
     }
     if (this.#shape === 'single') {
-      this.#state = { at: 'done' };
+      this.#state = DONE;
       return isOk(p) ? 'ok' : isEof(p) ? 'eof' : 'other';
     }
     if (this.#shape === 'prepare') {
@@ -106,17 +115,17 @@ export class ResponseReader {
       this.#prepColumns = columns;
       if (params > 0) this.#state = { at: 'columns', left: params, then: 'prepare_params' };
       else if (columns > 0) this.#state = { at: 'columns', left: this.#takePrepColumns(), then: 'columns_eof' };
-      else this.#state = { at: 'done' };
+      else this.#state = DONE;
       return 'prepare_ok';
     }
     if (isOk(p)) {
       this.lastStatus = parseOk(p).status;
-      this.#state = this.lastStatus & serverStatus.moreResultsExist ? { at: 'first' } : { at: 'done' };
+      this.#state = this.lastStatus & serverStatus.moreResultsExist ? FIRST : DONE;
       return 'ok';
     }
     // LOCAL INFILE request: whether it reaches the client is the relay's decision (local-infile.ts).
     if (p[0] === 0xfb && this.#shape === 'result') {
-      this.#state = { at: 'after_infile' };
+      this.#state = AFTER_INFILE;
       return 'infile';
     }
     const n = readLenenc(p, 0).value;
@@ -140,23 +149,28 @@ export interface ColumnDef {
 
 /** A protocol-41 column definition. */
 export function parseColumnDef(p: Buffer): ColumnDef {
-  let off = 0;
-  const str = () => {
-    const r = readLenencBytes(p, off);
-    off = r.next;
-    return r.value?.toString('utf8') ?? '';
-  };
-  str(); // catalog, always "def"
-  const schema = str();
-  const table = str();
-  const orgTable = str();
-  const name = str();
-  const orgName = str();
-  off = readLenenc(p, off).next; // length of the fixed fields (0x0c)
+  const at = { off: 0 };
+  lenencText(p, at); // catalog, always "def"
+  const schema = lenencText(p, at);
+  const table = lenencText(p, at);
+  const orgTable = lenencText(p, at);
+  const name = lenencText(p, at);
+  const orgName = lenencText(p, at);
+  const off = readLenenc(p, at.off).next; // length of the fixed fields (0x0c)
   const charset = p.readUInt16LE(off);
   const type = p[off + 6] ?? 0;
   const flags = off + 9 <= p.length ? p.readUInt16LE(off + 7) : 0;
   return { schema, table, orgTable, name, orgName, charset, type, flags };
+}
+
+/** The length-encoded string at `at.off` as UTF-8 text ('' for NULL); moves `at.off` past it. */
+function lenencText(p: Buffer, at: { off: number }): string {
+  const n = readLenenc(p, at.off);
+  const start = n.next;
+  const end = start + (n.value ?? 0);
+  if (end > p.length) throw new ShortPacketError('truncated length-encoded string');
+  at.off = end;
+  return end === start ? '' : p.toString('utf8', start, end);
 }
 
 /** Values of a text-protocol row: each a length-encoded string or NULL (0xFB). */
@@ -164,9 +178,16 @@ export function textRowValues(p: Buffer): (string | null)[] {
   const out: (string | null)[] = [];
   let off = 0;
   while (off < p.length) {
-    const r = readLenencBytes(p, off);
-    out.push(r.value === null ? null : r.value.toString('utf8'));
-    off = r.next;
+    const n = readLenenc(p, off);
+    if (n.value === null) {
+      out.push(null);
+      off = n.next;
+      continue;
+    }
+    const end = n.next + n.value;
+    if (end > p.length) throw new ShortPacketError('truncated length-encoded string');
+    out.push(p.toString('utf8', n.next, end));
+    off = end;
   }
   return out;
 }

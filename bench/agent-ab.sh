@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# A/B of the agent link's CPU cost on a busy machine: two gateway + agent stacks side by side,
+# one from BEFORE_ROOT (a copy of the tree with the change reverted) and one from this tree,
+# both to the same pgbench database, driven in alternating $SLICE-second via-agent pgbench
+# slices ($ROUNDS rounds), so load drift hits both alike. Prints each round's and the total
+# gateway and agent CPU µs per transaction (/proc/<pid>/stat). TPS ratios on a shared machine
+# swing more than most changes; this does not.
+#
+# Usage: BEFORE_ROOT=/tmp/before bench/agent-ab.sh   (ROUNDS 8, SLICE 5, CLIENTS 8, JOBS 2)
+# The before tree needs node_modules (a symlink to this tree's will do). WARDEN_FROM_SOURCE=1
+# makes both run their sources. Needs what bench/agent.sh needs.
+set -euo pipefail
+
+: "${BEFORE_ROOT:?set BEFORE_ROOT to the tree to compare with}"
+ROUNDS=${ROUNDS:-8}
+SLICE=${SLICE:-5}
+CLIENTS=${CLIENTS:-8}
+JOBS=${JOBS:-2}
+PG_HOST=127.0.0.1
+PG_PORT=5432
+PG_USER=postgres
+DB=warden_bench_agent_ab
+
+AFTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$AFTER_ROOT
+BASE=$(mktemp -d /tmp/warden-agent-ab.XXXXXX)
+TMP=$BASE
+PIDS=()
+
+cleanup() {
+  local status=$?
+  set +e
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  dropdb --if-exists --force -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB" 2>/dev/null
+  rm -rf "$BASE"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "[agent-ab] $*" >&2; }
+# shellcheck source=bench/warden-lib.sh
+source "$AFTER_ROOT/bench/warden-lib.sh"
+# shellcheck source=bench/agent-lib.sh
+source "$AFTER_ROOT/bench/agent-lib.sh"
+
+dropdb --if-exists --force -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB" 2>/dev/null
+createdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB"
+pgbench -i -q -s 10 -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB" >"$BASE/init.log" 2>&1 || { cat "$BASE/init.log" >&2; exit 1; }
+
+declare -A URL GW AG N CG CA
+for v in before after; do
+  if [[ $v == before ]]; then ROOT=$BEFORE_ROOT; else ROOT=$AFTER_ROOT; fi
+  start_agent_stack "$BASE/$v" "$PG_PORT" "$DB" bench
+  URL[$v]="postgresql://bench:$BENCH_TOKEN@127.0.0.1:$WARDEN_PG_PORT/bench_agent?sslmode=disable"
+  GW[$v]=$WARDEN_PID AG[$v]=$AGENT_PID N[$v]=0 CG[$v]=0 CA[$v]=0
+  pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T 3 "${URL[$v]}" >/dev/null 2>&1 || true # warm-up
+done
+
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+per_tx() { awk -v c="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", c * 1e6 / hz / n }'; }
+for ((r = 1; r <= ROUNDS; r++)); do
+  for v in before after; do
+    g0=$(ticks "${GW[$v]}") a0=$(ticks "${AG[$v]}")
+    out=$(pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T "$SLICE" "${URL[$v]}" 2>&1) || { echo "$out" >&2; exit 1; }
+    n=$(awk '/^number of transactions actually processed: / {print $6; exit}' <<<"$out")
+    g=$(($(ticks "${GW[$v]}") - g0)) a=$(($(ticks "${AG[$v]}") - a0))
+    N[$v]=$((N[$v] + n)) CG[$v]=$((CG[$v] + g)) CA[$v]=$((CA[$v] + a))
+    echo "round $r $v: $n tx, gateway $(per_tx "$g" "$n") µs/tx, agent $(per_tx "$a" "$n") µs/tx"
+  done
+done
+for v in before after; do
+  echo "total $v: ${N[$v]} tx, gateway $(per_tx "${CG[$v]}" "${N[$v]}") µs/tx, agent $(per_tx "${CA[$v]}" "${N[$v]}") µs/tx"
+done

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# CPU profile of the gateway's MySQL path under sysbench, summarised with file:line.
+#
+# The MySQL counterpart of bench/profile.sh: starts the gateway as
+# bench/mysql.sh does (one allow rule, recording on) but under
+# `node --cpu-prof`, runs `sysbench oltp_point_select` for each MODE (text:
+# --db-ps-mode=disable, prepared: auto), prints the gateway's CPU µs per
+# transaction for each, stops the gateway (the profile is written as it
+# exits) and prints bench/profile-summary.mjs's tables. One profile covers
+# all MODES: run with MODES=text or MODES=prepared to see one mode alone.
+#
+# Environment: MODES ("text prepared"), DURATION (s per mode, default 10),
+# THREADS (4), TABLE_SIZE (10000), TOP (25), PROFILE_DIR (keep the
+# .cpuprofile there; default: a temp dir, removed), WARDEN_NODE_ARGS (more
+# node flags). Its tables live in a database of their own, dropped on exit.
+set -euo pipefail
+
+MODES=${MODES:-text prepared}
+DURATION=${DURATION:-10}
+THREADS=${THREADS:-4}
+TABLE_SIZE=${TABLE_SIZE:-10000}
+MY_HOST=127.0.0.1
+MY_PORT=3306
+DB=warden_profile_mysql_$$
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TMP=$(mktemp -d /tmp/warden-profile-mysql.XXXXXX)
+PIDS=()
+OUT=${PROFILE_DIR:-$TMP/prof}
+mkdir -p "$OUT"
+
+cleanup() {
+  local status=$?
+  set +e
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  mariadb --no-defaults -h "$MY_HOST" -P "$MY_PORT" -u root -e "drop database if exists $DB" 2>/dev/null
+  rm -rf "$TMP"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "[profile] $*" >&2; }
+# shellcheck source=bench/warden-lib.sh
+source "$ROOT/bench/warden-lib.sh"
+
+mariadb --no-defaults -h "$MY_HOST" -P "$MY_PORT" -u root -e "create database $DB"
+sysbench oltp_point_select --db-driver=mysql --mysql-host="$MY_HOST" --mysql-port="$MY_PORT" --mysql-user=root \
+  --mysql-db="$DB" --mysql-ssl=off --tables=1 --table-size="$TABLE_SIZE" prepare >"$TMP/prepare.log" 2>&1 ||
+  { cat "$TMP/prepare.log" >&2; exit 1; }
+
+port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+mkdir -p "$TMP/data"
+cat >"$TMP/warden.yaml" <<EOF
+dataDir: $TMP/data
+logLevel: warn
+listeners:
+  postgres: { host: 127.0.0.1, port: 0 }
+  mysql: { enabled: true, host: 127.0.0.1, port: $port }
+  api: { host: 127.0.0.1, port: 0 }
+recording: { flushIntervalMs: 1000 }
+policy:
+  rules:
+    - { id: bench-allow, description: the benchmark connection may run anything, match: { connections: [bench] }, effect: allow }
+EOF
+WARDEN_NODE_ARGS="${WARDEN_NODE_ARGS:-} --cpu-prof --cpu-prof-dir=$OUT" start_warden "$TMP/warden.yaml"
+for ((i = 0; i < 150; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+(
+  cli=(node "$ROOT/bin/warden.mjs")
+  export WARDEN_URL=$WARDEN_API WARDEN_TOKEN=$WARDEN_ADMIN
+  "${cli[@]}" users create bench --json >"$TMP/setup.log" 2>&1
+  "${cli[@]}" tokens create bench --name bench --json 2>>"$TMP/setup.log" |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))' >"$TMP/token"
+  "${cli[@]}" connections create bench --type mysql --host "$MY_HOST" --port "$MY_PORT" --database "$DB" --username root \
+    --tls disable --json >>"$TMP/setup.log" 2>&1
+) || { cat "$TMP/setup.log" >&2; exit 1; }
+token=$(cat "$TMP/token")
+
+for mode in $MODES; do
+  ps=disable; [[ $mode == prepared ]] && ps=auto
+  log "$mode, ${DURATION}s"
+  t0=$(awk '{ print $14 + $15 }' "/proc/$WARDEN_PID/stat")
+  # LIBMYSQL_PLUGINS: see bench/mysql.sh (concurrent plugin loads race in libmariadb).
+  out=$(LIBMYSQL_PLUGINS=mysql_clear_password sysbench oltp_point_select --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" \
+    --mysql-user=bench --mysql-password="$token" --mysql-db=bench --mysql-ssl=off \
+    --tables=1 --table-size="$TABLE_SIZE" --threads="$THREADS" --time="$DURATION" --db-ps-mode="$ps" run 2>&1) || { echo "$out" >&2; exit 1; }
+  t1=$(awk '{ print $14 + $15 }' "/proc/$WARDEN_PID/stat")
+  n=$(awk '/transactions:/ { print $2; exit }' <<<"$out")
+  log "$(awk '/transactions:/ { print $3 " tps"; exit }' <<<"$out" | tr -d '('); gateway CPU $(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / n }') µs/tx (with the profiler on)"
+done
+kill "$WARDEN_PID"
+wait "$WARDEN_PID" || true
+PIDS=()
+# tsx runs its loader hooks in a second thread, which writes its own profile: take the relay's.
+prof=$(grep -l 'src/protocols/mysql/relay.ts' "$OUT"/*.cpuprofile | head -n 1)
+[[ -n ${PROFILE_DIR:-} ]] && log "profile kept at $prof"
+node "$ROOT/bench/profile-summary.mjs" "$prof" "${TOP:-25}"

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { lenencBytes } from './codec/lenenc.ts';
+import { parseColumnDef } from './codec/results.ts';
+import { ColumnDefs } from './column-defs.ts';
+
+const column = (name: string, type = 253, table = 't') =>
+  Buffer.concat([...['def', 'test', table, table, name, name].map((s) => lenencBytes(s)), Buffer.from([0x0c, 45, 0, 0, 0, 0, 0, type, 0x20, 0, 0, 0, 0])]);
+
+function collect(defs: ColumnDefs, packets: Buffer[]) {
+  defs.start();
+  for (const p of packets) defs.add(p);
+  return defs.finish();
+}
+
+describe('column definitions of a session', () => {
+  it('parses each definition as parseColumnDef does', () => {
+    const packets = [column('id', 3), column('email'), column('x', 8, 'u')];
+    expect(collect(new ColumnDefs(), packets)).toEqual(packets.map(parseColumnDef));
+  });
+
+  it('gives the same array for a result with the same definitions, a new one when any byte differs', () => {
+    const defs = new ColumnDefs();
+    const first = collect(defs, [column('id', 3), column('email')]);
+    // The bytes are compared, not the packet objects (a new chunk each time).
+    expect(collect(defs, [Buffer.from(column('id', 3)), Buffer.from(column('email'))])).toBe(first);
+    const retyped = collect(defs, [column('id', 8), column('email')]);
+    expect(retyped).not.toBe(first);
+    expect(retyped.map((d) => [d.name, d.type])).toEqual([['id', 8], ['email', 253]]);
+    expect(retyped[1]).toBe(first[1]);
+    // Fewer or more columns are another shape, even when the first ones match.
+    expect(collect(defs, [column('id', 8)]).map((d) => d.name)).toEqual(['id']);
+    const wider = collect(defs, [column('id', 8), column('email'), column('more')]);
+    expect(wider.map((d) => d.name)).toEqual(['id', 'email', 'more']);
+    expect(collect(defs, [column('id', 8), column('email'), column('more')])).toBe(wider);
+  });
+
+  it('hands out frozen definitions (shared by later results)', () => {
+    const got = collect(new ColumnDefs(), [column('a')]);
+    expect(Object.isFrozen(got) && Object.isFrozen(got[0])).toBe(true);
+  });
+
+  it('does not reuse the last array after a collection that never finished', () => {
+    const defs = new ColumnDefs();
+    const first = collect(defs, [column('a')]);
+    defs.start();
+    defs.add(column('b'));
+    const again = collect(defs, [column('a')]);
+    expect(again).not.toBe(first);
+    expect(again.map((d) => d.name)).toEqual(['a']);
+  });
+});
