@@ -19,7 +19,8 @@
 # number is never flattering) or `warden/pgbouncer ratio: n/a (warden skipped)`.
 #
 # Environment: DURATION (s, default 20), SCALE (pgbench -s, default 10),
-# CLIENTS (8), JOBS (2), WARDEN_SKIP=1, KEEP_DB=1 (keep database warden_bench).
+# CLIENTS (8), JOBS (2), WARMUP (s of unmeasured load on the gateway first, default 3),
+# WARDEN_SKIP=1, KEEP_DB=1 (keep database warden_bench).
 # Needs: PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres, pgbench,
 # psql, node. Every process started here is killed on exit.
 set -euo pipefail
@@ -201,7 +202,13 @@ run_warden() {
     WARDEN_WHY="the gateway did not start or the bench user/token/connections could not be created (see above)"
     return 1
   fi
-  local url=${WARDEN_URLS[0]} mask_url=${WARDEN_URLS[1]}
+  local url=${WARDEN_URLS[0]} mask_url=${WARDEN_URLS[1]} mode
+  # Warm-up, not measured: a fresh gateway's first seconds (JIT, first classifications and
+  # catalog lookups) otherwise land on whichever row runs first.
+  for mode in simple prepared; do
+    pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T "${WARMUP:-3}" -M "$mode" "$url" >/dev/null 2>&1 || true
+    pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T "${WARMUP:-3}" -M "$mode" "$mask_url" >/dev/null 2>&1 || true
+  done
   run_pgbench warden "$url" "$WARDEN_PID" || { WARDEN_WHY="pgbench through Warden failed (see above)"; return 1; }
   # The masked row only counts if masking really happens: abalance must come back redacted.
   check=$(psql -X -At "$mask_url" -c 'select abalance from pgbench_accounts where aid = 1' 2>&1) || true
