@@ -1,3 +1,4 @@
+import { sideConnectionCatalog } from '../../core/masking/side-catalog.ts';
 import type { CatalogRelation, MaskingCatalog, RelationName } from '../../core/masking/views.ts';
 import { com } from './codec/commands.ts';
 import { parseErr } from './codec/generic.ts';
@@ -29,61 +30,22 @@ import type { Upstream } from './upstream.ts';
  * drops the connection; the next lookup opens a new one.
  */
 export function createMysqlCatalog(open: () => Promise<Upstream>, timeoutMs: number): MaskingCatalog {
-  let conn: Promise<Connection> | undefined;
-  let closed = false;
-  let queue: Promise<unknown> = Promise.resolve();
-
-  const connection = (): Promise<Connection> => {
-    conn ??= open().then((u) => new Connection(u, timeoutMs));
-    conn.catch(() => (conn = undefined));
-    return conn;
-  };
-
-  const ask = async (names: readonly RelationName[]): Promise<CatalogRelation[]> => {
-    if (closed) throw new Error('the session ended');
-    const reused = conn !== undefined;
-    try {
-      return await lookup(await connection(), names);
-    } catch (err) {
-      // The target ends idle connections (wait_timeout, KILL): a lookup that found the
-      // connection closed, before or while asking, is asked once more on a new one.
-      if (!(reused && err instanceof Closed) || closed) throw err;
-      return await lookup(await connection(), names);
-    }
-  };
-
   const lookup = async (c: Connection, names: readonly RelationName[]): Promise<CatalogRelation[]> => {
-    try {
-      const list = [...new Set(names.map((n) => n.name))].map(hexLiteral).join(', ');
-      const found = (await c.query(relationsQuery(list))).map(([schema, name, type]) => ({ schema: schema ?? '', name: name ?? '', view: type === 'VIEW' }));
-      // The common case, no view among the names: one lookup that opens no view.
-      if (!found.some((r) => r.view)) return found.map((r) => ({ schema: r.schema, name: r.name, definition: undefined }));
-      const details = await c.query(viewsQuery([...new Set(found.filter((r) => r.view).map((r) => r.name))].map(hexLiteral).join(', ')));
-      return found.map((r) => {
-        if (!r.view) return { schema: r.schema, name: r.name, definition: undefined };
-        const definition = details.find((d) => d[0] === 'v' && d[1] === r.schema && d[2] === r.name)?.[3];
-        // An empty definition (no SHOW VIEW privilege) is still a view: masked as unreadable.
-        return { schema: r.schema, name: r.name, definition: definition ?? '', columns: columnsOf(details, r.schema, r.name) };
-      });
-    } catch (err) {
-      c.destroy();
-      conn = undefined;
-      throw err;
-    }
+    const list = [...new Set(names.map((n) => n.name))].map(hexLiteral).join(', ');
+    const found = (await c.query(relationsQuery(list))).map(([schema, name, type]) => ({ schema: schema ?? '', name: name ?? '', view: type === 'VIEW' }));
+    // The common case, no view among the names: one lookup that opens no view.
+    if (!found.some((r) => r.view)) return found.map((r) => ({ schema: r.schema, name: r.name, definition: undefined }));
+    const details = await c.query(viewsQuery([...new Set(found.filter((r) => r.view).map((r) => r.name))].map(hexLiteral).join(', ')));
+    return found.map((r) => {
+      if (!r.view) return { schema: r.schema, name: r.name, definition: undefined };
+      const definition = details.find((d) => d[0] === 'v' && d[1] === r.schema && d[2] === r.name)?.[3];
+      // An empty definition (no SHOW VIEW privilege) is still a view: masked as unreadable.
+      return { schema: r.schema, name: r.name, definition: definition ?? '', columns: columnsOf(details, r.schema, r.name) };
+    });
   };
-
-  return {
-    relations(names) {
-      const run = queue.then(() => ask(names));
-      queue = run.catch(() => undefined);
-      return run;
-    },
-    close() {
-      closed = true;
-      void conn?.then((c) => c.end(), () => undefined);
-      conn = undefined;
-    },
-  };
+  // The target ends idle connections (wait_timeout, KILL): a lookup that found the
+  // connection closed, before or while asking, is asked once more on a new one.
+  return sideConnectionCatalog(() => open().then((u) => new Connection(u, timeoutMs)), lookup, (err) => err instanceof Closed);
 }
 
 /** A name as `convert(x'…' using utf8mb4)`: no quoting rule of the server can change where it ends. */

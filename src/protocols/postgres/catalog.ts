@@ -1,4 +1,5 @@
-import type { CatalogRelation, MaskingCatalog, RelationName } from '../../core/masking/views.ts';
+import { sideConnectionCatalog } from '../../core/masking/side-catalog.ts';
+import type { MaskingCatalog, RelationName } from '../../core/masking/views.ts';
 import { forEachMessage, MessageFramer } from './codec/framing.ts';
 import { queryMessage, terminateMessage } from './codec/frontend.ts';
 import { dataRowValues, parseErrorFields } from './codec/results.ts';
@@ -22,46 +23,16 @@ import type { Upstream } from './upstream.ts';
  * drops the connection, and the next lookup opens a new one.
  */
 export function createPgCatalog(open: () => Promise<Upstream>, timeoutMs: number): MaskingCatalog {
-  let conn: Promise<Connection> | undefined;
-  let closed = false;
-  let queue: Promise<unknown> = Promise.resolve();
-
-  const connection = (): Promise<Connection> => {
-    conn ??= open().then((u) => new Connection(u, timeoutMs));
-    conn.catch(() => (conn = undefined));
-    return conn;
-  };
-
-  const ask = async (names: readonly RelationName[]): Promise<CatalogRelation[]> => {
-    if (closed) throw new Error('the session ended');
-    const c = await connection();
-    try {
-      const rows = await c.query(relationsQuery(names));
-      return rows.map(([schema, name, definition, columns]) => ({
+  return sideConnectionCatalog(
+    () => open().then((u) => new Connection(u, timeoutMs)),
+    async (c, names) =>
+      (await c.query(relationsQuery(names))).map(([schema, name, definition, columns]) => ({
         schema: schema ?? '',
         name: name ?? '',
         definition: definition ?? undefined,
         columns: columns === null || columns === undefined ? undefined : (JSON.parse(columns) as string[]),
-      }));
-    } catch (err) {
-      c.destroy();
-      conn = undefined;
-      throw err;
-    }
-  };
-
-  return {
-    relations(names) {
-      const run = queue.then(() => ask(names));
-      queue = run.catch(() => undefined);
-      return run;
-    },
-    close() {
-      closed = true;
-      void conn?.then((c) => c.end(), () => undefined);
-      conn = undefined;
-    },
-  };
+      })),
+  );
 }
 
 /** An escape-string literal: correct whatever the target's standard_conforming_strings says. */
