@@ -90,12 +90,9 @@ export async function openUpstream(target: AuthorizedTarget, terms: ClientTerms,
       }
       if (isErr(body)) throw loginRefused(name, schema, parseErr(body).code, secure, auth.refusedHint);
       if (body[0] === 0xfe) {
-        const sw = parseAuthSwitch(body);
-        // MariaDB's ed25519 nonce is 32 raw bytes with no NUL after it: the codec's trim of a trailing NUL
-        // (right for the 20-byte scrambles) would cut one that happens to end in 0x00 (1 login in 256).
-        const data = sw.plugin === 'client_ed25519' ? body.subarray(body.indexOf(0, 1) + 1) : sw.data;
-        sha2 = sw.plugin === 'caching_sha2_password' ? new CachingSha2Exchange(auth, data, secure) : undefined;
-        socket.write(packet(p.seq + 1, sha2 ? await sha2.first() : await switchAnswer(name, auth, sw.plugin, data)));
+        const { plugin, data } = parseAuthSwitch(body);
+        sha2 = plugin === 'caching_sha2_password' ? new CachingSha2Exchange(auth, data, secure) : undefined;
+        socket.write(packet(p.seq + 1, sha2 ? await sha2.first() : await switchAnswer(name, auth, plugin, data)));
         continue;
       }
       // AuthMoreData: only caching_sha2_password's steps are expected here.

@@ -26,4 +26,10 @@ describe('connection-phase packets', () => {
   it('an AuthSwitchRequest carries the plugin and its data without the trailing NUL', () => {
     expect(parseAuthSwitch(authSwitchRequest('mysql_native_password', Buffer.from('abc\0')))).toEqual({ plugin: 'mysql_native_password', data: Buffer.from('abc') });
   });
+
+  it("keeps all 32 bytes of MariaDB's ed25519 nonce, even one that ends in 0x00 (it has no NUL after it)", () => {
+    const nonce = Buffer.alloc(32, 7);
+    nonce[31] = 0;
+    expect(parseAuthSwitch(authSwitchRequest('client_ed25519', nonce))).toEqual({ plugin: 'client_ed25519', data: nonce });
+  });
 });

@@ -169,6 +169,8 @@ export function authSwitchRequest(plugin: string, data: Buffer): Buffer {
 export function parseAuthSwitch(p: Buffer): { plugin: string; data: Buffer } {
   const name = readNulString(p, 1);
   let data = p.subarray(name.next);
-  if (data.length > 0 && data[data.length - 1] === 0) data = data.subarray(0, data.length - 1);
+  // The scramble plugins (native, caching_sha2) end their 20-byte scramble with a NUL. MariaDB's
+  // ed25519 sends its 32-byte nonce bare, and a random nonce ends in 0x00 once in 256 logins.
+  if (name.value !== 'client_ed25519' && data.length > 0 && data[data.length - 1] === 0) data = data.subarray(0, data.length - 1);
   return { plugin: name.value, data };
 }
