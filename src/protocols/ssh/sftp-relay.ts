@@ -1,10 +1,13 @@
-import type { Channel, Client, ClientChannel, ServerChannel } from 'ssh2';
+import type { ClientChannel, ServerChannel } from 'ssh2';
 import { asWardenError } from '../../core/errors.ts';
 import type { FileOp } from '../../core/policy/files.ts';
 import type { ChannelContext } from './channel-context.ts';
 import { beginFile, decideFile, fileEvent, resolvePath, TransferTally, type FileOutcome } from './file-events.ts';
-import { encodePacket, FX, FXF, FXP, PacketReader, SftpFramer, statusPacket, type Frame } from './sftp-packets.ts';
-import { fallbackLimits, limitsExtension, limitsFromReply, limitsReply, maxClientPacket, versionPacket, type SftpLimits } from './sftp-limits.ts';
+import { SftpHandles, type OpenHandle, type Pending } from './sftp-handles.ts';
+import { greetTarget, speaksOpenSSH } from './sftp-handshake.ts';
+import { FX, FXP, PacketReader, SftpFramer, statusPacket, type Frame } from './sftp-packets.ts';
+import { fallbackLimits, limitsExtension, limitsReply, maxClientPacket, versionPacket, type SftpLimits } from './sftp-limits.ts';
+import { cappedRead, openMode, parseRequest, parseWriteHead, pathsOf, withPaths, type PathRequest, type SftpRequest, type WriteHead } from './sftp-requests.ts';
 
 /** The longest answer taken from a target (DATA streams; anything else is held whole, a NAME listing at most). */
 const maxTargetPacket = 1024 * 1024;
@@ -12,23 +15,6 @@ const maxTargetPacket = 1024 * 1024;
 const maxPending = 1024;
 /** Gateway answers waiting for a DATA answer to finish past which the client is paused. */
 const maxInjected = 256;
-const writeFlags = FXF.WRITE | FXF.APPEND | FXF.CREAT | FXF.TRUNC;
-const openssh = /^SSH-2\.0-(?:OpenSSH|dropbear)/;
-
-interface OpenHandle {
-  dir: boolean;
-  /** Files: whether it was opened to write (upload) — only then may WRITE use it. */
-  upload: boolean;
-  path: string;
-  outcome?: FileOutcome;
-}
-
-/** What the gateway remembers of a request sent to the target, until its answer. */
-type Pending =
-  | { kind: 'read'; offset: number; length: number; tally?: TransferTally }
-  | { kind: 'open'; handle: OpenHandle }
-  | { kind: 'recorded'; outcome: FileOutcome }
-  | { kind: 'plain' };
 
 /**
  * The SFTP subsystem (`sftp`, and `scp` in its default mode): a relay of
@@ -55,6 +41,11 @@ type Pending =
  * client is not read either while a decision is pending or 1024 requests
  * are outstanding. Malformed input from either side ends the
  * channel with a notice in the recording. Resolves when the channel is gone.
+ *
+ * This file is the flow control, judging and forwarding; requests are read
+ * by sftp-requests.ts, handles and outstanding requests (and the events
+ * their answers finish) kept by sftp-handles.ts, the target opened by
+ * sftp-handshake.ts.
  */
 export async function runSftp(client: ServerChannel, c: ChannelContext): Promise<void> {
   return new SftpRelay(client, c).run();
@@ -66,8 +57,7 @@ class SftpRelay {
   #target: ClientChannel | undefined;
   readonly #requests = new SftpFramer(FXP.WRITE, maxClientPacket);
   readonly #answers = new SftpFramer(FXP.DATA, maxTargetPacket);
-  readonly #pending = new Map<number, Pending>();
-  readonly #handles = new Map<string, OpenHandle>();
+  readonly #handles: SftpHandles;
   #home: string | undefined;
   #limits: SftpLimits = fallbackLimits;
   #clientOpenSSH: boolean;
@@ -96,7 +86,8 @@ class SftpRelay {
   constructor(client: ServerChannel, c: ChannelContext) {
     this.#client = client;
     this.#c = c;
-    this.#clientOpenSSH = openssh.test(identOf(client));
+    this.#handles = new SftpHandles((event) => c.record(event));
+    this.#clientOpenSSH = speaksOpenSSH(client);
   }
 
   run(): Promise<void> {
@@ -117,11 +108,7 @@ class SftpRelay {
         if (this.#closed) return;
         this.#closed = true;
         this.#c.ended.removeEventListener('abort', sessionEnded);
-        // Transfers still open when the channel went (client gone, session killed) are recorded as cut short.
-        for (const open of this.#handles.values()) {
-          if (open.outcome && !open.dir) this.#c.record(fileEvent({ ...open.outcome, error: { code: 'interrupted', message: 'the channel closed before the file was closed' } }));
-        }
-        this.#handles.clear();
+        this.#handles.interrupt();
         this.#target?.close();
         // scp (SFTP mode) fails without an exit status, as sftp-server sends one when its client is done.
         if (clientDone) client.exit(0);
@@ -149,7 +136,7 @@ class SftpRelay {
   /** The target's subsystem, version 3, its limits (when offered) and the login's home directory (for relative paths). */
   async #openTarget(): Promise<void> {
     const conn = await this.#c.upstream;
-    this.#targetOpenSSH = openssh.test(identOf(conn));
+    this.#targetOpenSSH = speaksOpenSSH(conn);
     const target = await new Promise<ClientChannel>((resolve, reject) => conn.subsys('sftp', (err, ch) => (err ? reject(err) : resolve(ch))));
     this.#target = target;
     if (this.#closed) return void target.close();
@@ -170,25 +157,7 @@ class SftpRelay {
       target.write(packet);
       return new Promise<Buffer>((resolve) => (this.#setup = resolve));
     };
-    const version = await ask(encodePacket(FXP.INIT, [3]));
-    const v = new PacketReader(version);
-    if (version[4] !== FXP.VERSION || v.u32() < 3) throw new Error('the target does not speak SFTP version 3');
-    let limitsOffered = false;
-    while (!v.done) {
-      const [name, value] = [v.bytes().toString(), v.bytes().toString()];
-      if (name === limitsExtension && value === '1') limitsOffered = true;
-    }
-    if (limitsOffered) {
-      const reply = await ask(encodePacket(FXP.EXTENDED, [1, limitsExtension]));
-      if (reply[4] === FXP.EXTENDED_REPLY) this.#limits = limitsFromReply(reply);
-    }
-    // fail closed: without a home directory relative paths are refused, absolute ones still work.
-    const home = await ask(encodePacket(FXP.REALPATH, [2, '.']));
-    if (home[4] === FXP.NAME) {
-      const r = new PacketReader(home);
-      r.u32();
-      if (r.u32() >= 1) this.#home = r.text();
-    }
+    ({ limits: this.#limits, home: this.#home } = await greetTarget(ask));
     this.#setup = undefined;
   }
 
@@ -237,7 +206,7 @@ class SftpRelay {
   /** Pauses a side whose bytes cannot go anywhere now; resumes it once they can. */
   #flow(): void {
     if (this.#closed) return;
-    const holdClient = !this.#ready || this.#judging || this.#targetFull || this.#pending.size >= maxPending || this.#injected.length >= maxInjected;
+    const holdClient = !this.#ready || this.#judging || this.#targetFull || this.#handles.outstanding >= maxPending || this.#injected.length >= maxInjected;
     if (holdClient) this.#client.pause();
     else this.#client.resume();
     if (this.#clientFull) this.#target?.pause();
@@ -280,108 +249,88 @@ class SftpRelay {
       return this.#toClient(versionPacket);
     }
     if (f.kind === 'body') return this.#writeBody(f.chunk, f.last);
-    if (f.kind === 'head') return this.#writeHead(f.head, f.bodyLength);
-    const p = f.packet;
-    const r = new PacketReader(p);
-    const id = r.u32();
-    if (this.#pending.has(id)) throw new Error(`request id ${id} again while it is outstanding`);
-    const send = (pending: Pending, packet = p) => {
-      this.#pending.set(id, pending);
-      this.#toTarget(packet);
+    if (f.kind === 'head') return this.#writeHead(parseWriteHead(f.head), f.head, f.bodyLength);
+    const q = parseRequest(f.packet, this.#clientOpenSSH);
+    if (this.#handles.isOutstanding(q.id)) throw new Error(`request id ${q.id} again while it is outstanding`);
+    this.#request(q, f.packet);
+  }
+
+  /** Judges a request when it touches a file, then sends it (its paths normalised) or answers it. */
+  #request(q: SftpRequest, packet: Buffer): void {
+    const send = (pending: Pending, out = packet) => {
+      this.#handles.sent(q.id, pending);
+      this.#toTarget(out);
     };
-    switch (f.type) {
-      case FXP.OPEN: {
-        const path = r.text();
-        const after = r.rest();
-        const flags = r.u32();
-        const upload = (flags & writeFlags) !== 0;
-        return this.#judged(id, upload ? 'upload' : 'download', [path], async (o) => {
+    switch (q.op) {
+      case 'open': {
+        const { upload, alsoRead } = openMode(q.flags);
+        return this.#judged(q.id, upload ? 'upload' : 'download', pathsOf(q), async (o) => {
           // Opened to read and write: the read side must be allowed as well.
-          if (upload && (flags & FXF.READ) !== 0 && !(await this.#judge(id, 'download', [path]))) return;
+          if (alsoRead && !(await this.#judge(q.id, 'download', [q.path]))) return;
           o.tally = new TransferTally();
-          send({ kind: 'open', handle: { dir: false, upload, path: o.paths[0]!, outcome: o } }, encodePacket(FXP.OPEN, [id, o.paths[0]!, { raw: after }]));
+          send({ kind: 'open', handle: { dir: false, upload, path: o.paths[0]!, outcome: o } }, this.#rewrite(q, o));
         });
       }
-      case FXP.OPENDIR: {
-        const path = r.text();
-        return this.#judged(id, 'list', [path], (o) => send({ kind: 'open', handle: { dir: true, upload: false, path: o.paths[0]!, outcome: o } }, encodePacket(FXP.OPENDIR, [id, o.paths[0]!])));
-      }
-      case FXP.READ: {
-        const handle = this.#handleOf(id, r.bytes());
+      case 'opendir':
+        return this.#judged(q.id, 'list', pathsOf(q), (o) => send({ kind: 'open', handle: { dir: true, upload: false, path: o.paths[0]!, outcome: o } }, this.#rewrite(q, o)));
+      case 'read': {
+        const handle = this.#handleOf(q.id, q.handle);
         if (!handle) return;
-        const offset = r.u64();
-        // A shorter answer than asked is a valid SFTP read; the client asks again from where it ends.
-        const asked = r.u32();
-        const length = Math.min(asked, this.#limits.maxReadLength);
-        const packet = length === asked ? p : encodePacket(FXP.READ, [id, handleBytes(p), { u64: offset }, length]);
-        return send({ kind: 'read', offset, length, tally: handle.upload ? undefined : handle.outcome?.tally }, packet);
+        const length = Math.min(q.length, this.#limits.maxReadLength);
+        return send({ kind: 'read', offset: q.offset, length, tally: handle.upload ? undefined : handle.outcome?.tally }, length === q.length ? packet : cappedRead(q, length));
       }
-      case FXP.CLOSE: {
-        const raw = r.bytes();
-        const handle = this.#handleOf(id, raw);
+      case 'close': {
+        const handle = this.#handleOf(q.id, q.handle);
         if (!handle) return;
-        this.#handles.delete(raw.toString('hex'));
+        this.#handles.release(q.handle);
         // A listing was recorded when opened; a transfer is recorded with the target's answer to its close.
         return send(handle.outcome && !handle.dir ? { kind: 'recorded', outcome: handle.outcome } : { kind: 'plain' });
       }
-      case FXP.FSTAT:
-      case FXP.READDIR:
-        return void (this.#handleOf(id, r.bytes()) && send({ kind: 'plain' }));
-      case FXP.FSETSTAT: {
-        const handle = this.#handleOf(id, r.bytes());
+      case 'fstat':
+      case 'readdir':
+        return void (this.#handleOf(q.id, q.handle) && send({ kind: 'plain' }));
+      case 'fsetstat': {
+        const handle = this.#handleOf(q.id, q.handle);
         if (!handle) return;
-        return this.#judged(id, 'setstat', [handle.path], (o) => send({ kind: 'recorded', outcome: o }));
+        return this.#judged(q.id, 'setstat', [handle.path], (o) => send({ kind: 'recorded', outcome: o }));
       }
-      case FXP.STAT:
-      case FXP.LSTAT:
-      case FXP.READLINK: {
-        const path = r.text();
-        const abs = path === undefined ? undefined : resolvePath(this.#home, path);
+      case 'stat':
+      case 'lstat':
+      case 'readlink': {
+        const abs = q.path === undefined ? undefined : resolvePath(this.#home, q.path);
         // Unjudged reads of metadata; the target gets the normalised path when there is one, as written otherwise.
-        return send({ kind: 'plain' }, abs === undefined ? p : encodePacket(f.type, [id, abs, { raw: r.rest() }]));
+        return send({ kind: 'plain' }, abs === undefined ? packet : withPaths(q, [abs], this.#targetOpenSSH));
       }
-      case FXP.REALPATH:
+      case 'realpath':
         return send({ kind: 'plain' });
-      case FXP.REMOVE:
-      case FXP.RMDIR:
-      case FXP.MKDIR:
-      case FXP.SETSTAT: {
-        const op = ({ [FXP.REMOVE]: 'remove', [FXP.RMDIR]: 'rmdir', [FXP.MKDIR]: 'mkdir', [FXP.SETSTAT]: 'setstat' } as const)[f.type];
-        const path = r.text();
-        return this.#judged(id, op, [path], (o) => send({ kind: 'recorded', outcome: o }, encodePacket(f.type, [id, o.paths[0]!, { raw: r.rest() }])));
-      }
-      case FXP.RENAME: {
-        const [from, to] = [r.text(), r.text()];
-        return this.#judged(id, 'rename', [from, to], (o) => send({ kind: 'recorded', outcome: o }, encodePacket(FXP.RENAME, [id, o.paths[0]!, o.paths[1]!, { raw: r.rest() }])));
-      }
-      case FXP.SYMLINK: {
-        // OpenSSH swapped the two paths (target first), and its clients and servers expect that; others follow the draft.
-        const [a, b] = [r.text(), r.text()];
-        const [link, to] = this.#clientOpenSSH ? [b, a] : [a, b];
+      case 'remove':
+      case 'rmdir':
+      case 'mkdir':
+      case 'setstat':
+        return this.#judged(q.id, q.op, pathsOf(q), (o) => send({ kind: 'recorded', outcome: o }, this.#rewrite(q, o)));
+      case 'rename':
+        return this.#judged(q.id, 'rename', pathsOf(q), (o) => send({ kind: 'recorded', outcome: o }, this.#rewrite(q, o)));
+      case 'symlink':
         // The link is judged at its path and at what it points to (resolved from the home directory as written); the latter is sent as written.
-        return this.#judged(id, 'symlink', [link, to], (o) => {
-          const pair = this.#targetOpenSSH ? [to!, o.paths[0]!] : [o.paths[0]!, to!];
-          send({ kind: 'recorded', outcome: o }, encodePacket(FXP.SYMLINK, [id, ...pair]));
-        });
-      }
-      case FXP.EXTENDED: {
-        const name = r.bytes().toString();
+        return this.#judged(q.id, 'symlink', pathsOf(q), (o) => send({ kind: 'recorded', outcome: o }, this.#rewrite(q, o)));
+      case 'extended':
         // Only limits@openssh.com is offered, and answered by the gateway; any other extension is refused rather than relayed unjudged.
-        return this.#answer(name === limitsExtension ? limitsReply(id, this.#limits) : statusPacket(id, FX.OP_UNSUPPORTED, 'warden: this SFTP extension is not supported'));
-      }
-      default:
+        return this.#answer(q.name === limitsExtension ? limitsReply(q.id, this.#limits) : statusPacket(q.id, FX.OP_UNSUPPORTED, 'warden: this SFTP extension is not supported'));
+      case 'unsupported':
         // fail closed: a request the gateway cannot read is not passed on.
-        return this.#answer(statusPacket(id, FX.OP_UNSUPPORTED, 'warden: this SFTP request is not supported'));
+        return this.#answer(statusPacket(q.id, FX.OP_UNSUPPORTED, 'warden: this SFTP request is not supported'));
     }
   }
 
+  /** The packet the target gets for a judged request: the paths policy saw. */
+  #rewrite(q: PathRequest, o: FileOutcome): Buffer {
+    return withPaths(q, o.paths, this.#targetOpenSSH);
+  }
+
   /** A WRITE's fields: judged by its handle, then its payload streams to the target (or is dropped). */
-  #writeHead(head: Buffer, bodyLength: number): void {
-    const r = new PacketReader(head);
-    const id = r.u32();
-    if (this.#pending.has(id)) throw new Error(`request id ${id} again while it is outstanding`);
-    const handle = this.#handleOf(id, r.bytes());
-    const offset = r.u64();
+  #writeHead({ id, handle: raw, offset }: WriteHead, head: Buffer, bodyLength: number): void {
+    if (this.#handles.isOutstanding(id)) throw new Error(`request id ${id} again while it is outstanding`);
+    const handle = this.#handleOf(id, raw);
     let forward = handle !== undefined;
     // fail closed: only a handle judged as an upload may write.
     if (handle && !handle.upload) {
@@ -389,7 +338,7 @@ class SftpRelay {
       this.#answer(statusPacket(id, FX.PERMISSION_DENIED, 'warden: this file was not opened for writing'));
     }
     if (forward) {
-      this.#pending.set(id, { kind: 'plain' });
+      this.#handles.sent(id, { kind: 'plain' });
       this.#toTarget(head);
     }
     if (bodyLength > 0) this.#write = { forward, offset, tally: handle?.outcome?.tally };
@@ -416,11 +365,7 @@ class SftpRelay {
       if (f.last) this.#dataDone();
       return;
     }
-    const r = new PacketReader(f.kind === 'head' ? f.head : f.packet);
-    const id = r.u32();
-    const pending = this.#pending.get(id);
-    if (!pending) throw new Error(`an answer to request ${id}, which is not outstanding`);
-    this.#pending.delete(id);
+    const pending = this.#handles.take(new PacketReader(f.kind === 'head' ? f.head : f.packet).u32());
     if (f.kind === 'head') {
       if (pending.kind !== 'read' || f.bodyLength > pending.length) throw new Error('DATA the gateway did not ask for');
       this.#toClient(f.head);
@@ -428,18 +373,7 @@ class SftpRelay {
       if (f.bodyLength === 0) this.#dataDone();
       return;
     }
-    if (![FXP.STATUS, FXP.HANDLE, FXP.NAME, FXP.ATTRS, FXP.EXTENDED_REPLY].includes(f.type as never)) throw new Error(`an answer of unknown type ${f.type}`);
-    const failed = f.type === FXP.STATUS ? statusOf(r) : undefined;
-    if (pending.kind === 'open') {
-      const o = pending.handle.outcome!;
-      if (f.type === FXP.HANDLE) {
-        this.#handles.set(r.bytes().toString('hex'), pending.handle);
-        if (pending.handle.dir) this.#c.record(fileEvent(o));
-      } else this.#c.record(fileEvent({ ...o, error: { code: 'target', message: failed ?? 'unexpected answer' } }));
-    } else if (pending.kind === 'recorded') {
-      const o = pending.outcome;
-      this.#c.record(fileEvent(failed === undefined ? o : { ...o, error: { code: 'target', message: failed } }));
-    }
+    this.#handles.answered(pending, f.packet);
     this.#toClient(f.packet);
   }
 
@@ -450,7 +384,7 @@ class SftpRelay {
 
   /** The handle a request names; when the gateway did not see it opened, the client is told and undefined returned (fail closed). */
   #handleOf(id: number, raw: Buffer): OpenHandle | undefined {
-    const open = this.#handles.get(raw.toString('hex'));
+    const open = this.#handles.get(raw);
     if (!open) this.#answer(statusPacket(id, FX.FAILURE, 'invalid handle'));
     return open;
   }
@@ -494,25 +428,6 @@ class SftpRelay {
   }
 }
 
-/** A STATUS answer: undefined for OK, else its message (or its code when it has none). */
-function statusOf(r: PacketReader): string | undefined {
-  const code = r.u32();
-  if (code === FX.OK) return undefined;
-  const message = r.done ? '' : r.bytes().toString();
-  return message || `SFTP status ${code}`;
-}
-
 function joined(parts: Buffer[]): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-}
-
-/** The handle string of a READ or WRITE packet, as it was sent. */
-function handleBytes(packet: Buffer): Buffer {
-  return new PacketReader(packet, 9).bytes();
-}
-
-/** The SSH identification string the other side of a connection sent (ssh2 internals: one field). */
-function identOf(x: Channel | Client): string {
-  const proto = ((x as unknown as { _client?: unknown })._client ?? x) as { _protocol?: { _remoteIdentRaw?: Buffer | string } };
-  return proto._protocol?._remoteIdentRaw?.toString() ?? '';
 }
