@@ -19,6 +19,7 @@ import { createDiskRecordings } from './core/recording/disk.ts';
 import type { CoreServices } from './core/services.ts';
 import { LiveSessions } from './core/session/live.ts';
 import { createRemoteCancels } from './core/session/remote-cancel.ts';
+import { createRemoteKills } from './core/session/remote-kill.ts';
 import { onReplica } from './core/session/replica.ts';
 import { createVault, loadMasterKey } from './core/vault/index.ts';
 import { buildApi } from './api/server.ts';
@@ -157,7 +158,10 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     }
     if (config.listeners.mysql.enabled) {
       const { createMysqlProtocol } = await import('./protocols/mysql/index.ts');
-      const l = await listen(createMysqlProtocol(), core, { ...config.listeners.mysql, tls });
+      // A KILL may land on any replica (the CLI's Ctrl-C is a new connection): asked of the others over the
+      // event bus when replicas share a PostgreSQL store; one SQLite gateway has no one to ask.
+      const remoteKills = store.kind === 'postgres' ? createRemoteKills({ events }) : undefined;
+      const l = await listen(createMysqlProtocol({ ...(remoteKills && { remoteKills }) }), core, { ...config.listeners.mysql, tls });
       listeners.push(l);
       addresses.mysql = { host: l.host, port: l.port };
     }

@@ -14,7 +14,14 @@ export type WardenEvent =
   | { type: 'agent.revoked'; agent: string }
   | { type: 'replicas.changed' }
   /** A cancel for a session on some replica: the keyed digest of its cancel key (core/session/remote-cancel.ts), never the key. */
-  | { type: 'cancel.requested'; digest: string };
+  | { type: 'cancel.requested'; digest: string }
+  /** A kill of a session by the number its client knows, asked by `userId` (core/session/remote-kill.ts); no secret in it. */
+  | { type: 'session.kill.requested'; requestId: string; protocol: string; connectionId: number; userId: string; scope: KillScope }
+  /** The owner replica's answer to `requestId`: whether the kill worked. Only the owner answers, and only its user's requests. */
+  | { type: 'session.kill.done'; requestId: string; ok: boolean };
+
+/** What a kill ends: the running statement, or the whole session. */
+export type KillScope = 'query' | 'connection';
 
 /**
  * The port: publish reaches every subscriber on every replica, the publisher's
@@ -73,7 +80,7 @@ export function createLocalEventBus(log: Logger): EventBus {
   };
 }
 
-const eventTypes = new Set(['review.decided', 'token.revoked', 'policy.changed', 'agent.revoked', 'replicas.changed', 'cancel.requested']);
+const eventTypes = new Set(['review.decided', 'token.revoked', 'policy.changed', 'agent.revoked', 'replicas.changed', 'cancel.requested', 'session.kill.requested', 'session.kill.done']);
 
 /** Reads an event off the wire; undefined for anything that is not one (ignored, never guessed at). */
 export function parseEvent(text: string): WardenEvent | undefined {
@@ -97,7 +104,20 @@ export function parseEvent(text: string): WardenEvent | undefined {
       return { type: 'policy.changed' };
     case 'cancel.requested':
       return typeof e['digest'] === 'string' && /^[0-9a-f]{64}$/.test(e['digest']) ? { type: 'cancel.requested', digest: e['digest'] } : undefined;
+    case 'session.kill.requested':
+      return parseKillRequested(e);
+    case 'session.kill.done':
+      return str('requestId') && typeof e['ok'] === 'boolean' ? { type: 'session.kill.done', requestId: e['requestId'] as string, ok: e['ok'] } : undefined;
     default:
       return { type: 'replicas.changed' };
   }
+}
+
+/** fail closed: a request with any field missing or out of shape is dropped, so no replica kills on a guess. */
+function parseKillRequested(e: Record<string, unknown>): WardenEvent | undefined {
+  const { requestId, protocol, connectionId, userId, scope } = e;
+  if (typeof requestId !== 'string' || requestId === '' || typeof protocol !== 'string' || protocol === '' || typeof userId !== 'string' || userId === '') return undefined;
+  if (typeof connectionId !== 'number' || !Number.isSafeInteger(connectionId) || connectionId < 0) return undefined;
+  if (scope !== 'query' && scope !== 'connection') return undefined;
+  return { type: 'session.kill.requested', requestId, protocol, connectionId, userId, scope };
 }

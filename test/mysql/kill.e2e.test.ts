@@ -105,11 +105,10 @@ describe('KILL through the gateway', () => {
   }, 30_000);
 
   it('Ctrl-C in the mariadb CLI cancels the query (its KILL comes on a login without a database)', async () => {
-    // Ids are handed out in order: the CLI's session is the next one after this probe's.
-    const probe = await connect('alice');
-    const cliId = probe.threadId! + 1;
+    // Ids are random: the CLI's `status` prints its own (the gateway's greeting id); --unbuffered flushes it
+    // with the next result, before the sleep runs.
     const marker = `warden_ctrl_c_${randomBytes(4).toString('hex')}`;
-    const cli = spawn('mariadb', ['--no-defaults', '--skip-ssl', '-h', '127.0.0.1', '-P', String(t.mysqlPort), '-u', 'alice', `-p${tokens.alice}`, '-D', 'maria', '-e', `select sleep(10) as ${marker}`]);
+    const cli = spawn('mariadb', ['--no-defaults', '--skip-ssl', '-h', '127.0.0.1', '-P', String(t.mysqlPort), '-u', 'alice', `-p${tokens.alice}`, '-D', 'maria', '--unbuffered', '-e', `status; select 1 as flush; select sleep(10) as ${marker}`]);
     let output = '';
     cli.stdout.on('data', (b: Buffer) => (output += b.toString()));
     cli.stderr.on('data', (b: Buffer) => (output += b.toString()));
@@ -120,6 +119,9 @@ describe('KILL through the gateway', () => {
     };
     try {
       await until(running);
+      await until(async () => /Connection id:/.test(output));
+      const cliId = Number(/Connection id:\s+(\d+)/.exec(output)?.[1]);
+      expect(cliId).toBeGreaterThan(0);
       // Someone else, on a database-less login too, cannot cancel it.
       const b = await connect('bob', null);
       await expect(b.query(`KILL QUERY ${cliId}`)).rejects.toMatchObject({ errno: 1095 });

@@ -34,7 +34,7 @@ export async function runControlSession(core: CoreServices, login: LoginResult, 
     core.clock,
     core.masking.hashKey,
   );
-  const ctx = { classifier: shared.classifier, directory: shared.directory, who, tracker, timeoutMs: core.config.upstreamConnectTimeoutMs, dialer: core.dialer };
+  const ctx = { classifier: shared.classifier, directory: shared.directory, who, tracker, timeoutMs: core.config.upstreamConnectTimeoutMs, dialer: core.dialer, remote: shared.remoteKills };
   if (login.leftover.length) client.unshift(login.leftover);
   const reader = new PacketReader(client, 1 << 20);
   try {

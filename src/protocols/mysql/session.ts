@@ -13,9 +13,10 @@ import { toErrPacket } from './errors.ts';
 import { StatementTracker } from './events.ts';
 import { runControlSession } from './control-session.ts';
 import { createGatekeeper } from './gatekeeper.ts';
-import { answerKill } from './kill-handler.ts';
+import { answerKill, killSession } from './kill-handler.ts';
 import type { MysqlClassifier, MysqlLineage } from '../../core/sql/mysql/index.ts';
 import type { SessionDirectory } from './sessions.ts';
+import type { RemoteKills } from '../../core/session/remote-kill.ts';
 import { Relay } from './relay.ts';
 import { createMysqlCatalog } from './catalog.ts';
 import { cap } from './codec/handshake.ts';
@@ -35,12 +36,23 @@ import { openUpstream, type Upstream } from './upstream.ts';
 /** What the sessions of one gateway share: the id directory KILL resolves against, and a classifier to recognise KILL. */
 export interface MysqlShared {
   directory: SessionDirectory;
+  /** Where a KILL of an id not on this replica goes; absent with one gateway (SQLite store). */
+  remoteKills?: RemoteKills | undefined;
   classifier: MysqlClassifier;
   lineage: MysqlLineage;
 }
 
 export async function runSession(socket: Socket, ctx: ListenerContext, core: CoreServices, shared: MysqlShared): Promise<void> {
   const connectionId = shared.directory.nextId();
+  try {
+    await runConnection(socket, ctx, core, shared, connectionId);
+  } finally {
+    shared.directory.release(connectionId);
+  }
+}
+
+/** One client connection under the id its greeting announces: its sessions, one after another (COM_CHANGE_USER). */
+async function runConnection(socket: Socket, ctx: ListenerContext, core: CoreServices, shared: MysqlShared, connectionId: number): Promise<void> {
   const log = core.log.child({ protocol: 'mysql', client: ctx.clientAddress });
   const progress: LoginProgress = { seq: 0 };
   let login: LoginResult;
@@ -115,8 +127,10 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
   // Aborted when the session ends: a statement held for review stops waiting (the review stays pending).
   const sessionEnded = new AbortController();
   const gatekeeper = createGatekeeper(core, identity, connection, sessionEnded.signal);
-  const killCtx = { classifier: shared.classifier, directory: shared.directory, who: identity, tracker, timeoutMs: core.config.upstreamConnectTimeoutMs, dialer: core.dialer };
-  const unlist = shared.directory.add(connectionId, { target, targetConnectionId: upstream.connectionId });
+  const timeoutMs = core.config.upstreamConnectTimeoutMs;
+  const killCtx = { classifier: shared.classifier, directory: shared.directory, who: identity, tracker, timeoutMs, dialer: core.dialer, remote: shared.remoteKills };
+  const targetConnectionId = upstream.connectionId;
+  const unlist = shared.directory.add(connectionId, { target, targetConnectionId, kill: (scope) => killSession(target, targetConnectionId, scope, timeoutMs, core.dialer) });
 
   let endReason = '';
   let change: ChangeRequest | undefined;
