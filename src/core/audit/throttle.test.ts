@@ -35,6 +35,9 @@ describe('RefusalThrottle', () => {
     const t = new RefusalThrottle({ windowMs: 1000, perWindow: 2, maxKinds: 5 });
     const stored = Array.from({ length: 100 }, (_, i) => t.admit(refusal(`name-${i}`), 0)).filter(Boolean);
     expect(stored).toHaveLength(5 + 2);
+    // A window later the expired kinds are swept: new names get kinds of their own again.
+    const later = Array.from({ length: 4 }, (_, i) => t.admit(refusal(`late-${i}`), 1000)).filter(Boolean);
+    expect(later).toHaveLength(4);
   });
 });
 

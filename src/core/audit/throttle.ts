@@ -13,6 +13,7 @@ export class RefusalThrottle {
   readonly #windowMs: number;
   readonly #perWindow: number;
   readonly #maxKinds: number;
+  #sweptAt = -Infinity;
 
   constructor(opts: { windowMs?: number; perWindow?: number; maxKinds?: number } = {}) {
     this.#windowMs = opts.windowMs ?? 60_000;
@@ -41,11 +42,18 @@ export class RefusalThrottle {
     return out;
   }
 
-  /** A kind's key; past `maxKinds` live kinds (varied claimed names), all new ones share one. */
+  /**
+   * A kind's key; past `maxKinds` live kinds (varied claimed names), all new ones share one.
+   * Expired kinds are swept at most once a window, not at every event of a flood: a full map
+   * would otherwise be walked whole for each refusal.
+   */
   #kindOf(e: NewAuditEvent, now: number): string {
     const key = JSON.stringify([e.type, e.actor, e.detail?.['reason'] ?? null]);
     if (this.#kinds.has(key) || this.#kinds.size < this.#maxKinds) return key;
-    for (const [k, v] of this.#kinds) if (now - v.start >= this.#windowMs && v.suppressed === 0) this.#kinds.delete(k);
+    if (now - this.#sweptAt >= this.#windowMs) {
+      this.#sweptAt = now;
+      for (const [k, v] of this.#kinds) if (now - v.start >= this.#windowMs && v.suppressed === 0) this.#kinds.delete(k);
+    }
     return this.#kinds.size < this.#maxKinds ? key : JSON.stringify([e.type, '*']);
   }
 }
