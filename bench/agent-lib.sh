@@ -5,24 +5,6 @@
 # The caller sets ROOT, TMP, PIDS, PG_HOST, PG_PORT, PG_USER, defines log() and
 # sources bench/warden-lib.sh before this file.
 
-# free_port: a TCP port nothing listens on right now.
-free_port() {
-  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
-}
-
-# wait_for_pg PORT [DATABASE]: until something answers the PostgreSQL protocol on 127.0.0.1:PORT
-# (pg_isready 0 = accepting, 1 = rejecting: either way a server is there); 15 s at most.
-wait_for_pg() {
-  local port=$1 db=${2:-postgres} i rc
-  for ((i = 0; i < 150; i++)); do
-    rc=0
-    pg_isready -q -h 127.0.0.1 -p "$port" -U "$PG_USER" -d "$db" -t 1 || rc=$?
-    if [[ $rc -eq 0 || $rc -eq 1 ]]; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
-
 # api METHOD PATH JSON: a REST call with the bootstrap admin token; prints the response body.
 api() {
   node -e '

@@ -54,9 +54,6 @@ source "$ROOT/bench/warden-lib.sh"
 # shellcheck source=bench/agent-lib.sh
 source "$ROOT/bench/agent-lib.sh"
 
-# cpu_ticks PID: user + system clock ticks the process used so far.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
 declare -A TPS LAT CPU
 # run_pgbench TARGET URL [PID…]: one pgbench run; each PID's CPU is divided by its transactions
 # (CPU[TARGET] = the sum, then each process's share in parentheses).

@@ -46,10 +46,6 @@ log() { echo "[bench] $*" >&2; }
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
 
-free_port() {
-  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
-}
-
 # wait_for_port PORT PID: until something accepts TCP on 127.0.0.1:PORT, or PID exits (15 s).
 wait_for_port() {
   local port=$1 pid=$2 i
@@ -62,7 +58,6 @@ wait_for_port() {
 }
 
 declare -A TPS LAT CPU
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo ''; }
 
 # run_sysbench TARGET PORT USER PASSWORD DATABASE [PROXY_PID]
 run_sysbench() {

@@ -62,31 +62,7 @@ log() { echo "[bench] $*" >&2; }
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
 
-free_port() {
-  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
-}
-
-# Waits until something answers the PostgreSQL protocol on 127.0.0.1:$1.
-# pg_isready: 0 = accepting, 1 = rejecting (still alive, e.g. needs auth), 2 = no answer.
-# With a third argument (a pid), gives up as soon as that process has exited.
-wait_for_pg() {
-  local port=$1 timeout_s=$2 pid=${3:-} i rc
-  for ((i = 0; i < timeout_s * 10; i++)); do
-    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
-    rc=0
-    pg_isready -q -h 127.0.0.1 -p "$port" -U "$PG_USER" -d "$DB" -t 1 || rc=$?
-    if [[ $rc -eq 0 || $rc -eq 1 ]]; then return 0; fi
-    sleep 0.1
-  done
-  return 1
-}
-
-declare -A TPS LAT
-
 declare -A TPS LAT CPU
-
-# cpu_ticks PID: user + system CPU time of a process so far, in clock ticks.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo ''; }
 
 # run_pgbench TARGET URL [PROXY_PID]: fills TPS[TARGET/mode] and LAT[TARGET/mode]
 # for both modes and, given the proxy's pid, CPU[TARGET/mode]: the proxy's CPU
@@ -159,7 +135,7 @@ EOF
   if [[ $(id -u) -eq 0 ]]; then as_user=(-u postgres); chown postgres "$TMP"; fi
   "$bin" "${as_user[@]}" "$TMP/pgbouncer.ini" >"$TMP/pgbouncer.out" 2>&1 &
   PIDS+=($!)
-  if ! wait_for_pg "$port" 15 "$!"; then
+  if ! wait_for_pg "$port" "$DB" "$!"; then
     log "PgBouncer did not start:"
     cat "$TMP/pgbouncer.out" "$TMP/pgbouncer.log" >&2 2>/dev/null || true
     return 1
@@ -172,7 +148,7 @@ run_pipe() {
   port=$(free_port)
   node "$ROOT/bench/bare-pipe.mjs" "$port" "$PG_HOST" "$PG_PORT" >"$TMP/pipe.log" 2>&1 &
   PIDS+=($!)
-  wait_for_pg "$port" 15 "$!" || { log "bare pipe did not start"; cat "$TMP/pipe.log" >&2; return 1; }
+  wait_for_pg "$port" "$DB" "$!" || { log "bare pipe did not start"; cat "$TMP/pipe.log" >&2; return 1; }
   run_pgbench pipe "postgresql://$PG_USER@127.0.0.1:$port/$DB" "${PIDS[-1]}"
 }
 
@@ -185,7 +161,7 @@ warden_setup() {
   local config=$1 data_dir=$2 token
   write_warden_config "$config" "$data_dir"
   start_warden "$config" || return 1
-  wait_for_pg "$WARDEN_PG_PORT" 15 "$WARDEN_PID" || { log "the gateway does not answer on $WARDEN_PG_PORT"; return 1; }
+  wait_for_pg "$WARDEN_PG_PORT" "$DB" "$WARDEN_PID" || { log "the gateway does not answer on $WARDEN_PG_PORT"; return 1; }
   token=$(warden_access bench "$DB" bench bench_mask) || return 1
   log "Warden: postgres on 127.0.0.1:$WARDEN_PG_PORT, API $WARDEN_API, recording to $data_dir/recordings"
   # Client side without TLS, like the pipe and PgBouncer rows.

@@ -30,11 +30,6 @@ ssh_bench_cleanup() {
   exit "$status"
 }
 
-# free_port: a TCP port nothing listens on right now.
-free_port() {
-  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-
 # start_sshd: its own config, host key, port and OS user (a password, UsePAM no),
 # like the test helper; the system sshd is never touched. Sets SSHD_PORT,
 # SSHD_USER, SSHD_PASSWORD, SSHD_PID. Needs root.

@@ -100,3 +100,25 @@ warden_access() {
 peak_rss_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null; }
 # rss_kb PID: its current resident set size (VmRSS) in kB.
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null; }
+# cpu_ticks PID: user + system CPU time of a process so far, in clock ticks ('' once it is gone).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo ''; }
+
+# free_port: a TCP port nothing listens on right now.
+free_port() {
+  node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"
+}
+
+# wait_for_pg PORT [DATABASE [PID]]: until something answers the PostgreSQL protocol on
+# 127.0.0.1:PORT (pg_isready 0 = accepting, 1 = rejecting: either way a server is there), for
+# 15 s at most; with a PID, gives up as soon as that process has exited. Uses $PG_USER.
+wait_for_pg() {
+  local port=$1 db=${2:-postgres} pid=${3:-} i rc
+  for ((i = 0; i < 150; i++)); do
+    if [[ -n $pid ]] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
+    rc=0
+    pg_isready -q -h 127.0.0.1 -p "$port" -U "$PG_USER" -d "$db" -t 1 || rc=$?
+    if [[ $rc -eq 0 || $rc -eq 1 ]]; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
