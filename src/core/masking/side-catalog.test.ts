@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sideConnectionCatalog, type SideConnection } from './side-catalog.ts';
+import { PendingLookup, sideConnectionCatalog, type SideConnection } from './side-catalog.ts';
 import type { CatalogRelation, RelationName } from './views.ts';
 
 class Conn implements SideConnection {
@@ -89,5 +89,29 @@ describe('sideConnectionCatalog', () => {
     failOn.add(1);
     await expect(catalog.relations(names)).resolves.toEqual([]);
     expect(opened).toHaveLength(3);
+  });
+});
+
+describe('PendingLookup', () => {
+  it('settles once with the answer; the state is gone afterwards', async () => {
+    const p = new PendingLookup<{ n: number }>();
+    let timedOut = false;
+    const answer = p.start({ n: 1 }, 10_000, () => (timedOut = true));
+    expect(p.state).toEqual({ n: 1 });
+    p.settle([['a', null]]);
+    p.settle(new Error('late'));
+    await expect(answer).resolves.toEqual([['a', null]]);
+    expect(p.state).toBeUndefined();
+    expect(timedOut).toBe(false);
+  });
+
+  it('a timeout rejects the lookup and calls onTimeout; a later answer changes nothing', async () => {
+    const p = new PendingLookup<object>();
+    let timedOut = false;
+    const answer = p.start({}, 5, () => (timedOut = true));
+    await expect(answer).rejects.toThrow('the catalog lookup timed out');
+    expect(timedOut).toBe(true);
+    expect(p.state).toBeUndefined();
+    p.settle([]);
   });
 });

@@ -64,3 +64,44 @@ export function sideConnectionCatalog<C extends SideConnection>(
     },
   };
 }
+
+/** Rows of a catalog answer, each value text or NULL. */
+export type CatalogRows = (string | null)[][];
+
+/**
+ * The one lookup in flight on a side connection, settled once: by its answer, by a failure
+ * (the connection closed, bad bytes), or by its timeout, which also calls `onTimeout` so the
+ * connection is dropped. `S` is what the protocol collects while the answer arrives.
+ */
+export class PendingLookup<S> {
+  #current: { state: S; resolve: (rows: CatalogRows) => void; reject: (err: Error) => void } | undefined;
+
+  start(state: S, timeoutMs: number, onTimeout: () => void): Promise<CatalogRows> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.settle(new Error('the catalog lookup timed out'));
+        onTimeout();
+      }, timeoutMs);
+      timer.unref();
+      const done = <T>(f: (v: T) => void) => (v: T) => {
+        clearTimeout(timer);
+        f(v);
+      };
+      this.#current = { state, resolve: done(resolve), reject: done(reject) };
+    });
+  }
+
+  /** What the lookup in flight has collected; undefined when none is. */
+  get state(): S | undefined {
+    return this.#current?.state;
+  }
+
+  /** Ends the lookup in flight (if any) with its rows or an error. */
+  settle(result: CatalogRows | Error): void {
+    const c = this.#current;
+    this.#current = undefined;
+    if (c === undefined) return;
+    if (result instanceof Error) c.reject(result);
+    else c.resolve(result);
+  }
+}

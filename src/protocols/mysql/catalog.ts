@@ -1,4 +1,4 @@
-import { sideConnectionCatalog } from '../../core/masking/side-catalog.ts';
+import { PendingLookup, sideConnectionCatalog, type CatalogRows } from '../../core/masking/side-catalog.ts';
 import type { CatalogRelation, MaskingCatalog, RelationName } from '../../core/masking/views.ts';
 import { com } from './codec/commands.ts';
 import { parseErr } from './codec/generic.ts';
@@ -75,37 +75,24 @@ class Connection {
   readonly #u: Upstream;
   readonly #timeoutMs: number;
   readonly #framer = new PacketFramer(64 * 1024 * 1024);
-  #waiting: { reader: ResponseReader; rows: (string | null)[][]; error: string | undefined; resolve: (r: (string | null)[][]) => void; reject: (e: Error) => void } | undefined;
+  readonly #pending = new PendingLookup<{ reader: ResponseReader; rows: CatalogRows; error: string | undefined }>();
 
   constructor(u: Upstream, timeoutMs: number) {
     this.#u = u;
     this.#timeoutMs = timeoutMs;
     u.socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     u.socket.on('error', () => undefined);
-    u.socket.on('close', () => this.#fail(new Closed()));
+    u.socket.on('close', () => this.#pending.settle(new Closed()));
     // fail closed: bytes the target sent unasked after login leave the connection's state unknown.
     if (u.leftover.length > 0) this.destroy();
     u.socket.resume();
   }
 
-  query(sql: string): Promise<(string | null)[][]> {
-    return new Promise((resolve, reject) => {
-      if (this.#u.socket.destroyed) {
-        reject(new Closed());
-        return;
-      }
-      const timer = setTimeout(() => {
-        this.#fail(new Error('the catalog lookup timed out'));
-        this.destroy();
-      }, this.#timeoutMs);
-      timer.unref();
-      const done = <T>(f: (v: T) => void) => (v: T) => {
-        clearTimeout(timer);
-        f(v);
-      };
-      this.#waiting = { reader: new ResponseReader('result'), rows: [], error: undefined, resolve: done(resolve), reject: done(reject) };
-      this.#u.socket.write(packet(0, Buffer.concat([Buffer.from([com.query]), Buffer.from(sql, 'utf8')])));
-    });
+  query(sql: string): Promise<CatalogRows> {
+    if (this.#u.socket.destroyed) return Promise.reject(new Closed());
+    const answer = this.#pending.start({ reader: new ResponseReader('result'), rows: [], error: undefined }, this.#timeoutMs, () => this.destroy());
+    this.#u.socket.write(packet(0, Buffer.concat([Buffer.from([com.query]), Buffer.from(sql, 'utf8')])));
+    return answer;
   }
 
   end(): void {
@@ -117,16 +104,10 @@ class Connection {
     this.#u.socket.destroy();
   }
 
-  #fail(err: Error): void {
-    const w = this.#waiting;
-    this.#waiting = undefined;
-    w?.reject(err);
-  }
-
   #onData(chunk: Buffer): void {
     try {
       for (const p of this.#framer.push(chunk)) {
-        const w = this.#waiting;
+        const w = this.#pending.state;
         // A packet nobody asked for (an answer starts at sequence 1) is the target ending the
         // connection: ER_CONNECTION_KILLED, MySQL 8's idle timeout.
         if (w === undefined || p.seq === 0) throw new Closed();
@@ -134,14 +115,10 @@ class Connection {
         if (role === 'row') w.rows.push(textRowValues(p.payload));
         else if (role === 'err') w.error = parseErr(p.payload).message;
         else if (role === 'infile') throw new Error('the target asked for a file');
-        if (w.reader.done) {
-          this.#waiting = undefined;
-          if (w.error !== undefined) w.reject(new Error(`catalog lookup failed: ${w.error}`));
-          else w.resolve(w.rows);
-        }
+        if (w.reader.done) this.#pending.settle(w.error !== undefined ? new Error(`catalog lookup failed: ${w.error}`) : w.rows);
       }
     } catch (err) {
-      this.#fail(err as Error);
+      this.#pending.settle(err as Error);
       this.destroy();
     }
   }

@@ -1,4 +1,4 @@
-import { sideConnectionCatalog } from '../../core/masking/side-catalog.ts';
+import { PendingLookup, sideConnectionCatalog, type CatalogRows } from '../../core/masking/side-catalog.ts';
 import type { MaskingCatalog, RelationName } from '../../core/masking/views.ts';
 import { forEachMessage, MessageFramer } from './codec/framing.ts';
 import { queryMessage, terminateMessage } from './codec/frontend.ts';
@@ -57,30 +57,20 @@ class Connection {
   readonly #u: Upstream;
   readonly #timeoutMs: number;
   readonly #framer = new MessageFramer();
-  #waiting: { rows: (string | null)[][]; error: string | undefined; resolve: (r: (string | null)[][]) => void; reject: (e: Error) => void } | undefined;
+  readonly #pending = new PendingLookup<{ rows: CatalogRows; error: string | undefined }>();
 
   constructor(u: Upstream, timeoutMs: number) {
     this.#u = u;
     this.#timeoutMs = timeoutMs;
     u.socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     u.socket.on('error', () => undefined);
-    u.socket.on('close', () => this.#fail(new Error('the catalog connection closed')));
+    u.socket.on('close', () => this.#pending.settle(new Error('the catalog connection closed')));
   }
 
-  query(sql: string): Promise<(string | null)[][]> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#fail(new Error('the catalog lookup timed out'));
-        this.destroy();
-      }, this.#timeoutMs);
-      timer.unref();
-      const done = <T>(f: (v: T) => void) => (v: T) => {
-        clearTimeout(timer);
-        f(v);
-      };
-      this.#waiting = { rows: [], error: undefined, resolve: done(resolve), reject: done(reject) };
-      this.#u.socket.write(queryMessage(sql));
-    });
+  query(sql: string): Promise<CatalogRows> {
+    const answer = this.#pending.start({ rows: [], error: undefined }, this.#timeoutMs, () => this.destroy());
+    this.#u.socket.write(queryMessage(sql));
+    return answer;
   }
 
   end(): void {
@@ -91,31 +81,21 @@ class Connection {
     this.#u.socket.destroy();
   }
 
-  #fail(err: Error): void {
-    const w = this.#waiting;
-    this.#waiting = undefined;
-    w?.reject(err);
-  }
-
   #onData(chunk: Buffer): void {
     let buf: Buffer;
     try {
       buf = this.#framer.push(chunk);
     } catch (err) {
-      this.#fail(err as Error);
+      this.#pending.settle(err as Error);
       this.destroy();
       return;
     }
     forEachMessage(buf, (type, start, end) => {
-      const w = this.#waiting;
+      const w = this.#pending.state;
       if (w === undefined) return;
       if (type === 0x44 /* D */) w.rows.push(dataRowValues(buf, start, undefined));
       else if (type === 0x45 /* E */) w.error ??= parseErrorFields(buf, start, end).M ?? 'error';
-      else if (type === 0x5a /* Z */) {
-        this.#waiting = undefined;
-        if (w.error !== undefined) w.reject(new Error(`catalog lookup failed: ${w.error}`));
-        else w.resolve(w.rows);
-      }
+      else if (type === 0x5a /* Z */) this.#pending.settle(w.error !== undefined ? new Error(`catalog lookup failed: ${w.error}`) : w.rows);
     });
   }
 }
