@@ -108,6 +108,23 @@ describe('MySQL masking of text rows', () => {
     expect(lines.slice(1)).toEqual(['****', 'plain']);
   });
 
+  // Columns sharing a source are also read joined; computed string columns get the lenient detectors
+  // (core/masking/split-values.ts, detectors.ts), as for PostgreSQL; plain and number columns do not.
+  it('catches values split across columns or transformed, without masking plain or unrelated columns', async () => {
+    const D = `w_det_${randomBytes(4).toString('hex')}`;
+    direct(`create table ${D} (id int, name varchar(20), ssn varchar(11), iban varchar(34), n int, code varchar(9), a varchar(8), b varchar(8))`);
+    try {
+      direct(`insert into ${D} values (1, 'Alice', '536-22-8419', 'GB82WEST12345698765432', 536228419, '536228419', '41111111', '11111111')`);
+      const split = await run(`select substr(ssn, 1, 6) as a, name, substr(ssn, 7) as b, lower(iban) as i, replace(ssn, '-', '') as s from ${D}`);
+      expect(split.stderr).toBe('');
+      expect(rowsOf(split.stdout)).toEqual([['****', 'Alice', '****', '****', '****']]);
+      const plain = await run(`select n, n + 0 as m, code, a, b, substr(a, 1) as a2, substr(b, 1) as b2, lower(name) as l from ${D}`);
+      expect(rowsOf(plain.stdout)).toEqual([['536228419', '536228419', '536228419', '41111111', '11111111', '41111111', '11111111', 'alice']]);
+    } finally {
+      direct(`drop table if exists ${D}`);
+    }
+  });
+
   it('masks binary rows of prepared statements, also when fetched from a cursor', async () => {
     const c = await RawClient.open(t.mysqlPort);
     expect((await c.login('maya', token, 'maria'))[0]).toBe(0x00);

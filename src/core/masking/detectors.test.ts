@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ibanValid, luhn } from './checksums.ts';
+import { createLenientDetectors } from './detectors.ts';
 import { createRowMasker } from './row-masker.ts';
 import { detectorNames } from './types.ts';
 import type { DetectorName } from './types.ts';
@@ -49,5 +50,41 @@ describe('content detectors', () => {
     expect(luhn('4111111111111121')).toBe(false);
     expect(ibanValid('GB82WEST12345698765432')).toBe(true);
     expect(ibanValid('GB82WEST12345698765431')).toBe(false);
+  });
+});
+
+describe('lenient detectors (transformed values)', () => {
+  /** What the lenient detectors find in `v`, by name. */
+  const found = (v: string) =>
+    createLenientDetectors(detectorNames).flatMap((d) => (d.quick(v) ? (v.match(d.pattern) ?? []).filter((m) => d.valid(m)).map((m) => `${d.name}:${m}`) : []));
+
+  it.each([
+    ['lower-case IBAN', 'gb82west12345698765432', ['iban:gb82west12345698765432']],
+    ['mixed-case IBAN with spaces', 'Fr14 2004 1010 0505 0001 3m02 606', ['iban:Fr14 2004 1010 0505 0001 3m02 606']],
+    ['bare SSN', 'ssn 536228419.', ['ssn:536228419']],
+    ['SSN with spaces', '536 22 8419', ['ssn:536 22 8419']],
+    ['SSN with dots', 'x:536.22.8419', ['ssn:536.22.8419']],
+  ])('finds a %s', (_n, v, expected) => expect(found(v)).toEqual(expected));
+
+  it.each([
+    ['plain lower-case words', 'hello world and some more words'],
+    ['a hex hash (no country, wrong length)', 'de89370400440532013000aa'],
+    ['md5 hex', '9e107d9d372bb6826bd81d3542a419d6'],
+    ['IBAN of a wrong length for its country', 'de8937040044053201300'],
+    ['IBAN with a bad checksum', 'gb82west12345698765431'],
+    ['SSN area 000, 666, 9xx', '000228419 666228419 936228419'],
+    ['SSN group 00, serial 0000', '536008419 536220000'],
+    ['10 digits', '5362284190'],
+    ['9 digits inside a word or hex', 'a536228419 536228419f'],
+    ['9 digits in a decimal number', '3.536228419 536228419,5'],
+    ['mixed separators', '536 22.8419'],
+  ])('leaves %s alone', (_n, v) => expect(found(v)).toEqual([]));
+
+  it('only the enabled ones, and the SSN one is for text only', () => {
+    expect(createLenientDetectors(['email', 'card']).length).toBe(0);
+    expect(createLenientDetectors(['ssn', 'iban']).map((d) => [d.name, d.textOnly])).toEqual([
+      ['iban', false],
+      ['ssn', true],
+    ]);
   });
 });

@@ -64,3 +64,54 @@ export function createDetectors(names: readonly DetectorName[]): Detector[] {
   ];
   return all.filter((d) => names.includes(d.name));
 }
+
+/**
+ * IBAN length by country (ISO 13616 registry). The lenient IBAN detector
+ * accepts only these, so a lower-case run of letters and digits (a hex hash)
+ * must name a country, have its exact length and pass mod-97 to be taken.
+ */
+const ibanLengths: Readonly<Record<string, number>> = Object.freeze({
+  AD: 24, AE: 23, AL: 28, AT: 20, AZ: 28, BA: 20, BE: 16, BG: 22, BH: 22, BI: 27, BR: 29, BY: 28, CH: 21, CR: 22, CY: 28, CZ: 24,
+  DE: 22, DJ: 27, DK: 18, DO: 28, EE: 20, EG: 29, ES: 24, FI: 18, FK: 18, FO: 18, FR: 27, GB: 22, GE: 22, GI: 23, GL: 18, GR: 27,
+  GT: 28, HN: 28, HR: 21, HU: 28, IE: 22, IL: 23, IQ: 23, IS: 26, IT: 27, JO: 30, KW: 30, KZ: 20, LB: 28, LC: 32, LI: 21, LT: 20,
+  LU: 20, LV: 21, LY: 25, MC: 27, MD: 24, ME: 22, MK: 19, MN: 20, MR: 27, MT: 31, MU: 30, NI: 28, NL: 18, NO: 15, OM: 23, PK: 24,
+  PL: 28, PS: 29, PT: 25, QA: 29, RO: 24, RS: 22, RU: 33, SA: 24, SC: 31, SD: 18, SE: 24, SI: 19, SK: 24, SM: 27, SO: 23, ST: 25,
+  SV: 28, TL: 23, TN: 24, TR: 26, UA: 29, VA: 22, VG: 24, XK: 20, YE: 30,
+});
+
+function ibanLenientValid(m: string): boolean {
+  const s = m.replace(/ /g, '').toUpperCase();
+  return ibanLengths[s.slice(0, 2)] === s.length && ibanValid(s);
+}
+
+/**
+ * Extra detectors for a transformed value (lineage says the column is
+ * computed from a source column: `lower(iban)`, `replace(ssn, '-', '')`),
+ * run after the strict ones. Never used on a column as stored, so a plain
+ * integer or ID column is not taken for an SSN, nor a lower-case word for an IBAN.
+ * - iban: any case; precise through the registry's country lengths and mod-97.
+ * - ssn: 9 digits bare or with one space or dot between the groups, with the
+ *   SSA's validity rules (area not 000/666/9xx, group not 00, serial not
+ *   0000), standing alone (not inside a word, a hex string or a decimal
+ *   number). Only for text columns (`textOnly`): a number column's 9 digits
+ *   are a number.
+ */
+export function createLenientDetectors(names: readonly DetectorName[]): (Detector & { textOnly: boolean })[] {
+  const all: (Detector & { textOnly: boolean })[] = [
+    {
+      name: 'iban',
+      textOnly: false,
+      quick: (v) => v.length >= 15 && countDigits(v, 4) >= 4,
+      pattern: /(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])/g,
+      valid: ibanLenientValid,
+    },
+    {
+      name: 'ssn',
+      textOnly: true,
+      quick: (v) => v.length >= 9 && hasDigitRun(v, 9, ' .', 1),
+      pattern: /(?<!\w|\d[.,-])(?!000|666|9\d\d)\d{3}([ .]?)(?!00)\d{2}\1(?!0000)\d{4}(?!\w|[.,-]\d)/g,
+      valid: always,
+    },
+  ];
+  return all.filter((d) => names.includes(d.name));
+}

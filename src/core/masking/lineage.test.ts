@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initSql } from '../sql/parser.ts';
 import type { PgParser } from '../sql/parser.ts';
 import { decideColumn } from './columns.ts';
-import { alignLineage, lineage, lineageOf } from './lineage.ts';
+import { alignLineage, alignTransformed, lineage, lineageOf } from './lineage.ts';
 import type { MaskPlan, SourceColumn } from './types.ts';
 
 let pg: PgParser;
@@ -114,5 +114,29 @@ describe('lineage', () => {
 
   it('UPDATE … FROM … RETURNING sees the FROM relations', () => {
     expect(cols('update u set x = 1 from t where t.id = u.id returning reverse(t.card)')).toEqual([[card()]]);
+  });
+});
+
+describe('transformed: computed columns vs columns as stored', () => {
+  const flags = (sql: string) => (lineageOf(pg, sql)[0] ?? []).map((e) => e.transformed === true);
+
+  it('a column reference, a cast or a collation is as stored; a function or operator computes', () => {
+    expect(flags("select id, t.card, card::text, card collate \"C\", lower(iban), ssn || '', replace(ssn, '-', ''), 1 from t")).toEqual([
+      false, false, false, false, true, true, true, false,
+    ]);
+  });
+
+  it('follows derived tables, CTEs, set operations and whole-row references', () => {
+    expect(flags('select x, y from (select card as x, lower(iban) as y from t) s')).toEqual([false, true]);
+    expect(flags('with c as (select lower(iban) as i from t) select i, c.i::text from c')).toEqual([true, true]);
+    expect(flags('select card from t union select lower(card) from u')).toEqual([true]);
+    expect(flags('select s from (select lower(iban) from t) s')).toEqual([true]);
+    expect(flags('select * from (select id, lower(iban) as i from t) s')).toEqual([false, true]);
+    expect(flags('select f from t, lateral lower(t.iban) as f')).toEqual([true]);
+  });
+
+  it('aligned around a star like the sources', () => {
+    const entries = lineageOf(pg, 'select lower(a), *, b from t')[0]!;
+    expect(alignTransformed(entries, 4)).toEqual([true, false, false, false]);
   });
 });

@@ -15,11 +15,16 @@ import type { SourceColumn } from './types.ts';
  * A `star` entry stands for the columns `*` expands to (unknown count here).
  * A source column `?` is "one column of that table, unknown which" (a column
  * renamed by an alias list): it matches every column rule, as a scalar.
+ * `transformed`: the value is computed from its sources (`lower(iban)`,
+ * `replace(ssn, '-', '')`), not a source column's value as stored (a column
+ * reference, maybe cast): the content detectors then also look for the
+ * forms a function may leave (row-masker.ts). Absent: as stored, or not known.
  */
 export interface LineageEntry {
   name: string;
   sources: SourceColumn[];
   star?: boolean;
+  transformed?: true;
 }
 
 type Obj = Record<string, unknown>;
@@ -134,13 +139,13 @@ function selectLineage(s: Obj, outerCtes: Ctes, outer?: Scope): LineageEntry[] {
   if (s.op !== undefined && s.op !== 'SETOP_NONE') {
     const l = isObj(s.larg) ? selectLineage(s.larg, ctes, outer) : [];
     const r = isObj(s.rarg) ? selectLineage(s.rarg, ctes, outer) : [];
-    return l.map((e, i) => ({ ...e, sources: [...e.sources, ...(r[i]?.sources ?? [])] }));
+    return l.map((e, i) => withTransformed({ ...e, sources: [...e.sources, ...(r[i]?.sources ?? [])] }, e.transformed === true || r[i]?.transformed === true));
   }
   if (Array.isArray(s.valuesLists)) {
     const rows = s.valuesLists.map((row) => (isObj(row) && isObj(row.List) ? arr(row.List.items) : []));
     const width = rows[0]?.length ?? 0;
     const scope = scopeOf([], outer);
-    return Array.from({ length: width }, (_, i) => ({ name: `column${i + 1}`, sources: dedupe(rows.flatMap((row) => exprSources(row[i], scope, ctes))) }));
+    return Array.from({ length: width }, (_, i) => computed(`column${i + 1}`, dedupe(rows.flatMap((row) => exprSources(row[i], scope, ctes)))));
   }
   const items: Item[] = [];
   for (const f of arr(s.fromClause)) items.push(...fromItems(f, ctes, outer, items));
@@ -180,7 +185,7 @@ function fromItems(node: unknown, ctes: Ctes, outer: Scope | undefined, before: 
     const rf = node.RangeFunction;
     const sources = dedupe(exprSources(rf.functions, scopeOf(before, outer), ctes));
     const names = aliasColumns(rf.alias);
-    const cols = (names.length > 0 ? names : ['?func?']).map((n) => ({ name: n, sources }));
+    const cols = (names.length > 0 ? names : ['?func?']).map((n) => computed(n, sources));
     return [{ alias: aliasName(rf.alias, '?func?'), kind: 'derived', columns: cols }];
   }
   return [];
@@ -218,9 +223,47 @@ function targets(list: unknown[], scope: Scope, ctes: Ctes): LineageEntry[] {
       for (const it of qual === undefined ? scope.items : byAlias(scope, qual)) out.push(...starEntries(it));
       continue;
     }
-    out.push({ name: typeof rt.name === 'string' ? rt.name : defaultName(val), sources: dedupe(exprSources(val, scope, ctes)) });
+    const entry = { name: typeof rt.name === 'string' ? rt.name : defaultName(val), sources: dedupe(exprSources(val, scope, ctes)) };
+    out.push(withTransformed(entry, entry.sources.length > 0 && !asStored(val, scope)));
   }
   return out;
+}
+
+const withTransformed = (e: LineageEntry, transformed: boolean): LineageEntry => {
+  if (transformed) return { ...e, transformed: true };
+  if (e.transformed === undefined) return e;
+  const { transformed: _, ...rest } = e;
+  return rest;
+};
+/** An output column computed from `sources` (sources, if any, make it transformed). */
+const computed = (name: string, sources: SourceColumn[]): LineageEntry => (sources.length > 0 ? { name, sources, transformed: true } : { name, sources });
+
+/**
+ * Whether an expression is a column's value as stored: a column reference
+ * (through derived relations whose column is itself as stored), maybe cast or
+ * collated. A cast keeps the characters (`id::text`) or cuts them
+ * (`ssn::char(6)`, which alone holds no whole value); anything else computes.
+ */
+function asStored(val: unknown, scope: Scope): boolean {
+  if (!isObj(val)) return false;
+  if (isObj(val.TypeCast)) return asStored(val.TypeCast.arg, scope);
+  if (isObj(val.CollateClause)) return asStored(val.CollateClause.arg, scope);
+  if (!isObj(val.ColumnRef)) return false;
+  const fields = arr(val.ColumnRef.fields).map(str);
+  const col = fields.at(-1);
+  if (col === undefined) return false;
+  if (fields.length > 1) return !byAlias(scope, fields[fields.length - 2]).some((i) => computedIn(i, col));
+  // `c` alone: a whole-row reference to the relation aliased `c`, or a column of any relation in scope.
+  if (byAlias(scope, col).some((i) => computedIn(i, undefined))) return false;
+  for (let s: Scope | undefined = scope; s !== undefined; s = s.outer) if (s.items.some((i) => computedIn(i, col))) return false;
+  return true;
+}
+
+/** Whether column `col` (undefined: any column) of a relation is computed: a derived relation's transformed column. */
+function computedIn(i: Item, col: string | undefined): boolean {
+  if (i.kind === 'table') return false;
+  if (i.kind === 'join') return i.items.some((x) => computedIn(x, col !== undefined && i.renamed?.includes(col) === true ? undefined : col));
+  return i.columns.some((c) => c.transformed === true && (col === undefined || c.star === true || c.name === col));
 }
 
 /** What `alias.*` expands to. */
@@ -336,4 +379,20 @@ export function alignLineage(entries: readonly LineageEntry[], count: number, na
   const plain = dedupe(entries.flatMap((e) => (e.star === true ? [] : e.sources)));
   const starred = entries.filter((e) => e.star === true);
   return Array.from({ length: count }, (_, i) => dedupe([...plain, ...starred.flatMap((e) => named(e, i))]));
+}
+
+/**
+ * Per output column, whether it is `transformed`, aligned as `alignLineage`
+ * aligns sources; when the entries do not line up, every column is
+ * transformed if any entry is (the lenient detectors: over-masking beats leaking).
+ */
+export function alignTransformed(entries: readonly LineageEntry[], count: number): boolean[] {
+  const stars = entries.filter((e) => e.star === true).length;
+  if (stars === 0 && entries.length === count) return entries.map((e) => e.transformed === true);
+  const k = entries.findIndex((e) => e.star === true);
+  const after = entries.length - k - 1;
+  if (stars === 1 && count >= entries.length - 1) {
+    return Array.from({ length: count }, (_, i) => (i < k ? entries[i]! : i >= count - after ? entries[entries.length - (count - i)]! : entries[k]!).transformed === true);
+  }
+  return new Array<boolean>(count).fill(entries.some((e) => e.transformed === true));
 }

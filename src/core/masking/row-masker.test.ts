@@ -94,3 +94,94 @@ describe('createRowMasker', () => {
     expect(m.counts().byDetector).toEqual({ card: 1 });
   });
 });
+
+describe('detectors with lineage: split and transformed values', () => {
+  const detectorsOnly = (strategy: 'redact' | 'partial' | 'hash' | 'null' = 'redact'): MaskPlan => ({
+    columns: [],
+    detectors: (['card', 'ssn', 'iban', 'email'] as const).map((name) => ({ name, strategy, rule: 'det' })),
+    exempted: [],
+  });
+  const masked = (sql: string, columns: { name: string; text?: boolean }[], row: (string | null)[], p = detectorsOnly()) => {
+    const m = createRowMasker({ plan: p, hashKey: 'k', lineage: lineageOf(pg, sql)[0] });
+    m.shape(columns);
+    return { out: m.row(row), counts: m.counts() };
+  };
+  const named = (...names: string[]) => names.map((name) => ({ name, text: true }));
+
+  it('a value split across columns of one source hides every part it touches', () => {
+    const { out, counts } = masked('select substr(ssn, 1, 6) as a, name, substr(ssn, 7) as b, id from t', named('a', 'name', 'b', 'id'), ['536-22', 'Alice', '-8419', '7']);
+    expect(out).toEqual(['****', 'Alice', '****', '7']);
+    expect(counts.byDetector).toEqual({ ssn: 1 });
+  });
+
+  it('in either order, and a card over three columns joined in output order', () => {
+    expect(masked('select substr(ssn, 7) as b, substr(ssn, 1, 6) as a from t', named('b', 'a'), ['-8419', '536-22']).out).toEqual(['****', '****']);
+    const card = 'select substr(card, 1, 5) as a, substr(card, 6, 5) as b, substr(card, 11) as c from t';
+    expect(masked(card, named('a', 'b', 'c'), ['41111', '11111', '111111'])).toMatchObject({ out: ['****', '****', '****'], counts: { byDetector: { card: 1 } } });
+    // found by several join orders (a+b, a+b+c), counted once
+    const ssn = "select substr(ssn, 1, 6) as a, substr(ssn, 7) as b, left(ssn, 0) || ' ' as c from t";
+    expect(masked(ssn, named('a', 'b', 'c'), ['536-22', '-8419', ' '])).toMatchObject({ out: ['****', '****', ' '], counts: { byDetector: { ssn: 1 } } });
+  });
+
+  it('partial becomes redact for parts (the tail of a part would show more); null and hash apply as they are', () => {
+    const sql = 'select substr(ssn, 1, 6) as a, substr(ssn, 7) as b from t';
+    expect(masked(sql, named('a', 'b'), ['536-22', '-8419'], detectorsOnly('partial')).out).toEqual(['****', '****']);
+    expect(masked(sql, named('a', 'b'), ['536-22', '-8419'], detectorsOnly('null')).out).toEqual([null, null]);
+    expect(masked(sql, named('a', 'b'), ['536-22', '-8419'], detectorsOnly('hash')).out).toEqual([applyStrategy('hash', '536-22', 'k'), applyStrategy('hash', '-8419', 'k')]);
+  });
+
+  it('a match inside one part is left to that column; a null part joins nothing', () => {
+    const sql = 'select ssn as a, substr(ssn, 1, 3) as b from t';
+    expect(masked(sql, named('a', 'b'), ['536-22-8419', '536']).out).toEqual(['****', '536']);
+    expect(masked('select substr(ssn, 1, 6) as a, substr(ssn, 7) as b from t', named('a', 'b'), ['536-22', null]).out).toEqual(['536-22', null]);
+  });
+
+  it('unrelated columns are not joined, even when their join looks like a card', () => {
+    expect(masked('select substr(a, 1) as a, substr(b, 1) as b from t', named('a', 'b'), ['41111111', '11111111']).out).toEqual(['41111111', '11111111']);
+    expect(masked('select a, b from t', named('a', 'b'), ['41111111', '11111111']).out).toEqual(['41111111', '11111111']);
+  });
+
+  it('without lineage nothing is joined', () => {
+    const m = createRowMasker({ plan: detectorsOnly(), hashKey: 'k' });
+    m.shape(named('a', 'b'));
+    expect(m.row(['536-22', '-8419'])).toEqual(['536-22', '-8419']);
+  });
+
+  it('a transformed text column gets the lenient detectors', () => {
+    const { out, counts } = masked("select lower(iban) as i, replace(ssn, '-', '') as s, lower(name) as n from t", named('i', 's', 'n'), ['gb82west12345698765432', '536228419', 'alice']);
+    expect(out).toEqual(['****', '****', 'alice']);
+    expect(counts.byDetector).toEqual({ iban: 1, ssn: 1 });
+  });
+
+  it('plain columns keep the strict detectors: a 9-digit ID, a lower-case IBAN as stored, a cast', () => {
+    const sql = 'select id, code, c.iban, code::text as t from t c';
+    expect(masked(sql, named('id', 'code', 'iban', 't'), ['536228419', '536228419', 'gb82west12345698765432', '536228419']).out).toEqual([
+      '536228419',
+      '536228419',
+      'gb82west12345698765432',
+      '536228419',
+    ]);
+    // through a derived table whose column is as stored, still plain; one that computes, transformed
+    expect(masked('select x from (select code as x from t) s', named('x'), ['536228419']).out).toEqual(['536228419']);
+    expect(masked('select x from (select trim(code) as x from t) s', named('x'), ['536228419']).out).toEqual(['****']);
+  });
+
+  it('the 9-digit SSN rule is for text columns only; the any-case IBAN for every type', () => {
+    const sql = "select id + 0 as n, replace(ssn, '-', '')::bigint as s, to_json(lower(iban)) as j from t";
+    const columns = [
+      { name: 'n', text: false },
+      { name: 's', text: false },
+      { name: 'j', text: false },
+    ];
+    expect(masked(sql, columns, ['536228419', '536228419', '"gb82west12345698765432"']).out).toEqual(['536228419', '536228419', '"****"']);
+    // a type the protocol cannot tell (COPY lines) counts as text
+    expect(masked(sql, [{ name: 'n' }, { name: 's' }, { name: 'j' }], ['536228419', '536228419', 'x']).out).toEqual(['****', '****', 'x']);
+  });
+
+  it('a column with a column rule is neither joined nor read leniently', () => {
+    const p: MaskPlan = { ...detectorsOnly(), columns: [{ column: '*.t.ssn', strategy: 'hash', rule: 'ssn' }] };
+    const { out, counts } = masked('select substr(ssn, 1, 6) as a, substr(ssn, 7) as b, lower(iban) as i from t', named('a', 'b', 'i'), ['536-22', '-8419', 'gb82west12345698765432'], p);
+    expect(out).toEqual([applyStrategy('hash', '536-22', 'k'), applyStrategy('hash', '-8419', 'k'), '****']);
+    expect(counts.byDetector).toEqual({ iban: 1 });
+  });
+});

@@ -1,9 +1,10 @@
 import { decideColumn } from './columns.ts';
 import type { ColumnDecision } from './columns.ts';
-import { createDetectors } from './detectors.ts';
+import { createDetectors, createLenientDetectors } from './detectors.ts';
 import type { Detector } from './detectors.ts';
-import { alignLineage } from './lineage.ts';
+import { alignLineage, alignTransformed } from './lineage.ts';
 import type { LineageEntry } from './lineage.ts';
+import { detectAcross, joinOrders, splitGroups } from './split-values.ts';
 import { applyStrategy } from './strategies.ts';
 import type { MaskCounts, MaskPlan, MaskStrategy, ResultColumn } from './types.ts';
 
@@ -21,21 +22,34 @@ export interface RowMasker {
   addCountsTo(into: Omit<MaskCounts, 'rows'>): void;
 }
 
+/** What the masker does per column of a result, decided once per shape. */
+export interface ShapeDecisions {
+  /** The column rule of each column; undefined: the detectors look at it. */
+  readonly decisions: readonly (ColumnDecision | undefined)[];
+  /**
+   * Per column, whether the lenient detectors run too (a transformed column
+   * with no column rule, by lineage); undefined when no column is.
+   */
+  readonly transformed: readonly boolean[] | undefined;
+  /** Columns with no column rule that share a source column (split-values.ts), as join orders; undefined: none. */
+  readonly joins: readonly (readonly number[])[] | undefined;
+}
+
 /**
  * Column decisions already made, by plan and lineage (compared by identity:
  * both come from caches, so a repeated statement hands the same objects) and
  * column names. One per session; saves deciding every column of every result again.
  */
 export class ShapeCache {
-  readonly #byPlan = new WeakMap<MaskPlan, WeakMap<object, Map<string, (ColumnDecision | undefined)[]>>>();
+  readonly #byPlan = new WeakMap<MaskPlan, WeakMap<object, Map<string, ShapeDecisions>>>();
   static readonly #noLineage = {};
 
   /** The decisions made before for this shape; undefined: decide, then `set`. */
-  get(plan: MaskPlan, lineage: readonly LineageEntry[] | undefined, columns: readonly ResultColumn[]): (ColumnDecision | undefined)[] | undefined {
+  get(plan: MaskPlan, lineage: readonly LineageEntry[] | undefined, columns: readonly ResultColumn[]): ShapeDecisions | undefined {
     return this.#byPlan.get(plan)?.get(lineage ?? ShapeCache.#noLineage)?.get(ShapeCache.#key(columns));
   }
 
-  set(plan: MaskPlan, lineage: readonly LineageEntry[] | undefined, columns: readonly ResultColumn[], decisions: (ColumnDecision | undefined)[]): void {
+  set(plan: MaskPlan, lineage: readonly LineageEntry[] | undefined, columns: readonly ResultColumn[], decisions: ShapeDecisions): void {
     // Protocol metadata beyond the name (source table/column) is part of the decision: never cached.
     for (const c of columns) if (c.table !== undefined || c.column !== undefined) return;
     let byLineage = this.#byPlan.get(plan);
@@ -74,7 +88,17 @@ class Masker implements RowMasker {
   readonly #hasDetectors: boolean;
   /** Built on first use: most results to mask have a rule for every column and never run a detector. */
   #detectors: Detector[] | undefined;
+  /**
+   * Extra detectors for transformed values (detectors.ts `createLenientDetectors`), built on
+   * first use: index 1 those for any type, index 2 those for a text column (see #leniency).
+   */
+  #lenient: [Detector[], Detector[], Detector[]] | undefined;
   #decisions: readonly (ColumnDecision | undefined)[] = [];
+  /** Per column: 0 strict detectors only, 1 lenient ones too except text-only ones, 2 all lenient ones (a text column). */
+  #leniency: Uint8Array | undefined;
+  #joins: readonly (readonly number[])[] | undefined;
+  /** The detectors for each join order of #joins, built at the first row of a result that has joins. */
+  #joinDetectors: Detector[][] | undefined;
   #names: string[] = [];
   #active = false;
   readonly #counts: MaskCounts = { byColumn: {}, byDetector: {}, rows: 0 };
@@ -92,15 +116,31 @@ class Masker implements RowMasker {
   }
 
   shape(columns: readonly ResultColumn[]): void {
-    let decisions = this.#shapes?.get(this.#plan, this.#lineage, columns);
-    if (decisions === undefined) {
-      const sources = this.#lineage === undefined ? columns.map(() => []) : alignLineage(this.#lineage, columns.length, columns.map((c) => c.name));
-      decisions = columns.map((c, i) => decideColumn(this.#plan, c, sources[i] ?? []));
-      this.#shapes?.set(this.#plan, this.#lineage, columns, decisions);
+    let shape = this.#shapes?.get(this.#plan, this.#lineage, columns);
+    if (shape === undefined) {
+      shape = this.#decide(columns);
+      this.#shapes?.set(this.#plan, this.#lineage, columns, shape);
     }
-    this.#decisions = decisions;
+    this.#decisions = shape.decisions;
+    this.#joins = this.#hasDetectors ? shape.joins : undefined;
+    this.#joinDetectors = undefined;
+    const transformed = this.#hasDetectors ? shape.transformed : undefined;
+    // Per result, not cached: the same names may come with other types (the text flag is the protocol's).
+    this.#leniency = transformed === undefined ? undefined : Uint8Array.from(columns, (c, i) => (transformed[i] ? (c.text === false ? 1 : 2) : 0));
     this.#names = columns.map((c) => c.name);
     this.#active = this.#hasDetectors || this.#decisions.some((d) => d !== undefined);
+  }
+
+  #decide(columns: readonly ResultColumn[]): ShapeDecisions {
+    const lineage = this.#lineage;
+    const sources = lineage === undefined ? columns.map(() => []) : alignLineage(lineage, columns.length, columns.map((c) => c.name));
+    const decisions = columns.map((c, i) => decideColumn(this.#plan, c, sources[i] ?? []));
+    if (lineage === undefined) return { decisions, transformed: undefined, joins: undefined };
+    // Only columns the detectors look at (no column rule) and that derive from some source column.
+    const open = decisions.map((d, i) => d === undefined && (sources[i]?.length ?? 0) > 0);
+    const flags = alignTransformed(lineage, columns.length).map((t, i) => t && open[i]!);
+    const groups = splitGroups(sources, open);
+    return { decisions, transformed: flags.includes(true) ? flags : undefined, joins: groups?.flatMap(joinOrders) };
   }
 
   row(values: readonly (string | null)[]): (string | null)[] {
@@ -114,8 +154,9 @@ class Masker implements RowMasker {
       else if (d !== undefined) {
         out[i] = applyStrategy(d.strategy, v, this.#hashKey);
         this.#countColumn(this.#names[i] ?? String(i), d.rule);
-      } else out[i] = this.#hasDetectors ? this.#detect(v) : v;
+      } else out[i] = this.#hasDetectors ? this.#detect(v, this.#leniency?.[i] ?? 0) : v;
     }
+    if (this.#joins !== undefined) this.#detectSplit(values, out);
     return out;
   }
 
@@ -145,13 +186,35 @@ class Masker implements RowMasker {
     c[rule] = (c[rule] ?? 0) + 1;
   }
 
-  /** Runs the detectors over one value; masked matches are replaced in place (null strategy nulls the value). */
-  #detect(v: string): string | null {
-    const detectors = (this.#detectors ??= createDetectors(this.#plan.detectors.map((d) => d.name)));
+  /**
+   * Runs the detectors over one value; masked matches are replaced in place
+   * (null strategy nulls the value). `leniency` (see #leniency) adds the
+   * lenient detectors after the strict ones.
+   */
+  #detect(v: string, leniency: number): string | null {
+    const out = this.#run(v, (this.#detectors ??= createDetectors(this.#plan.detectors.map((d) => d.name))));
+    if (leniency === 0 || out === null) return out;
+    return this.#run(out, this.#lenientDetectors(leniency));
+  }
+
+  /** The lenient detectors for a column of this leniency (1 or 2). */
+  #lenientDetectors(leniency: number): Detector[] {
+    if (this.#lenient === undefined) {
+      const all = createLenientDetectors(this.#plan.detectors.map((d) => d.name));
+      this.#lenient = [[], all.filter((d) => !d.textOnly), all];
+    }
+    return this.#lenient[leniency]!;
+  }
+
+  #strategyOf(d: Detector): MaskStrategy {
+    return this.#plan.detectors.find((p) => p.name === d.name)!.strategy;
+  }
+
+  #run(v: string, detectors: readonly Detector[]): string | null {
     let out = v;
     for (const d of detectors) {
       if (!d.quick(out)) continue;
-      const strategy = this.#plan.detectors.find((p) => p.name === d.name)!.strategy as MaskStrategy;
+      const strategy = this.#strategyOf(d);
       let nulled = false;
       out = out.replace(d.pattern, (m) => {
         if (!d.valid(m)) return m;
@@ -163,5 +226,34 @@ class Masker implements RowMasker {
       if (nulled) return null;
     }
     return out;
+  }
+
+  /**
+   * Values split across columns that share a source (split-values.ts): the
+   * raw values of each join order are run through the detectors (the lenient
+   * ones too when a part is transformed); a value found across parts hides
+   * each part whole, with the detector's strategy — `partial` as `redact`,
+   * since the tail of each part would show more than the tail of the value.
+   */
+  #detectSplit(values: readonly (string | null)[], out: (string | null)[]): void {
+    const joins = this.#joins!;
+    const sets = (this.#joinDetectors ??= joins.map((order) => {
+      const strict = (this.#detectors ??= createDetectors(this.#plan.detectors.map((d) => d.name)));
+      const leniency = this.#leniency === undefined ? 0 : Math.max(...order.map((i) => this.#leniency![i]!));
+      return leniency === 0 ? strict : [...strict, ...this.#lenientDetectors(leniency)];
+    }));
+    // Columns already hidden here: a value found again by another join order is not counted twice.
+    let hidden: Set<number> | undefined;
+    for (let k = 0; k < joins.length; k++) {
+      detectAcross(values, joins[k]!, sets[k]!, (d, columns) => {
+        if (hidden !== undefined && columns.every((i) => hidden!.has(i))) return;
+        this.#counts.byDetector[d.name] = (this.#counts.byDetector[d.name] ?? 0) + 1;
+        const strategy = this.#strategyOf(d);
+        for (const i of columns) {
+          out[i] = applyStrategy(strategy === 'partial' ? 'redact' : strategy, values[i]!, this.#hashKey);
+          (hidden ??= new Set()).add(i);
+        }
+      });
+    }
   }
 }

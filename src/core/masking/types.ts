@@ -56,6 +56,14 @@ export interface ResultColumn {
   /** Source column name in `table`. */
   column?: string | undefined;
   type?: string | undefined;
+  /**
+   * Whether the values are character strings (text, varchar, char…): false for
+   * a type known not to be (numbers, dates, json, opaque binary), undefined
+   * when the protocol cannot tell (COPY lines, a user-defined type), which
+   * counts as text. Only the lenient detectors for transformed values look at
+   * it: a 9-digit number is an SSN candidate only in a text column.
+   */
+  text?: boolean | undefined;
 }
 
 /** Counts for the recording: how many values each column rule or detector masked. Never values. */

@@ -10,6 +10,13 @@ const src = (s: SourceColumn) => `${s.schema ? `${s.schema}.` : ''}${s.table}.${
 const of = (sql: string) => mysqlLineage(parser, sql)?.[0]?.map((e) => [e.star ? '*' : e.name, e.sources.map(src).sort()]);
 
 describe('MySQL lineage', () => {
+  it('marks computed columns transformed; a column reference or a cast is as stored', () => {
+    const flags = (sql: string) => mysqlLineage(parser, sql)?.[0]?.map((e) => e.transformed === true);
+    expect(flags("select id, c.ssn, cast(ssn as char) as k, lower(iban), replace(ssn, '-', ''), 1 from t c")).toEqual([false, false, false, true, true, false]);
+    expect(flags('select x, y from (select ssn as x, lower(iban) as y from t) d')).toEqual([false, true]);
+    expect(flags('select ssn from t union select lower(ssn) from u')).toEqual([true]);
+  });
+
   it('a plain select names its table and columns', () => {
     expect(of('select id, c.email as e from shop.customers c')).toEqual([
       ['id', ['shop.customers.id']],

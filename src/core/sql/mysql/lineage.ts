@@ -112,7 +112,10 @@ function selectLineage(s: Obj, outerCtes: Ctes, outer: Scope | undefined): Linea
   const own = columns(s.columns, scope, ctes);
   if (isObj(s._next)) {
     const next = selectLineage(s._next, ctes, outer);
-    return own.map((e, i) => ({ ...e, sources: dedupe([...e.sources, ...(next[i]?.sources ?? [])]) }));
+    return own.map((e, i) => {
+      const merged: LineageEntry = { ...e, sources: dedupe([...e.sources, ...(next[i]?.sources ?? [])]) };
+      return next[i]?.transformed === true ? { ...merged, transformed: true } : merged;
+    });
   }
   return own;
 }
@@ -147,9 +150,23 @@ function columns(list: unknown, scope: Scope, ctes: Ctes): LineageEntry[] {
       out.push(...(qual === undefined ? scope.items : byAlias(scope, qual)).flatMap(starEntries));
       continue;
     }
-    out.push({ name: name(c.as) ?? (isObj(e) && e.type === 'column_ref' ? (name(e.column) ?? '?column?') : '?column?'), sources: dedupe(exprSources(e, scope, ctes)) });
+    const entry: LineageEntry = { name: name(c.as) ?? (isObj(e) && e.type === 'column_ref' ? (name(e.column) ?? '?column?') : '?column?'), sources: dedupe(exprSources(e, scope, ctes)) };
+    out.push(entry.sources.length > 0 && !asStored(e, scope) ? { ...entry, transformed: true } : entry);
   }
   return out;
+}
+
+/** Whether an expression is a column's value as stored: a column reference (maybe cast or collated), as in core/masking/lineage.ts. */
+function asStored(e: unknown, scope: Scope): boolean {
+  if (!isObj(e)) return false;
+  if (e.type === 'cast') return asStored(e.expr, scope);
+  if (e.type !== 'column_ref') return false;
+  const col = name(e.column);
+  if (col === undefined) return false;
+  const computed = (i: Item) => i.kind === 'derived' && i.columns.some((c) => c.transformed === true && (c.star === true || same(c.name, col)));
+  if (typeof e.table === 'string') return !byAlias(scope, e.table).some(computed);
+  for (let s: Scope | undefined = scope; s !== undefined; s = s.outer) if (s.items.some(computed)) return false;
+  return true;
 }
 
 function starEntries(i: Item): LineageEntry[] {

@@ -147,6 +147,10 @@ export interface ColumnDef {
   flags: number;
 }
 
+/** VARCHAR, the BLOB/TEXT family, VAR_STRING, STRING (CHAR, ENUM, SET): a column of character strings (masking's `ResultColumn.text`). */
+const stringTypes = new Set([0x0f, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd, 0xfe]);
+export const isStringColumn = (d: ColumnDef): boolean => stringTypes.has(d.type);
+
 /** A protocol-41 column definition. */
 export function parseColumnDef(p: Buffer): ColumnDef {
   const at = { off: 0 };

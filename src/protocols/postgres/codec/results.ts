@@ -13,6 +13,8 @@ export interface ColumnInfo {
   attributeNumber: number;
   typeOid: number;
   format: number;
+  /** The type holds character strings (masking's `ResultColumn.text`): undefined for a user-defined type (citext, a domain, an enum). */
+  text?: boolean | undefined;
 }
 
 export function parseRowDescription(buf: Buffer, start: number, end: number): ColumnInfo[] {
@@ -27,6 +29,7 @@ export function parseRowDescription(buf: Buffer, start: number, end: number): Co
       attributeNumber: buf.readInt16BE(next + 4),
       typeOid: buf.readUInt32BE(next + 6),
       format: buf.readInt16BE(next + 16),
+      text: textTypeOf(buf.readUInt32BE(next + 6)),
     });
     off = next + 18;
   }
@@ -56,6 +59,10 @@ export function parseErrorFields(buf: Buffer, start: number, end: number): Recor
   }
   return out;
 }
+
+/** text, varchar, bpchar, name, unknown (an untyped literal); built-in types below 16384 are otherwise not strings. */
+const stringOids = new Set([25, 1043, 1042, 19, 705]);
+const textTypeOf = (typeOid: number): boolean | undefined => (stringOids.has(typeOid) ? true : typeOid < 16384 ? false : undefined);
 
 /** Type OIDs whose binary format is their UTF-8 text: masking may rewrite them in place. */
 const textLikeOids = new Set([25, 1043, 1042, 19, 114, 18]);
