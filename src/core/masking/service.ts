@@ -5,8 +5,7 @@ import { Lru } from '../sql/lru.ts';
 import type { PgParser } from '../sql/parser.ts';
 import { lineageOf, type LineageEntry } from './lineage.ts';
 import { statementFacts, type StatementFacts } from './statements.ts';
-import { literalFreeKey } from './text-key.ts';
-import { pgViewDialect, SessionLineage } from './views.ts';
+import { pgLineageKey, pgViewDialect, SessionLineage } from './views.ts';
 
 /** How long a learned view definition is trusted before the catalog is asked again (changes made outside the gateway). */
 export const viewTtlMs = 60_000;
@@ -18,7 +17,9 @@ const factWords = /\b(?:copy|fetch|declare|close)\b/i;
  * What protocols need to mask results: the installation's hash key, and the
  * lineage of a statement's output columns, parsed once per distinct text up
  * to literal values (a prepared statement, a repeated query or the same query
- * with other literals is not re-parsed per result).
+ * with other literals is not re-parsed per result): keyed by the scanner's
+ * normalised text that classification computed for the statement already
+ * (`pgLineageKey`). COPY and cursor facts are keyed by the exact text.
  */
 export function createMaskingServices(parser: PgParser, masterKey: Buffer, clock: Clock): MaskingServices {
   const cache = new Lru<string, LineageEntry[][]>(2_000);
@@ -28,13 +29,15 @@ export function createMaskingServices(parser: PgParser, masterKey: Buffer, clock
     // Derived, not stored: deterministic masks line up across replicas sharing the master key.
     hashKey: createHmac('sha256', masterKey).update('warden:masking:hash:v1').digest(),
     lineage(text) {
-      const key = literalFreeKey(text);
+      const key = pgLineageKey(parser, text);
       let entries = cache.get(key);
       if (entries === undefined) {
         try {
           entries = lineageOf(parser, text);
         } catch {
-          entries = []; // unparseable: no lineage, content detectors still apply
+          // Unparseable: no lineage, content detectors still apply. Not cached: whatever else
+          // shares its key (libpg-query returns some scanner errors as the "normalised" text) gets its own parse.
+          return [];
         }
         if (key.length <= 16_384) cache.set(key, entries);
       }

@@ -1,8 +1,8 @@
 import type { Clock } from '../clock.ts';
 import { Lru } from '../sql/lru.ts';
+import { RecentTexts } from '../sql/recent-texts.ts';
 import type { PgParser } from '../sql/parser.ts';
 import { lineageWithViews, UnknownRelation, viewLineage, type LineageEntry, type ViewResolver } from './lineage.ts';
-import { literalFreeKey } from './text-key.ts';
 
 /**
  * What SessionLineage needs from a SQL dialect: its lineage with a view
@@ -31,10 +31,26 @@ export function pgViewDialect(parser: PgParser): ViewDialect {
   return {
     statements: (text, views) => lineageWithViews(parser, text, views),
     view: (v, views) => viewLineage(parser, v.definition ?? '', views),
-    key: literalFreeKey,
+    key: (text) => pgLineageKey(parser, text),
     foldCase: false,
     absent: 'unknown',
   };
+}
+
+/**
+ * A PostgreSQL text's lineage cache key: its statement key, the text with
+ * literals replaced by PostgreSQL's own scanner — the classification cache's
+ * key, computed once per statement (`PgParser.statementKey`). Lineage never
+ * depends on a literal's value, so texts differing only in literals may share
+ * it. Text normalize throws for is its own key behind a NUL, which no wire
+ * text holds, so it shares no entry with a normalised text (it has no lineage).
+ */
+export function pgLineageKey(parser: PgParser, text: string): string {
+  try {
+    return parser.statementKey(text);
+  } catch {
+    return `\u0000${text}`;
+  }
 }
 
 /** A relation as a query names it; `schema` undefined: left to search_path. */
@@ -100,8 +116,8 @@ export class SessionLineage {
   #generation = 0;
   /** Bumped whenever the catalog answered: a definition may have changed, so cached texts are computed again. */
   #epoch = 0;
-  #lastText = '';
-  #lastKey = '';
+  /** Keys of the session's last texts: learn and lineage ask for the same text in turn, and prepared statements come back. */
+  readonly #keys = new RecentTexts<string>(8);
   /** DDL completed and its transaction has not ended: the catalog connection may not see it yet. */
   #dirty = false;
 
@@ -126,8 +142,9 @@ export class SessionLineage {
     const cached = this.#texts.get(key);
     if (cached !== undefined && cached.generation === this.#generation && cached.epoch === this.#epoch) return cached.lineage;
     const lineage = this.#strict(text);
-    // An unknown statement is not kept: the next learn asks the catalog again.
-    if (key.length <= 16_384 && !lineage.includes(undefined)) this.#texts.set(key, { generation: this.#generation, epoch: this.#epoch, at: this.#now(), lineage });
+    // An unknown statement is not kept: the next learn asks the catalog again. Nor is an unparseable
+    // text (no statement): whatever else shares its key never gets its "no lineage".
+    if (key.length <= 16_384 && lineage.length > 0 && !lineage.includes(undefined)) this.#texts.set(key, { generation: this.#generation, epoch: this.#epoch, at: this.#now(), lineage });
     return lineage;
   }
 
@@ -253,13 +270,14 @@ export class SessionLineage {
     return out;
   }
 
-  /** The text's cache key; the last one is kept, as learn and lineage ask for the same text in turn. */
+  /** The text's cache key. */
   #key(text: string): string {
-    if (text !== this.#lastText) {
-      this.#lastText = text;
-      this.#lastKey = this.#dialect.key(text);
+    let key = this.#keys.get(text);
+    if (key === undefined) {
+      key = this.#dialect.key(text);
+      this.#keys.set(text, key);
     }
-    return this.#lastKey;
+    return key;
   }
 
   #now(): number {

@@ -29,7 +29,8 @@ export interface ClassifierOptions {
 /**
  * Classification with a bounded LRU cache. The key is the statement with its
  * literals replaced by `$n` by PostgreSQL's own scanner (libpg-query
- * normalize), so `… WHERE aid = 1` and `… WHERE aid = 2` share one entry.
+ * normalize, as `parser.statementKey`: masking's lineage uses the same key,
+ * computed once per statement), so `… WHERE aid = 1` and `… WHERE aid = 2` share one entry.
  * This is sound because nothing in a `StatementInfo` depends on a literal
  * value: classes, kinds, tables and functions come from the statement's
  * structure, and contents that are literals (DO bodies, function bodies,
@@ -44,7 +45,7 @@ export function createPostgresClassifier(parser: PgParser, options: ClassifierOp
     if (text.trim() === '') return [];
     let key: string;
     try {
-      key = parser.normalize(text);
+      key = parser.statementKey(text);
     } catch (err) {
       // fail closed: what PostgreSQL's scanner rejects is one unknown statement.
       return [unparseable(err instanceof Error ? err.message : String(err))];

@@ -1,5 +1,6 @@
 import type { ParseResult, ScanResult } from 'libpg-query';
 import { setFlagsFromString } from 'node:v8';
+import { createStatementKeys } from './statement-key.ts';
 
 /**
  * The real PostgreSQL parser (libpg-query, WASM). You only get one from
@@ -12,6 +13,14 @@ export interface PgParser {
   /** Literals replaced by `$n` by the PostgreSQL scanner; throws for invalid SQL. */
   normalize(text: string): string;
   scan(text: string): ScanResult;
+  /**
+   * `normalize(text)` as the key of every per-statement cache (classification,
+   * masking's lineage), remembered for the last texts so the statement path
+   * scans each statement once (statement-key.ts). Throws like `normalize`.
+   * The memo is this object's: classification and masking share it by being
+   * built on the same parser (gateway.ts).
+   */
+  statementKey(text: string): string;
 }
 
 /** Loads the WASM parser (idempotent; libpg-query keeps the instance) and returns its sync API. */
@@ -28,5 +37,5 @@ export async function initSql(): Promise<PgParser> {
   setFlagsFromString('--liftoff-only');
   const { loadModule, normalizeSync, parseSync, scanSync } = await import('libpg-query');
   await loadModule();
-  return { parse: parseSync, normalize: normalizeSync, scan: scanSync };
+  return { parse: parseSync, normalize: normalizeSync, scan: scanSync, statementKey: createStatementKeys(normalizeSync) };
 }

@@ -2,6 +2,7 @@ import { createRowMasker, ShapeCache, type LineageEntry, type RowMasker } from '
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { MaskingServices } from '../../core/services.ts';
+import { RecentTexts } from '../../core/sql/recent-texts.ts';
 import type { LineFormat } from './codec/copy.ts';
 import type { RelayVerdict } from './gatekeeper.ts';
 
@@ -35,6 +36,8 @@ export class ResultMasking {
   readonly #sqlPrepared = new Map<string, { text: string; index: number }>();
   /** SQL cursors (`DECLARE name CURSOR FOR …`) by name, so the rows of `FETCH … name` get that query's lineage. */
   readonly #cursors = new Map<string, { text: string; index: number; hold: boolean }>();
+  /** Lineage without views of the session's last texts, so their statement keys are asked once (see `learn`). */
+  readonly #tablesOnly = new RecentTexts<LineageEntry[][]>(8);
 
   constructor(masking: MaskingServices, views?: SessionLineage) {
     this.#masking = masking;
@@ -59,7 +62,11 @@ export class ResultMasking {
    */
   learn(text: string, verdict: Verdict | undefined): Promise<void> | undefined {
     const views = this.#views;
-    if (views === undefined || verdict?.effect !== 'mask' || verdict.masks.columns.length === 0) return undefined;
+    if (views === undefined || verdict?.effect !== 'mask' || verdict.masks.columns.length === 0) {
+      // Looked up now, right after classification computed the statement key (its result comes later).
+      if (verdict?.effect === 'mask') this.#lineageWithoutViews(text);
+      return undefined;
+    }
     const own = views.learn(text);
     // The texts behind `EXECUTE name` and `FETCH … name` too (their lineage is that text's).
     const behind: string[] = [];
@@ -151,10 +158,19 @@ export class ResultMasking {
       if (declared === undefined) return verdict?.effect === 'mask' && verdict.masks.columns.length > 0 ? 'unknown' : undefined;
       ({ text, index } = declared);
     }
-    if (this.#views === undefined || verdict?.effect !== 'mask' || verdict.masks.columns.length === 0) return this.#masking.lineage(text)[index];
+    if (this.#views === undefined || verdict?.effect !== 'mask' || verdict.masks.columns.length === 0) return this.#lineageWithoutViews(text)[index];
     const all = this.#views.lineage(text);
     if (index >= all.length) return undefined; // unparseable: no lineage, as without views
     return all[index] ?? 'unknown';
+  }
+
+  #lineageWithoutViews(text: string): LineageEntry[][] {
+    let lineage = this.#tablesOnly.get(text);
+    if (lineage === undefined) {
+      lineage = this.#masking.lineage(text);
+      this.#tablesOnly.set(text, lineage);
+    }
+    return lineage;
   }
 }
 
