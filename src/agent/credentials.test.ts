@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import pgCrypto from 'pg/lib/crypto/utils.js';
 import { describe, expect, it } from 'vitest';
 import { Mux, type TunnelStream } from '../tunnel/index.ts';
@@ -31,12 +33,27 @@ describe('agent-held target credentials', () => {
   });
 
   it('the gateway side of a stream gets the answer over the link; a refusal comes back as ok: false', async () => {
+    // Every stream's target is one local TCP server (the auth steps never touch the target).
+    const sockets: Socket[] = [];
+    const server = createServer((s) => sockets.push(s.on('error', () => undefined))).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const dial = async () => {
+      const s = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      sockets.push(s);
+      await once(s, 'connect');
+      return s;
+    };
     let gateway!: Mux;
-    const agent = new Mux({ send: (f) => setImmediate(() => gateway.receive(f)), onOpen: async () => undefined, onAuth: answerAuth(creds) });
+    const agent = new Mux({ send: (f) => setImmediate(() => gateway.receive(f)), dial, onAuth: answerAuth(creds) });
     gateway = new Mux({ send: (f) => setImmediate(() => agent.receive(f)) });
-    const known = await gateway.open('127.0.0.1', 5432);
-    expect(await known.ask({ op: 'user' })).toEqual({ ok: true, user: 'app' });
-    const unknown = await gateway.open('10.9.9.9', 5432);
-    expect(await unknown.ask({ op: 'user' })).toMatchObject({ ok: false, message: expect.stringMatching(/holds no credentials/) });
+    try {
+      const known = await gateway.open('127.0.0.1', 5432);
+      expect(await known.ask({ op: 'user' })).toEqual({ ok: true, user: 'app' });
+      const unknown = await gateway.open('10.9.9.9', 5432);
+      expect(await unknown.ask({ op: 'user' })).toMatchObject({ ok: false, message: expect.stringMatching(/holds no credentials/) });
+    } finally {
+      for (const s of sockets) s.destroy();
+      server.close();
+    }
   });
 });

@@ -5,7 +5,7 @@ import sasl from 'pg/lib/crypto/sasl.js';
 import pgCrypto from 'pg/lib/crypto/utils.js';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { WardenError } from '../core/errors.ts';
-import { decodeAuthStep, type AuthAnswer, type AuthHandler, type AuthStep, type TunnelStream } from '../tunnel/index.ts';
+import { decodeAuthStep, type AuthAnswer, type AuthHandler, type AuthStep } from '../tunnel/index.ts';
 import { answerRsaPassword, answerScramble } from './mysql-answers.ts';
 import { publicKeyLine, signUserauth } from './ssh-sign.ts';
 
@@ -91,7 +91,7 @@ function pemOrFile(value: string, baseDir: string, bad: (why: string) => WardenE
 
 /** The agent's side of a login: one answer per step, SCRAM state kept per stream. */
 export function answerAuth(creds: AgentCredentials): AuthHandler {
-  const scram = new WeakMap<TunnelStream, ReturnType<typeof sasl.startSession>>();
+  const scram = new WeakMap<object, ReturnType<typeof sasl.startSession>>();
   return async (stream, host, port, body) => {
     const c = creds.get(host, port);
     // fail closed: no entry, no answer; the gateway tells the user which target lacks one.
@@ -106,8 +106,8 @@ async function answerStep(
   step: AuthStep,
   c: HeldCredential,
   target: string,
-  scram: WeakMap<TunnelStream, ReturnType<typeof sasl.startSession>>,
-  stream: TunnelStream,
+  scram: WeakMap<object, ReturnType<typeof sasl.startSession>>,
+  stream: object,
 ): Promise<AuthAnswer<AuthStep['op']>> {
   const password = (): string => {
     if (c.password === undefined) throw new Error(`the agent holds a private key, not a password, for ${target}`);

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import WebSocket, { type ClientOptions } from 'ws';
 import { pinnedConnect } from './pin.ts';
-import { coalesceWrites, maxDataBytes, Mux, type AuthHandler, type OpenHandler, type ReplicaRef } from '../tunnel/index.ts';
+import { coalesceWrites, maxDataBytes, Mux, type AuthHandler, type DialHandler, type ReplicaRef } from '../tunnel/index.ts';
 import { backoffDelay } from './backoff.ts';
 
 export interface LinkOptions {
@@ -15,7 +15,8 @@ export interface LinkOptions {
   log: Logger;
   heartbeatMs: number;
   backoff: { baseMs: number; maxMs: number };
-  onOpen: OpenHandler;
+  /** Connects to a target the gateway asks for (allowlist checked), or throws to refuse. */
+  dial: DialHandler;
   /** Answers login steps for connections whose credentials this agent holds; absent: none held. */
   onAuth?: AuthHandler;
   onConnected(): void;
@@ -82,7 +83,7 @@ export class GatewayLink {
     // Frames sent in the same event-loop turn leave in one write (see coalesceWrites).
     let batch = () => {};
     ws.once('upgrade', (res) => (batch = coalesceWrites(res.socket)));
-    const mux = new Mux({ send: (f) => (batch(), ws.send(f)), onOpen: o.onOpen, ...(o.onAuth ? { onAuth: o.onAuth } : {}), onReplicas: (self, list) => ((this.replicaId = self), o.onReplicas(this, self, list)) });
+    const mux = new Mux({ send: (f) => (batch(), ws.send(f)), dial: o.dial, ...(o.onAuth ? { onAuth: o.onAuth } : {}), onReplicas: (self, list) => ((this.replicaId = self), o.onReplicas(this, self, list)) });
     let alive = true;
     let beat: NodeJS.Timeout | undefined;
     ws.on('open', () => {

@@ -42,7 +42,7 @@ export interface RunningAgent {
 export function runAgent(o: AgentOptions): RunningAgent {
   let markConnected!: () => void;
   const connected = new Promise<void>((r) => (markConnected = r));
-  const onOpen = openTarget(o.allow, 'this agent', o.dialTimeoutMs ?? 10_000, o.log);
+  const dial = openTarget(o.allow, 'this agent', o.dialTimeoutMs ?? 10_000, o.log);
   o.log.info({ allow: o.allow.list() }, 'starting the agent');
   const others = new Map<string, GatewayLink>();
   let stopped = false;
@@ -57,7 +57,7 @@ export function runAgent(o: AgentOptions): RunningAgent {
       log: o.log,
       heartbeatMs: o.heartbeatMs ?? 15_000,
       backoff: o.backoff ?? { baseMs: 500, maxMs: 30_000 },
-      onOpen,
+      dial,
       ...(o.credentials === undefined ? {} : { onAuth: answerAuth(o.credentials) }),
       onConnected: markConnected,
       onReplicas,

@@ -1,12 +1,29 @@
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, type Frame } from './frames.ts';
 import { Mux } from './mux.ts';
-import type { TunnelStream } from './stream.ts';
 
-/** Two muxes joined back to back (asynchronously, like a socket), counting the data bytes sent each way. */
-function pair(window: number) {
-  const accepted: TunnelStream[] = [];
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+/**
+ * Two muxes joined back to back (asynchronously, like a socket), counting the data bytes sent
+ * each way. The agent's dial reaches a real local TCP server: `accepted` holds the server's end of
+ * each target connection, `dialed` the agent's.
+ */
+async function pair(window: number) {
+  const accepted: Socket[] = [];
+  const dialed: Socket[] = [];
+  const server = createServer((s) => accepted.push(s.on('error', () => undefined)));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const targetPort = (server.address() as AddressInfo).port;
+  cleanups.push(() => {
+    for (const s of [...accepted, ...dialed]) s.destroy();
+    server.close();
+  });
   const sent = { toAgent: 0, toGateway: 0 };
   const count = (f: Buffer, dir: keyof typeof sent) => {
     const d = decodeFrame(f);
@@ -16,14 +33,22 @@ function pair(window: number) {
   const agent = new Mux({
     windowBytes: window,
     send: (f) => (count(f, 'toGateway'), setImmediate(() => gateway.receive(f))),
-    onOpen: async (s, host, port) => {
+    dial: async (host, port) => {
       if (port === 1) throw new Error(`${host}:${port} is not allowed`);
-      accepted.push(s);
+      const s = connect(targetPort, '127.0.0.1');
+      dialed.push(s);
+      await once(s, 'connect');
+      while (accepted.length < dialed.length) await new Promise((r) => setImmediate(r));
+      return s;
     },
   });
   gateway = new Mux({ windowBytes: window, send: (f) => (count(f, 'toAgent'), setImmediate(() => agent.receive(f))) });
-  return { gateway, agent, accepted, sent };
+  return { gateway, agent, accepted, dialed, sent };
 }
+
+const until = async (cond: () => boolean) => {
+  while (!cond()) await new Promise((r) => setTimeout(r, 5));
+};
 
 describe('tunnel mux', () => {
   it('round-trips every frame type', () => {
@@ -56,30 +81,31 @@ describe('tunnel mux', () => {
   });
 
   it('refuses an open with the far end’s message', async () => {
-    const { gateway } = pair(1024);
+    const { gateway } = await pair(1024);
     await expect(gateway.open('10.0.0.1', 1)).rejects.toThrow('10.0.0.1:1 is not allowed');
   });
 
   it('a stream whose reader stalls holds back only itself, and the sender never runs past the window', async () => {
     const window = 64 * 1024;
-    const { gateway, accepted, sent } = pair(window);
+    const { gateway, accepted, sent } = await pair(window);
     const slow = await gateway.open('db', 5432);
     const fast = await gateway.open('db', 5432);
-    const [slowAgent, fastAgent] = accepted as [TunnelStream, TunnelStream];
+    const [slowTarget, fastTarget] = accepted as [Socket, Socket];
 
-    // The agent pours 4 MiB into the slow stream, whose gateway-side reader never reads.
+    // The target pours 8 MiB (more than loopback's socket buffers hold) into the slow stream,
+    // whose gateway-side reader never reads.
     slow.pause();
-    const big = Buffer.alloc(4 * 1024 * 1024, 1);
+    const big = Buffer.alloc(8 * 1024 * 1024, 1);
     let bigDone = false;
-    slowAgent.write(big, () => (bigDone = true));
+    slowTarget.write(big, () => (bigDone = true));
 
     // Meanwhile the fast stream carries a full echo exchange to completion.
-    fastAgent.on('data', (c: Buffer) => fastAgent.write(c));
+    fastTarget.on('data', (c: Buffer) => fastTarget.write(c));
     const echoed: Buffer[] = [];
     fast.on('data', (c: Buffer) => echoed.push(c));
     for (let i = 0; i < 50; i++) fast.write(Buffer.alloc(10_000, i));
-    while (Buffer.concat(echoed).length < 500_000) await new Promise((r) => setTimeout(r, 5));
-    expect(Buffer.concat(echoed).length).toBe(500_000);
+    await until(() => Buffer.concat(echoed).length >= 500_000);
+    expect(Buffer.concat(echoed)).toEqual(Buffer.concat(Array.from({ length: 50 }, (_, i) => Buffer.alloc(10_000, i))));
 
     // The slow stream got at most one window across the link, and the big write is still waiting.
     expect(bigDone).toBe(false);
@@ -90,31 +116,70 @@ describe('tunnel mux', () => {
     const sink = new Writable({ write: (c: Buffer, _e, cb) => ((got += c.length), cb()) });
     slow.pipe(sink);
     slow.resume();
-    while (got < big.length) await new Promise((r) => setTimeout(r, 5));
+    await until(() => got >= big.length);
     expect(got).toBe(big.length);
-    expect(bigDone).toBe(true);
+    await until(() => bigDone);
+  });
+
+  it('a target that stops reading holds the gateway’s writes back at one window: the agent buffers no more', async () => {
+    const window = 64 * 1024;
+    const { gateway, accepted, dialed, sent } = await pair(window);
+    const s = await gateway.open('db', 5432);
+    const target = accepted[0]!;
+    target.pause();
+    // 16 MiB written by the gateway side into a target that reads nothing.
+    const chunks = Array.from({ length: 256 }, (_, i) => Buffer.alloc(64 * 1024, i));
+    let written = 0;
+    for (const c of chunks) s.write(c, () => (written += c.length));
+    await until(() => sent.toAgent > 0);
+    let last = -1;
+    while (sent.toAgent !== last) {
+      last = sent.toAgent;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The socket buffers and the agent's socket queue hold what crossed; the agent queues at most
+    // one window beyond what its socket takes without backpressure.
+    expect(written).toBeLessThan(16 * 1024 * 1024);
+    expect(dialed[0]!.writableLength).toBeLessThanOrEqual(window + dialed[0]!.writableHighWaterMark);
+    // Reading resumes: every byte arrives, in order.
+    const got: Buffer[] = [];
+    target.on('data', (c: Buffer) => got.push(c));
+    target.resume();
+    await until(() => got.reduce((n, c) => n + c.length, 0) >= 16 * 1024 * 1024);
+    expect(Buffer.concat(got).equals(Buffer.concat(chunks))).toBe(true);
   });
 
   it('ends both halves cleanly and forgets the stream', async () => {
-    const { gateway, agent, accepted } = pair(1024);
+    const { gateway, agent, accepted } = await pair(1024);
     const s = await gateway.open('db', 5432);
     const far = accepted[0]!;
-    far.resume();
-    far.on('end', () => far.end());
+    far.resume(); // the server ends its half when the agent's socket does (no half-open)
     s.resume();
     s.end();
     await new Promise((r) => s.on('close', r));
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => agent.size === 0);
     expect(gateway.size).toBe(0);
     expect(agent.size).toBe(0);
   });
 
+  it('a target that resets its connection resets the stream with the reason', async () => {
+    const { gateway, agent, accepted } = await pair(1024);
+    const s = await gateway.open('db', 5432);
+    const closed = new Promise<Error | undefined>((r) => s.on('error', r));
+    accepted[0]!.resetAndDestroy();
+    expect((await closed)?.message).toMatch(/target connection failed: ECONNRESET/);
+    await until(() => agent.size === 0 && gateway.size === 0);
+  });
+
   it('a dropped link ends every stream with the reason', async () => {
-    const { gateway } = pair(1024);
+    const { gateway, agent, dialed } = await pair(1024);
     const s = await gateway.open('db', 5432);
     const closed = new Promise<Error | undefined>((r) => s.on('error', r));
     gateway.close(new Error('the link to agent "edge" dropped'));
     expect((await closed)?.message).toMatch(/agent "edge" dropped/);
     await expect(gateway.open('db', 5432)).rejects.toThrow(/dropped/);
+    agent.close(new Error('the agent link dropped'));
+    expect(dialed[0]!.destroyed).toBe(true);
+    expect(agent.size).toBe(0);
   });
 });

@@ -1,35 +1,38 @@
+import type { Socket } from 'node:net';
 import { WardenError } from '../core/errors.ts';
 import { decodeFrame, defaultWindowBytes, encodeFrame, type Frame, type ReplicaRef } from './frames.ts';
+import { SocketSplice } from './splice.ts';
 import { TunnelStream } from './stream.ts';
 
-/** What the agent does with a gateway's request for a new stream: dial and resolve, or throw to refuse. */
-export type OpenHandler = (stream: TunnelStream, host: string, port: number) => Promise<void>;
-/** What the agent does with one auth step for a stream to host:port: the answer to send back. */
-export type AuthHandler = (stream: TunnelStream, host: string, port: number, body: Record<string, unknown>) => Promise<Record<string, unknown>>;
+/** What the agent does with a gateway's request for a new stream: the connected target socket, or throw to refuse (the message reaches the user). */
+export type DialHandler = (host: string, port: number) => Promise<Socket>;
+/** What the agent does with one auth step for a stream to host:port: the answer to send back (`stream` identifies the stream, for state kept across steps). */
+export type AuthHandler = (stream: object, host: string, port: number, body: Record<string, unknown>) => Promise<Record<string, unknown>>;
 
 /**
  * Many streams over one message link (a WebSocket). The same class runs on
- * both ends: the gateway `open`s streams, the agent answers them through its
- * `onOpen` handler. The link is abstracted as `send` + `receive` so the mux is
- * tested without sockets.
+ * both ends: the gateway `open`s streams (a `TunnelStream` each, a Duplex the
+ * protocols use like a socket), the agent answers them through its `dial`
+ * handler and splices the target socket to the link (`SocketSplice`: no
+ * stream object in between). The link is abstracted as `send` + `receive`.
  */
 export class Mux {
   readonly #send: (frame: Buffer) => void;
-  readonly #onOpen: OpenHandler | undefined;
+  readonly #dial: DialHandler | undefined;
   readonly #onReplicas: ((self: string, replicas: ReplicaRef[]) => void) | undefined;
   readonly #onAuth: AuthHandler | undefined;
   /** Agent side: where each accepted stream goes, for auth steps. */
   readonly #targets = new Map<number, { host: string; port: number }>();
   readonly #window: number;
-  readonly #streams = new Map<number, TunnelStream>();
-  readonly #opening = new Map<number, { resolve: (s: TunnelStream) => void; reject: (e: Error) => void }>();
+  readonly #streams = new Map<number, TunnelStream | SocketSplice>();
+  readonly #opening = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
   #nextId = 1;
   #closed: Error | undefined;
 
-  constructor(opts: { send: (frame: Buffer) => void; onOpen?: OpenHandler; onReplicas?: (self: string, replicas: ReplicaRef[]) => void; onAuth?: AuthHandler; windowBytes?: number }) {
+  constructor(opts: { send: (frame: Buffer) => void; dial?: DialHandler; onReplicas?: (self: string, replicas: ReplicaRef[]) => void; onAuth?: AuthHandler; windowBytes?: number }) {
     this.#onAuth = opts.onAuth;
     this.#send = opts.send;
-    this.#onOpen = opts.onOpen;
+    this.#dial = opts.dial;
     this.#onReplicas = opts.onReplicas;
     this.#window = opts.windowBytes ?? defaultWindowBytes;
   }
@@ -52,9 +55,9 @@ export class Mux {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#opening.set(id, {
-        resolve: (s) => {
+        resolve: () => {
           signal?.removeEventListener('abort', onAbort);
-          resolve(s);
+          resolve(stream);
         },
         reject: (e) => {
           signal?.removeEventListener('abort', onAbort);
@@ -75,7 +78,7 @@ export class Mux {
     if (stream === undefined) return; // a late frame for a stream already gone: harmless
     switch (f.type) {
       case 'opened':
-        this.#opening.get(f.id)?.resolve(stream);
+        this.#opening.get(f.id)?.resolve();
         this.#opening.delete(f.id);
         return;
       case 'data':
@@ -109,23 +112,25 @@ export class Mux {
   }
 
   #accept(id: number, host: string, port: number): void {
-    // fail closed: a side without an open handler (the gateway) never dials for its peer.
-    if (this.#onOpen === undefined || this.#streams.has(id) || this.#closed) {
+    // fail closed: a side without a dial handler (the gateway) never dials for its peer.
+    if (this.#dial === undefined || this.#streams.has(id) || this.#closed) {
       this.#frame({ type: 'error', id, message: 'this end does not accept streams' });
       return;
     }
-    const stream = this.#stream(id);
+    const splice = new SocketSplice(id, (f) => this.#frame(f), this.#window, (gone) => this.#forget(gone));
+    this.#streams.set(id, splice);
     this.#targets.set(id, { host, port });
-    this.#onOpen(stream, host, port).then(
-      () => this.#frame({ type: 'opened', id }),
-      (err: Error) => stream.destroy(err),
+    void this.#dial(host, port).then(
+      // 'opened' goes out before any data frame: the socket's first 'data' is a later I/O event.
+      (socket) => splice.attach(socket) && this.#frame({ type: 'opened', id }),
+      (err: Error) => splice.fail(err.message),
     );
   }
 
-  #auth(stream: TunnelStream, body: Record<string, unknown>): void {
+  #auth(stream: TunnelStream | SocketSplice, body: Record<string, unknown>): void {
     const target = this.#targets.get(stream.id);
     // The gateway side gets answers; the agent side answers, and only for streams it opened.
-    if (this.#onAuth === undefined || target === undefined) return stream.answer(body);
+    if (this.#onAuth === undefined || target === undefined || !(stream instanceof SocketSplice)) return stream.answer(body);
     this.#onAuth(stream, target.host, target.port, body).then(
       (answer) => stream.reply(answer),
       // fail closed: an answer that cannot be computed is a refusal the gateway reports.
@@ -134,12 +139,17 @@ export class Mux {
   }
 
   #stream(id: number): TunnelStream {
-    const s = new TunnelStream(id, (f) => this.#frame(f), this.#window, (gone) => (this.#streams.delete(gone), this.#targets.delete(gone)));
+    const s = new TunnelStream(id, (f) => this.#frame(f), this.#window, (gone) => this.#forget(gone));
     // A stream's end is reported to whoever uses it ('close', or their own 'error' listener); an
     // unobserved reset must never crash the process that carries every other session.
     s.on('error', () => undefined);
     this.#streams.set(id, s);
     return s;
+  }
+
+  #forget(id: number): void {
+    this.#streams.delete(id);
+    this.#targets.delete(id);
   }
 
   #frame(f: Frame): void {
