@@ -11,7 +11,7 @@
 // statement after a warm-up. A and B of a change compare in the same
 // minutes even on a busy machine, where bench/mysql.sh's TPS cannot.
 //
-// Usage: npx tsx bench/mysql-relay-cpu.ts [ROOT=. (a checkout)] [N=100000]
+// Usage: [MODES='text prepared'] [WARMUP=20000] npx tsx bench/mysql-relay-cpu.ts [ROOT=. (a checkout)] [N=100000]
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(process.argv[2] ?? '.');
 const n = Number(process.argv[3] ?? 100_000);
+const warmup = Number(process.env.WARMUP ?? 20_000);
 const from = (p: string) => import(join(root, 'src', p));
 const { Relay } = await from('protocols/mysql/relay.ts');
 const { StatementTracker } = await from('protocols/mysql/events.ts');
@@ -82,7 +83,7 @@ async function run(mode: 'text' | 'prepared'): Promise<number> {
   const gatekeeper = createGatekeeper(core, identity, target.connection, new AbortController().signal);
   const client = new FakeSocket();
   const upstream = new FakeSocket();
-  const relay = new Relay(client, upstream, { decide: gatekeeper.decide, review: gatekeeper.review, tracker, onBytes: (a: number, b: number) => journal.bytes(a, b), onEnd: () => {} });
+  const relay = new Relay(client, upstream, { decide: gatekeeper.decide, decideNow: gatekeeper.decideNow, review: gatekeeper.review, tracker, onBytes: (a: number, b: number) => journal.bytes(a, b), onEnd: () => {} });
   relay.start(Buffer.alloc(0), Buffer.alloc(0));
   let sent: () => void = () => {};
   upstream.onWrite = () => sent();
@@ -105,7 +106,7 @@ async function run(mode: 'text' | 'prepared'): Promise<number> {
     });
   } else commands = queries;
   const reply = mode === 'prepared' ? binaryAnswer : textAnswer;
-  for (let i = 0; i < 20_000; i++) await roundTrip(commands[i % commands.length]!, reply);
+  for (let i = 0; i < warmup; i++) await roundTrip(commands[i % commands.length]!, reply);
   const before = process.cpuUsage();
   for (let i = 0; i < n; i++) await roundTrip(commands[i % commands.length]!, reply);
   const used = process.cpuUsage(before);
@@ -115,7 +116,7 @@ async function run(mode: 'text' | 'prepared'): Promise<number> {
 }
 
 try {
-  for (const mode of ['text', 'prepared'] as const) console.log(`${mode}: ${(await run(mode)).toFixed(2)} µs CPU per statement (${n} statements, ${root})`);
+  for (const mode of (process.env.MODES ?? 'text prepared').split(' ').filter(Boolean) as ('text' | 'prepared')[]) console.log(`${mode}: ${(await run(mode)).toFixed(2)} µs CPU per statement (${n} statements, ${root})`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

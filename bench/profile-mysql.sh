@@ -13,7 +13,11 @@
 # THREADS (4), TABLE_SIZE (10000), TOP (25), PROFILE_DIR (keep the
 # .cpuprofile there; default: a temp dir, removed), WARDEN_NODE_ARGS (more
 # node flags). Its tables live in a database of their own, dropped on exit.
+# The gateway runs from the sources (WARDEN_FROM_SOURCE=1): the summary maps
+# tsx's positions back to .ts lines, and finds the relay's profile by its file.
+# For CPU per transaction of a bundle, A against B, see bench/mysql-ab.sh.
 set -euo pipefail
+export WARDEN_FROM_SOURCE=1
 
 MODES=${MODES:-text prepared}
 DURATION=${DURATION:-10}

@@ -43,5 +43,9 @@ describe('createPolicyEngine', () => {
       classifier: { classify: () => { throw new Error('boom'); }, stats: { hits: 0, misses: 0, size: 0 } },
     });
     await expect(broken.decide(subject, { kind: 'sql', dialect: 'postgres', text: 'SELECT 1' })).resolves.toMatchObject({ effect: 'block', rules: [{ id: 'engine:error' }] });
+    // decideNow, the same verdict without waiting a turn, fails closed the same way.
+    expect(broken.decideNow!(subject, { kind: 'sql', dialect: 'postgres', text: 'SELECT 1' })).toMatchObject({ effect: 'block', rules: [{ id: 'engine:error' }] });
+    const request = { kind: 'sql', dialect: 'postgres', text: 'DELETE FROM t' } as const;
+    expect(engine.decideNow!(subject, request)).toEqual(await engine.decide(subject, request));
   });
 });

@@ -73,15 +73,14 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
     const what = request.kind === 'sql' ? `${request.dialect} SQL` : `${request.kind} requests`;
     return { effect: 'block', rules: [{ id: 'engine:unsupported', reason: `no policy support for ${what}` }], message: `Warden cannot judge ${what} yet, so it is blocked; ask an administrator.` };
   };
-  return {
-    decide: async (subject, request) => {
-      try {
-        return decideSync(subject, request);
-      } catch (err) {
-        // fail closed: any error while deciding is a block, never an allow.
-        const reason = err instanceof Error ? err.message : String(err);
-        return { effect: 'block', rules: [{ id: 'engine:error', reason }], message: 'Warden could not evaluate the policy for this statement, so it was blocked; the incident was logged.' };
-      }
-    },
+  const decideNow = (subject: PolicySubject, request: Request): Verdict => {
+    try {
+      return decideSync(subject, request);
+    } catch (err) {
+      // fail closed: any error while deciding is a block, never an allow.
+      const reason = err instanceof Error ? err.message : String(err);
+      return { effect: 'block', rules: [{ id: 'engine:error', reason }], message: 'Warden could not evaluate the policy for this statement, so it was blocked; the incident was logged.' };
+    }
   };
+  return { decideNow, decide: async (subject, request) => decideNow(subject, request) };
 }

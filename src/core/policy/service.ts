@@ -113,6 +113,7 @@ export async function createPolicyService(opts: PolicyServiceOptions): Promise<P
 
   return {
     decide: (subject, request) => state.engine.decide(subject, request),
+    decideNow: (subject, request) => state.engine.decideNow?.(subject, request),
     apply: (yamlText, by) =>
       serial(async () => {
         const stored = parse(yamlText, 'rules file');

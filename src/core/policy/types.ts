@@ -66,6 +66,12 @@ export interface PolicySubject {
 export interface PolicyEngine {
   /** Never throws: an error inside is a block verdict (fail closed). */
   decide(subject: PolicySubject, request: Request): Promise<Verdict>;
+  /**
+   * The verdict `decide` would give, at once, for a caller's hot path (a
+   * statement then goes out in the same turn as its bytes came in);
+   * undefined: only `decide` can tell. Never throws (errors block).
+   */
+  decideNow?(subject: PolicySubject, request: Request): Verdict | undefined;
 }
 
 /** Allows everything; the gateway's default until rules are configured. */

@@ -17,8 +17,9 @@ export class ColumnDefs {
   /** Bytes and parsed form of the definitions seen at each position (copies: a chunk is not kept alive). */
   readonly #raw: Buffer[] = [];
   readonly #parsed: ColumnDef[] = [];
-  /** The result's definitions so far (one array, reused: a copy is made only for a new shape). */
+  /** The result's definitions so far: the first `#count` of one array, reused (a copy is made only for a new shape). */
   readonly #collected: ColumnDef[] = [];
+  #count = 0;
   #collecting = false;
   #allSame = true;
   #last: readonly ColumnDef[] | undefined;
@@ -28,7 +29,7 @@ export class ColumnDefs {
     // An abandoned collection may have replaced remembered definitions that the last array holds.
     if (this.#collecting) this.#last = undefined;
     this.#collecting = true;
-    this.#collected.length = 0;
+    this.#count = 0;
     this.#allSame = true;
   }
 
@@ -39,11 +40,10 @@ export class ColumnDefs {
 
   add(payload: Buffer): void {
     if (!this.#collecting) return;
-    const into = this.#collected;
-    const i = into.length;
+    const i = this.#count++;
     const raw = this.#raw[i];
     if (raw !== undefined && raw.equals(payload)) {
-      into.push(this.#parsed[i]!);
+      this.#collected[i] = this.#parsed[i]!;
       return;
     }
     this.#allSame = false;
@@ -52,16 +52,20 @@ export class ColumnDefs {
       this.#raw[i] = Buffer.from(payload);
       this.#parsed[i] = def;
     }
-    into.push(def);
+    this.#collected[i] = def;
   }
 
   /** The definitions of the result set whose columns just ended (frozen; shared with later identical results). */
   finish(): readonly ColumnDef[] {
-    const defs = this.#collected;
-    const same = this.#collecting && this.#allSame && this.#last !== undefined && this.#last.length === defs.length;
+    const n = this.#collecting ? this.#count : 0;
+    const same = this.#collecting && this.#allSame && this.#last !== undefined && this.#last.length === n;
     this.#collecting = false;
-    if (!same) this.#last = Object.freeze(defs.slice());
-    defs.length = 0;
+    this.#count = 0;
+    if (!same) {
+      this.#last = Object.freeze(this.#collected.slice(0, n));
+      // Entries past the widest result stay referenced until overwritten; wide ones are dropped.
+      if (this.#collected.length > maxRemembered) this.#collected.length = 0;
+    }
     return this.#last!;
   }
 }

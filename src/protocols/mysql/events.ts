@@ -5,7 +5,7 @@ import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MysqlLineage } from '../../core/sql/mysql/index.ts';
-import { textRowValues, type ColumnDef } from './codec/results.ts';
+import { isStringColumn, textRowValues, type ColumnDef } from './codec/results.ts';
 import { decodeBinaryRow, rebuildBinaryRow, type BinaryColumn } from './codec/binary-rows.ts';
 import { buildTextRow, textRowCells } from './codec/rows.ts';
 
@@ -60,9 +60,8 @@ export class StatementTracker {
   #shapeOf: readonly ColumnDef[] | undefined;
   #names: string[] = [];
   #types: BinaryColumn[] = [];
-  /** The last timestamp recorded, by its millisecond: statements in the same millisecond share the text. */
-  #atMs = NaN;
-  #at = '';
+  /** The last timestamp recorded by any session on this clock: statements in the same millisecond share the text. */
+  readonly #stamp: Stamp;
 
   /**
    * `lineage`: of statement texts; without it, masking goes by the column
@@ -73,6 +72,7 @@ export class StatementTracker {
     this.#emit = emit;
     this.#caps = caps;
     this.#clock = clock;
+    this.#stamp = stampOf(clock);
     this.#hashKey = hashKey;
     this.#lineage = lineage;
     this.#openViews = views;
@@ -130,7 +130,7 @@ export class StatementTracker {
     const lineage = verdict.masks.columns.length > 0 ? this.#lineageOf(c.event.text, result) : undefined;
     const masker = createRowMasker({ plan: verdict.masks, hashKey: this.#hashKey, lineage });
     // Column definitions name the source: org_table/org_name of a plain column, empty for an expression.
-    masker.shape(defs.map((d) => ({ name: d.name, ...(d.orgTable ? { table: { schema: d.schema, name: d.orgTable }, column: d.orgName || d.name } : {}) })));
+    masker.shape(defs.map((d) => ({ name: d.name, text: isStringColumn(d), ...(d.orgTable ? { table: { schema: d.schema, name: d.orgTable }, column: d.orgName || d.name } : {}) })));
     if (masker.active) c.masker = masker;
   }
 
@@ -231,16 +231,36 @@ export class StatementTracker {
   }
 
   #event(text: string, verdict: Verdict | undefined, prepared?: string): StatementEvent {
-    const now = this.#clock.now().getTime();
-    if (now !== this.#atMs) {
-      this.#atMs = now;
-      this.#at = new Date(now).toISOString();
+    const now = this.#clock.now();
+    const stamp = this.#stamp;
+    if (now.getTime() !== stamp.ms) {
+      stamp.ms = now.getTime();
+      stamp.at = now.toISOString();
     }
-    const event: StatementEvent = { type: 'statement', at: this.#at, seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
+    const event: StatementEvent = { type: 'statement', at: stamp.at, seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
     if (prepared !== undefined) event.prepared = prepared;
     if (verdict) event.verdict = recordedVerdict(verdict);
     return event;
   }
+}
+
+/** A millisecond and its ISO text. */
+interface Stamp {
+  ms: number;
+  at: string;
+}
+
+/**
+ * The last timestamp formatted, shared by every tracker on one clock: each
+ * session alone rarely sees two statements in a millisecond, all of them
+ * together often do, and formatting one costs more than the rest of the event.
+ */
+const stamps = new WeakMap<Clock, Stamp>();
+
+function stampOf(clock: Clock): Stamp {
+  let stamp = stamps.get(clock);
+  if (!stamp) stamps.set(clock, (stamp = { ms: NaN, at: '' }));
+  return stamp;
 }
 
 /** The lineage of a result whose relations are not all known: every column may be any column. */

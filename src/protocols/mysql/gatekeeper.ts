@@ -25,6 +25,12 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
     return review(text, verdict);
   }
 
+  /** What `decide` gives, when policy answers at once and no review is to wait for; undefined: ask `decide`. */
+  function decideNow(text: string, phase: 'query' | 'prepare'): Verdict | undefined {
+    const verdict = core.policy.decideNow?.(subject(), { kind: 'sql', dialect: 'mysql', text });
+    return verdict?.effect === 'review' && phase === 'query' ? undefined : verdict;
+  }
+
   /** The review workflow for `text` (an execute's statement with its values inlined): allow, mask or block. */
   async function review(text: string, verdict: Extract<Verdict, { effect: 'review' }>): Promise<Verdict> {
     const { justification, statement } = extractJustification(text);
@@ -40,7 +46,7 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
     });
   }
 
-  return { decide, review };
+  return { decide, decideNow, review };
 }
 
 export const justificationHint = 'start the statement with a comment giving the reason, e.g. /* justification: INC-123 rotate keys */ DELETE …';

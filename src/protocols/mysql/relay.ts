@@ -1,24 +1,21 @@
 import type { Socket } from 'node:net';
 import type { Verdict } from '../../core/policy/types.ts';
 import { com, relayed, type ResponseShape } from './codec/commands.ts';
-import { errPayload, parseErr, parseOk } from './codec/generic.ts';
-import { maxPayload, packet, PacketFramer, type Packet } from './codec/packet.ts';
-import { ResponseReader, type ColumnDef } from './codec/results.ts';
-import { ColumnDefs } from './column-defs.ts';
+import { errPayload } from './codec/generic.ts';
+import { packet, PacketFramer, type Packet } from './codec/packet.ts';
+import { Answers, InfileRefused, type Answering, type Prepared } from './answers.ts';
 import type { StatementTracker } from './events.ts';
-import type { BinaryColumn } from './codec/binary-rows.ts';
 import { parseExecute } from './codec/execute.ts';
 import { inlineMysqlParameters } from '../../core/sql/mysql/index.ts';
 
 /**
  * The command-phase relay. MySQL is strictly request → answer, so commands
  * run one at a time: a command is judged (COM_QUERY, COM_STMT_PREPARE),
- * forwarded, and its answer followed packet by packet until complete before
- * the next queued command is looked at. The target's bytes are forwarded as
- * they arrive (the chunk itself, once its packets parsed cleanly); while a
- * statement whose results are masked is answered, whole packets are
- * forwarded instead, rows rewritten where masking changed a value. A stopped
- * command is answered by the gateway with ERR 1142 and never reaches the target.
+ * forwarded, and its answer followed (answers.ts) until complete before the
+ * next queued command is looked at. The target's bytes are forwarded as
+ * Answers hands them back: the chunk itself, or its packets with masked rows
+ * rewritten. A stopped command is answered by the gateway with ERR 1142 and
+ * never reaches the target.
  */
 export interface RelayHooks {
   /**
@@ -26,6 +23,11 @@ export interface RelayHooks {
    * `mask`, anything else is refused. May wait (a held review): later commands queue.
    */
   decide(text: string, phase: 'query' | 'prepare'): Promise<Verdict>;
+  /**
+   * What `decide` would give, when it is known at once (the common case:
+   * the statement then goes out without waiting a turn); undefined: `decide` is asked.
+   */
+  decideNow?(text: string, phase: 'query' | 'prepare'): Verdict | undefined;
   /**
    * A prepared statement that needs review is let through at prepare (it
    * runs nothing) and each execute is judged here, with its bound values
@@ -67,18 +69,11 @@ export class Relay {
   readonly #upstream: Socket;
   readonly #hooks: RelayHooks;
   readonly #fromClient = new PacketFramer(maxCommand);
-  readonly #fromUpstream = new PacketFramer(1024 * 1024 * 1024);
   readonly #queue: Packet[] = [];
   /** Statement texts by prepared-statement id, with the verdict of their prepare. */
   readonly #prepared = new Map<number, Prepared>();
-  #answer: ResponseReader | undefined;
-  /** Column definitions of the result set being read (and of earlier ones, reused when identical). */
-  readonly #columns = new ColumnDefs();
-  #preparing: Omit<Prepared, 'id'> | undefined;
-  /** The COM_QUERY being answered. */
-  #query: { text: string; verdict: Verdict } | undefined;
-  /** The prepared statement whose COM_STMT_EXECUTE is being answered. */
-  #executing: Prepared | undefined;
+  /** The target's answer to the command in flight. */
+  readonly #answers: Answers;
   /** A LOCAL INFILE request was passed to the client: its packets go to the target until the empty one. */
   #infileOpen = false;
   #busy = false;
@@ -88,6 +83,7 @@ export class Relay {
     this.#client = client;
     this.#upstream = upstream;
     this.#hooks = hooks;
+    this.#answers = new Answers(hooks.tracker, this.#prepared, { localInfile: hooks.localInfile?.bind(hooks), infileOpened: () => (this.#infileOpen = true) });
   }
 
   readonly #clientData = (b: Buffer) => this.#onClient(b);
@@ -190,8 +186,9 @@ export class Relay {
 
   /**
    * Handles one client command; leaves `#busy` set while its answer is
-   * awaited. Returns a promise only when the command waits for a decision
-   * (policy, review, a KILL): everything else is handled synchronously.
+   * awaited. Returns a promise only when the command waits for something
+   * (a decision policy cannot give at once, a review, a KILL, views to
+   * learn): everything else is handled synchronously.
    */
   #command(p: Packet): Promise<void> | undefined {
     const body = p.payload;
@@ -215,8 +212,11 @@ export class Relay {
       // Views its text names are learned first (masking; undefined, the common case, when known).
       const learning = s && this.#hooks.tracker.learn(s.text, s.verdict);
       if (learning) return this.#learnedExecute(learning, p, s!, shape);
-      if (s) this.#execute(s, s.text, s.verdict);
-      else this.#hooks.tracker.begin('', undefined, String(id));
+      if (s) {
+        this.#forward(p, shape, this.#execute(s, s.text, s.verdict));
+        return undefined;
+      }
+      this.#hooks.tracker.begin('', undefined, String(id));
     } else if (cmd === com.stmtSendLongData && body.length >= 5) {
       const s = this.#prepared.get(body.readUInt32LE(1));
       if (s) s.longData = true;
@@ -238,40 +238,55 @@ export class Relay {
     } else if (cmd === com.stmtClose && body.length >= 5) {
       this.#prepared.delete(body.readUInt32LE(1));
     }
-    this.#forward(p, shape);
+    this.#forward(p, shape, undefined);
     return undefined;
   }
 
-  /** COM_QUERY or COM_STMT_PREPARE: judged (a KILL answered by the gateway), then forwarded or refused. */
-  async #statement(p: Packet, cmd: number, shape: ResponseShape): Promise<void> {
+  /**
+   * COM_QUERY or COM_STMT_PREPARE: judged (a KILL answered by the gateway),
+   * then forwarded or refused. A promise only while a decision is awaited.
+   */
+  #statement(p: Packet, cmd: number, shape: ResponseShape): Promise<void> | undefined {
     const text = p.payload.toString('utf8', 1);
     const own = cmd === com.query ? this.#hooks.answerItself?.(text) : undefined;
-    if (own !== undefined) {
-      const answer = await own;
-      if (this.#ended) return;
-      this.#client.write(packet(1, answer));
-      this.#busy = false;
-      return;
-    }
-    const verdict = await this.#hooks.decide(text, cmd === com.query ? 'query' : 'prepare');
+    if (own !== undefined) return this.#answerItself(own);
+    const phase = cmd === com.query ? 'query' : 'prepare';
+    const now = this.#hooks.decideNow?.(text, phase);
+    if (now !== undefined) return this.#judged(p, cmd, shape, text, now);
+    return this.#hooks.decide(text, phase).then((verdict) => (this.#ended ? undefined : this.#judged(p, cmd, shape, text, verdict)));
+  }
+
+  /** A statement the gateway answers itself (KILL). */
+  async #answerItself(own: Promise<Buffer>): Promise<void> {
+    const answer = await own;
     if (this.#ended) return;
+    this.#client.write(packet(1, answer));
+    this.#busy = false;
+  }
+
+  /** A judged statement, forwarded or refused; a promise only while the views it names are learned. */
+  #judged(p: Packet, cmd: number, shape: ResponseShape, text: string, verdict: Verdict): Promise<void> | undefined {
     const reviewedAtExecute = cmd === com.stmtPrepare && verdict.effect === 'review' && this.#hooks.review !== undefined;
     if (verdict.effect !== 'allow' && verdict.effect !== 'mask' && !reviewedAtExecute) {
       const message = verdict.message;
       this.#hooks.tracker.stopped(text, verdict, '1142', message);
       this.#refuse(1142, '42000', message);
-      return;
+      return undefined;
     }
-    if (cmd === com.query) {
-      const learning = this.#hooks.tracker.learn(text, verdict);
-      if (learning) {
-        await learning;
-        if (this.#ended) return;
-      }
-      this.#hooks.tracker.begin(text, verdict);
-      this.#query = { text, verdict };
-    } else this.#preparing = { text, verdict, params: 0, longData: false };
-    this.#forward(p, shape);
+    if (cmd !== com.query) {
+      this.#forward(p, shape, { kind: 'prepare', statement: { text, verdict, longData: false } });
+      return undefined;
+    }
+    const learning = this.#hooks.tracker.learn(text, verdict);
+    if (learning) return learning.then(() => (this.#ended ? undefined : this.#query(p, shape, text, verdict)));
+    this.#query(p, shape, text, verdict);
+    return undefined;
+  }
+
+  /** A COM_QUERY goes to the target, recorded under `verdict`. */
+  #query(p: Packet, shape: ResponseShape, text: string, verdict: Verdict): void {
+    this.#hooks.tracker.begin(text, verdict);
+    this.#forward(p, shape, { kind: 'query', text, verdict });
   }
 
   /** A COM_STMT_EXECUTE of a statement needing review: judged with its values, then forwarded or refused. */
@@ -280,30 +295,28 @@ export class Relay {
     if (this.#ended || run === undefined) return;
     await this.#hooks.tracker.learn(run.text, run.verdict);
     if (this.#ended) return;
-    this.#execute(s, run.text, run.verdict);
-    this.#forward(p, shape);
+    this.#forward(p, shape, this.#execute(s, run.text, run.verdict));
   }
 
   /** An execute whose statement's views are being learned (masking): forwarded once they are. */
   async #learnedExecute(learning: Promise<void>, p: Packet, s: Prepared, shape: ResponseShape): Promise<void> {
     await learning;
     if (this.#ended) return;
-    this.#execute(s, s.text, s.verdict);
-    this.#forward(p, shape);
+    this.#forward(p, shape, this.#execute(s, s.text, s.verdict));
   }
 
-  /** An execute of `s` goes to the target, recorded as `text` under `verdict`. */
-  #execute(s: Prepared, text: string, verdict: Verdict): void {
+  /** An execute of `s` goes to the target, recorded as `text` under `verdict`; returns what its answer is to. */
+  #execute(s: Prepared, text: string, verdict: Verdict): Answering {
     this.#hooks.tracker.begin(text, verdict, s.id);
     // The target consumes long data at an execute; a cursor it opens is read with this execute's verdict and columns.
     s.longData = false;
     if (s.cursor?.text === text && s.cursor.verdict === verdict) s.cursor.columns = undefined;
     else s.cursor = { text, verdict, columns: undefined };
-    this.#executing = s;
+    return { kind: 'execute', statement: s };
   }
 
-  /** Sends the command to the target and starts following its answer. */
-  #forward(p: Packet, shape: ResponseShape): void {
+  /** Sends the command to the target and starts following its answer (to `about`). */
+  #forward(p: Packet, shape: ResponseShape, about: Answering): void {
     if (p.payload[0] === com.quit) {
       // Let the target see the goodbye (a destroyed socket would be an "aborted connection" there).
       this.#upstream.end(p.raw);
@@ -315,7 +328,7 @@ export class Relay {
       this.#busy = false;
       return;
     }
-    this.#answer = new ResponseReader(shape);
+    this.#answers.expect(shape, about);
   }
 
   /**
@@ -354,24 +367,14 @@ export class Relay {
   }
 
   #onUpstream(chunk: Buffer): void {
-    // Answers to masked statements go packet by packet (a row must be whole to be rewritten);
-    // a command's answer is complete before the next command is sent, so no tail spans the switch.
-    const whole = this.#hooks.tracker.masking;
-    let out = chunk;
+    let out: Buffer;
     try {
-      const packets = this.#fromUpstream.push(chunk);
-      if (whole) {
-        const parts: Buffer[] = [];
-        for (const p of packets) parts.push(this.#rewrite(p, this.#follow(p.payload, p.seq)));
-        out = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-      } else {
-        for (const p of packets) this.#follow(p.payload, p.seq);
-      }
+      out = this.#answers.push(chunk);
     } catch (err) {
       if (err instanceof InfileRefused) {
         // fail closed: the target asked for a file it may not have; it gets nothing, and the session ends.
         this.#hooks.tracker.error(1148, err.message);
-        this.end(`error: target: ${err.message}`, packet(err.seq, errPayload({ code: 1148, sqlstate: '42000', message: `LOCAL INFILE refused by Warden: ${err.message}` })));
+        this.end(`error: target: ${err.message}`, err.reply);
         return;
       }
       // fail closed: an answer the gateway cannot follow ends the session rather than desynchronise it.
@@ -380,80 +383,9 @@ export class Relay {
     }
     this.#hooks.onBytes(0, out.length);
     if (out.length > 0 && !this.#client.write(out)) this.#upstream.pause();
-    if (this.#answer === undefined && this.#busy) {
+    if (!this.#answers.pending && this.#busy) {
       this.#busy = false;
       this.#pump();
     }
-  }
-
-  /** A packet as forwarded: its own bytes, or rebuilt around a masked payload with the same sequence id. */
-  #rewrite(p: Packet, payload: Buffer | undefined): Buffer {
-    if (payload === undefined) return p.raw;
-    // fail closed: a split packet whose rewrite would change the sequence ids that follow ends the session.
-    if (p.seq !== p.lastSeq || payload.length >= maxPayload) throw new Error('a masked row of 16 MiB or more cannot be rewritten');
-    return packet(p.seq, payload);
-  }
-
-  /**
-   * One packet of the current answer: for the recording, and to know when the
-   * answer is complete. Returns a replacement payload for a masked row.
-   */
-  #follow(body: Buffer, seq: number): Buffer | undefined {
-    const answer = this.#answer;
-    if (!answer) throw new Error('unsolicited packet');
-    const tracker = this.#hooks.tracker;
-    const role = answer.next(body);
-    let replacement: Buffer | undefined;
-    if (role === 'row') replacement = tracker.row(body);
-    else if (role === 'column_count') this.#columns.start();
-    else if (role === 'column') this.#columns.add(body);
-    else if (role === 'eof' && this.#columns.collecting) {
-      const defs = this.#columns.finish();
-      if (this.#executing?.cursor) this.#executing.cursor.columns = defs;
-      tracker.columns(defs);
-    } else if (role === 'ok') tracker.ok(parseOk(body).affectedRows);
-    else if (role === 'err') {
-      const e = parseErr(body);
-      tracker.error(e.code, e.message);
-    } else if (role === 'prepare_ok' && this.#preparing) {
-      const id = body.readUInt32LE(1);
-      this.#prepared.set(id, { ...this.#preparing, params: body.readUInt16LE(7), id: String(id) });
-    } else if (role === 'infile') {
-      const requested = body.toString('utf8', 1);
-      const refusal = this.#hooks.localInfile ? this.#hooks.localInfile(this.#query, requested) : 'LOCAL INFILE is not enabled';
-      if (refusal !== undefined) throw new InfileRefused(refusal, seq);
-      this.#infileOpen = true;
-    }
-    if (answer.done) {
-      this.#answer = undefined;
-      this.#preparing = undefined;
-      this.#query = undefined;
-      this.#executing = undefined;
-      tracker.end();
-    }
-    return replacement;
-  }
-
-}
-
-/** A prepared statement: its text and prepare verdict, parameter count, and what reviewing its executes needs. */
-interface Prepared {
-  /** The statement id as recorded (a string, made once). */
-  id: string;
-  text: string;
-  verdict: Verdict;
-  params: number;
-  /** Parameter types bound by the last execute (a later one may omit them). */
-  types?: BinaryColumn[];
-  /** COM_STMT_SEND_LONG_DATA was used since the last execute or reset. */
-  longData: boolean;
-  /** What the last execute ran (its cursor, if it opened one, is fetched under it) and the columns it answered. */
-  cursor?: { text: string; verdict: Verdict; columns: readonly ColumnDef[] | undefined };
-}
-
-/** A target's LOCAL INFILE request the gateway does not pass on; `seq`: that of the request, for the ERR that replaces it. */
-class InfileRefused extends Error {
-  constructor(message: string, readonly seq: number) {
-    super(message);
   }
 }

@@ -138,6 +138,7 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
   await new Promise<void>((resolve) => {
     const relay = new Relay(client, upstream.socket, {
       decide: gatekeeper.decide,
+      decideNow: gatekeeper.decideNow,
       review: gatekeeper.review,
       answerItself: (text) => answerKill(killCtx, text),
       localInfile: (statement, requested) => refuseLocalInfile(shared.classifier, statement, requested),
