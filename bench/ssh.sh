@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# SSH throughput through Warden against the same sshd directly, in one run:
+# SSH throughput through Warden, through a bare ssh2 relay (bench/ssh-bare-relay.mjs:
+# the floor for any relay built on ssh2) and against the same sshd directly, in one run:
 #   ssh cat   `ssh host 'cat blob' > file` of a $MB MB file (exec, stdout relayed)
-#   scp       `scp host:blob file` (OpenSSH's scp speaks SFTP; skipped with a note
-#             while the gateway cannot do it)
-# Both legs use AES-GCM (`-c aes128-gcm@openssh.com` on the client; the gateway
-# offers and asks for AES-GCM first, src/protocols/ssh/algorithms.ts). Prints
-# seconds and MB/s per run, then the gateway's peak RSS, and as the last line
+#   scp       `scp host:blob file` (OpenSSH 9's scp speaks SFTP: Warden's SFTP relay)
+# Every leg uses AES-GCM (`-c aes128-gcm@openssh.com` on the client; the gateway
+# and the bare relay offer and ask for AES-GCM first, src/protocols/ssh/algorithms.ts).
+# Prints seconds, MB/s and the relay's CPU seconds per transfer (utime+stime from
+# /proc, the least of the runs) for each row, the gateway's peak RSS, the
+# warden/direct and bare/direct ratios of both, and as the last line
 # `warden/direct ssh-cat throughput ratio: X`.
 #
-# Environment: MB (default 200), RUNS (best of, default 2).
+# Environment: MB (default 200), RUNS (best of, default 2), WARDEN_NODE_ARGS and
+# BARE_NODE_ARGS (extra node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/x-prof").
 # Needs: root (it adds a throwaway OS user for its private sshd), sshd, ssh,
 # scp, sshpass, node. Every process started here is killed on exit.
 set -euo pipefail
@@ -31,40 +34,83 @@ chown "$SSHD_USER" "$home/blob"
 bytes=$((MB * 1024 * 1024))
 log "sshd on $SSHD_PORT, gateway ssh on $GW_SSH_PORT, $MB MB file, best of $RUNS"
 
+# The bare relay, started like the gateway (BARE_NODE_ARGS for a profile).
+BARE_PORT=$(free_port)
+# shellcheck disable=SC2086
+(cd "$ROOT" && BARE_TARGET_PASSWORD=$SSHD_PASSWORD exec node ${BARE_NODE_ARGS:-} bench/ssh-bare-relay.mjs \
+  "$BARE_PORT" 127.0.0.1 "$SSHD_PORT" "$SSHD_USER") >"$TMP/bare.log" 2>&1 &
+BARE_PID=$!
+PIDS+=("$BARE_PID")
+for _ in $(seq 1 100); do
+  grep -q '^ssh-bare-relay:' "$TMP/bare.log" 2>/dev/null && break
+  sleep 0.1
+done
+grep -q '^ssh-bare-relay:' "$TMP/bare.log" || { log "the bare relay did not start: $(cat "$TMP/bare.log")"; exit 1; }
+log "bare ssh2 relay on $BARE_PORT"
+
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
-# best_of CMD…: runs CMD $RUNS times (output to $TMP/out), checks the size, prints the best seconds.
+CLK_TCK=$(getconf CLK_TCK)
+# best_of PID CMD…: runs CMD $RUNS times (output to $TMP/out), checks the size, prints the best
+# seconds and the least CPU ticks PID spent on one run ('-' for PID '-'): the least, so a
+# first run's one-off work (JIT warm-up, modules loaded on first use) does not count.
 best_of() {
-  local best='' t0 t1 s i
+  local pid=$1 best='' cpu='' t0 t1 c0 c1 s i
+  shift
   for ((i = 0; i < RUNS; i++)); do
     rm -f "$TMP/out"
+    [[ $pid == - ]] || c0=$(cpu_ticks "$pid")
     t0=$(now)
     "$@" || return 1
     t1=$(now)
+    [[ $pid == - ]] || { c1=$(cpu_ticks "$pid"); if [[ -z $cpu ]] || ((c1 - c0 < cpu)); then cpu=$((c1 - c0)); fi; }
     [[ $(stat -c %s "$TMP/out") == "$bytes" ]] || { log "wrong size: $(stat -c %s "$TMP/out") bytes"; return 1; }
     s=$(calc "$t1 - $t0")
     if [[ -z $best ]] || [[ $(calc "$s < $best") == 1 ]]; then best=$s; fi
   done
-  echo "$best"
+  echo "$best ${cpu:--}"
 }
-report() { printf '%-22s %7.2f s  %7.1f MB/s\n' "$1" "$2" "$(calc "$MB / $2")"; }
+# row LABEL PID CMD…: best_of PID CMD, printed with the relay's CPU seconds for one transfer
+# (the least of the runs; '-' without a PID); sets SECONDS_OF[LABEL] (empty when CMD failed).
+declare -A SECONDS_OF
+row() {
+  local label=$1 pid=$2 r s cpu
+  shift 2
+  if ! r=$(best_of "$pid" "$@"); then
+    SECONDS_OF[$label]=''
+    printf '%-22s failed (%s)\n' "$label" "$(head -c 200 "$TMP/err" 2>/dev/null | tr '\n' ' ')"
+    return 0
+  fi
+  read -r s cpu <<<"$r"
+  [[ $cpu == - ]] || cpu=$(printf '%.2f' "$(calc "$cpu / $CLK_TCK")")
+  SECONDS_OF[$label]=$s
+  printf '%-22s %7.2f s  %7.1f MB/s  relay CPU %5s s per %s MB\n' "$label" "$s" "$(calc "$MB / $s")" "$cpu" "$MB"
+}
+# ratio A B: throughput of row A over row B, 'n/a' when either failed.
+ratio() {
+  local a=${SECONDS_OF[$1]} b=${SECONDS_OF[$2]}
+  [[ -n $a && -n $b ]] && printf '%.2f' "$(calc "$b / $a")" || echo n/a
+}
 
-direct_cat() { SSHPASS=$SSHD_PASSWORD sshpass -e ssh "${SSH_OPTS[@]}" -p "$SSHD_PORT" "$SSHD_USER@127.0.0.1" 'cat blob' >"$TMP/out"; }
-warden_cat() { SSHPASS=$BENCH_TOKEN sshpass -e ssh "${SSH_OPTS[@]}" -p "$GW_SSH_PORT" "bench@bench@127.0.0.1" "cat $home/blob" >"$TMP/out"; }
-direct_scp() { SSHPASS=$SSHD_PASSWORD sshpass -e scp -q "${SSH_OPTS[@]}" -P "$SSHD_PORT" "$SSHD_USER@127.0.0.1:blob" "$TMP/out"; }
-warden_scp() { SSHPASS=$BENCH_TOKEN sshpass -e scp -q "${SSH_OPTS[@]}" -P "$GW_SSH_PORT" "bench@bench@127.0.0.1:$home/blob" "$TMP/out" 2>"$TMP/scp.err"; }
+ssh_to() { sshpass -e ssh "${SSH_OPTS[@]}" -p "$1" "$2" "$3" </dev/null >"$TMP/out" 2>"$TMP/err"; }
+scp_from() { sshpass -e scp -q "${SSH_OPTS[@]}" -P "$1" "$2:$3" "$TMP/out" </dev/null 2>"$TMP/err"; }
+direct_cat() { SSHPASS=$SSHD_PASSWORD ssh_to "$SSHD_PORT" "$SSHD_USER@127.0.0.1" 'cat blob'; }
+bare_cat() { SSHPASS=x ssh_to "$BARE_PORT" bench@127.0.0.1 'cat blob'; }
+warden_cat() { SSHPASS=$BENCH_TOKEN ssh_to "$GW_SSH_PORT" bench@bench@127.0.0.1 "cat $home/blob"; }
+direct_scp() { SSHPASS=$SSHD_PASSWORD scp_from "$SSHD_PORT" "$SSHD_USER@127.0.0.1" blob; }
+bare_scp() { SSHPASS=x scp_from "$BARE_PORT" bench@127.0.0.1 blob; }
+warden_scp() { SSHPASS=$BENCH_TOKEN scp_from "$GW_SSH_PORT" bench@bench@127.0.0.1 "$home/blob"; }
 
-d_cat=$(best_of direct_cat)
-report 'direct ssh cat' "$d_cat"
-w_cat=$(best_of warden_cat)
-report 'warden ssh cat' "$w_cat"
-d_scp=$(best_of direct_scp)
-report 'direct scp' "$d_scp"
-if w_scp=$(best_of warden_scp); then
-  report 'warden scp' "$w_scp"
-  echo "warden/direct scp throughput ratio: $(printf '%.2f' "$(calc "$d_scp / $w_scp")")"
-else
-  echo "warden scp: not working through the gateway yet ($(head -c 200 "$TMP/scp.err" 2>/dev/null | tr '\n' ' '))"
-fi
+# Each kind's three rows back to back, so a drift in the load elsewhere hits them about alike.
+row 'direct ssh cat' - direct_cat
+row 'bare ssh cat' "$BARE_PID" bare_cat
+row 'warden ssh cat' "$WARDEN_PID" warden_cat
+row 'direct scp' - direct_scp
+row 'bare scp' "$BARE_PID" bare_scp
+row 'warden scp' "$WARDEN_PID" warden_scp
 echo "gateway peak RSS: $(($(peak_rss_kb "$WARDEN_PID") / 1024)) MB"
-echo "warden/direct ssh-cat throughput ratio: $(printf '%.2f' "$(calc "$d_cat / $w_cat")")"
+echo "bare/direct ssh-cat throughput ratio: $(ratio 'bare ssh cat' 'direct ssh cat')"
+echo "bare/direct scp throughput ratio: $(ratio 'bare scp' 'direct scp')"
+echo "warden/bare ssh-cat, scp throughput ratios: $(ratio 'warden ssh cat' 'bare ssh cat'), $(ratio 'warden scp' 'bare scp')"
+echo "warden/direct scp throughput ratio: $(ratio 'warden scp' 'direct scp')"
+echo "warden/direct ssh-cat throughput ratio: $(ratio 'warden ssh cat' 'direct ssh cat')"

@@ -19,7 +19,7 @@ const home = (path: string) => encodePacket(FXP.NAME, [2, 1, path, path, { raw: 
 
 describe('greetTarget', () => {
   it("asks for the limits when offered and takes them capped, and the home directory from REALPATH '.'", async () => {
-    const limits = { maxPacketLength: 256 * 1024, maxReadLength: 255 * 1024, maxWriteLength: 255 * 1024, maxOpenHandles: 1024 };
+    const limits = { maxPacketLength: 256 * 1024, maxReadLength: 1024 * 1024, maxWriteLength: 1024 * 1024, maxOpenHandles: 1024 };
     const t = scripted([encodePacket(FXP.VERSION, [3, 'posix-rename@openssh.com', '1', limitsExtension, '1']), limitsReply(1, limits), home('/home/u')]);
     const g = await greetTarget(t.ask);
     expect(g).toEqual({ limits: { ...limits, maxReadLength: relayChunk, maxWriteLength: relayChunk }, home: '/home/u' });

@@ -24,11 +24,14 @@ export const limitsExtension = 'limits@openssh.com';
 /** The longest packet the gateway takes from a client (OpenSSH's own bound, SFTP_MAX_MSG_LENGTH). */
 export const maxClientPacket = 256 * 1024;
 /**
- * The most one READ or WRITE may carry through the gateway. READ answers
- * stream through (sftp-relay.ts), so this no longer costs a whole answer
- * held in memory; measured in docs/performance.md (SSH).
+ * The most one READ or WRITE may carry through the gateway: OpenSSH
+ * sftp-server's own length (SFTP_MAX_READ_LENGTH), so an OpenSSH target's
+ * limits pass unchanged and a client sends as few requests as it would
+ * directly. READ answers and WRITE payloads stream through (sftp-relay.ts),
+ * so a long one is never held whole; 64 KiB cost more gateway CPU per byte
+ * (4× the requests and DATA heads), measured in docs/performance.md (SSH).
  */
-export const relayChunk = 64 * 1024;
+export const relayChunk = 255 * 1024;
 /** A target that states no limits: what every SFTP server must accept (draft-ietf-secsh-filexfer: 32768-byte reads and writes). */
 export const fallbackLimits: SftpLimits = { maxPacketLength: 34000, maxReadLength: 32 * 1024, maxWriteLength: 32 * 1024, maxOpenHandles: 0 };
 

@@ -151,8 +151,11 @@ describe('limits@openssh.com', () => {
   });
 
   it("caps the target's reads and writes and keeps its handle limit", () => {
-    const reply = limitsReply(1, { maxPacketLength: 262_144, maxReadLength: 261_120, maxWriteLength: 261_120, maxOpenHandles: 19_995 });
+    const reply = limitsReply(1, { maxPacketLength: 262_144, maxReadLength: 1_048_576, maxWriteLength: 1_048_576, maxOpenHandles: 19_995 });
     expect(limitsFromReply(reply)).toEqual({ maxPacketLength: 262_144, maxReadLength: relayChunk, maxWriteLength: relayChunk, maxOpenHandles: 19_995 });
     expect(limitsFromReply(limitsReply(1, { maxPacketLength: 0, maxReadLength: 0, maxWriteLength: 0, maxOpenHandles: 0 })).maxReadLength).toBe(32 * 1024);
+    // OpenSSH sftp-server's own limits pass unchanged.
+    const openssh = { maxPacketLength: 262_144, maxReadLength: 261_120, maxWriteLength: 261_120, maxOpenHandles: 19_995 };
+    expect(limitsFromReply(limitsReply(1, openssh))).toEqual(openssh);
   });
 });

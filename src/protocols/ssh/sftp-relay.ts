@@ -3,6 +3,7 @@ import { asWardenError } from '../../core/errors.ts';
 import type { FileOp } from '../../core/policy/files.ts';
 import type { ChannelContext } from './channel-context.ts';
 import { beginFile, decideFile, fileEvent, resolvePath, TransferTally, type FileOutcome } from './file-events.ts';
+import { maxPending, SftpFlow } from './sftp-flow.ts';
 import { SftpHandles, type OpenHandle, type Pending } from './sftp-handles.ts';
 import { greetTarget, speaksOpenSSH } from './sftp-handshake.ts';
 import { FX, FXP, PacketReader, SftpFramer, statusPacket, type Frame } from './sftp-packets.ts';
@@ -11,10 +12,6 @@ import { cappedRead, openMode, parseRequest, parseWriteHead, pathsOf, withPaths,
 
 /** The longest answer taken from a target (DATA streams; anything else is held whole, a NAME listing at most). */
 const maxTargetPacket = 1024 * 1024;
-/** Requests outstanding at the target past which the client is paused (OpenSSH keeps about 64 in flight). */
-const maxPending = 1024;
-/** Gateway answers waiting for a DATA answer to finish past which the client is paused. */
-const maxInjected = 256;
 
 /**
  * The SFTP subsystem (`sftp`, and `scp` in its default mode): a relay of
@@ -36,16 +33,16 @@ const maxInjected = 256;
  * and symlinks with the target's answer. Metadata reads (stat, realpath,
  * readlink) pass unjudged and unrecorded.
  *
- * Memory is bounded both ways: while one side's channel refuses writes
- * (write() false, until 'drain'), the side feeding it is not read; the
- * client is not read either while a decision is pending or 1024 requests
- * are outstanding. Malformed input from either side ends the
- * channel with a notice in the recording. Resolves when the channel is gone.
+ * Memory is bounded both ways (sftp-flow.ts): while one side's channel
+ * refuses writes, the side feeding it is not read; the client is not read
+ * either while a decision is pending or 1024 requests are outstanding.
+ * Malformed input from either side ends the channel with a notice in the
+ * recording. Resolves when the channel is gone.
  *
- * This file is the flow control, judging and forwarding; requests are read
- * by sftp-requests.ts, handles and outstanding requests (and the events
- * their answers finish) kept by sftp-handles.ts, the target opened by
- * sftp-handshake.ts.
+ * This file is the judging and forwarding; batched writes and who may be
+ * read are sftp-flow.ts, requests are read by sftp-requests.ts, handles and
+ * outstanding requests (and the events their answers finish) kept by
+ * sftp-handles.ts, the target opened by sftp-handshake.ts.
  */
 export async function runSftp(client: ServerChannel, c: ChannelContext): Promise<void> {
   return new SftpRelay(client, c).run();
@@ -73,13 +70,7 @@ class SftpRelay {
   #write: { forward: boolean; offset: number; tally?: TransferTally | undefined } | undefined;
   /** The DATA answer whose payload is streaming to the client. */
   #data: { offset: number; tally?: TransferTally | undefined } | undefined;
-  /** Gateway answers held while a DATA answer is mid-way (they may only go between packets). */
-  #injected: Buffer[] = [];
-  #clientOut: Buffer[] = [];
-  #targetOut: Buffer[] = [];
-  #pumping = false;
-  #clientFull = false;
-  #targetFull = false;
+  readonly #flow: SftpFlow;
   #closed = false;
   #finish: (clientDone: boolean) => void = () => undefined;
 
@@ -88,6 +79,7 @@ class SftpRelay {
     this.#c = c;
     this.#handles = new SftpHandles((event) => c.record(event));
     this.#clientOpenSSH = speaksOpenSSH(client);
+    this.#flow = new SftpFlow(client, () => !this.#ready || this.#judging || this.#handles.outstanding >= maxPending);
   }
 
   run(): Promise<void> {
@@ -97,16 +89,13 @@ class SftpRelay {
       this.#requests.push(chunk);
       this.#pumpRequests();
     });
-    client.on('drain', () => {
-      this.#clientFull = false;
-      this.#flow();
-    });
     client.on('error', () => undefined);
     const done = new Promise<void>((resolve) => {
       const sessionEnded = () => this.#finish(false);
       this.#finish = (clientDone) => {
         if (this.#closed) return;
         this.#closed = true;
+        this.#flow.close();
         this.#c.ended.removeEventListener('abort', sessionEnded);
         this.#handles.interrupt();
         this.#target?.close();
@@ -145,10 +134,7 @@ class SftpRelay {
       this.#answers.push(chunk);
       this.#pumpAnswers();
     });
-    target.on('drain', () => {
-      this.#targetFull = false;
-      this.#flow();
-    });
+    this.#flow.attach(target);
     target.on('close', () => {
       if (this.#clientEnded) return this.#finish(true);
       this.#fail("the target's SFTP subsystem ended before the client was done");
@@ -162,83 +148,41 @@ class SftpRelay {
   }
 
   #pumpRequests(): void {
-    this.#pumping = true;
     try {
-      while (this.#ready && !this.#judging && !this.#closed) {
-        const f = this.#requests.next();
-        if (!f) break;
-        this.#onRequest(f);
-      }
+      this.#flow.pump(() => {
+        while (this.#ready && !this.#judging && !this.#closed) {
+          const f = this.#requests.next();
+          if (!f) break;
+          this.#onRequest(f);
+        }
+      });
     } catch (err) {
       return this.#fail(`the client sent ${asWardenError(err).message.replace(/^sftp: /, '')}`);
-    } finally {
-      this.#pumping = false;
-      this.#flush();
     }
     // Only once every request the client sent is with the target: sftp-server exits at its input's end.
     if (this.#clientEnded && this.#ready && !this.#judging && this.#requests.buffered === 0 && !this.#closed && !this.#targetEnded) {
       this.#targetEnded = true;
       this.#target!.end();
     }
-    this.#flow();
+    this.#flow.update();
   }
 
   #pumpAnswers(): void {
-    this.#pumping = true;
     try {
-      for (let f = this.#answers.next(); f && !this.#closed; f = this.#answers.next()) {
-        if (this.#setup) {
-          if (f.kind !== 'whole') throw new Error('an unexpected answer');
-          this.#setup(f.packet);
-          continue;
+      this.#flow.pump(() => {
+        for (let f = this.#answers.next(); f && !this.#closed; f = this.#answers.next()) {
+          if (this.#setup) {
+            if (f.kind !== 'whole') throw new Error('an unexpected answer');
+            this.#setup(f.packet);
+            continue;
+          }
+          this.#onAnswer(f);
         }
-        this.#onAnswer(f);
-      }
+      });
     } catch (err) {
       return this.#fail(`the target sent ${asWardenError(err).message.replace(/^sftp: /, '')}`);
-    } finally {
-      this.#pumping = false;
-      this.#flush();
     }
-    this.#flow();
-  }
-
-  /** Pauses a side whose bytes cannot go anywhere now; resumes it once they can. */
-  #flow(): void {
-    if (this.#closed) return;
-    const holdClient = !this.#ready || this.#judging || this.#targetFull || this.#handles.outstanding >= maxPending || this.#injected.length >= maxInjected;
-    if (holdClient) this.#client.pause();
-    else this.#client.resume();
-    if (this.#clientFull) this.#target?.pause();
-    else this.#target?.resume();
-  }
-
-  /**
-   * Bytes for either side are gathered while a pump runs and written once at
-   * its end: a DATA head, its payload and the next answers then travel in
-   * one SSH packet instead of one each (a 13-byte head alone costs a whole
-   * packet's encryption and MAC).
-   */
-  #toTarget(b: Buffer): void {
-    this.#targetOut.push(b);
-    if (!this.#pumping) this.#flush();
-  }
-
-  #toClient(b: Buffer): void {
-    this.#clientOut.push(b);
-    if (!this.#pumping) this.#flush();
-  }
-
-  #flush(): void {
-    if (this.#closed) return;
-    if (this.#clientOut.length > 0 && !this.#client.write(joined(this.#clientOut.splice(0)))) this.#clientFull = true;
-    if (this.#targetOut.length > 0 && !this.#target!.write(joined(this.#targetOut.splice(0)))) this.#targetFull = true;
-  }
-
-  /** An answer of the gateway's own: between packets of the target's answers, never inside a streaming DATA. */
-  #answer(b: Buffer): void {
-    if (this.#data) this.#injected.push(b);
-    else this.#toClient(b);
+    this.#flow.update();
   }
 
   #onRequest(f: Frame): void {
@@ -246,7 +190,7 @@ class SftpRelay {
       // The client's INIT is answered by the gateway: version 3, its one extension.
       if (f.kind !== 'whole' || f.type !== FXP.INIT || new PacketReader(f.packet).u32() < 3) throw new Error('something other than INIT (version 3 or later) first');
       this.#started = true;
-      return this.#toClient(versionPacket);
+      return this.#flow.toClient(versionPacket);
     }
     if (f.kind === 'body') return this.#writeBody(f.chunk, f.last);
     if (f.kind === 'head') return this.#writeHead(parseWriteHead(f.head), f.head, f.bodyLength);
@@ -259,7 +203,7 @@ class SftpRelay {
   #request(q: SftpRequest, packet: Buffer): void {
     const send = (pending: Pending, out = packet) => {
       this.#handles.sent(q.id, pending);
-      this.#toTarget(out);
+      this.#flow.toTarget(out);
     };
     switch (q.op) {
       case 'open': {
@@ -315,10 +259,10 @@ class SftpRelay {
         return this.#judged(q.id, 'symlink', pathsOf(q), (o) => send({ kind: 'recorded', outcome: o }, this.#rewrite(q, o)));
       case 'extended':
         // Only limits@openssh.com is offered, and answered by the gateway; any other extension is refused rather than relayed unjudged.
-        return this.#answer(q.name === limitsExtension ? limitsReply(q.id, this.#limits) : statusPacket(q.id, FX.OP_UNSUPPORTED, 'warden: this SFTP extension is not supported'));
+        return this.#flow.answer(q.name === limitsExtension ? limitsReply(q.id, this.#limits) : statusPacket(q.id, FX.OP_UNSUPPORTED, 'warden: this SFTP extension is not supported'));
       case 'unsupported':
         // fail closed: a request the gateway cannot read is not passed on.
-        return this.#answer(statusPacket(q.id, FX.OP_UNSUPPORTED, 'warden: this SFTP request is not supported'));
+        return this.#flow.answer(statusPacket(q.id, FX.OP_UNSUPPORTED, 'warden: this SFTP request is not supported'));
     }
   }
 
@@ -335,11 +279,11 @@ class SftpRelay {
     // fail closed: only a handle judged as an upload may write.
     if (handle && !handle.upload) {
       forward = false;
-      this.#answer(statusPacket(id, FX.PERMISSION_DENIED, 'warden: this file was not opened for writing'));
+      this.#flow.answer(statusPacket(id, FX.PERMISSION_DENIED, 'warden: this file was not opened for writing'));
     }
     if (forward) {
       this.#handles.sent(id, { kind: 'plain' });
-      this.#toTarget(head);
+      this.#flow.toTarget(head);
     }
     if (bodyLength > 0) this.#write = { forward, offset, tally: handle?.outcome?.tally };
   }
@@ -349,7 +293,7 @@ class SftpRelay {
     if (w.forward) {
       w.tally?.pass(w.offset, chunk);
       this.#c.bytes(chunk.length, 0);
-      this.#toTarget(chunk);
+      this.#flow.toTarget(chunk);
     }
     w.offset += chunk.length;
     if (last) this.#write = undefined;
@@ -361,38 +305,39 @@ class SftpRelay {
       d.tally?.pass(d.offset, f.chunk);
       d.offset += f.chunk.length;
       this.#c.bytes(0, f.chunk.length);
-      this.#toClient(f.chunk);
+      this.#flow.toClient(f.chunk);
       if (f.last) this.#dataDone();
       return;
     }
     const pending = this.#handles.take(new PacketReader(f.kind === 'head' ? f.head : f.packet).u32());
     if (f.kind === 'head') {
       if (pending.kind !== 'read' || f.bodyLength > pending.length) throw new Error('DATA the gateway did not ask for');
-      this.#toClient(f.head);
+      this.#flow.toClient(f.head);
       this.#data = { offset: pending.offset, tally: pending.tally };
+      this.#flow.streaming(true);
       if (f.bodyLength === 0) this.#dataDone();
       return;
     }
     this.#handles.answered(pending, f.packet);
-    this.#toClient(f.packet);
+    this.#flow.toClient(f.packet);
   }
 
   #dataDone(): void {
     this.#data = undefined;
-    for (const b of this.#injected.splice(0)) this.#toClient(b);
+    this.#flow.streaming(false);
   }
 
   /** The handle a request names; when the gateway did not see it opened, the client is told and undefined returned (fail closed). */
   #handleOf(id: number, raw: Buffer): OpenHandle | undefined {
     const open = this.#handles.get(raw);
-    if (!open) this.#answer(statusPacket(id, FX.FAILURE, 'invalid handle'));
+    if (!open) this.#flow.answer(statusPacket(id, FX.FAILURE, 'invalid handle'));
     return open;
   }
 
   /** Judges, then runs `then` with the outcome if allowed; reading from the client stops meanwhile, so order is kept. */
   #judged(id: number, op: FileOp, raw: (string | undefined)[], then: (o: FileOutcome) => void | Promise<void>): void {
     this.#judging = true;
-    this.#flow();
+    this.#flow.update();
     void (async () => {
       const o = await this.#judge(id, op, raw);
       if (o && !this.#closed) await then(o);
@@ -409,13 +354,13 @@ class SftpRelay {
     const paths = raw.map((p) => (p === undefined ? undefined : resolvePath(this.#home, p)));
     if (paths.some((p) => p === undefined)) {
       // fail closed: a path that cannot be placed (or is not UTF-8) cannot be judged.
-      this.#answer(statusPacket(id, FX.PERMISSION_DENIED, 'warden: this path cannot be resolved on the target, so it is refused'));
+      this.#flow.answer(statusPacket(id, FX.PERMISSION_DENIED, 'warden: this path cannot be resolved on the target, so it is refused'));
       return undefined;
     }
     const d = await decideFile(this.#c, op, paths as string[]);
     const outcome = beginFile(this.#c, 'sftp', op, paths as string[], d.verdict);
     if (d.refused === undefined) return outcome;
-    this.#answer(statusPacket(id, FX.PERMISSION_DENIED, `warden: ${d.refused}`));
+    this.#flow.answer(statusPacket(id, FX.PERMISSION_DENIED, `warden: ${d.refused}`));
     this.#c.record(fileEvent({ ...outcome, error: { code: 'blocked', message: d.refused } }));
     return undefined;
   }
@@ -426,8 +371,4 @@ class SftpRelay {
     this.#c.record({ type: 'notice', at: this.#c.clock.now().toISOString(), message: `sftp: ${why}` });
     this.#finish(false);
   }
-}
-
-function joined(parts: Buffer[]): Buffer {
-  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
