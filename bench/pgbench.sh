@@ -10,17 +10,33 @@
 #              bench connection (see write_warden_config)
 #   warden+mask  the same gateway, on a connection where a mask rule is active
 #              (pgbench_accounts.abalance redacted, `*filler*` hashed, all detectors)
+# direct, pgbouncer and pipe run one after the other, DURATION s per mode each. warden and
+# warden+mask are measured interleaved instead, because on a shared machine load drift
+# between two consecutive runs is larger than the cost of masking (their TPS ratio swung
+# 0.87-1.21 between quiet runs): ROUNDS rounds, each running, per mode, a SLICE-second
+# pgbench on the plain connection and one on the masked connection, plain first in odd
+# rounds and masked first in even ones. Each row's TPS is its summed transactions over its
+# summed elapsed time, its latency the transaction-weighted mean, and its CPU µs/tx the
+# gateway's CPU ticks during its slices over its transactions. Before that, the script
+# asserts that masking really happens: `SELECT abalance, filler FROM pgbench_accounts` for
+# one row must come back as `****` and `h:…` through bench_mask (simple protocol with psql,
+# a named prepared statement with the `pg` driver) and unmasked through bench; if not, the
+# Warden rows are dropped and the script exits 1 (after its last line).
 # Warden rows are skipped with WARDEN_SKIP=1, or when the gateway does not start
 # within 15 s, or when warden_setup cannot create the user/token/connections.
 # Clients connect without TLS everywhere (sslmode=disable), so rows compare alike.
-# Prints TPS and average latency per target and mode, then ratios
-# (warden/pipe, warden/pgbouncer, warden+mask/warden…) and the gateway's peak RSS. The LAST
-# line is always `warden/pgbouncer ratio: X` (the lower of the two modes, so the
-# number is never flattering) or `warden/pgbouncer ratio: n/a (warden skipped)`.
+# Prints TPS and average latency per target and mode; then the interleaved rounds (TPS,
+# gateway CPU µs/tx and the masked/plain ratio per round and mode), their totals, the
+# median and range of the per-round ratios, masking's gateway CPU cost per transaction (the
+# figure load moves least) and the line `warden+mask/warden ratio (interleaved): simple X /
+# prepared Y` (from the totals); then ratios (warden/pipe, warden/pgbouncer,
+# warden+mask/warden…) and the gateway's peak RSS. The LAST line is always `warden/pgbouncer ratio: X` (the lower of the two modes, so
+# the number is never flattering) or `warden/pgbouncer ratio: n/a (warden skipped)`.
 #
 # Environment: DURATION (s, default 20), SCALE (pgbench -s, default 10),
 # CLIENTS (8), JOBS (2), WARMUP (s of unmeasured load on the gateway first, default 3),
-# WARDEN_SKIP=1, KEEP_DB=1 (keep database warden_bench).
+# ROUNDS (interleaved rounds, default 6), SLICE (s per slice, default DURATION/ROUNDS but
+# at least 3), WARDEN_SKIP=1, KEEP_DB=1 (keep database warden_bench).
 # Needs: PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres, pgbench,
 # psql, node. Every process started here is killed on exit.
 set -euo pipefail
@@ -29,6 +45,8 @@ DURATION=${DURATION:-20}
 SCALE=${SCALE:-10}
 CLIENTS=${CLIENTS:-8}
 JOBS=${JOBS:-2}
+ROUNDS=${ROUNDS:-6}
+SLICE=${SLICE:-$((DURATION / ROUNDS > 3 ? DURATION / ROUNDS : 3))}
 PG_HOST=127.0.0.1
 PG_PORT=5432
 PG_USER=postgres
@@ -62,7 +80,9 @@ log() { echo "[bench] $*" >&2; }
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
 
-declare -A TPS LAT CPU
+declare -A TPS LAT CPU TX ELAPSED ROUND_RATIOS
+ROUND_LINES=()
+MASK_CHECK_FAILED=0
 
 # run_pgbench TARGET URL [PROXY_PID]: fills TPS[TARGET/mode] and LAT[TARGET/mode]
 # for both modes and, given the proxy's pid, CPU[TARGET/mode]: the proxy's CPU
@@ -169,30 +189,103 @@ warden_setup() {
     "postgresql://bench:$token@127.0.0.1:$WARDEN_PG_PORT/bench_mask?sslmode=disable")
 }
 
+# check_masking URL MASK_URL: asserts that masking is on where the bench says it is, so the
+# warden+mask/warden ratio measures something. Reads aid 1's abalance and filler with the
+# simple protocol (psql) and as a named prepared statement (the `pg` driver, text results,
+# like pgbench -M prepared): through MASK_URL they must come back as `****` and `h:<16 hex>`,
+# through URL exactly as PostgreSQL returns them directly. Returns 1, logging what came
+# back, otherwise.
+check_masking() {
+  local plain=$1 masked=$2 sql='SELECT abalance, filler FROM pgbench_accounts WHERE aid = 1'
+  local direct via got ok=0
+  direct=$(psql -X -At -F'|' "postgresql://$PG_USER@$PG_HOST:$PG_PORT/$DB" -c "$sql") || return 1
+  for via in psql prepared; do
+    got=$(check_masking_read "$via" "$plain" "$sql" 2>&1) || true
+    if [[ $got != "$direct" ]]; then
+      log "MASKING CHECK FAILED: bench ($via) returned '$got' where PostgreSQL returns '$direct'"; ok=1
+    fi
+    got=$(check_masking_read "$via" "$masked" "$sql" 2>&1) || true
+    if [[ ! $got =~ ^\*\*\*\*\|h:[0-9a-f]{16}$ ]]; then
+      log "MASKING CHECK FAILED: bench_mask ($via) returned '$got', not '****|h:<16 hex>'"; ok=1
+    fi
+  done
+  [[ $ok == 0 ]] && log "masking check: bench_mask returns '****|h:…' (simple and prepared), bench the stored row"
+  return "$ok"
+}
+
+# check_masking_read psql|prepared URL SQL: the rows of SQL as `a|b` lines.
+check_masking_read() {
+  if [[ $1 == psql ]]; then psql -X -At -F'|' "$2" -c "$3"; return; fi
+  (cd "$ROOT" && node --input-type=module -e '
+    import pg from "pg";
+    const client = new pg.Client({ connectionString: process.argv[1], types: { getTypeParser: () => (v) => v } });
+    await client.connect();
+    try {
+      const r = await client.query({ name: "warden_bench_check", text: process.argv[2], rowMode: "array" });
+      console.log(r.rows.map((row) => row.join("|")).join("\n"));
+    } finally {
+      await client.end();
+    }' "$2" "$3")
+}
+
+# run_interleaved URL MASK_URL: warden and warden+mask in alternating slices (see the
+# header). Fills TPS, LAT, CPU, TX and ELAPSED for both from their totals, and ROUND_LINES
+# with one line per round and mode.
+run_interleaved() {
+  local -A url=([warden]=$1 [warden+mask]=$2) tk lw rt rc
+  local r mode target k n e t l first slice
+  local -a order
+  log "warden and warden+mask interleaved: $ROUNDS rounds, ${SLICE}s per slice, mode and connection"
+  for ((r = 1; r <= ROUNDS; r++)); do
+    if ((r % 2)); then order=(warden warden+mask); else order=(warden+mask warden); fi
+    for mode in simple prepared; do
+      for target in "${order[@]}"; do
+        k=$target/$mode
+        slice=$(pgbench_slice "${url[$target]}" "$mode" "$SLICE" "$WARDEN_PID") ||
+          { log "pgbench against $target ($mode) failed (output above)"; return 1; }
+        read -r n e t l <<<"$slice"
+        TX[$k]=$((${TX[$k]:-0} + n)) tk[$k]=$((${tk[$k]:-0} + t))
+        ELAPSED[$k]=$(awk -v a="${ELAPSED[$k]:-0}" -v b="$e" 'BEGIN { printf "%.6f", a + b }')
+        lw[$k]=$(awk -v a="${lw[$k]:-0}" -v b="$l" -v n="$n" 'BEGIN { printf "%.6f", a + b * n }')
+        rt[$target]=$(awk -v n="$n" -v e="$e" 'BEGIN { printf "%.1f", n / e }')
+        rc[$target]=$(us_per_tx "$t" "$n")
+      done
+      first=${order[0]}
+      ROUND_RATIOS[$mode]+="$(ratio "${rt[warden+mask]}" "${rt[warden]}") "
+      ROUND_LINES+=("$(printf 'round %-2d %-9s %-12s %10s %8s   %10s %8s   %6s' "$r" "$mode" "$first" \
+        "${rt[warden]}" "${rc[warden]}" "${rt[warden+mask]}" "${rc[warden+mask]}" \
+        "$(ratio "${rt[warden+mask]}" "${rt[warden]}")")")
+    done
+  done
+  for k in "${!TX[@]}"; do
+    TPS[$k]=$(awk -v n="${TX[$k]}" -v e="${ELAPSED[$k]}" 'BEGIN { printf "%.1f", n / e }')
+    LAT[$k]=$(awk -v w="${lw[$k]}" -v n="${TX[$k]}" 'BEGIN { printf "%.3f", w / n }')
+    CPU[$k]=$(us_per_tx "${tk[$k]}" "${TX[$k]}")
+  done
+}
+
 # Benchmarks Warden without and with masking. Returns non-zero when Warden is
 # skipped; the caller prints why.
 run_warden() {
-  local data_dir="$TMP/warden-data" config="$TMP/warden.yaml" check
+  local data_dir="$TMP/warden-data" config="$TMP/warden.yaml"
   mkdir -p "$data_dir"
   if ! warden_setup "$config" "$data_dir"; then
     WARDEN_WHY="the gateway did not start or the bench user/token/connections could not be created (see above)"
     return 1
   fi
   local url=${WARDEN_URLS[0]} mask_url=${WARDEN_URLS[1]} mode
+  if ! check_masking "$url" "$mask_url"; then
+    MASK_CHECK_FAILED=1
+    WARDEN_WHY="the masking check failed, so warden+mask/warden would measure nothing (see above)"
+    return 1
+  fi
   # Warm-up, not measured: a fresh gateway's first seconds (JIT, first classifications and
-  # catalog lookups) otherwise land on whichever row runs first.
+  # catalog lookups) otherwise land on whichever slice runs first.
   for mode in simple prepared; do
     pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T "${WARMUP:-3}" -M "$mode" "$url" >/dev/null 2>&1 || true
     pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T "${WARMUP:-3}" -M "$mode" "$mask_url" >/dev/null 2>&1 || true
   done
-  run_pgbench warden "$url" "$WARDEN_PID" || { WARDEN_WHY="pgbench through Warden failed (see above)"; return 1; }
-  # The masked row only counts if masking really happens: abalance must come back redacted.
-  check=$(psql -X -At "$mask_url" -c 'select abalance from pgbench_accounts where aid = 1' 2>&1) || true
-  if [[ $check == *'*'* ]]; then
-    run_pgbench warden+mask "$mask_url" "$WARDEN_PID" || log "pgbench through Warden with masking failed (see above)"
-  else
-    log "masking is not active on bench_mask (abalance came back as '$check'): warden+mask row skipped"
-  fi
+  run_interleaved "$url" "$mask_url" || { WARDEN_WHY="pgbench through Warden failed (see above)"; return 1; }
   RECORDED=$(du -sk "$data_dir/recordings" 2>/dev/null | awk '{print $1}')
   WARDEN_RSS=$(peak_rss_kb "$WARDEN_PID")
 }
@@ -201,10 +294,43 @@ ratio() { # ratio A B: A/B with 2 decimals, or n/a
   if [[ -n ${1:-} && -n ${2:-} ]]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; else echo n/a; fi
 }
 
+# print_interleaved: the warden vs warden+mask rounds, their totals and ratio (nothing when
+# they did not run).
+print_interleaved() {
+  [[ ${#ROUND_LINES[@]} -gt 0 && -n ${TPS[warden+mask/prepared]:-} ]] || return 0
+  local mode target line
+  echo
+  echo "warden vs warden+mask, interleaved (tps and gateway CPU µs/tx per slice)"
+  printf '%-8s %-9s %-12s %10s %8s   %10s %8s   %6s\n' round mode first 'warden' 'µs/tx' 'w+mask' 'µs/tx' ratio
+  for line in "${ROUND_LINES[@]}"; do echo "$line"; done
+  for mode in simple prepared; do
+    for target in warden warden+mask; do
+      printf 'total %-9s %-12s %9d tx in %7.1f s = %9s tps, %6s ms, gateway %6s µs/tx\n' "$mode" "$target" \
+        "${TX[$target/$mode]}" "${ELAPSED[$target/$mode]}" "${TPS[$target/$mode]}" "${LAT[$target/$mode]}" "${CPU[$target/$mode]}"
+    done
+  done
+  echo "per-round ratios: simple $(spread "${ROUND_RATIOS[simple]}") / prepared $(spread "${ROUND_RATIOS[prepared]}")"
+  echo "masking's gateway CPU cost: simple $(cpu_delta simple) / prepared $(cpu_delta prepared)"
+  echo "warden+mask/warden ratio (interleaved): simple $(ratio "${TPS[warden+mask/simple]}" "${TPS[warden/simple]}")" \
+    "/ prepared $(ratio "${TPS[warden+mask/prepared]}" "${TPS[warden/prepared]}")"
+}
+
+# cpu_delta MODE: warden+mask's gateway CPU µs/tx minus warden's, signed, and as a share of warden's.
+cpu_delta() {
+  awk -v a="${CPU[warden+mask/$1]}" -v b="${CPU[warden/$1]}" 'BEGIN { printf "%+.1f µs/tx (%+.1f %%)", a - b, (a - b) * 100 / b }'
+}
+
+# spread "R1 R2 …": `median M (min–max)` of the numbers.
+spread() {
+  tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 }
+    END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "median %.2f (%s–%s)", m, v[1], v[NR] }'
+}
+
 print_report() {
   local target mode
   echo
-  echo "pgbench -S -c $CLIENTS -j $JOBS -T $DURATION, scale $SCALE, $(nproc) CPUs"
+  echo "pgbench -S -c $CLIENTS -j $JOBS -T $DURATION, scale $SCALE, $(nproc) CPUs" \
+    "(warden rows: $ROUNDS interleaved slices of ${SLICE}s per mode)"
   echo "load average before: $LOAD_BEFORE; after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine lowers every row)"
   printf '%-12s %-9s %12s %14s %16s\n' target mode tps 'latency (ms)' 'proxy CPU µs/tx'
   for target in direct pgbouncer pipe warden warden+mask; do
@@ -213,6 +339,7 @@ print_report() {
       printf '%-12s %-9s %12.1f %14.3f %16s\n' "$target" "$mode" "${TPS[$target/$mode]}" "${LAT[$target/$mode]}" "${CPU[$target/$mode]:--}"
     done
   done
+  print_interleaved
   echo
   printf '%-20s %8s %9s\n' ratio simple prepared
   local pair a b
@@ -248,6 +375,8 @@ main() {
     log "Warden skipped: $WARDEN_WHY"
     echo "warden/pgbouncer ratio: n/a (warden skipped)"
   fi
+  # fail loudly: a masked connection that masks nothing makes the masking ratio meaningless.
+  [[ $MASK_CHECK_FAILED == 0 ]] || exit 1
 }
 
 main "$@"

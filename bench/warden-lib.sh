@@ -122,3 +122,28 @@ wait_for_pg() {
   done
   return 1
 }
+
+# pgbench_slice URL MODE SECONDS [PID]: one `pgbench -n -S -c $CLIENTS -j $JOBS -T SECONDS
+# -M MODE` run against URL. Prints one line `TX ELAPSED TICKS LATENCY`: the transactions
+# processed, the seconds they took (TX / pgbench's tps, so connection set-up is left out),
+# the CPU ticks PID used meanwhile (0 without a PID) and pgbench's average latency in ms.
+# Fails, with pgbench's output on stderr, when pgbench fails, reports no transaction, or PID
+# is gone. For interleaved A/B runs: sum the fields of alternating slices per side.
+pgbench_slice() {
+  local url=$1 mode=$2 seconds=$3 pid=${4:-} out t0=0 t1=0
+  [[ -z $pid ]] || t0=$(cpu_ticks "$pid")
+  out=$(pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T "$seconds" -M "$mode" "$url" 2>&1) || { echo "$out" >&2; return 1; }
+  [[ -z $pid ]] || t1=$(cpu_ticks "$pid")
+  [[ -n $t0 && -n $t1 ]] || { echo "process $pid is gone" >&2; return 1; }
+  awk -v ticks="$((t1 - t0))" '
+    /^number of transactions actually processed: / { n = $6 }
+    /^latency average = / { lat = $4 }
+    /^tps = / && tps == "" { tps = $3 }
+    END { if (n > 0 && tps > 0) printf "%d %.6f %d %s\n", n, n / tps, ticks, lat; else exit 1 }' <<<"$out" ||
+    { echo "$out" >&2; return 1; }
+}
+
+# us_per_tx TICKS TX: CPU microseconds per transaction, one decimal ('' when TX is 0).
+us_per_tx() {
+  awk -v c="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / hz / n }'
+}
