@@ -30,21 +30,12 @@ chmod 755 "$BASE"
 TMP=$BASE
 PIDS=()
 
-cleanup() {
-  local status=$?
-  set +e
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  [[ -s $BASE/pgb/pgbouncer.pid ]] && kill "$(cat "$BASE/pgb/pgbouncer.pid")" 2>/dev/null
-  rm -rf "$BASE"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "[agent-scale] $*" >&2; }
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
+bench_on_exit() { [[ -s $BASE/pgb/pgbouncer.pid ]] && kill "$(cat "$BASE/pgb/pgbouncer.pid")" 2>/dev/null; }
+bench_cleanup_on_exit "$BASE"
+
+log() { echo "[agent-scale] $*" >&2; }
 # shellcheck source=bench/agent-lib.sh
 source "$ROOT/bench/agent-lib.sh"
 

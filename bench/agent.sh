@@ -36,21 +36,12 @@ BASE=$(mktemp -d /tmp/warden-bench-agent.XXXXXX)
 TMP=$BASE
 PIDS=()
 
-cleanup() {
-  local status=$?
-  set +e
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  [[ "${KEEP_DB:-0}" == 1 ]] || dropdb --if-exists --force -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB" 2>/dev/null
-  rm -rf "$BASE"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "[bench-agent] $*" >&2; }
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
+bench_on_exit() { [[ "${KEEP_DB:-0}" == 1 ]] || dropdb --if-exists --force -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB" 2>/dev/null; }
+bench_cleanup_on_exit "$BASE"
+
+log() { echo "[bench-agent] $*" >&2; }
 # shellcheck source=bench/agent-lib.sh
 source "$ROOT/bench/agent-lib.sh"
 

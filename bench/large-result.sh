@@ -28,24 +28,18 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TMP=$(mktemp -d /tmp/warden-large.XXXXXX)
 PIDS=()
 
-cleanup() {
-  local status=$?
-  set +e
-  if [[ $status != 0 && -s $TMP/warden.log ]]; then
+# shellcheck source=bench/warden-lib.sh
+source "$ROOT/bench/warden-lib.sh"
+# On failure, the gateway's last words first.
+bench_on_exit() {
+  if [[ $1 != 0 && -s $TMP/warden.log ]]; then
     log "gateway log (tail):"
     tail -n 20 "$TMP/warden.log" >&2
   fi
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  rm -rf "$TMP"
-  exit "$status"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_on_exit "$TMP"
 
 log() { echo "[large-result] $*" >&2; }
-# shellcheck source=bench/warden-lib.sh
-source "$ROOT/bench/warden-lib.sh"
 
 # About 185 bytes a row in COPY text: 5 million rows ≈ 0.9 GB.
 query() {

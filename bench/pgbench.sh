@@ -58,27 +58,18 @@ chmod 755 "$TMP" # pgbouncer may run as user postgres and must read its ini here
 PIDS=()
 PGBOUNCER_PIDFILE="$TMP/pgbouncer.pid"
 
-cleanup() {
-  local status=$?
-  set +e
-  # PgBouncer's own pid file first: it removes the file as it exits.
+# shellcheck source=bench/warden-lib.sh
+source "$ROOT/bench/warden-lib.sh"
+# PgBouncer runs on its own (as postgres), not in PIDS: its pid file says which process it is.
+bench_on_exit() {
   local bouncer_pid
   bouncer_pid=$(cat "$PGBOUNCER_PIDFILE" 2>/dev/null)
   [[ -n $bouncer_pid ]] && kill "$bouncer_pid" 2>/dev/null
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  if [[ "${KEEP_DB:-0}" != 1 ]]; then
-    dropdb --if-exists --force -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB" 2>/dev/null
-  fi
-  rm -rf "$TMP"
-  exit "$status"
+  [[ "${KEEP_DB:-0}" == 1 ]] || dropdb --if-exists --force -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB" 2>/dev/null
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+bench_cleanup_on_exit "$TMP"
 
 log() { echo "[bench] $*" >&2; }
-# shellcheck source=bench/warden-lib.sh
-source "$ROOT/bench/warden-lib.sh"
 
 declare -A TPS LAT CPU TX ELAPSED ROUND_RATIOS
 ROUND_LINES=()

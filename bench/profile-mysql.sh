@@ -33,21 +33,12 @@ PIDS=()
 OUT=${PROFILE_DIR:-$TMP/prof}
 mkdir -p "$OUT"
 
-cleanup() {
-  local status=$?
-  set +e
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  mariadb --no-defaults -h "$MY_HOST" -P "$MY_PORT" -u root -e "drop database if exists $DB" 2>/dev/null
-  rm -rf "$TMP"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "[profile] $*" >&2; }
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
+bench_on_exit() { mariadb --no-defaults -h "$MY_HOST" -P "$MY_PORT" -u root -e "drop database if exists $DB" 2>/dev/null; }
+bench_cleanup_on_exit "$TMP"
+
+log() { echo "[profile] $*" >&2; }
 
 mariadb --no-defaults -h "$MY_HOST" -P "$MY_PORT" -u root -e "create database $DB"
 sysbench oltp_point_select --db-driver=mysql --mysql-host="$MY_HOST" --mysql-port="$MY_PORT" --mysql-user=root \

@@ -9,7 +9,11 @@
 # Environment: CONNECTION (bench | bench_mask, default bench), MODES ("simple
 # prepared"), DURATION (s per mode, default 10), SCALE (10), CLIENTS (8), JOBS
 # (2), PROFILE_DIR (keep the .cpuprofile there; default: a temp dir, removed).
+# The gateway runs from the sources (WARDEN_FROM_SOURCE=1): the summary maps
+# tsx's positions back to .ts lines, and finds the relay's profile by its file
+# (a bundle has neither).
 set -euo pipefail
+export WARDEN_FROM_SOURCE=1
 
 CONNECTION=${CONNECTION:-bench}
 MODES=${MODES:-simple prepared}
@@ -28,21 +32,12 @@ PIDS=()
 OUT=${PROFILE_DIR:-$TMP/prof}
 mkdir -p "$OUT"
 
-cleanup() {
-  local status=$?
-  set +e
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
-  dropdb --if-exists --force -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB" 2>/dev/null
-  rm -rf "$TMP"
-  exit "$status"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-log() { echo "[profile] $*" >&2; }
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
+bench_on_exit() { dropdb --if-exists --force -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB" 2>/dev/null; }
+bench_cleanup_on_exit "$TMP"
+
+log() { echo "[profile] $*" >&2; }
 
 dropdb --if-exists --force -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB" 2>/dev/null
 createdb -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB"

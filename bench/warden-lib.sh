@@ -1,9 +1,10 @@
-# Shared by bench/pgbench.sh and bench/large-result.sh (sourced, not run):
-# start a Warden gateway for a benchmark and give it a user, a token and
-# connections through the CLI, the way an administrator would.
+# Shared by the bench scripts (sourced, not run): the exit trap
+# (bench_cleanup_on_exit), free ports, CPU ticks, and starting a Warden gateway
+# for a benchmark with a user, a token and connections made through the CLI,
+# the way an administrator would.
 #
-# The caller sets ROOT (the repository), TMP (a scratch dir it removes) and
-# PIDS (an array it kills on exit), and defines log().
+# The caller sets ROOT (the repository), TMP (a scratch dir) and PIDS (an
+# array of what it starts), and defines log().
 
 # The policy the benchmarked gateway runs with. No rule would leave statements to
 # the shipped defaults (reads allowed, writes sent to review); the bench states its
@@ -146,4 +147,33 @@ pgbench_slice() {
 # us_per_tx TICKS TX: CPU microseconds per transaction, one decimal ('' when TX is 0).
 us_per_tx() {
   awk -v c="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / hz / n }'
+}
+
+# bench_cleanup_on_exit DIR: on exit (INT/TERM exit 130) kill and reap every pid in PIDS, run
+# the script's `bench_on_exit STATUS` when it defines one (drop its database, show a log…),
+# remove DIR, and keep the exit status. One copy of the trap every bench script had.
+bench_cleanup_on_exit() {
+  BENCH_CLEANUP_DIR=$1
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT TERM
+}
+bench_cleanup() {
+  local status=$? pid
+  set +e
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+  declare -F bench_on_exit >/dev/null && bench_on_exit "$status"
+  rm -rf "$BENCH_CLEANUP_DIR"
+  exit "$status"
+}
+
+# wait_for_port PORT PID: until something accepts TCP on 127.0.0.1:PORT, or PID exits (15 s).
+wait_for_port() {
+  local port=$1 pid=$2 i
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
 }
