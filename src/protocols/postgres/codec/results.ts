@@ -100,36 +100,36 @@ export function dataRowValues(buf: Buffer, start: number, carriage: readonly Col
  */
 export function rewriteDataRow(buf: Buffer, start: number, original: readonly (string | null)[], masked: readonly (string | null)[], carriage: readonly ColumnCarriage[] | undefined): Buffer {
   const count = buf.readInt16BE(start + 5);
-  const parts: Buffer[] = [];
+  // Sized first, then written into one pooled buffer: no small Buffer per value (each one is
+  // an allocation, and copying out of it makes V8 move its bytes off the heap).
   let size = 2;
   let off = start + 7;
   for (let i = 0; i < count; i++) {
-    const len = buf.readInt32BE(off);
-    const raw = buf.subarray(off, off + 4 + Math.max(len, 0));
-    off += 4 + Math.max(len, 0);
+    const len = Math.max(buf.readInt32BE(off), 0);
     const m = masked[i] ?? null;
-    if (m === original[i]) {
-      parts.push(raw);
-      size += raw.length;
-    } else if (m === null || carriage?.[i] === 'binary') {
-      const nul = Buffer.alloc(4);
-      nul.writeInt32BE(-1);
-      parts.push(nul);
-      size += 4;
-    } else {
-      const v = Buffer.from(m, 'utf8');
-      const head = Buffer.alloc(4);
-      head.writeInt32BE(v.length);
-      parts.push(head, v);
-      size += 4 + v.length;
-    }
+    if (m === original[i]) size += 4 + len;
+    else if (m === null || carriage?.[i] === 'binary') size += 4;
+    else size += 4 + Buffer.byteLength(m, 'utf8');
+    off += 4 + len;
   }
   const out = Buffer.allocUnsafe(5 + size);
   out[0] = 0x44;
   out.writeInt32BE(4 + size, 1);
   out.writeInt16BE(count, 5);
   let at = 7;
-  for (const p of parts) at += p.copy(out, at);
+  off = start + 7;
+  for (let i = 0; i < count; i++) {
+    const len = Math.max(buf.readInt32BE(off), 0);
+    const m = masked[i] ?? null;
+    if (m === original[i]) at += buf.copy(out, at, off, off + 4 + len);
+    else if (m === null || carriage?.[i] === 'binary') at = out.writeInt32BE(-1, at);
+    else {
+      const n = out.write(m, at + 4, 'utf8');
+      out.writeInt32BE(n, at);
+      at += 4 + n;
+    }
+    off += 4 + len;
+  }
   return out;
 }
 

@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { dataRowValues, rewriteDataRow, type ColumnCarriage } from './results.ts';
+import { message } from './message.ts';
+
+/** A DataRow message of these text values (null: SQL NULL), behind `pad` unrelated bytes, as the relay sees it inside a chunk. */
+function dataRow(values: readonly (string | null)[], pad = 0): Buffer {
+  const parts = values.map((v) => {
+    if (v === null) return Buffer.from([0xff, 0xff, 0xff, 0xff]);
+    const b = Buffer.from(v, 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeInt32BE(b.length);
+    return Buffer.concat([len, b]);
+  });
+  const count = Buffer.alloc(2);
+  count.writeInt16BE(values.length);
+  return Buffer.concat([Buffer.alloc(pad, 0x5a), message('D', Buffer.concat([count, ...parts]))]);
+}
+
+describe('rewriteDataRow', () => {
+  it('builds the DataRow of the masked values: lengths recomputed, unchanged values kept, multibyte text, NULLs', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.option(fc.string({ unit: 'grapheme' }), { nil: null }), fc.option(fc.string({ unit: 'grapheme' }), { nil: null }), fc.boolean()), { maxLength: 8 }),
+        fc.nat(16),
+        (cols, pad) => {
+          const original = cols.map(([v]) => v);
+          const masked = cols.map(([v, m, keep]) => (keep ? v : m));
+          const buf = dataRow(original, pad);
+          const out = rewriteDataRow(buf, pad, dataRowValues(buf, pad, undefined), masked, undefined);
+          expect(out).toEqual(dataRow(masked));
+        },
+      ),
+    );
+  });
+
+  it('turns a changed opaque-binary value into NULL and keeps the others byte for byte', () => {
+    const buf = dataRow(['\u0001\u0002', 'keep', 'secret']);
+    const carriage: ColumnCarriage[] = ['binary', 'text', 'text'];
+    const values = dataRowValues(buf, 0, carriage);
+    const out = rewriteDataRow(buf, 0, values, ['****', values[1]!, '****'], carriage);
+    expect(dataRowValues(out, 0, undefined)).toEqual([null, 'keep', '****']);
+    expect(out.readInt32BE(1)).toBe(out.length - 1);
+  });
+});
