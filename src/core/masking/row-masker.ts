@@ -100,6 +100,13 @@ class Masker implements RowMasker {
   /** The detectors for each join order of #joins, built at the first row of a result that has joins. */
   #joinDetectors: Detector[][] | undefined;
   #names: string[] = [];
+  /**
+   * Column-rule hits of the current shape, by column index: a row only bumps a number, and the
+   * hits become `#counts.byColumn[name][rule]` when the shape changes or the counts are read.
+   * Counting straight into objects keyed by column name and rule was a keyed store per masked
+   * value, megamorphic in a gateway serving many shapes (docs/performance.md, masking).
+   */
+  #hits: number[] = [];
   #active = false;
   readonly #counts: MaskCounts = { byColumn: {}, byDetector: {}, rows: 0 };
 
@@ -116,6 +123,7 @@ class Masker implements RowMasker {
   }
 
   shape(columns: readonly ResultColumn[]): void {
+    this.#foldHits();
     let shape = this.#shapes?.get(this.#plan, this.#lineage, columns);
     if (shape === undefined) {
       shape = this.#decide(columns);
@@ -128,6 +136,7 @@ class Masker implements RowMasker {
     // Per result, not cached: the same names may come with other types (the text flag is the protocol's).
     this.#leniency = transformed === undefined ? undefined : Uint8Array.from(columns, (c, i) => (transformed[i] ? (c.text === false ? 1 : 2) : 0));
     this.#names = columns.map((c) => c.name);
+    this.#hits = columns.map(() => 0);
     this.#active = this.#hasDetectors || this.#decisions.some((d) => d !== undefined);
   }
 
@@ -153,7 +162,7 @@ class Masker implements RowMasker {
       if (v === null) out[i] = null;
       else if (d !== undefined) {
         out[i] = applyStrategy(d.strategy, v, this.#hashKey);
-        this.#countColumn(this.#names[i] ?? String(i), d.rule);
+        this.#hits[i]!++;
       } else out[i] = this.#hasDetectors ? this.#detect(v, this.#leniency?.[i] ?? 0) : v;
     }
     if (this.#joins !== undefined) this.#detectSplit(values, out);
@@ -162,6 +171,7 @@ class Masker implements RowMasker {
 
   // A copy, so callers can keep it; cheaper than structuredClone on the per-result path.
   counts(): MaskCounts {
+    this.#foldHits();
     const c = this.#counts;
     const byColumn: MaskCounts['byColumn'] = {};
     for (const col in c.byColumn) byColumn[col] = { ...c.byColumn[col] };
@@ -169,6 +179,7 @@ class Masker implements RowMasker {
   }
 
   addCountsTo(into: Omit<MaskCounts, 'rows'>): void {
+    this.#foldHits();
     const c = this.#counts;
     for (const col in c.byColumn) {
       const from = c.byColumn[col]!;
@@ -181,9 +192,16 @@ class Masker implements RowMasker {
     }
   }
 
-  #countColumn(col: string, rule: string): void {
-    const c = (this.#counts.byColumn[col] ??= {});
-    c[rule] = (c[rule] ?? 0) + 1;
+  #foldHits(): void {
+    const hits = this.#hits;
+    for (let i = 0; i < hits.length; i++) {
+      const n = hits[i]!;
+      if (n === 0) continue;
+      hits[i] = 0;
+      const c = (this.#counts.byColumn[this.#names[i] ?? String(i)] ??= {});
+      const rule = this.#decisions[i]!.rule;
+      c[rule] = (c[rule] ?? 0) + n;
+    }
   }
 
   /**
