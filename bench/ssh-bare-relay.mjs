@@ -18,7 +18,10 @@ if (!Number.isInteger(listenPort) || !host || !Number.isInteger(port) || !userna
   process.exit(2);
 }
 const cipher = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'];
-const hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+// ssh2 writes an unreadable ed25519 pair about once in 230 (src/core/ssh-key-parser.ts): draw again.
+let hostKey;
+do hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
+while (ssh2.utils.parseKey(hostKey) instanceof Error);
 
 const server = new ssh2.Server({ hostKeys: [hostKey], algorithms: { cipher } }, (client) => {
   client.on('error', () => undefined);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, describe, expect, it } from 'vitest';
+import { generateEd25519Pair } from '../core/ssh-key-parser.ts';
 import { cachingSha2Scramble } from '../protocols/mysql/caching-sha2.ts';
 import { ed25519Sign } from '../protocols/mysql/ed25519.ts';
 import { nativePassword } from '../protocols/mysql/native-password.ts';
@@ -17,7 +18,7 @@ const stream = {} as TunnelStream;
 const dir = mkdtempSync(join(tmpdir(), 'warden-agent-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const ed = ssh2.utils.generateKeyPairSync('ed25519');
+const ed = generateEd25519Pair();
 const rsa = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 });
 const server = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
 writeFileSync(join(dir, 'id_ed25519'), ed.private, { mode: 0o600 });

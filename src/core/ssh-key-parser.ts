@@ -13,3 +13,24 @@ export function parseSshKey(...args: Parameters<typeof ssh2.utils.parseKey>): Re
   loaded ??= (require('ssh2') as typeof ssh2).utils;
   return loaded.parseKey(...args);
 }
+
+/**
+ * A new ed25519 key pair in OpenSSH format, checked before use. ssh2's
+ * `generateKeyPairSync('ed25519')` drops the leading zero byte of the public key
+ * about once in 230 pairs (31 bytes where the format has 32), and ssh2 itself then
+ * refuses the pair (`Malformed OpenSSH public key`). A gateway host key like that
+ * would be persisted and break the SSH listener for good, so a pair is kept only
+ * when ssh2 can read both halves back.
+ */
+export function generateEd25519Pair(comment?: string): { public: string; private: string } {
+  loaded ??= (require('ssh2') as typeof ssh2).utils;
+  for (let attempt = 0; attempt < 16; attempt++) {
+    const pair = loaded.generateKeyPairSync('ed25519', comment === undefined ? {} : { comment });
+    if (readable(loaded.parseKey(pair.public)) && readable(loaded.parseKey(pair.private))) return pair;
+  }
+  throw new Error('ssh2 produced no readable ed25519 key pair in 16 attempts');
+}
+
+function readable(parsed: ReturnType<typeof ssh2.utils.parseKey>): boolean {
+  return !(parsed instanceof Error) && !Array.isArray(parsed);
+}

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../core/clock.ts';
 import { registerSshKey } from '../core/identity/ssh-keys.ts';
 import { newId } from '../core/ids.ts';
+import { generateEd25519Pair } from '../core/ssh-key-parser.ts';
 import { openStore, type Store } from './index.ts';
 import { storeBackends } from './testing.ts';
 
@@ -21,7 +22,7 @@ describe.each(storeBackends)('ssh keys and connection host keys on $name', (back
     const deps = { users: store.users, sshKeys: store.sshKeys, clock: manualClock() };
     const alice = await store.users.create({ id: newId('usr'), name: 'alice', createdAt: new Date() });
     const bob = await store.users.create({ id: newId('usr'), name: 'bob', createdAt: new Date() });
-    const [k1, k2] = [ssh2.utils.generateKeyPairSync('ed25519').public, ssh2.utils.generateKeyPairSync('ed25519').public];
+    const [k1, k2] = [generateEd25519Pair().public, generateEd25519Pair().public];
     const a = await registerSshKey(deps, alice, k1, 'laptop');
     const b = await registerSshKey(deps, alice, k2);
     await expect(registerSshKey(deps, bob, k1)).rejects.toThrow(/already registered/);

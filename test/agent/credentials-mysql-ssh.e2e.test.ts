@@ -6,6 +6,7 @@ import mysql from 'mysql2/promise';
 import ssh2, { type ParsedKey } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.ts';
+import { generateEd25519Pair } from '../../src/core/ssh-key-parser.ts';
 import { startTestGateway, type TestGatewayWithMysql } from '../helpers/gateway.ts';
 import { startPrivateMariadb, type PrivateMariadb } from '../helpers/private-mariadb.ts';
 import { startTestSshd, type TestSshd } from '../helpers/sshd.ts';
@@ -28,9 +29,9 @@ describe('agent-held credentials for MySQL and SSH (real processes)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'warden-agent-creds-'));
   const nativePw = `nat-${randomBytes(8).toString('hex')}`;
   const edPw = `ed-${randomBytes(8).toString('hex')}`;
-  const good = ssh2.utils.generateKeyPairSync('ed25519');
+  const good = generateEd25519Pair();
   const rsa = ssh2.utils.generateKeyPairSync('rsa', { bits: 2048 });
-  const unknownKey = ssh2.utils.generateKeyPairSync('ed25519');
+  const unknownKey = generateEd25519Pair();
   let edAvailable = false;
 
   const connection = (name: string, type: 'mysql' | 'ssh', host: string, port: number, agent: string) =>

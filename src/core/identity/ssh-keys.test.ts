@@ -5,6 +5,7 @@ import ssh2 from 'ssh2';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../store/index.ts';
 import { manualClock } from '../clock.ts';
+import { generateEd25519Pair } from '../ssh-key-parser.ts';
 import { WardenError } from '../errors.ts';
 import { newId } from '../ids.ts';
 import { registerSshKey, sshFingerprint, verifySshKey, type SshKeyDeps } from './ssh-keys.ts';
@@ -29,7 +30,7 @@ afterEach(async () => {
 
 /** A key pair and a signature over `data` made with it, as an SSH client would send. */
 function signed(data: Buffer) {
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'alice@laptop' });
+  const pair = generateEd25519Pair('alice@laptop');
   const priv = ssh2.utils.parseKey(pair.private) as ssh2.ParsedKey;
   return { pub: pair.public, blob: priv.getPublicSSH(), signature: priv.sign(data) };
 }
@@ -69,7 +70,7 @@ describe('SSH key login', () => {
     await registerSshKey(deps, alice, k.pub);
     await store.users.update(alice.id, { disabledAt: new Date() });
     expect(await reasonOf(verifySshKey(deps, 'alice', k.blob, { signed: data, signature: k.signature }))).toBe('user_disabled');
-    const pair = ssh2.utils.generateKeyPairSync('ed25519');
+    const pair = generateEd25519Pair();
     await expect(registerSshKey(deps, alice, pair.private)).rejects.toThrow(/PRIVATE key/);
     await expect(registerSshKey(deps, alice, 'ssh-ed25519 garbage')).rejects.toThrow(/not an SSH public key/);
   });

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
+import { generateEd25519Pair } from '../../core/ssh-key-parser.ts';
 
 /**
  * The gateway's own SSH host key: generated (ed25519) on first start and kept
@@ -13,7 +13,7 @@ export function loadOrCreateHostKey(dataDir: string): string {
   const file = join(dir, 'host_ed25519_key');
   if (existsSync(file)) return readFileSync(file, 'utf8');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'warden gateway' });
+  const pair = generateEd25519Pair('warden gateway');
   try {
     writeFileSync(file, pair.private, { mode: 0o600, flag: 'wx' });
     writeFileSync(`${file}.pub`, pair.public + '\n', { mode: 0o644 });
