@@ -6,6 +6,7 @@ import { encodePacket, FX, FXF, FXP, PacketReader, SftpFramer, statusPacket } fr
 import { endedSession } from '../helpers/gateway.ts';
 import { sftpBatch } from './file-clients.ts';
 import { fileEvents, fileTransferSuite } from './file-suite.ts';
+import { connectSsh2 } from './ssh-client.ts';
 
 // The relay as a raw SFTP peer sees it: packets the OpenSSH and ssh2 clients never send.
 const area = `/tmp/warden-sftp-raw-${process.pid}`;
@@ -13,12 +14,7 @@ const s = fileTransferSuite({ rules: [], area, localPrefix: 'warden-sftp-raw-loc
 
 /** An SFTP channel through the gateway, spoken to packet by packet; `answer()` waits for the next whole answer. */
 async function rawSftp(use: (io: { send(b: Buffer): void; answer(): Promise<Buffer>; closed: Promise<void> }) => Promise<void>): Promise<void> {
-  const client = new ssh2.Client();
-  await new Promise<void>((resolve, reject) => {
-    client.once('ready', () => resolve());
-    client.once('error', reject);
-    client.connect({ host: '127.0.0.1', port: s.t.sshPort, username: 'alice@box', password: s.token });
-  });
+  const client = await connectSsh2(s.t.sshPort, 'alice@box', s.token);
   try {
     const ch = await new Promise<ClientChannel>((resolve, reject) => client.subsys('sftp', (err, c) => (err ? reject(err) : resolve(c))));
     const framer = new SftpFramer(FXP.DATA, 1024 * 1024);
@@ -115,12 +111,7 @@ describe('the SFTP relay, packet by packet', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(readlinkSync(`${area}/link-a`)).toBe(`${area}/pointed-a`);
     // ssh2's client sees the gateway's ident (not OpenSSH), so it sends linkpath first.
-    const client = new ssh2.Client();
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve());
-      client.once('error', reject);
-      client.connect({ host: '127.0.0.1', port: s.t.sshPort, username: 'alice@box', password: s.token });
-    });
+    const client = await connectSsh2(s.t.sshPort, 'alice@box', s.token);
     try {
       const sftp = await new Promise<ssh2.SFTPWrapper>((resolve, reject) => client.sftp((err, w) => (err ? reject(err) : resolve(w))));
       await new Promise<void>((resolve, reject) => sftp.symlink(`${area}/pointed-b`, `${area}/link-b`, (err) => (err ? reject(err) : resolve())));

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import type { SFTPWrapper } from 'ssh2';
 import { describe, expect, test } from 'vitest';
 import { relayChunk } from '../../src/protocols/ssh/sftp-limits.ts';
 import { endedSession } from '../helpers/gateway.ts';
 import { sftpBatch } from './file-clients.ts';
 import { fileEvents, fileTransferSuite, sha256 } from './file-suite.ts';
+import { connectSsh2 } from './ssh-client.ts';
 
 // Large transfers with many requests in flight: the relay answers in completion order and hashes in
 // offset order, so what arrives is byte-identical and the recorded SHA-256 is the file's.
@@ -18,13 +18,7 @@ const s = fileTransferSuite({ rules: [], area, localPrefix: 'warden-sftp-big-loc
 
 /** ssh2's SFTP client through the gateway, or with `direct` straight to the target s.sshd. */
 async function librarySftp<T>(use: (sftp: SFTPWrapper) => Promise<T>, direct = false): Promise<T> {
-  const client = new ssh2.Client();
-  await new Promise<void>((resolve, reject) => {
-    client.once('ready', () => resolve());
-    client.once('error', reject);
-    if (direct) client.connect({ host: '127.0.0.1', port: s.sshd.port, username: s.sshd.user, password: s.sshd.password });
-    else client.connect({ host: '127.0.0.1', port: s.t.sshPort, username: 'alice@box', password: s.token });
-  });
+  const client = direct ? await connectSsh2(s.sshd.port, s.sshd.user, s.sshd.password) : await connectSsh2(s.t.sshPort, 'alice@box', s.token);
   try {
     return await use(await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s)))));
   } finally {

@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { endedSession } from '../helpers/gateway.ts';
 import { scp, sftpBatch } from './file-clients.ts';
 import { fileEvents, fileTransferSuite, sha256 } from './file-suite.ts';
+import { connectSsh2 } from './ssh-client.ts';
 
 // Real rules: secrets never leave the target, uploads (anything that changes the target) only under the
 // test's directory in /tmp, and what no rule covers falls to the shipped file default (allow, recorded).
@@ -79,12 +80,7 @@ describe('sftp through the gateway', () => {
   });
 
   test('a refusal is SSH_FX_PERMISSION_DENIED with a message naming the rule (as a library client sees it)', async () => {
-    const client = new ssh2.Client();
-    await new Promise<void>((resolve, reject) => {
-      client.once('ready', () => resolve());
-      client.once('error', reject);
-      client.connect({ host: '127.0.0.1', port: s.t.sshPort, username: 'alice@box', password: s.token });
-    });
+    const client = await connectSsh2(s.t.sshPort, 'alice@box', s.token);
     try {
       const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
       const err = await new Promise<Error & { code?: number }>((resolve) => sftp.open(`${area}/secret.txt`, 'r', (e) => resolve(e!)));

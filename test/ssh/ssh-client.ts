@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import ssh2 from 'ssh2';
 
 /**
  * The real OpenSSH client, non-interactive: sshpass types the Warden token at
@@ -14,4 +15,15 @@ export function sshExec(port: number, login: string, token: string, command: str
   p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   p.stdin.end(stdin);
   return new Promise((resolve) => p.once('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** ssh2's client logged in with a password to 127.0.0.1:`port`, once it is ready (the caller ends it). */
+export async function connectSsh2(port: number, username: string, password: string): Promise<ssh2.Client> {
+  const client = new ssh2.Client();
+  await new Promise<void>((resolve, reject) => {
+    client.once('ready', () => resolve());
+    client.once('error', reject);
+    client.connect({ host: '127.0.0.1', port, username, password });
+  });
+  return client;
 }
