@@ -1,23 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.ts';
-import { testPgUrl } from '../../src/store/testing.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { sharedReplicaSetup, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
 // Two gateway replicas on one PostgreSQL store. A client's cancel is a new connection, which a load
 // balancer may send to any replica: here the session runs on A and its CancelRequest goes to B.
 // B does not know the key; it passes a keyed digest over LISTEN/NOTIFY and A cancels.
 describe('a CancelRequest sent to another replica reaches the session', () => {
-  const schema = `warden_test_${randomBytes(6).toString('hex')}`;
   // Replicas share the vault master key (as deployed: one WARDEN_MASTER_KEY); the cancel digest's key derives from it.
-  const keyDir = mkdtempSync(join(tmpdir(), 'warden-h2-key-'));
-  const masterKeyFile = join(keyDir, 'master.key');
-  writeFileSync(masterKeyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-  const config = { store: { url: testPgUrl, schema }, vault: { masterKeyFile }, agents: { replicaHeartbeatMs: 500 } };
+  const shared = sharedReplicaSetup();
+  const config = shared.config;
   let a: TestGateway;
   let b: TestGateway;
   let userToken: string;
@@ -32,11 +25,7 @@ describe('a CancelRequest sent to another replica reaches the session', () => {
   afterAll(async () => {
     await b?.stop().catch(() => undefined);
     await a?.stop().catch(() => undefined);
-    const c = new pg.Client({ connectionString: testPgUrl });
-    await c.connect();
-    await c.query(`drop schema if exists "${schema}" cascade`);
-    await c.end();
-    rmSync(keyDir, { recursive: true, force: true });
+    await shared.remove();
   });
 
   /** Runs pg_sleep(30) on replica A and sends the driver's cancel to `cancelAt`; resolves with the query's error. */

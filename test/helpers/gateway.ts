@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -9,6 +10,7 @@ import { newId } from '../../src/core/ids.ts';
 import type { PolicyEngine } from '../../src/core/policy/types.ts';
 import type { CoreServices } from '../../src/core/services.ts';
 import { startGateway, type GatewayHandle } from '../../src/gateway.ts';
+import { testPgUrl } from '../../src/store/testing.ts';
 
 /** The machine's real PostgreSQL, which tests reach through the gateway. */
 export const realPg = { host: '127.0.0.1', port: 5432, database: 'test', user: 'postgres' };
@@ -117,4 +119,26 @@ export async function endedSession(t: TestGateway, user: string, connection?: st
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`no ended session for ${user}`);
+}
+
+/**
+ * What the replicas of one deployment share, as `config` for startTestGateway: a store schema of
+ * their own on the test PostgreSQL and one vault master key file (as deployed: one
+ * WARDEN_MASTER_KEY; cross-replica cancel and kill digests derive from it). `remove()` drops both.
+ */
+export function sharedReplicaSetup(): { config: { store: { url: string; schema: string }; vault: { masterKeyFile: string }; agents: { replicaHeartbeatMs: number } }; remove(): Promise<void> } {
+  const schema = `warden_test_${randomBytes(6).toString('hex')}`;
+  const keyDir = mkdtempSync(join(tmpdir(), 'warden-replica-key-'));
+  const masterKeyFile = join(keyDir, 'master.key');
+  writeFileSync(masterKeyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  return {
+    config: { store: { url: testPgUrl, schema }, vault: { masterKeyFile }, agents: { replicaHeartbeatMs: 500 } },
+    async remove() {
+      const c = new pg.Client({ connectionString: testPgUrl });
+      await c.connect();
+      await c.query(`drop schema if exists "${schema}" cascade`);
+      await c.end();
+      rmSync(keyDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,22 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { testPgUrl } from '../../src/store/testing.ts';
-import { realMysql, startTestGateway, type TestGatewayWithMysql } from '../helpers/gateway.ts';
+import { realMysql, sharedReplicaSetup, startTestGateway, type TestGatewayWithMysql } from '../helpers/gateway.ts';
 
 // Two gateway replicas on one PostgreSQL store. The mariadb CLI's Ctrl-C is a KILL on a new connection,
 // which a load balancer may send to any replica: here the session runs on A and the KILL goes to B.
 // B does not hold the id; it asks over LISTEN/NOTIFY and A kills only a session of the same user.
 describe('MySQL KILL sent to another replica', () => {
-  const schema = `warden_test_${randomBytes(6).toString('hex')}`;
-  const keyDir = mkdtempSync(join(tmpdir(), 'warden-h8-key-'));
-  const masterKeyFile = join(keyDir, 'master.key');
-  writeFileSync(masterKeyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-  const config = { store: { url: testPgUrl, schema }, vault: { masterKeyFile }, agents: { replicaHeartbeatMs: 500 } };
+  const shared = sharedReplicaSetup();
+  const config = shared.config;
   let a: TestGatewayWithMysql;
   let b: TestGatewayWithMysql;
   let root: mysql.Connection;
@@ -73,11 +65,7 @@ describe('MySQL KILL sent to another replica', () => {
     await root?.end();
     await b?.stop().catch(() => undefined);
     await a?.stop().catch(() => undefined);
-    const c = new pg.Client({ connectionString: testPgUrl });
-    await c.connect();
-    await c.query(`drop schema if exists "${schema}" cascade`);
-    await c.end();
-    rmSync(keyDir, { recursive: true, force: true });
+    await shared.remove();
   });
 
   it('the same user’s KILL QUERY through B interrupts sleep(30) on A (1317), and the session goes on', async () => {
