@@ -36,11 +36,12 @@ PIDS=()
 
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
+# shellcheck source=bench/mysql-lib.sh
+source "$ROOT/bench/mysql-lib.sh"
 bench_on_exit() { mariadb --no-defaults -h "$MY_HOST" -P "$MY_PORT" -u root -e "drop database if exists $DB" 2>/dev/null; }
 bench_cleanup_on_exit "$TMP"
 
 log() { echo "[ab] $*" >&2; }
-
 
 declare -A PORT PID USER PASS DBNAME
 
@@ -49,18 +50,7 @@ start_gateway() {
   local name=$1 root=$2 dir="$TMP/$1" port i
   mkdir -p "$dir/data"
   port=$(free_port)
-  cat >"$dir/warden.yaml" <<EOF
-dataDir: $dir/data
-logLevel: warn
-listeners:
-  postgres: { host: 127.0.0.1, port: 0 }
-  mysql: { enabled: true, host: 127.0.0.1, port: $port }
-  api: { host: 127.0.0.1, port: 0 }
-recording: { flushIntervalMs: 1000 }
-policy:
-  rules:
-    - { id: bench-allow, description: the benchmark connection may run anything, match: { connections: [bench] }, effect: allow }
-EOF
+  write_mysql_warden_config "$dir/warden.yaml" "$dir/data" "$port"
   (cd "$root" && exec node bin/warden.mjs gateway --config "$dir/warden.yaml" --json) >"$dir/warden.json" 2>"$dir/warden.log" &
   PID[$name]=$!
   PIDS+=("${PID[$name]}")
@@ -71,15 +61,7 @@ EOF
   done
   [[ -s $dir/warden.json ]] || { log "gateway $name did not start:"; tail -n 20 "$dir/warden.log" >&2; return 1; }
   wait_for_port "$port" "${PID[$name]}" || { log "gateway $name does not answer on $port"; return 1; }
-  local -x WARDEN_URL WARDEN_TOKEN
-  WARDEN_URL=$(json_field "$dir/warden.json" o.api)
-  WARDEN_TOKEN=$(json_field "$dir/warden.json" o.bootstrapToken)
-  local cli=(node "$root/bin/warden.mjs")
-  "${cli[@]}" users create bench --json >"$dir/setup.log" 2>&1 || { cat "$dir/setup.log" >&2; return 1; }
-  PASS[$name]=$("${cli[@]}" tokens create bench --name bench --json 2>>"$dir/setup.log" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))') || { cat "$dir/setup.log" >&2; return 1; }
-  "${cli[@]}" connections create bench --type mysql --host "$MY_HOST" --port "$MY_PORT" --database "$DB" --username root --tls disable --json \
-    >>"$dir/setup.log" 2>&1 || { cat "$dir/setup.log" >&2; return 1; }
+  PASS[$name]=$(mysql_bench_access "$root" "$(json_field "$dir/warden.json" o.api)" "$(json_field "$dir/warden.json" o.bootstrapToken)" "$dir/setup.log") || return 1
   PORT[$name]=$port USER[$name]=bench DBNAME[$name]=bench
 }
 

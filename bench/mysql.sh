@@ -32,11 +32,12 @@ PIDS=()
 
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
+# shellcheck source=bench/mysql-lib.sh
+source "$ROOT/bench/mysql-lib.sh"
 bench_on_exit() { mariadb --no-defaults -h "$MY_HOST" -P "$MY_PORT" -u root -e "drop database if exists $DB" 2>/dev/null; }
 bench_cleanup_on_exit "$TMP"
 
 log() { echo "[bench] $*" >&2; }
-
 
 declare -A TPS LAT CPU
 
@@ -90,21 +91,9 @@ run_pipe() {
 
 run_warden() {
   local data_dir="$TMP/warden-data" config="$TMP/warden.yaml" port token
-  local cli=(node "$ROOT/bin/warden.mjs")
   mkdir -p "$data_dir"
   port=$(free_port)
-  cat >"$config" <<EOF
-dataDir: $data_dir
-logLevel: warn
-listeners:
-  postgres: { host: 127.0.0.1, port: 0 }
-  mysql: { enabled: true, host: 127.0.0.1, port: $port }
-  api: { host: 127.0.0.1, port: 0 }
-recording: { flushIntervalMs: 1000 }
-policy:
-  rules:
-    - { id: bench-allow, description: the benchmark connection may run anything, match: { connections: [bench] }, effect: allow }
-EOF
+  write_mysql_warden_config "$config" "$data_dir" "$port"
   # Like start_warden (bench/warden-lib.sh), with a longer wait: under load, tsx's first transpile can take 20 s or more.
   (cd "$ROOT" && exec node bin/warden.mjs gateway --config "$config" --json) >"$TMP/warden.json" 2>"$TMP/warden.log" &
   WARDEN_PID=$!
@@ -119,12 +108,7 @@ EOF
   WARDEN_API=$(json_field "$TMP/warden.json" o.api)
   WARDEN_ADMIN=$(json_field "$TMP/warden.json" o.bootstrapToken)
   wait_for_port "$port" "$WARDEN_PID" || { log "the gateway does not answer on $port"; return 1; }
-  local -x WARDEN_URL=$WARDEN_API WARDEN_TOKEN=$WARDEN_ADMIN
-  "${cli[@]}" users create bench --json >"$TMP/setup.log" 2>&1 || { cat "$TMP/setup.log" >&2; return 1; }
-  token=$("${cli[@]}" tokens create bench --name bench --json 2>>"$TMP/setup.log" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))') || { cat "$TMP/setup.log" >&2; return 1; }
-  "${cli[@]}" connections create bench --type mysql --host "$MY_HOST" --port "$MY_PORT" --database "$DB" --username root --tls disable --json \
-    >>"$TMP/setup.log" 2>&1 || { cat "$TMP/setup.log" >&2; return 1; }
+  token=$(mysql_bench_access "$ROOT" "$WARDEN_API" "$WARDEN_ADMIN" "$TMP/setup.log") || return 1
   # The database names the Warden connection; the token is the password (sent after the gateway's switch to mysql_clear_password).
   run_sysbench warden "$port" bench "$token" bench "$WARDEN_PID" || return 1
   WARDEN_RSS=$(peak_rss_kb "$WARDEN_PID")

@@ -35,6 +35,8 @@ mkdir -p "$OUT"
 
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
+# shellcheck source=bench/mysql-lib.sh
+source "$ROOT/bench/mysql-lib.sh"
 bench_on_exit() { mariadb --no-defaults -h "$MY_HOST" -P "$MY_PORT" -u root -e "drop database if exists $DB" 2>/dev/null; }
 bench_cleanup_on_exit "$TMP"
 
@@ -47,30 +49,10 @@ sysbench oltp_point_select --db-driver=mysql --mysql-host="$MY_HOST" --mysql-por
 
 port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 mkdir -p "$TMP/data"
-cat >"$TMP/warden.yaml" <<EOF
-dataDir: $TMP/data
-logLevel: warn
-listeners:
-  postgres: { host: 127.0.0.1, port: 0 }
-  mysql: { enabled: true, host: 127.0.0.1, port: $port }
-  api: { host: 127.0.0.1, port: 0 }
-recording: { flushIntervalMs: 1000 }
-policy:
-  rules:
-    - { id: bench-allow, description: the benchmark connection may run anything, match: { connections: [bench] }, effect: allow }
-EOF
+write_mysql_warden_config "$TMP/warden.yaml" "$TMP/data" "$port"
 WARDEN_NODE_ARGS="${WARDEN_NODE_ARGS:-} --cpu-prof --cpu-prof-dir=$OUT" start_warden "$TMP/warden.yaml"
 for ((i = 0; i < 150; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-(
-  cli=(node "$ROOT/bin/warden.mjs")
-  export WARDEN_URL=$WARDEN_API WARDEN_TOKEN=$WARDEN_ADMIN
-  "${cli[@]}" users create bench --json >"$TMP/setup.log" 2>&1
-  "${cli[@]}" tokens create bench --name bench --json 2>>"$TMP/setup.log" |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))' >"$TMP/token"
-  "${cli[@]}" connections create bench --type mysql --host "$MY_HOST" --port "$MY_PORT" --database "$DB" --username root \
-    --tls disable --json >>"$TMP/setup.log" 2>&1
-) || { cat "$TMP/setup.log" >&2; exit 1; }
-token=$(cat "$TMP/token")
+token=$(mysql_bench_access "$ROOT" "$WARDEN_API" "$WARDEN_ADMIN" "$TMP/setup.log") || exit 1
 
 for mode in $MODES; do
   ps=disable; [[ $mode == prepared ]] && ps=auto
