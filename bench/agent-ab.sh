@@ -49,18 +49,16 @@ for v in before after; do
   pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T 3 "${URL[$v]}" >/dev/null 2>&1 || true # warm-up
 done
 
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-per_tx() { awk -v c="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", c * 1e6 / hz / n }'; }
 for ((r = 1; r <= ROUNDS; r++)); do
   for v in before after; do
-    g0=$(ticks "${GW[$v]}") a0=$(ticks "${AG[$v]}")
+    g0=$(cpu_ticks "${GW[$v]}") a0=$(cpu_ticks "${AG[$v]}")
     out=$(pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T "$SLICE" "${URL[$v]}" 2>&1) || { echo "$out" >&2; exit 1; }
     n=$(awk '/^number of transactions actually processed: / {print $6; exit}' <<<"$out")
-    g=$(($(ticks "${GW[$v]}") - g0)) a=$(($(ticks "${AG[$v]}") - a0))
+    g=$(($(cpu_ticks "${GW[$v]}") - g0)) a=$(($(cpu_ticks "${AG[$v]}") - a0))
     N[$v]=$((N[$v] + n)) CG[$v]=$((CG[$v] + g)) CA[$v]=$((CA[$v] + a))
-    echo "round $r $v: $n tx, gateway $(per_tx "$g" "$n") µs/tx, agent $(per_tx "$a" "$n") µs/tx"
+    echo "round $r $v: $n tx, gateway $(us_per_tx "$g" "$n") µs/tx, agent $(us_per_tx "$a" "$n") µs/tx"
   done
 done
 for v in before after; do
-  echo "total $v: ${N[$v]} tx, gateway $(per_tx "${CG[$v]}" "${N[$v]}") µs/tx, agent $(per_tx "${CA[$v]}" "${N[$v]}") µs/tx"
+  echo "total $v: ${N[$v]} tx, gateway $(us_per_tx "${CG[$v]}" "${N[$v]}") µs/tx, agent $(us_per_tx "${CA[$v]}" "${N[$v]}") µs/tx"
 done

@@ -57,14 +57,14 @@ token=$(mysql_bench_access "$ROOT" "$WARDEN_API" "$WARDEN_ADMIN" "$TMP/setup.log
 for mode in $MODES; do
   ps=disable; [[ $mode == prepared ]] && ps=auto
   log "$mode, ${DURATION}s"
-  t0=$(awk '{ print $14 + $15 }' "/proc/$WARDEN_PID/stat")
+  t0=$(cpu_ticks "$WARDEN_PID")
   # LIBMYSQL_PLUGINS: see bench/mysql.sh (concurrent plugin loads race in libmariadb).
   out=$(LIBMYSQL_PLUGINS=mysql_clear_password sysbench oltp_point_select --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$port" \
     --mysql-user=bench --mysql-password="$token" --mysql-db=bench --mysql-ssl=off \
     --tables=1 --table-size="$TABLE_SIZE" --threads="$THREADS" --time="$DURATION" --db-ps-mode="$ps" run 2>&1) || { echo "$out" >&2; exit 1; }
-  t1=$(awk '{ print $14 + $15 }' "/proc/$WARDEN_PID/stat")
+  t1=$(cpu_ticks "$WARDEN_PID")
   n=$(awk '/transactions:/ { print $2; exit }' <<<"$out")
-  log "$(awk '/transactions:/ { print $3 " tps"; exit }' <<<"$out" | tr -d '('); gateway CPU $(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / n }') µs/tx (with the profiler on)"
+  log "$(awk '/transactions:/ { print $3 " tps"; exit }' <<<"$out" | tr -d '('); gateway CPU $(us_per_tx "$((t1 - t0))" "$n") µs/tx (with the profiler on)"
 done
 kill "$WARDEN_PID"
 wait "$WARDEN_PID" || true

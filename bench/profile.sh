@@ -50,11 +50,11 @@ token=$(warden_access bench "$DB" bench bench_mask)
 url="postgresql://bench:$token@127.0.0.1:$WARDEN_PG_PORT/$CONNECTION?sslmode=disable"
 for mode in $MODES; do
   log "$CONNECTION, $mode, ${DURATION}s"
-  t0=$(awk '{ print $14 + $15 }' "/proc/$WARDEN_PID/stat")
+  t0=$(cpu_ticks "$WARDEN_PID")
   out=$(pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T "$DURATION" -M "$mode" "$url" 2>&1) || { echo "$out" >&2; exit 1; }
-  t1=$(awk '{ print $14 + $15 }' "/proc/$WARDEN_PID/stat")
+  t1=$(cpu_ticks "$WARDEN_PID")
   n=$(awk '/^number of transactions actually processed: / {print $6; exit}' <<<"$out")
-  log "$(grep -E '^tps' <<<"$out"); gateway CPU $(awk -v a="$t0" -v b="$t1" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", (b - a) * 1e6 / hz / n }') µs/tx (with the profiler on)"
+  log "$(grep -E '^tps' <<<"$out"); gateway CPU $(us_per_tx "$((t1 - t0))" "$n") µs/tx (with the profiler on)"
 done
 kill "$WARDEN_PID"
 wait "$WARDEN_PID" || true
