@@ -36,6 +36,17 @@ describe('disk recordings', () => {
     await w.close();
   });
 
+  it('keeps every byte of lines that fill several buffers: non-ASCII text and a line larger than a buffer', async () => {
+    const rec = createDiskRecordings(tempDir(), { flushIntervalMs: 10_000 });
+    const w = rec.open('ses_c');
+    const messages = Array.from({ length: 3000 }, (_, i) => (i === 1500 ? 'x€'.repeat(100_000) : `n${i} é€😀 "q" \\ \n`));
+    for (const m of messages) w.append(note(m));
+    await w.close();
+    const got: string[] = [];
+    for await (const e of rec.read('ses_c')) got.push(e.type === 'notice' ? e.message : '');
+    expect(got).toEqual(messages);
+  });
+
   it('refuses session ids that could name another path', async () => {
     const rec = createDiskRecordings(tempDir(), { flushIntervalMs: 10 });
     expect(() => rec.read('../etc/passwd')).toThrow(/no recording/);
