@@ -20,6 +20,11 @@ export interface RowMasker {
   counts(): MaskCounts;
   /** Adds what was masked so far to `into` (a statement's running totals over its results), without copying. */
   addCountsTo(into: Omit<MaskCounts, 'rows'>): void;
+  /**
+   * What was masked, as a new object the caller now owns (a statement's first masked result:
+   * its totals start as these, no copy). The masker is done with its result after this.
+   */
+  takeCounts(): Omit<MaskCounts, 'rows'>;
 }
 
 /** What the masker does per column of a result, decided once per shape. */
@@ -79,6 +84,57 @@ export function createRowMasker(options: RowMaskerOptions): RowMasker {
   return new Masker(options);
 }
 
+/**
+ * One session's maskers, kept for the next result of the same statement: by plan and lineage,
+ * compared by identity (both come from caches, so each execution of a prepared or repeated
+ * statement hands the same objects). A profile of the gateway under pgbench charged building a
+ * masker per result ~0.6 µs per transaction (docs/performance.md, masking).
+ *
+ * A masker is handed out again only once its counts were read (`addCountsTo`, `counts`,
+ * `takeCounts`: its result is over), and then starts from zero counts; the shape of the next
+ * result is set by `shape` as for a new one. One still in use gets a fresh masker beside it.
+ */
+export class MaskerPool {
+  readonly #hashKey: Uint8Array | string;
+  readonly #shapes: ShapeCache | undefined;
+  readonly #plans: (MaskPlan | undefined)[];
+  readonly #lineages: (readonly LineageEntry[] | undefined)[];
+  readonly #maskers: (Masker | undefined)[];
+  #newest = 0;
+
+  constructor(hashKey: Uint8Array | string, shapes: ShapeCache | undefined, size = 8) {
+    this.#hashKey = hashKey;
+    this.#shapes = shapes;
+    this.#plans = new Array<MaskPlan | undefined>(size).fill(undefined);
+    this.#lineages = new Array<readonly LineageEntry[] | undefined>(size).fill(undefined);
+    this.#maskers = new Array<Masker | undefined>(size).fill(undefined);
+  }
+
+  /** A masker for a result of `plan` with this lineage, with no counts and no shape yet (call `shape`). */
+  get(plan: MaskPlan, lineage: readonly LineageEntry[] | undefined): RowMasker {
+    const n = this.#maskers.length;
+    for (let i = 0, j = this.#newest; i < n; i++, j = j === 0 ? n - 1 : j - 1) {
+      const m = this.#maskers[j];
+      if (m === undefined || this.#plans[j] !== plan || this.#lineages[j] !== lineage) continue;
+      // Inactive: `forResult` gave it to no one (its rows pass as they are).
+      if (m.released || !m.active) {
+        m.restart();
+        return m;
+      }
+      // Still serving a result whose counts were not read: that one keeps it.
+      return (this.#maskers[j] = this.#create(plan, lineage));
+    }
+    this.#newest = this.#newest + 1 === n ? 0 : this.#newest + 1;
+    this.#plans[this.#newest] = plan;
+    this.#lineages[this.#newest] = lineage;
+    return (this.#maskers[this.#newest] = this.#create(plan, lineage));
+  }
+
+  #create(plan: MaskPlan, lineage: readonly LineageEntry[] | undefined): Masker {
+    return new Masker({ plan, hashKey: this.#hashKey, lineage, shapes: this.#shapes });
+  }
+}
+
 /** A class rather than closures: one result gets one of these, and it is on the per-statement hot path. */
 class Masker implements RowMasker {
   readonly #plan: MaskPlan;
@@ -108,7 +164,11 @@ class Masker implements RowMasker {
    */
   #hits: number[] = [];
   #active = false;
-  readonly #counts: MaskCounts = { byColumn: {}, byDetector: {}, rows: 0 };
+  /** The decisions `shape` set last: the same object again (a cached shape) leaves the per-shape state as it is. */
+  #shape: ShapeDecisions | undefined;
+  #counts: MaskCounts = { byColumn: {}, byDetector: {}, rows: 0 };
+  /** Its counts were read: the result it served is over, and a MaskerPool may hand it out again. */
+  #released = false;
 
   constructor(options: RowMaskerOptions) {
     this.#plan = options.plan;
@@ -122,6 +182,20 @@ class Masker implements RowMasker {
     return this.#active;
   }
 
+  get released(): boolean {
+    return this.#released;
+  }
+
+  /** For the next result (MaskerPool): no counts, not released. The shape stays until `shape` sets the next one. */
+  restart(): void {
+    this.#released = false;
+    this.#hits.fill(0);
+    const c = this.#counts;
+    // New objects only when something was counted into them (a caller may keep them: `takeCounts`).
+    if (hasKeys(c.byColumn) || hasKeys(c.byDetector)) this.#counts = { byColumn: {}, byDetector: {}, rows: 0 };
+    else c.rows = 0;
+  }
+
   shape(columns: readonly ResultColumn[]): void {
     this.#foldHits();
     let shape = this.#shapes?.get(this.#plan, this.#lineage, columns);
@@ -129,10 +203,14 @@ class Masker implements RowMasker {
       shape = this.#decide(columns);
       this.#shapes?.set(this.#plan, this.#lineage, columns, shape);
     }
+    const transformed = this.#hasDetectors ? shape.transformed : undefined;
+    // The same cached decisions (so the same column names): names, hits and join detectors still fit.
+    // Not with leniency, which also depends on the columns' types.
+    if (shape === this.#shape && transformed === undefined) return;
+    this.#shape = shape;
     this.#decisions = shape.decisions;
     this.#joins = this.#hasDetectors ? shape.joins : undefined;
     this.#joinDetectors = undefined;
-    const transformed = this.#hasDetectors ? shape.transformed : undefined;
     // Per result, not cached: the same names may come with other types (the text flag is the protocol's).
     this.#leniency = transformed === undefined ? undefined : Uint8Array.from(columns, (c, i) => (transformed[i] ? (c.text === false ? 1 : 2) : 0));
     this.#names = columns.map((c) => c.name);
@@ -172,14 +250,25 @@ class Masker implements RowMasker {
   // A copy, so callers can keep it; cheaper than structuredClone on the per-result path.
   counts(): MaskCounts {
     this.#foldHits();
+    this.#released = true;
     const c = this.#counts;
     const byColumn: MaskCounts['byColumn'] = {};
     for (const col in c.byColumn) byColumn[col] = { ...c.byColumn[col] };
     return { byColumn, byDetector: { ...c.byDetector }, rows: c.rows };
   }
 
+  takeCounts(): Omit<MaskCounts, 'rows'> {
+    this.#foldHits();
+    this.#released = true;
+    const c = this.#counts;
+    // The object itself, now the caller's: counting goes on (if at all) into a new one.
+    this.#counts = { byColumn: {}, byDetector: {}, rows: c.rows };
+    return { byColumn: c.byColumn, byDetector: c.byDetector };
+  }
+
   addCountsTo(into: Omit<MaskCounts, 'rows'>): void {
     this.#foldHits();
+    this.#released = true;
     const c = this.#counts;
     for (const col in c.byColumn) {
       const from = c.byColumn[col]!;
@@ -274,4 +363,9 @@ class Masker implements RowMasker {
       });
     }
   }
+}
+
+function hasKeys(o: object): boolean {
+  for (const _ in o) return true;
+  return false;
 }

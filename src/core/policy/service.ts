@@ -183,5 +183,5 @@ function blockEverything(problem: string): PolicyEngine {
     rules: [{ id: 'policy:invalid', reason: problem }],
     message: 'the stored Warden policy is invalid, so everything is blocked until an administrator applies a fixed one (`warden policy apply -f …`).',
   };
-  return { decide: async () => verdict };
+  return { decide: async () => verdict, decideNow: () => verdict };
 }

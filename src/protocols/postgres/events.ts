@@ -6,7 +6,8 @@ import type { StatementEvent } from '../../core/recording/types.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MaskingServices } from '../../core/services.ts';
 import { CopyLineReader, writeCopyRow, type LineFormat } from './codec/copy.ts';
-import { carriageOf, copyDataMessage, dataRowValues, rewriteDataRow, rowsFromTag, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
+import type { ChunkWriter } from './codec/chunk-writer.ts';
+import { carriageOf, copyDataMessage, dataRowValues, rewriteDataRow, rewrittenDataRowSize, rowsFromTag, writeDataRow, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
 import type { RelayVerdict } from './gatekeeper.ts';
 import { ResultMasking, type ResultOf } from './result-masking.ts';
 
@@ -175,8 +176,11 @@ export class StatementTracker {
     head.copy = { reader: new CopyLineReader(format), format, header: format.format === 'csv' && format.header, mask };
   }
 
-  /** Records a DataRow; returns the message to send instead when masking changed it. */
-  dataRow(buf: Buffer, start: number, end: number): Buffer | undefined {
+  /**
+   * Records a DataRow. When masking changed it: with `out` (the relay's outgoing chunk), writes
+   * the masked row there in its place and returns undefined; without, returns the message to send instead.
+   */
+  dataRow(buf: Buffer, start: number, end: number, out?: ChunkWriter): Buffer | undefined {
     const head = this.#pending[0];
     if (!head) return undefined;
     if (!head.resolved) this.#resolveExtended(head);
@@ -188,9 +192,15 @@ export class StatementTracker {
     }
     const values = dataRowValues(buf, start, head.carriage);
     const masked = masker.row(values);
-    const changed = masked.some((v, i) => v !== values[i]);
     if (this.#room(head, end - start)) this.#keep(head, masked, end - start);
-    return changed ? rewriteDataRow(buf, start, values, masked, head.carriage) : undefined;
+    let i = 0;
+    while (i < masked.length && masked[i] === values[i]) i++;
+    if (i === masked.length) return undefined;
+    if (out === undefined) return rewriteDataRow(buf, start, values, masked, head.carriage);
+    const size = rewrittenDataRowSize(buf, start, values, masked, head.carriage);
+    const at = out.reserve(start, end, size); // before `out.buffer`: reserving may grow it
+    writeDataRow(out.buffer, at, buf, start, values, masked, head.carriage);
+    return undefined;
   }
 
   /**
@@ -287,7 +297,7 @@ export class StatementTracker {
   #startResult(head: Execution, columns: ColumnInfo[]): void {
     head.event.columns = columns.map((c) => c.name);
     head.carriage = columns.some((c) => c.format === 1) ? carriageOf(columns) : undefined;
-    head.masker = this.#masking.forResult(head, columns, columns.map((c) => c.format));
+    head.masker = this.#masking.forResult(head, columns);
   }
 
   /**
@@ -308,7 +318,11 @@ export class StatementTracker {
 
   /** Adds what the current result's masker changed to the statement's counts (each result of a simple Query has its own masker). */
   #noteMasking(head: Execution): void {
-    head.masker?.addCountsTo((head.event.masked ??= { byColumn: {}, byDetector: {} }));
+    const masker = head.masker;
+    if (masker === undefined) return;
+    // The first result's counts become the statement's as they are (no copy); later results add theirs.
+    if (head.event.masked === undefined) head.event.masked = masker.takeCounts();
+    else masker.addCountsTo(head.event.masked);
   }
 
   #room(head: Execution, size: number): boolean {

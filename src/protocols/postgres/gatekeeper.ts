@@ -32,6 +32,19 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
     return gate(text, verdict);
   }
 
+  /**
+   * What `decide` gives, when policy answers at once and there is no review to wait for (the
+   * common case: the relay then goes on without a promise); undefined: ask `decide`.
+   */
+  function decideNow(text: string, phase: 'query' | 'parse'): RelayVerdict | undefined {
+    const verdict = core.policy.decideNow?.(subject(), { kind: 'sql', dialect: 'postgres', text, preparedTexts });
+    if (verdict === undefined) return undefined;
+    // A review at a Query is a wait (or a refusal) only the review workflow can decide.
+    if (verdict.effect === 'review') return phase === 'parse' ? verdict : undefined;
+    remember(text, verdict);
+    return verdict;
+  }
+
   /** An Execute of a statement that needs review: the statement with its bound values is what gets approved. */
   async function review(text: string, params: readonly (string | null)[], verdict: RelayVerdict): Promise<RelayVerdict> {
     return gate(inlineParameters(await initSql(), text, params), verdict);
@@ -59,15 +72,20 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
       hold = undefined;
       verdict = passed.cancelled ? { ...passed, sqlstate: '57014' } : passed;
     }
-    // SQL-level PREPARE: remember what the name stands for, so a later EXECUTE is judged by it.
+    remember(text, verdict);
+    return verdict;
+  }
+
+  /** SQL-level PREPARE: remember what the name stands for, so a later EXECUTE is judged by it. */
+  function remember(text: string, verdict: RelayVerdict): void {
     if (verdict.effect === 'allow' || verdict.effect === 'mask') {
       for (const st of verdict.statements ?? []) if (st.preparedName) preparedTexts.set(st.preparedName, text);
     }
-    return verdict;
   }
 
   return {
     decide,
+    decideNow,
     review,
     /** Ends a hold in progress; false when nothing is held (the cancel then goes to the target). */
     cancelHeld(): boolean {

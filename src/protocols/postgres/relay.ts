@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { RelayVerdict } from './gatekeeper.ts';
 import { errorResponse } from './codec/backend.ts';
+import { ChunkWriter } from './codec/chunk-writer.ts';
 import { FramingError, MessageFramer } from './codec/framing.ts';
 import { parseBind, parseClose, parseDescribe, parseExecute, parseParse, parseQuery, parseMessage, queryMessage } from './codec/frontend.ts';
 import { commandTag, parseErrorFields, parseRowDescription } from './codec/results.ts';
@@ -24,6 +25,11 @@ import type { StatementTracker } from './events.ts';
 export interface RelayHooks {
   /** Policy for one statement text (a Query, or a Parse that may come back `review`); must not reject. */
   decide(text: string, phase: 'query' | 'parse'): Promise<RelayVerdict>;
+  /**
+   * What `decide` would give, when it is known at once (the common case: the statement then
+   * goes on without a promise or a turn of the event loop); undefined: `decide` is asked.
+   */
+  decideNow?(text: string, phase: 'query' | 'parse'): RelayVerdict | undefined;
   /** The review workflow for one Execute of a statement whose Parse needed review; must not reject. */
   review(text: string, params: readonly (string | null)[], verdict: RelayVerdict): Promise<RelayVerdict>;
   tracker: StatementTracker;
@@ -35,12 +41,21 @@ export interface RelayHooks {
 const Q = 0x51, P = 0x50, B = 0x42, E = 0x45, S = 0x53, C = 0x43, X = 0x58;
 const T = 0x54, D = 0x44, n = 0x6e, Z = 0x5a, I = 0x49, s = 0x73, d = 0x64, H = 0x48, CC = 0x43, EE = 0x45;
 
+/** Where the relay is in a client chunk: the next message, and the copy with replaced messages built so far. */
+interface ChunkCursor {
+  off: number;
+  keptFrom: number;
+  out: Buffer[] | undefined;
+}
+
 export class Relay {
   readonly #client: Socket;
   readonly #target: Socket;
   readonly #hooks: RelayHooks;
   readonly #fromClient = new MessageFramer();
   readonly #fromTarget = new MessageFramer();
+  /** The target's chunk as the client gets it (see `#onTargetData`). */
+  readonly #toClient = new ChunkWriter();
   /** Chunks that arrived while a policy decision was pending, in order. */
   readonly #queued: Buffer[] = [];
   #busy = false;
@@ -106,8 +121,19 @@ export class Relay {
     }
     this.#hooks.onBytes(chunk.length, 0);
     if (whole.length === 0) return;
+    // The common case is synchronous (policy known at once, nothing to learn): no promise, no
+    // microtask turn per chunk. Only a pending decision or lookup makes the chunk wait, and the
+    // client's later chunks queue behind it, in order.
+    let waiting: Promise<void> | undefined;
+    try {
+      waiting = this.#clientMessages(whole, { off: 0, keptFrom: 0, out: undefined });
+    } catch (err) {
+      this.#protocolViolation(err);
+      return;
+    }
+    if (waiting === undefined) return;
     this.#busy = true;
-    this.#clientMessages(whole)
+    waiting
       .catch((err: unknown) => this.#protocolViolation(err))
       .finally(() => {
         this.#busy = false;
@@ -117,88 +143,112 @@ export class Relay {
       });
   }
 
-  async #clientMessages(buf: Buffer): Promise<void> {
+  /**
+   * Works through a chunk of whole messages from `at.off` and writes it on to the target
+   * (with stopped statements replaced). Returns undefined when that is done, or a promise
+   * while a decision, review or catalog lookup is pending: the rest of the chunk follows it.
+   * Throws (or rejects) on a malformed message.
+   */
+  #clientMessages(buf: Buffer, at: ChunkCursor): Promise<void> | undefined {
     const tracker = this.#hooks.tracker;
-    let out: Buffer[] | undefined; // only built when a message is replaced
-    let keptFrom = 0;
-    let off = 0;
-    while (off < buf.length) {
+    while (at.off < buf.length) {
+      const off = at.off;
       const type = buf[off]!;
       const end = off + 1 + buf.readInt32BE(off + 1);
-      if (type === Q || type === P) {
-        const parsed = type === Q ? { name: '', text: parseQuery(buf, off, end) } : parseParse(buf, off, end);
-        const verdict = tracker.applicable(parsed.text, await this.#hooks.decide(parsed.text, type === Q ? 'query' : 'parse'));
-        if (this.#ended) return;
-        if (type === P) {
-          if (verdict.effect === 'review') this.#reviewed.set(parsed.name, { text: parsed.text, verdict });
-          else this.#reviewed.delete(parsed.name);
-        }
-        const stopped = verdict.effect === 'block' || (verdict.effect === 'review' && type === Q);
-        if (type === Q) tracker.query(parsed.text, verdict);
-        else tracker.parse(parsed.name, parsed.text, verdict);
-        if (stopped) {
-            const message = verdict.effect === 'review' ? `approval required: ${verdict.message}` : verdict.message;
-          // A stopped Parse has no execution of its own to carry the error: record it now.
-          if (type === P) tracker.stopped(parsed.text, verdict, verdict.sqlstate ?? '42501', message);
-          out ??= [];
-          if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
-          out.push(type === Q ? this.#failing(queryMessage, message, false, verdict.sqlstate) : this.#failing((t) => parseMessage(parsed.name, t), message, true, verdict.sqlstate));
-          keptFrom = end;
-        } else {
-          // Masking must know what the statement's relations are (views) before its rows come back.
-          const learning = tracker.learn(parsed.text, verdict);
-          if (learning) await learning;
-          if (this.#ended) return;
-        }
-      } else if (type === B) {
+      // A wait resumes after this message.
+      at.off = end;
+      let waiting: Promise<void> | undefined;
+      if (type === Q || type === P) waiting = this.#statement(buf, at, type, off, end);
+      else if (type === B) {
         const b = parseBind(buf, off, end);
         tracker.bind(b.portal, b.statement, b.params, b.resultFormats);
         if (this.#reviewed.has(b.statement)) this.#reviewedPortals.set(b.portal, { statement: b.statement, params: b.params });
         else this.#reviewedPortals.delete(b.portal);
-      } else if (type === E) {
-        const portal = parseExecute(buf, off, end);
-        const bound = this.#reviewedPortals.get(portal);
-        const held = bound && this.#reviewed.get(bound.statement);
-        if (bound && held) {
-          // Every Execute of a reviewed statement is judged with its own parameters: one approval never covers other values or later runs.
-          const verdict = await this.#hooks.review(held.text, bound.params, held.verdict);
-          if (this.#ended) return;
-          if (verdict.effect === 'block' || verdict.effect === 'review') {
-            const message = verdict.effect === 'review' ? `approval required: ${verdict.message}` : verdict.message;
-            tracker.stopped(held.text, verdict, verdict.sqlstate ?? '42501', message);
-            out ??= [];
-            if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
-            // An unnamed Parse that fails in its place: the server then skips to Sync, as after a failed Execute.
-            out.push(this.#failing((t) => parseMessage('', t), message, true, verdict.sqlstate));
-            keptFrom = end;
-          } else tracker.execute(portal, verdict);
-        } else tracker.execute(portal);
-        const learning = tracker.learnPortal(portal);
-        if (learning) await learning;
-        if (this.#ended) return;
-      }
+      } else if (type === E) waiting = this.#execute(buf, at, off, end);
       else if (type === D) {
         const dsc = parseDescribe(buf, off, end);
         tracker.describe(dsc.kind, dsc.name);
-      }
-      else if (type === S) tracker.sync();
+      } else if (type === S) tracker.sync();
       else if (type === C) {
         const c = parseClose(buf, off, end);
         tracker.close(c.kind, c.name);
         if (c.kind === 'S') this.#reviewed.delete(c.name);
         else this.#reviewedPortals.delete(c.name);
       } else if (type === X) {
-        this.#writeTarget(out ? Buffer.concat([...out, buf.subarray(keptFrom, end)]) : buf.subarray(0, end));
+        this.#writeTarget(at.out ? Buffer.concat([...at.out, buf.subarray(at.keptFrom, end)]) : buf.subarray(0, end));
         this.end('client closed the session');
-        return;
+        return undefined;
       }
-      off = end;
+      if (waiting !== undefined) return waiting.then(() => (this.#ended ? undefined : this.#clientMessages(buf, at)));
     }
-    if (!out) this.#writeTarget(buf);
+    if (!at.out) this.#writeTarget(buf);
     else {
-      if (keptFrom < buf.length) out.push(buf.subarray(keptFrom));
-      this.#writeTarget(out.length === 1 ? out[0]! : Buffer.concat(out));
+      if (at.keptFrom < buf.length) at.out.push(buf.subarray(at.keptFrom));
+      this.#writeTarget(at.out.length === 1 ? at.out[0]! : Buffer.concat(at.out));
     }
+    return undefined;
+  }
+
+  /** A Query or Parse: judged (at once when policy can), then passed on or replaced. */
+  #statement(buf: Buffer, at: ChunkCursor, type: number, off: number, end: number): Promise<void> | undefined {
+    const parsed = type === Q ? { name: '', text: parseQuery(buf, off, end) } : parseParse(buf, off, end);
+    const phase = type === Q ? 'query' : 'parse';
+    const now = this.#hooks.decideNow?.(parsed.text, phase);
+    if (now !== undefined) return this.#judged(buf, at, type, off, end, parsed, now);
+    return this.#hooks.decide(parsed.text, phase).then((verdict) => (this.#ended ? undefined : this.#judged(buf, at, type, off, end, parsed, verdict)));
+  }
+
+  /** Applies a Query's or Parse's verdict; a promise while masking learns the statement's relations. */
+  #judged(buf: Buffer, at: ChunkCursor, type: number, off: number, end: number, parsed: { name: string; text: string }, decided: RelayVerdict): Promise<void> | undefined {
+    const tracker = this.#hooks.tracker;
+    const verdict = tracker.applicable(parsed.text, decided);
+    if (type === P) {
+      if (verdict.effect === 'review') this.#reviewed.set(parsed.name, { text: parsed.text, verdict });
+      else this.#reviewed.delete(parsed.name);
+    }
+    const stopped = verdict.effect === 'block' || (verdict.effect === 'review' && type === Q);
+    if (type === Q) tracker.query(parsed.text, verdict);
+    else tracker.parse(parsed.name, parsed.text, verdict);
+    if (!stopped) {
+      // Masking must know what the statement's relations are (views) before its rows come back.
+      return tracker.learn(parsed.text, verdict);
+    }
+    const message = verdict.effect === 'review' ? `approval required: ${verdict.message}` : verdict.message;
+    // A stopped Parse has no execution of its own to carry the error: record it now.
+    if (type === P) tracker.stopped(parsed.text, verdict, verdict.sqlstate ?? '42501', message);
+    this.#replace(buf, at, off, end, type === Q ? this.#failing(queryMessage, message, false, verdict.sqlstate) : this.#failing((t) => parseMessage(parsed.name, t), message, true, verdict.sqlstate));
+    return undefined;
+  }
+
+  /** An Execute; one of a statement that needed review waits for the review of its own parameters. */
+  #execute(buf: Buffer, at: ChunkCursor, off: number, end: number): Promise<void> | undefined {
+    const tracker = this.#hooks.tracker;
+    const portal = parseExecute(buf, off, end);
+    const bound = this.#reviewedPortals.get(portal);
+    const held = bound && this.#reviewed.get(bound.statement);
+    if (!bound || !held) {
+      tracker.execute(portal);
+      return tracker.learnPortal(portal);
+    }
+    // Every Execute of a reviewed statement is judged with its own parameters: one approval never covers other values or later runs.
+    return this.#hooks.review(held.text, bound.params, held.verdict).then((verdict) => {
+      if (this.#ended) return undefined;
+      if (verdict.effect === 'block' || verdict.effect === 'review') {
+        const message = verdict.effect === 'review' ? `approval required: ${verdict.message}` : verdict.message;
+        tracker.stopped(held.text, verdict, verdict.sqlstate ?? '42501', message);
+        // An unnamed Parse that fails in its place: the server then skips to Sync, as after a failed Execute.
+        this.#replace(buf, at, off, end, this.#failing((t) => parseMessage('', t), message, true, verdict.sqlstate));
+      } else tracker.execute(portal, verdict);
+      return tracker.learnPortal(portal);
+    });
+  }
+
+  /** Sends `replacement` instead of the message at `buf[off..end)`. */
+  #replace(buf: Buffer, at: ChunkCursor, off: number, end: number, replacement: Buffer): void {
+    at.out ??= [];
+    if (off > at.keptFrom) at.out.push(buf.subarray(at.keptFrom, off));
+    at.out.push(replacement);
+    at.keptFrom = end;
   }
 
   /** A statement that fails at parse analysis on the target; its error comes back rewritten to `message`. */
@@ -225,14 +275,15 @@ export class Relay {
     }
     if (buf.length === 0) return;
     const tracker = this.#hooks.tracker;
-    let out: Buffer[] | undefined;
-    let keptFrom = 0;
+    // Replaced messages (masked rows, rewritten errors) are written into one outgoing copy of the chunk.
+    const out = this.#toClient;
+    out.begin(buf);
     let off = 0;
     while (off < buf.length) {
       const type = buf[off]!;
       const end = off + 1 + buf.readInt32BE(off + 1);
       let replacement: Buffer | undefined;
-      if (type === D) replacement = tracker.dataRow(buf, off, end);
+      if (type === D) tracker.dataRow(buf, off, end, out);
       else if (type === d) replacement = tracker.copyData(buf, off, end);
       else if (type === H) tracker.copyOut(buf[off + 5] === 1);
       else if (type === CC) tracker.commandComplete(commandTag(buf, off, end));
@@ -248,19 +299,10 @@ export class Relay {
           if (!ours.recorded) tracker.error(ours.code, ours.message);
         } else tracker.error(f.C ?? '', f.M ?? '');
       }
-      if (replacement) {
-        out ??= [];
-        if (off > keptFrom) out.push(buf.subarray(keptFrom, off));
-        out.push(replacement);
-        keptFrom = end;
-      }
+      if (replacement) out.replace(off, end, replacement);
       off = end;
     }
-    let toClient = buf;
-    if (out) {
-      if (keptFrom < buf.length) out.push(buf.subarray(keptFrom));
-      toClient = Buffer.concat(out);
-    }
+    const toClient = out.finish();
     this.#hooks.onBytes(0, toClient.length);
     if (!this.#client.write(toClient)) this.#target.pause();
   }

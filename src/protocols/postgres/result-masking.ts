@@ -1,4 +1,4 @@
-import { createRowMasker, ShapeCache, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
+import { MaskerPool, ShapeCache, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { MaskingServices } from '../../core/services.ts';
@@ -32,6 +32,8 @@ export class ResultMasking {
   readonly #views: SessionLineage | undefined;
   /** Column decisions of earlier results, reused when the same statement shape comes back. */
   readonly #decided = new ShapeCache();
+  /** Maskers of earlier results, reused by the next result of the same statement once the earlier one is over. */
+  readonly #maskers: MaskerPool;
   /** SQL-level `PREPARE name AS …`: the text and statement index, so the rows of `EXECUTE name` get that query's lineage. */
   readonly #sqlPrepared = new Map<string, { text: string; index: number }>();
   /** SQL cursors (`DECLARE name CURSOR FOR …`) by name, so the rows of `FETCH … name` get that query's lineage. */
@@ -42,6 +44,7 @@ export class ResultMasking {
   constructor(masking: MaskingServices, views?: SessionLineage) {
     this.#masking = masking;
     this.#views = views;
+    this.#maskers = new MaskerPool(masking.hashKey, this.#decided);
   }
 
   /**
@@ -84,14 +87,14 @@ export class ResultMasking {
     return f === undefined || f.format === 'binary' ? textCopy : f;
   }
 
-  /** The masker for a result with these columns (`formats`: per column, 1 = binary); undefined: rows pass as they are. */
-  forResult(r: ResultOf, columns: readonly { name: string }[], formats: readonly number[]): RowMasker | undefined {
+  /** The masker for a result with these columns (`format`: 1 = binary, else text); undefined: rows pass as they are. */
+  forResult(r: ResultOf, columns: readonly { name: string; format?: number }[]): RowMasker | undefined {
     const verdict = r.verdict;
     if (verdict?.effect !== 'mask') return undefined;
     const lineage = this.#lineageOf(r);
     // fail closed: a result whose relations could not be resolved (a view not learned) is hidden whole.
-    if (lineage === 'unknown') return hideEverything(formats, 'warden:unknown-lineage');
-    const masker = createRowMasker({ plan: verdict.masks, hashKey: this.#masking.hashKey, lineage, shapes: this.#decided });
+    if (lineage === 'unknown') return hideEverything(columns.map((c) => c.format ?? 0), 'warden:unknown-lineage');
+    const masker = this.#maskers.get(verdict.masks, lineage);
     masker.shape(columns);
     return masker.active ? masker : undefined;
   }
@@ -106,7 +109,7 @@ export class ResultMasking {
     const catalogNames = fromCatalog?.length === count ? fromCatalog : undefined;
     // Columns still unnamed stay `*`: a column rule on the table then covers each as a whole row (fail closed).
     const names = Array.from({ length: count }, (_, i) => header?.[i] ?? catalogNames?.[i] ?? (named ? lineage[i]!.name : '*'));
-    return this.forResult(r, names.map((name) => ({ name })), []);
+    return this.forResult(r, names.map((name) => ({ name })));
   }
 
   /** An Execute whose result shape is unknown (no Describe seen): under a mask verdict every value is hidden (fail closed). */
@@ -201,5 +204,6 @@ function hideEverything(formats: readonly number[], rule: string): RowMasker {
       const col = (into.byColumn['*'] ??= {});
       col[rule] = (col[rule] ?? 0) + hidden;
     },
+    takeCounts: () => ({ byColumn: { '*': { [rule]: hidden } }, byDetector: {} }),
   };
 }

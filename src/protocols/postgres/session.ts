@@ -89,6 +89,7 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
   const ended = new Promise<void>((resolve) => {
     const relay = new Relay(client, upstream.socket, {
       decide: gate.decide,
+      decideNow: gate.decideNow,
       review: gate.review,
       tracker,
       onBytes: (inBytes, outBytes) => journal.bytes(inBytes, outBytes),

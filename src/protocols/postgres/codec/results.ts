@@ -99,10 +99,15 @@ export function dataRowValues(buf: Buffer, start: number, carriage: readonly Col
  * would not be a valid binary value of its type (fail closed, still valid wire).
  */
 export function rewriteDataRow(buf: Buffer, start: number, original: readonly (string | null)[], masked: readonly (string | null)[], carriage: readonly ColumnCarriage[] | undefined): Buffer {
+  const out = Buffer.allocUnsafe(rewrittenDataRowSize(buf, start, original, masked, carriage));
+  writeDataRow(out, 0, buf, start, original, masked, carriage);
+  return out;
+}
+
+/** The size in bytes of the DataRow `rewriteDataRow` makes (type byte included). */
+export function rewrittenDataRowSize(buf: Buffer, start: number, original: readonly (string | null)[], masked: readonly (string | null)[], carriage: readonly ColumnCarriage[] | undefined): number {
   const count = buf.readInt16BE(start + 5);
-  // Sized first, then written into one pooled buffer: no small Buffer per value (each one is
-  // an allocation, and copying out of it makes V8 move its bytes off the heap).
-  let size = 2;
+  let size = 7;
   let off = start + 7;
   for (let i = 0; i < count; i++) {
     const len = Math.max(buf.readInt32BE(off), 0);
@@ -112,12 +117,21 @@ export function rewriteDataRow(buf: Buffer, start: number, original: readonly (s
     else size += 4 + Buffer.byteLength(m, 'utf8');
     off += 4 + len;
   }
-  const out = Buffer.allocUnsafe(5 + size);
-  out[0] = 0x44;
-  out.writeInt32BE(4 + size, 1);
-  out.writeInt16BE(count, 5);
-  let at = 7;
-  off = start + 7;
+  return size;
+}
+
+/**
+ * Writes the DataRow `rewriteDataRow` makes into `out` at `at`, which has room for
+ * `rewrittenDataRowSize` bytes (the masked row goes straight into the outgoing chunk, see
+ * chunk-writer.ts); returns the offset after it. Sized first, then written in place: no small
+ * Buffer per value (each one is an allocation, and copying out of it makes V8 move its bytes off the heap).
+ */
+export function writeDataRow(out: Buffer, at: number, buf: Buffer, start: number, original: readonly (string | null)[], masked: readonly (string | null)[], carriage: readonly ColumnCarriage[] | undefined): number {
+  const count = buf.readInt16BE(start + 5);
+  const begin = at;
+  out[at] = 0x44;
+  at = out.writeInt16BE(count, at + 5);
+  let off = start + 7;
   for (let i = 0; i < count; i++) {
     const len = Math.max(buf.readInt32BE(off), 0);
     const m = masked[i] ?? null;
@@ -130,7 +144,9 @@ export function rewriteDataRow(buf: Buffer, start: number, original: readonly (s
     }
     off += 4 + len;
   }
-  return out;
+  // The length field, now that the values' UTF-8 sizes are written.
+  out.writeInt32BE(at - begin - 1, begin + 1);
+  return at;
 }
 
 /** A CopyData message. */

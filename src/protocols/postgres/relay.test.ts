@@ -1,0 +1,196 @@
+import { createServer, connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cstring, message } from './codec/message.ts';
+import { parseMessage, parseQuery, queryMessage } from './codec/frontend.ts';
+import type { StatementTracker } from './events.ts';
+import type { RelayVerdict } from './gatekeeper.ts';
+import { Relay, type RelayHooks } from './relay.ts';
+
+/**
+ * The relay's client → target half with policy answering at once (`decideNow`)
+ * or later (`decide`, `review`): what reaches the target, in what order, and
+ * what the tracker is told. Real sockets on 127.0.0.1, a recording fake tracker.
+ */
+
+const allow: RelayVerdict = { effect: 'allow', rules: [{ id: 'test-allow', reason: '' }] };
+const block = (message: string): RelayVerdict => ({ effect: 'block', rules: [{ id: 'test-block', reason: '' }], message });
+const review: RelayVerdict = { effect: 'review', rules: [{ id: 'test-review', reason: '' }], approvers: [], message: 'needs a second pair of eyes' };
+
+const bind = (portal: string, statement: string, params: string[]) => {
+  const values = params.map((p) => Buffer.concat([int32(Buffer.byteLength(p)), Buffer.from(p)]));
+  return message('B', Buffer.concat([cstring(portal), cstring(statement), int16(0), int16(params.length), ...values, int16(0)]));
+};
+const execute = (portal: string) => message('E', Buffer.concat([cstring(portal), int32(0)]));
+const sync = () => message('S');
+function int16(n: number): Buffer {
+  const b = Buffer.alloc(2);
+  b.writeInt16BE(n);
+  return b;
+}
+function int32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+}
+
+/** What the tracker heard, as `method text-or-name verdict-effect`. */
+function fakeTracker(calls: string[]): StatementTracker {
+  const tracker = {
+    applicable: (_text: string, v: RelayVerdict) => v,
+    learn: () => undefined,
+    learnPortal: () => undefined,
+    query: (text: string, v: RelayVerdict) => calls.push(`query ${text} ${v.effect}`),
+    parse: (name: string, text: string, v: RelayVerdict) => calls.push(`parse ${name} ${text} ${v.effect}`),
+    bind: (portal: string, statement: string) => calls.push(`bind ${portal} ${statement}`),
+    execute: (portal: string, v?: RelayVerdict) => calls.push(`execute ${portal}${v ? ` ${v.effect}` : ''}`),
+    describe: () => undefined,
+    sync: () => calls.push('sync'),
+    close: () => undefined,
+    stopped: (text: string, v: RelayVerdict) => calls.push(`stopped ${text} ${v.effect}`),
+  };
+  return tracker as unknown as StatementTracker;
+}
+
+const open: (() => void)[] = [];
+afterEach(() => {
+  while (open.length > 0) open.pop()!();
+});
+
+/** Two connected socket pairs: the test's client ↔ the relay's client side, the relay's target side ↔ the test's target. */
+async function pairs(): Promise<{ client: Socket; relayClient: Socket; relayTarget: Socket; target: Socket }> {
+  const accepted: Socket[] = [];
+  const server = createServer((s) => accepted.push(s));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const dial = () => new Promise<Socket>((resolve) => { const s = connect(port, '127.0.0.1', () => resolve(s)); });
+  const client = await dial();
+  const relayTarget = await dial();
+  while (accepted.length < 2) await new Promise((r) => setTimeout(r, 5));
+  server.close();
+  const [relayClient, target] = accepted as [Socket, Socket];
+  open.push(() => [client, relayClient, relayTarget, target].forEach((s) => s.destroy()));
+  return { client, relayClient, relayTarget, target };
+}
+
+/** Collects what the target receives until `n` messages have come. */
+function received(target: Socket, n: number): Promise<{ type: string; text: string }[]> {
+  return new Promise((resolve) => {
+    let buf = Buffer.alloc(0);
+    const out: { type: string; text: string }[] = [];
+    target.on('data', (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      while (buf.length >= 5 && buf.length >= 1 + buf.readInt32BE(1)) {
+        const end = 1 + buf.readInt32BE(1);
+        const type = String.fromCharCode(buf[0]!);
+        out.push({ type, text: type === 'Q' ? parseQuery(buf, 0, end) : type === 'P' ? buf.subarray(5, end).toString('utf8').split('\0')[1]! : '' });
+        buf = buf.subarray(end);
+      }
+      if (out.length >= n) resolve(out);
+    });
+  });
+}
+
+function relay(sockets: { relayClient: Socket; relayTarget: Socket }, hooks: Partial<RelayHooks>, calls: string[]): Relay {
+  const r = new Relay(sockets.relayClient, sockets.relayTarget, {
+    decide: async () => {
+      throw new Error('decide must not be asked');
+    },
+    review: async () => {
+      throw new Error('review must not be asked');
+    },
+    tracker: fakeTracker(calls),
+    onBytes: () => undefined,
+    onEnd: () => undefined,
+    ...hooks,
+  });
+  r.start(Buffer.alloc(0), Buffer.alloc(0));
+  return r;
+}
+
+describe('Relay, client → target', () => {
+  it('sends what policy allows at once without asking decide, unchanged and in order', async () => {
+    const s = await pairs();
+    const calls: string[] = [];
+    const asked: string[] = [];
+    relay(s, { decideNow: (text) => (asked.push(text), allow) }, calls);
+    const got = received(s.target, 6);
+    s.client.write(Buffer.concat([queryMessage('SELECT 1'), parseMessage('s1', 'SELECT $1'), bind('', 's1', ['7']), execute(''), sync(), queryMessage('SELECT 2')]));
+    expect((await got).map((m) => `${m.type} ${m.text}`.trim())).toEqual(['Q SELECT 1', 'P SELECT $1', 'B', 'E', 'S', 'Q SELECT 2']);
+    expect(asked).toEqual(['SELECT 1', 'SELECT $1', 'SELECT 2']);
+    expect(calls).toEqual(['query SELECT 1 allow', 'parse s1 SELECT $1 allow', 'bind  s1', 'execute ', 'sync', 'query SELECT 2 allow']);
+  });
+
+  it('replaces a statement blocked at once by one that fails on the target', async () => {
+    const s = await pairs();
+    const calls: string[] = [];
+    relay(s, { decideNow: (text) => (text.startsWith('DROP') ? block('no dropping') : allow) }, calls);
+    const got = received(s.target, 2);
+    s.client.write(Buffer.concat([queryMessage('DROP TABLE t'), queryMessage('SELECT 2')]));
+    const [first, second] = await got;
+    expect(first!.text).toMatch(/^SELECT warden_blocked_[0-9a-f]+_1\(\)$/);
+    expect(second!.text).toBe('SELECT 2');
+    expect(calls).toEqual(['query DROP TABLE t block', 'query SELECT 2 allow']);
+  });
+
+  it('waits for decide when policy cannot answer at once (a review), keeping every later message in order', async () => {
+    const s = await pairs();
+    const calls: string[] = [];
+    let release!: (v: RelayVerdict) => void;
+    relay(
+      s,
+      {
+        // As the gatekeeper does: a review at a Query is never answered at once.
+        decideNow: (text) => (text.startsWith('DELETE') ? undefined : allow),
+        decide: (text) => (text.startsWith('DELETE') ? new Promise<RelayVerdict>((resolve) => (release = resolve)) : Promise.resolve(allow)),
+      },
+      calls,
+    );
+    const got = received(s.target, 3);
+    s.client.write(Buffer.concat([queryMessage('DELETE FROM t'), queryMessage('SELECT 2')]));
+    await new Promise((r) => setTimeout(r, 50));
+    s.client.write(queryMessage('SELECT 3'));
+    await new Promise((r) => setTimeout(r, 50));
+    // Held: nothing of the chunk, nor of the one after it, has reached the target.
+    expect(calls).toEqual([]);
+    release(block('approval required: denied'));
+    const [first, second, third] = await got;
+    expect(first!.text).toMatch(/^SELECT warden_blocked_/);
+    expect([second!.text, third!.text]).toEqual(['SELECT 2', 'SELECT 3']);
+    expect(calls).toEqual(['query DELETE FROM t block', 'query SELECT 2 allow', 'query SELECT 3 allow']);
+  });
+
+  it('judges each Execute of a Parse that needs review, and replaces a refused one', async () => {
+    const s = await pairs();
+    const calls: string[] = [];
+    const reviewed: string[] = [];
+    relay(
+      s,
+      {
+        decideNow: (text, phase) => (text.startsWith('DELETE') ? (phase === 'parse' ? review : undefined) : allow),
+        review: async (text, params) => {
+          reviewed.push(`${text} ${params.join(',')}`);
+          return params[0] === '1' ? allow : block('approval required: denied');
+        },
+      },
+      calls,
+    );
+    const got = received(s.target, 7);
+    s.client.write(Buffer.concat([parseMessage('d', 'DELETE FROM t WHERE id = $1'), bind('', 'd', ['1']), execute(''), bind('', 'd', ['2']), execute(''), sync(), queryMessage('SELECT 2')]));
+    const msgs = await got;
+    expect(msgs.map((m) => m.type)).toEqual(['P', 'B', 'E', 'B', 'P', 'S', 'Q']);
+    expect(msgs[4]!.text).toMatch(/^SELECT warden_blocked_/);
+    expect(reviewed).toEqual(['DELETE FROM t WHERE id = $1 1', 'DELETE FROM t WHERE id = $1 2']);
+    expect(calls).toEqual(['parse d DELETE FROM t WHERE id = $1 review', 'bind  d', 'execute  allow', 'bind  d', 'stopped DELETE FROM t WHERE id = $1 block', 'sync', 'query SELECT 2 allow']);
+  });
+
+  it('ends the session on a malformed message found while relaying at once', async () => {
+    const s = await pairs();
+    const ended: string[] = [];
+    relay(s, { decideNow: () => allow, onEnd: (reason) => ended.push(reason) }, []);
+    // A Bind whose parameter count runs past its end.
+    s.client.write(message('B', Buffer.concat([cstring(''), cstring(''), int16(0), int16(3)])));
+    s.client.resume();
+    await new Promise<void>((resolve) => s.client.on('close', resolve));
+    expect(ended[0]).toMatch(/^protocol violation/);
+  });
+});
