@@ -13,7 +13,11 @@
 #
 # Environment: MODES ("text prepared"), ROUNDS (3), DURATION (s per run, 10),
 # THREADS (8), TABLE_SIZE (10000), WARMUP (s per gateway and mode before the
-# rounds, unmeasured; 3). Its tables live in a database of their own
+# rounds, unmeasured; 3), PAIRED (1: A and B are loaded at the same time,
+# THREADS each, and the median of the per-round differences B - A is printed
+# too; on a machine whose load swings from run to run, a pair shares the swing
+# and the difference keeps what each gateway costs).
+# Its tables live in a database of their own
 # (my_ab_<pid>), dropped on exit; every process started here is killed.
 set -euo pipefail
 
@@ -26,6 +30,7 @@ DURATION=${DURATION:-10}
 THREADS=${THREADS:-8}
 TABLE_SIZE=${TABLE_SIZE:-10000}
 WARMUP=${WARMUP:-3}
+PAIRED=${PAIRED:-0}
 MY_HOST=127.0.0.1
 MY_PORT=3306
 DB=my_ab_$$
@@ -101,9 +106,25 @@ log "A = $A, B = $B; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for mode in $MODES; do
   for target in A B; do sysbench_run "$target" "$mode" "$WARMUP" >/dev/null; done
 done
-declare -A RUNS
+declare -A RUNS DIFFS
 for ((r = 1; r <= ROUNDS; r++)); do
   for mode in $MODES; do
+    if [[ $PAIRED == 1 ]]; then
+      read -r tps cpu < <(sysbench_run pipe "$mode" "$DURATION")
+      log "round $r $mode pipe: $tps tps, $cpu µs/tx"
+      RUNS[pipe/$mode]+="$cpu "
+      # A and B under load at the same time: whatever else the machine does hits both alike.
+      sysbench_run A "$mode" "$DURATION" >"$TMP/paired.A" &
+      sysbench_run B "$mode" "$DURATION" >"$TMP/paired.B"
+      wait $!
+      read -r tpsA cpuA <"$TMP/paired.A"
+      read -r tpsB cpuB <"$TMP/paired.B"
+      log "round $r $mode A and B together: A $tpsA tps, $cpuA µs/tx; B $tpsB tps, $cpuB µs/tx"
+      RUNS[A/$mode]+="$cpuA "
+      RUNS[B/$mode]+="$cpuB "
+      DIFFS[$mode]+="$(awk -v a="$cpuA" -v b="$cpuB" 'BEGIN { printf "%.1f", b - a }') "
+      continue
+    fi
     for target in pipe A B; do
       read -r tps cpu < <(sysbench_run "$target" "$mode" "$DURATION")
       log "round $r $mode $target: $tps tps, $cpu µs/tx"
@@ -118,3 +139,8 @@ for mode in $MODES; do
     printf '%-6s %-9s %14s   %s\n' "$target" "$mode" "$(tr ' ' '\n' <<<"${RUNS[$target/$mode]}" | grep . | median)" "${RUNS[$target/$mode]}"
   done
 done
+if [[ $PAIRED == 1 ]]; then
+  for mode in $MODES; do
+    printf 'B - A     %-9s %14s   %s\n' "$mode" "$(tr ' ' '\n' <<<"${DIFFS[$mode]}" | grep . | median)" "${DIFFS[$mode]}"
+  done
+fi

@@ -11,7 +11,7 @@
 // statement after a warm-up. A and B of a change compare in the same
 // minutes even on a busy machine, where bench/mysql.sh's TPS cannot.
 //
-// Usage: [MODES='text prepared'] [WARMUP=20000] npx tsx bench/mysql-relay-cpu.ts [ROOT=. (a checkout)] [N=100000]
+// Usage: [MODES='text prepared'] [WARMUP=20000] [SESSIONS=1] npx tsx bench/mysql-relay-cpu.ts [ROOT=. (a checkout)] [N=100000]
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,7 +77,8 @@ const answer = (rows: Buffer[]) => Buffer.concat([lenenc(1), columnDef, eof.payl
 const textAnswer = answer([lenencBytes(value)]);
 const binaryAnswer = answer([Buffer.concat([Buffer.from([0, 0]), lenencBytes(value)])]);
 
-async function run(mode: 'text' | 'prepared'): Promise<number> {
+/** One session (journal, tracker, gatekeeper, relay over in-memory sockets) ready for `mode`'s statements; `roundTrip` sends one and answers it. */
+async function openSession(mode: 'text' | 'prepared') {
   const journal = await openJournal(core, target, 'mysql', '127.0.0.1');
   const tracker = new StatementTracker((e: unknown) => journal.statement(e), { maxRows: 100, maxBytes: 64 * 1024 }, systemClock, 'key', createMysqlLineage());
   const gatekeeper = createGatekeeper(core, identity, target.connection, new AbortController().signal);
@@ -93,25 +94,36 @@ async function run(mode: 'text' | 'prepared'): Promise<number> {
     await reached;
     upstream.emit('data', reply);
   };
-  const queries = Array.from({ length: 10_000 }, (_, i) => packet(0, Buffer.from(`\x03SELECT c FROM sbtest1 WHERE id=${i + 1}`, 'latin1')));
-  let commands: Buffer[];
   if (mode === 'prepared') {
     const prepareOk = Buffer.from([0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0]);
     const paramDef = Buffer.concat([...['def', '', '', '', '?', ''].map((s) => lenencBytes(s)), Buffer.from([0x0c, 63, 0, 0, 0, 0, 0, 0xfd, 0x80, 0, 0, 0, 0])]);
     await roundTrip(packet(0, Buffer.from('\x16SELECT c FROM sbtest1 WHERE id=?', 'latin1')), Buffer.concat([prepareOk, paramDef, eof.payload, columnDef, eof.payload].map((p, i) => packet(i + 1, p))));
-    commands = Array.from({ length: 10_000 }, (_, i) => {
-      const b = Buffer.from([0x17, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 0, 0, 0, 0, 0]);
-      b.writeInt32LE(i + 1, 14);
-      return packet(0, b);
-    });
-  } else commands = queries;
+  }
+  const close = async () => {
+    relay.end('bench');
+    await journal.end('bench');
+  };
+  return { roundTrip, close };
+}
+
+async function run(mode: 'text' | 'prepared'): Promise<number> {
+  // SESSIONS > 1: statements go to the sessions in turn, as sysbench's threads do through the real gateway.
+  const sessions = await Promise.all(Array.from({ length: Math.max(1, Number(process.env.SESSIONS ?? 1)) }, () => openSession(mode)));
+  const commands =
+    mode === 'prepared'
+      ? Array.from({ length: 10_000 }, (_, i) => {
+          const b = Buffer.from([0x17, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 0, 0, 0, 0, 0]);
+          b.writeInt32LE(i + 1, 14);
+          return packet(0, b);
+        })
+      : Array.from({ length: 10_000 }, (_, i) => packet(0, Buffer.from(`\x03SELECT c FROM sbtest1 WHERE id=${i + 1}`, 'latin1')));
   const reply = mode === 'prepared' ? binaryAnswer : textAnswer;
-  for (let i = 0; i < warmup; i++) await roundTrip(commands[i % commands.length]!, reply);
+  const k = sessions.length;
+  for (let i = 0; i < warmup; i++) await sessions[i % k]!.roundTrip(commands[i % commands.length]!, reply);
   const before = process.cpuUsage();
-  for (let i = 0; i < n; i++) await roundTrip(commands[i % commands.length]!, reply);
+  for (let i = 0; i < n; i++) await sessions[i % k]!.roundTrip(commands[i % commands.length]!, reply);
   const used = process.cpuUsage(before);
-  relay.end('bench');
-  await journal.end('bench');
+  for (const s of sessions) await s.close();
   return (used.user + used.system) / n;
 }
 

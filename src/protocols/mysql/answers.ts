@@ -54,14 +54,33 @@ export class Answers {
     // Answers to masked statements go packet by packet (a row must be whole to be rewritten);
     // a command's answer is complete before the next command is sent, so no tail spans the switch.
     const whole = this.#tracker.masking;
-    const packets = this.#framer.push(chunk);
     if (!whole) {
-      for (const p of packets) this.#follow(p.payload, p.seq);
+      // The common case, a chunk of whole packets, is read in place; the framer takes what is left
+      // (a packet cut at the chunk's end, one of 16 MiB or more, or anything after a held tail).
+      const taken = this.#framer.pending === 0 ? this.#followInPlace(chunk) : 0;
+      if (taken < chunk.length) for (const p of this.#framer.push(taken === 0 ? chunk : chunk.subarray(taken))) this.#follow(p.payload, p.seq);
       return chunk;
     }
+    const packets = this.#framer.push(chunk);
     const parts: Buffer[] = [];
     for (const p of packets) parts.push(rewrite(p, this.#follow(p.payload, p.seq)));
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /**
+   * Follows the whole single-part packets at the start of `chunk` without a
+   * Packet object each (payloads are slices of the chunk); returns the offset
+   * of the first packet it did not take.
+   */
+  #followInPlace(chunk: Buffer): number {
+    let off = 0;
+    while (chunk.length - off >= 4) {
+      const len = chunk[off]! | (chunk[off + 1]! << 8) | (chunk[off + 2]! << 16);
+      if (len >= maxPayload || chunk.length - off - 4 < len) break;
+      this.#follow(chunk.subarray(off + 4, off + 4 + len), chunk[off + 3]!);
+      off += 4 + len;
+    }
+    return off;
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Clock } from '../../core/clock.ts';
-import { anySource, createRowMasker, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
+import { anySource, createRowMasker, type LineageEntry, type MaskPlan, type RowMasker } from '../../core/masking/index.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
@@ -127,7 +127,7 @@ export class StatementTracker {
     const result = c.results++;
     const verdict = c.verdict;
     if (verdict?.effect !== 'mask') return;
-    const lineage = verdict.masks.columns.length > 0 ? this.#lineageOf(c.event.text, result) : undefined;
+    const lineage = this.#lineageOf(verdict.masks, c.event.text, result);
     const masker = createRowMasker({ plan: verdict.masks, hashKey: this.#hashKey, lineage });
     // Column definitions name the source: org_table/org_name of a plain column, empty for an expression.
     masker.shape(defs.map((d) => ({ name: d.name, text: isStringColumn(d), ...(d.orgTable ? { table: { schema: d.schema, name: d.orgTable }, column: d.orgName || d.name } : {}) })));
@@ -199,13 +199,18 @@ export class StatementTracker {
   }
 
   /**
-   * The lineage of the `result`-th result set of `text`, when it can be
-   * told: a single SELECT, or a text of SELECTs only (one result each).
+   * The lineage of the `result`-th result set of `text` under `plan`, when it
+   * can be told: a single SELECT, or a text of SELECTs only (one result each).
    * undefined: the column definitions alone decide (as before lineage).
+   * A plan of detectors only gets the lineage too — it says which columns are
+   * computed (the lenient detectors) and which share a source (read joined) —
+   * but over tables only, as for PostgreSQL: views are looked up (`learn`)
+   * for column rules alone, so such a plan never opens a catalog connection.
    */
-  #lineageOf(text: string, result: number): LineageEntry[] | undefined {
+  #lineageOf(plan: MaskPlan, text: string, result: number): LineageEntry[] | undefined {
+    if (plan.columns.length === 0 && plan.detectors.length === 0) return undefined;
     if (!this.#followed(text)) return undefined;
-    if (this.#openViews === undefined) return this.#lineage!(text)![result];
+    if (this.#openViews === undefined || plan.columns.length === 0) return this.#lineage!(text)![result];
     // fail closed: a statement naming a relation the catalog did not confirm (lookup failed, or not
     // learned) may read any column through it: every column is masked by the strictest column rule.
     return (this.#views ??= this.#openViews()).lineage(text)[result] ?? unconfirmed;
