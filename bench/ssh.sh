@@ -4,20 +4,29 @@
 #   ssh cat   `ssh host 'cat blob' > file` of a $MB MB file (exec, stdout relayed)
 #   scp       `scp host:blob file` (OpenSSH 9's scp speaks SFTP: Warden's SFTP relay)
 # Every leg uses AES-GCM (`-c aes128-gcm@openssh.com` on the client; the gateway
-# and the bare relay offer and ask for AES-GCM first, src/protocols/ssh/algorithms.ts).
+# and the bare relay offer and ask for AES-GCM first, src/protocols/ssh/algorithms.ts);
+# one more row, `warden scp, default -c`, leaves the cipher to OpenSSH's defaults
+# (chacha20-poly1305 when ssh2's native binding is loaded, else aes128-ctr with
+# hmac-sha2-256-etm), as a user's plain `scp` gets it.
+# Before the rows, WARMUP (default 2) untimed transfers of each kind go through
+# both relays: a fresh relay's first transfers cost up to 0.5 s more CPU than
+# later ones (most likely V8 compiling the hot paths), more for Warden's larger
+# code than for the bare relay, which would otherwise be counted as the relays' difference.
 # Prints seconds, MB/s and the relay's CPU seconds per transfer (utime+stime from
 # /proc, the least of the runs) for each row, the gateway's peak RSS, the
 # warden/direct and bare/direct ratios of both, and as the last line
 # `warden/direct ssh-cat throughput ratio: X`.
 #
-# Environment: MB (default 200), RUNS (best of, default 2), WARDEN_NODE_ARGS and
-# BARE_NODE_ARGS (extra node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/x-prof").
+# Environment: MB (default 200), RUNS (best of, default 2), WARMUP (default 2),
+# WARDEN_NODE_ARGS and BARE_NODE_ARGS (extra node flags, e.g.
+# "--cpu-prof --cpu-prof-dir=/tmp/x-prof").
 # Needs: root (it adds a throwaway OS user for its private sshd), sshd, ssh,
 # scp, sshpass, node. Every process started here is killed on exit.
 set -euo pipefail
 
 MB=${MB:-200}
 RUNS=${RUNS:-2}
+WARMUP=${WARMUP:-2}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 log() { echo "[ssh-bench] $*" >&2; }
 # shellcheck source=bench/warden-lib.sh
@@ -100,6 +109,13 @@ warden_cat() { SSHPASS=$BENCH_TOKEN ssh_to "$GW_SSH_PORT" bench@bench@127.0.0.1 
 direct_scp() { SSHPASS=$SSHD_PASSWORD scp_from "$SSHD_PORT" "$SSHD_USER@127.0.0.1" blob; }
 bare_scp() { SSHPASS=x scp_from "$BARE_PORT" bench@127.0.0.1 blob; }
 warden_scp() { SSHPASS=$BENCH_TOKEN scp_from "$GW_SSH_PORT" bench@bench@127.0.0.1 "$home/blob"; }
+# SSH_OPTS without its last two words (`-c aes128-gcm@openssh.com`): OpenSSH's own cipher choice.
+warden_scp_default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); warden_scp; }
+
+for ((w = 0; w < WARMUP; w++)); do
+  bare_cat && warden_cat && bare_scp && warden_scp && warden_scp_default_cipher ||
+    { log "a warm-up transfer failed: $(head -c 200 "$TMP/err")"; exit 1; }
+done
 
 # Each kind's three rows back to back, so a drift in the load elsewhere hits them about alike.
 row 'direct ssh cat' - direct_cat
@@ -108,6 +124,7 @@ row 'warden ssh cat' "$WARDEN_PID" warden_cat
 row 'direct scp' - direct_scp
 row 'bare scp' "$BARE_PID" bare_scp
 row 'warden scp' "$WARDEN_PID" warden_scp
+row 'warden scp, default -c' "$WARDEN_PID" warden_scp_default_cipher
 echo "gateway peak RSS: $(($(peak_rss_kb "$WARDEN_PID") / 1024)) MB"
 echo "bare/direct ssh-cat throughput ratio: $(ratio 'bare ssh cat' 'direct ssh cat')"
 echo "bare/direct scp throughput ratio: $(ratio 'bare scp' 'direct scp')"
