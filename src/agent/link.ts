@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import WebSocket, { type ClientOptions } from 'ws';
 import { pinnedConnect } from './pin.ts';
-import { coalesceWrites, maxDataBytes, Mux, type AuthHandler, type DialHandler, type ReplicaRef } from '../tunnel/index.ts';
+import { encodeWsFrame, linkWire, maxDataBytes, Mux, type AuthHandler, type DialHandler, type ReplicaRef } from '../tunnel/index.ts';
 import { backoffDelay } from './backoff.ts';
 
 export interface LinkOptions {
@@ -71,7 +71,8 @@ export class GatewayLink {
       // No permessage-deflate: compressing every frame costs more CPU than the link saves.
       perMessageDeflate: false,
       // An all-zero mask, which ws then skips applying (no copy and byte-by-byte XOR of every
-      // frame in JS). RFC 6455 masks client frames so that a script in a browser cannot choose
+      // frame in JS); this covers ws's own frames (ping, pong, close), the tunnel's frames are
+      // built zero-masked by encodeWsFrame. RFC 6455 masks client frames so that a script in a browser cannot choose
       // the bytes a badly behaved intermediary sees on the wire; this client is no browser and
       // runs no third-party script, and over wss:// (recommended) no intermediary sees the
       // bytes at all. The gateway accepts zero-masked frames as any server must.
@@ -80,10 +81,11 @@ export class GatewayLink {
       ...(o.pin === undefined ? {} : { createConnection: pinnedConnect(o.pin) as unknown as ClientOptions['createConnection'] }),
     });
     this.#current = ws;
-    // Frames sent in the same event-loop turn leave in one write (see coalesceWrites).
-    let batch = () => {};
-    ws.once('upgrade', (res) => (batch = coalesceWrites(res.socket)));
-    const mux = new Mux({ send: (f) => (batch(), ws.send(f)), dial: o.dial, ...(o.onAuth ? { onAuth: o.onAuth } : {}), onReplicas: (self, list) => ((this.replicaId = self), o.onReplicas(this, self, list)) });
+    // Frames go straight into the socket as whole (zero-masked) WebSocket messages, one write
+    // per event-loop turn (linkWire). Nothing is sent before the upgrade: the gateway speaks first.
+    let send = (_message: Buffer) => {};
+    ws.once('upgrade', (res) => (send = linkWire(ws, res.socket, true).send));
+    const mux = new Mux({ encode: (f) => encodeWsFrame(f, true), send: (m) => send(m), dial: o.dial, ...(o.onAuth ? { onAuth: o.onAuth } : {}), onReplicas: (self, list) => ((this.replicaId = self), o.onReplicas(this, self, list)) });
     let alive = true;
     let beat: NodeJS.Timeout | undefined;
     ws.on('open', () => {

@@ -1,6 +1,6 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import type { DialHandler } from '../tunnel/index.ts';
+import { connectTarget, type DialHandler } from '../tunnel/index.ts';
 import type { Allowlist } from './allowlist.ts';
 
 /**
@@ -17,7 +17,8 @@ export function openTarget(allow: Allowlist, agentName: string, timeoutMs: numbe
       return Promise.reject(new Error(`${host}:${port} is not in ${agentName}'s allowlist; add --allow ${host}:${port} to the agent to permit it`));
     }
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port, noDelay: true });
+      // connectTarget: the socket's reads go straight into the splice's frames (no Buffer per read).
+      const socket = connectTarget(host, port);
       const timer = setTimeout(() => socket.destroy(new Error('timed out')), timeoutMs);
       socket.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);

@@ -4,19 +4,28 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeFrame, encodeFrame, type Frame } from './frames.ts';
 import { Mux } from './mux.ts';
+import { connectTarget } from './splice.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+/** How the agent's dial connects: a plain socket ('data' events), or the agent's own (shared read buffer). */
+type Connect = (port: number) => Socket;
+const plainSocket: Connect = (port) => connect(port, '127.0.0.1');
+const sharedBufferSocket: Connect = (port) => connectTarget('127.0.0.1', port);
 
 /**
  * Two muxes joined back to back (asynchronously, like a socket), counting the data bytes sent
  * each way. The agent's dial reaches a real local TCP server: `accepted` holds the server's end of
  * each target connection, `dialed` the agent's.
  */
-async function pair(window: number) {
+async function pairOf(window: number, open: Connect = plainSocket, greeting?: string) {
   const accepted: Socket[] = [];
   const dialed: Socket[] = [];
-  const server = createServer((s) => accepted.push(s.on('error', () => undefined)));
+  const server = createServer((s) => {
+    accepted.push(s.on('error', () => undefined));
+    if (greeting !== undefined) s.end(greeting);
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const targetPort = (server.address() as AddressInfo).port;
@@ -35,10 +44,12 @@ async function pair(window: number) {
     send: (f) => (count(f, 'toGateway'), setImmediate(() => gateway.receive(f))),
     dial: async (host, port) => {
       if (port === 1) throw new Error(`${host}:${port} is not allowed`);
-      const s = connect(targetPort, '127.0.0.1');
+      const s = open(targetPort);
       dialed.push(s);
       await once(s, 'connect');
       while (accepted.length < dialed.length) await new Promise((r) => setImmediate(r));
+      // A greeting then reaches the agent's socket before the splice attaches to it.
+      if (greeting !== undefined) await new Promise((r) => setTimeout(r, 50));
       return s;
     },
   });
@@ -50,7 +61,7 @@ const until = async (cond: () => boolean) => {
   while (!cond()) await new Promise((r) => setTimeout(r, 5));
 };
 
-describe('tunnel mux', () => {
+describe('tunnel mux: frames', () => {
   it('round-trips every frame type', () => {
     for (const f of [
       { type: 'open', id: 7, host: 'db', port: 5432 },
@@ -79,6 +90,22 @@ describe('tunnel mux', () => {
     gateway.announceReplicas('rep_a', f.type === 'replicas' ? f.replicas : []);
     expect(heard).toEqual(['rep_a', 'rep_a', 'rep_b']);
   });
+});
+
+describe.each([
+  ['plain target sockets', plainSocket],
+  ['target sockets reading into the shared buffer', sharedBufferSocket],
+])('tunnel mux streams, %s', (_name, connectSocket) => {
+  const pair = (window: number) => pairOf(window, connectSocket);
+
+  it('delivers what a target says and its FIN before the stream is spliced (a server that speaks first)', async () => {
+    const { gateway } = await pairOf(1024, connectSocket, 'Greeting from the target');
+    const s = await gateway.open('db', 5432);
+    const got: Buffer[] = [];
+    s.on('data', (c: Buffer) => got.push(c));
+    await once(s, 'end');
+    expect(Buffer.concat(got).toString()).toBe('Greeting from the target');
+  });
 
   it('refuses an open with the far end’s message', async () => {
     const { gateway } = await pair(1024);
@@ -95,7 +122,8 @@ describe('tunnel mux', () => {
     // The target pours 8 MiB (more than loopback's socket buffers hold) into the slow stream,
     // whose gateway-side reader never reads.
     slow.pause();
-    const big = Buffer.alloc(8 * 1024 * 1024, 1);
+    // A pattern, not a constant: bytes held on the agent must not be overwritten by the fast stream's reads.
+    const big = Buffer.from(Array.from({ length: 8 * 1024 * 1024 }, (_, i) => i % 251));
     let bigDone = false;
     slowTarget.write(big, () => (bigDone = true));
 
@@ -113,11 +141,13 @@ describe('tunnel mux', () => {
 
     // Once its reader reads, everything arrives, in order.
     let got = 0;
-    const sink = new Writable({ write: (c: Buffer, _e, cb) => ((got += c.length), cb()) });
+    const received: Buffer[] = [];
+    const sink = new Writable({ write: (c: Buffer, _e, cb) => ((got += c.length), received.push(c), cb()) });
     slow.pipe(sink);
     slow.resume();
     await until(() => got >= big.length);
     expect(got).toBe(big.length);
+    expect(Buffer.concat(received).equals(big)).toBe(true);
     await until(() => bigDone);
   });
 

@@ -18,6 +18,7 @@ export type AuthHandler = (stream: object, host: string, port: number, body: Rec
  */
 export class Mux {
   readonly #send: (frame: Buffer) => void;
+  readonly #encode: (f: Frame) => Buffer;
   readonly #dial: DialHandler | undefined;
   readonly #onReplicas: ((self: string, replicas: ReplicaRef[]) => void) | undefined;
   readonly #onAuth: AuthHandler | undefined;
@@ -29,9 +30,21 @@ export class Mux {
   #nextId = 1;
   #closed: Error | undefined;
 
-  constructor(opts: { send: (frame: Buffer) => void; dial?: DialHandler; onReplicas?: (self: string, replicas: ReplicaRef[]) => void; onAuth?: AuthHandler; windowBytes?: number }) {
+  /**
+   * `send` gets each frame as `encode` made it: the tunnel codec by default; on a WebSocket
+   * link, the whole message (`linkWire`), which `receive` is still given without its header.
+   */
+  constructor(opts: {
+    send: (frame: Buffer) => void;
+    encode?: (f: Frame) => Buffer;
+    dial?: DialHandler;
+    onReplicas?: (self: string, replicas: ReplicaRef[]) => void;
+    onAuth?: AuthHandler;
+    windowBytes?: number;
+  }) {
     this.#onAuth = opts.onAuth;
     this.#send = opts.send;
+    this.#encode = opts.encode ?? encodeFrame;
     this.#dial = opts.dial;
     this.#onReplicas = opts.onReplicas;
     this.#window = opts.windowBytes ?? defaultWindowBytes;
@@ -154,6 +167,6 @@ export class Mux {
 
   #frame(f: Frame): void {
     if (this.#closed) return;
-    this.#send(encodeFrame(f));
+    this.#send(this.#encode(f));
   }
 }

@@ -5,12 +5,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../core/clock.ts';
 import { asWardenError, WardenError } from '../core/errors.ts';
 import { maxDataBytes } from './frames.ts';
-import { coalesceWrites } from './coalesce.ts';
 import { Mux } from './mux.ts';
 import type { AgentLink, AgentRegistry } from './registry.ts';
 import type { ReplicaDirectory } from './replicas.ts';
 import { verifyAgentToken } from './tokens.ts';
 import type { AgentRecord, AgentRepo } from './types.ts';
+import { linkWire } from './wire.ts';
 
 /** Where agents connect, on the API listener: WebSocket over HTTP(S) passes ordinary corporate proxies. */
 export const agentConnectPath = '/api/v1/agents/connect';
@@ -66,8 +66,8 @@ export function attachAgentEndpoint(server: Server, d: AgentEndpointDeps): { clo
 async function link(ws: WebSocket, socket: Duplex, agent: AgentRecord, req: IncomingMessage, d: AgentEndpointDeps): Promise<void> {
   const version = headerValue(req.headers['x-warden-agent-version']);
   const now = d.clock.now();
-  const batch = coalesceWrites(socket);
-  const mux = new Mux({ send: (frame) => (batch(), ws.send(frame)) });
+  // Frames go straight into the socket as whole WebSocket messages, one write per turn (linkWire).
+  const mux = new Mux(linkWire(ws, socket, false));
   const l: AgentLink = {
     agent: agent.name,
     agentId: agent.id,

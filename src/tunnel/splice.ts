@@ -1,5 +1,46 @@
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { maxDataBytes, type Frame } from './frames.ts';
+
+/**
+ * Every target socket made by `connectTarget` reads into this one buffer (Node's
+ * `onread`): a read then allocates no Buffer and skips the Readable stream
+ * machinery ('data' events, read-more ticks), and its bytes are copied once,
+ * into the data frame. Sound because a read is consumed synchronously: the
+ * frame is encoded before the next read overwrites the buffer, and the bytes
+ * held for want of credit are copied out (`SocketSplice`).
+ */
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/** Where a `connectTarget` socket's reads go: buffered (copied) until a splice attaches. */
+interface ReadSink {
+  deliver: ((chunk: Buffer, borrowed: boolean) => void) | undefined;
+  early: Buffer[];
+}
+const sinks = new WeakMap<Socket, ReadSink>();
+
+/** A TCP connection to a target for `SocketSplice`, reading through the shared buffer (plain sockets work too, with 'data' events). */
+export function connectTarget(host: string, port: number): Socket {
+  const sink: ReadSink = { deliver: undefined, early: [] };
+  const socket = connect({
+    host,
+    port,
+    noDelay: true,
+    onread: {
+      buffer: sharedReadBuffer,
+      callback: (n: number, buf: Uint8Array): boolean => {
+        const chunk = (buf as Buffer).subarray(0, n);
+        // The splice pauses the socket itself when credit runs out.
+        if (sink.deliver !== undefined) return sink.deliver(chunk, true), true;
+        // A target that speaks first (MySQL's greeting, SSH's banner) before the splice attaches:
+        // keep a copy and read no further (nor its FIN) until the splice resumes the socket.
+        sink.early.push(Buffer.from(chunk));
+        return false;
+      },
+    },
+  });
+  sinks.set(socket, sink);
+  return socket;
+}
 
 /**
  * The agent's end of one stream: the target's TCP socket spliced straight to
@@ -53,7 +94,14 @@ export class SocketSplice {
       return false;
     }
     this.#socket = socket;
-    socket.on('data', (chunk: Buffer) => this.#fromTarget(chunk));
+    const sink = sinks.get(socket);
+    if (sink === undefined) socket.on('data', (chunk: Buffer) => this.#fromTarget(chunk, false));
+    else {
+      sink.deliver = (chunk, borrowed) => this.#fromTarget(chunk, borrowed);
+      for (const chunk of sink.early.splice(0)) this.#fromTarget(chunk, false);
+      // Reading stopped at the first early read; it goes on unless credit ran out meanwhile.
+      if (this.#held === undefined) socket.resume();
+    }
     socket.on('drain', () => this.#ack());
     socket.on('end', () => {
       this.#targetEnded = true;
@@ -108,9 +156,12 @@ export class SocketSplice {
   /** Auth answers go the other way (gateway side): one arriving here is ignored. */
   answer(_body: Record<string, unknown>): void {}
 
-  #fromTarget(chunk: Buffer): void {
+  /** `borrowed`: `chunk` is the shared read buffer, overwritten by the next read. */
+  #fromTarget(chunk: Buffer, borrowed: boolean): void {
     this.#held = this.#held === undefined ? chunk : Buffer.concat([this.#held, chunk]);
     this.#flush();
+    // What credit did not let out must outlive this read: copy it (the socket is paused meanwhile).
+    if (borrowed && this.#held !== undefined && this.#held.buffer === chunk.buffer) this.#held = Buffer.from(this.#held);
   }
 
   #flush(): void {

@@ -1,0 +1,67 @@
+import type { Duplex } from 'node:stream';
+import WebSocket from 'ws';
+import { coalesceWrites } from './coalesce.ts';
+import { encodeFrame, frameTypes, type Frame } from './frames.ts';
+
+/**
+ * A tunnel frame as one complete WebSocket binary message (RFC 6455 §5.2:
+ * FIN, opcode 2, the payload length, and from a client the MASK bit with an
+ * all-zero key, which leaves the payload as is), in one buffer with one copy
+ * of a data frame's bytes.
+ *
+ * Why not `ws.send`: per message it allocates a separate WebSocket header and
+ * makes two socket writes (header, then payload), on both ends, for every
+ * packet of every session. The bytes on the wire are the same as ws sends with
+ * an all-zero mask, so either end still reads them with ws's receiver.
+ */
+export function encodeWsFrame(f: Frame, masked: boolean): Buffer {
+  // Only data frames are hot; the rest reuse the tunnel codec and pay one more copy.
+  const inner = f.type === 'data' ? undefined : encodeFrame(f);
+  const len = inner === undefined ? 5 + (f as { data: Buffer }).data.length : inner.length;
+  const lengthBytes = len < 126 ? 0 : len < 65536 ? 2 : 8;
+  const at = 2 + lengthBytes + (masked ? 4 : 0);
+  const out = Buffer.allocUnsafe(at + len);
+  out[0] = 0x82; // FIN, binary
+  const maskBit = masked ? 0x80 : 0;
+  if (lengthBytes === 0) out[1] = maskBit | len;
+  else if (lengthBytes === 2) {
+    out[1] = maskBit | 126;
+    out.writeUInt16BE(len, 2);
+  } else {
+    out[1] = maskBit | 127;
+    out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
+    out.writeUInt32BE(len >>> 0, 6);
+  }
+  if (masked) out.writeUInt32BE(0, at - 4);
+  if (inner !== undefined) inner.copy(out, at);
+  else {
+    const d = f as { id: number; data: Buffer };
+    out[at] = frameTypes.data;
+    out.writeUInt32BE(d.id, at + 1);
+    d.data.copy(out, at + 5);
+  }
+  return out;
+}
+
+/**
+ * What a `Mux` needs to put its frames on an open WebSocket link: `encode`
+ * makes each a whole WebSocket message (`encodeWsFrame`; `masked` on the
+ * client, the agent), `send` writes it straight into the link's socket,
+ * coalesced per event-loop turn (`coalesceWrites`).
+ *
+ * ws's own frames (ping, pong, close) go into the same socket in call order,
+ * so messages never interleave. Nothing is written unless the WebSocket is
+ * open: after a close frame (ours or the peer's) a data message would break
+ * the protocol, and those frames would be dropped by `ws.send` too.
+ */
+export function linkWire(ws: WebSocket, socket: Duplex, masked: boolean): { encode: (f: Frame) => Buffer; send: (message: Buffer) => void } {
+  const batch = coalesceWrites(socket);
+  return {
+    encode: (f) => encodeWsFrame(f, masked),
+    send: (message) => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      batch();
+      socket.write(message);
+    },
+  };
+}
