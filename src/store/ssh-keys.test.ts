@@ -24,6 +24,8 @@ describe.each(storeBackends)('ssh keys and connection host keys on $name', (back
     const bob = await store.users.create({ id: newId('usr'), name: 'bob', createdAt: new Date() });
     const [k1, k2] = [generateEd25519Pair().public, generateEd25519Pair().public];
     const a = await registerSshKey(deps, alice, k1, 'laptop');
+    // Listed oldest first; keys registered in the same instant would fall back to their random ids.
+    deps.clock.advance(1000);
     const b = await registerSshKey(deps, alice, k2);
     await expect(registerSshKey(deps, bob, k1)).rejects.toThrow(/already registered/);
     expect((await store.sshKeys.listForUser(alice.id)).map((k) => k.id)).toEqual([a.id, b.id]);
