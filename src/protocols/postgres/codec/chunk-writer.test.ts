@@ -1,22 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { dataRow } from '../../../../test/helpers/pg-data-row.ts';
 import { ChunkWriter } from './chunk-writer.ts';
-import { message } from './message.ts';
 import { dataRowValues, rewriteDataRow, rewrittenDataRowSize, writeDataRow } from './results.ts';
-
-/** A DataRow of these text values (null: SQL NULL). */
-function dataRow(values: readonly (string | null)[]): Buffer {
-  const parts = values.map((v) => {
-    if (v === null) return Buffer.from([0xff, 0xff, 0xff, 0xff]);
-    const b = Buffer.from(v, 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeInt32BE(b.length);
-    return Buffer.concat([len, b]);
-  });
-  const count = Buffer.alloc(2);
-  count.writeInt16BE(values.length);
-  return message('D', Buffer.concat([count, ...parts]));
-}
 
 const value = fc.option(fc.string({ unit: 'grapheme', maxLength: 40 }), { nil: null });
 /** Per message of a chunk: its values, and undefined (passes) or what it is replaced with (a DataRow of other values, or a message). */

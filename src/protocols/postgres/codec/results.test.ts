@@ -1,20 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dataRowValues, rewriteDataRow, type ColumnCarriage } from './results.ts';
-import { message } from './message.ts';
+import { dataRow } from '../../../../test/helpers/pg-data-row.ts';
 
-/** A DataRow message of these text values (null: SQL NULL), behind `pad` unrelated bytes, as the relay sees it inside a chunk. */
-function dataRow(values: readonly (string | null)[], pad = 0): Buffer {
-  const parts = values.map((v) => {
-    if (v === null) return Buffer.from([0xff, 0xff, 0xff, 0xff]);
-    const b = Buffer.from(v, 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeInt32BE(b.length);
-    return Buffer.concat([len, b]);
-  });
-  const count = Buffer.alloc(2);
-  count.writeInt16BE(values.length);
-  return Buffer.concat([Buffer.alloc(pad, 0x5a), message('D', Buffer.concat([count, ...parts]))]);
+/** A DataRow behind `pad` unrelated bytes, as the relay sees it inside a chunk. */
+function paddedDataRow(values: readonly (string | null)[], pad: number): Buffer {
+  return Buffer.concat([Buffer.alloc(pad, 0x5a), dataRow(values)]);
 }
 
 describe('rewriteDataRow', () => {
@@ -26,7 +17,7 @@ describe('rewriteDataRow', () => {
         (cols, pad) => {
           const original = cols.map(([v]) => v);
           const masked = cols.map(([v, m, keep]) => (keep ? v : m));
-          const buf = dataRow(original, pad);
+          const buf = paddedDataRow(original, pad);
           const out = rewriteDataRow(buf, pad, dataRowValues(buf, pad, undefined), masked, undefined);
           expect(out).toEqual(dataRow(masked));
         },
