@@ -39,6 +39,9 @@ export function attachAgentEndpoint(server: Server, d: AgentEndpointDeps): { clo
   // and deflating every frame would cost more CPU than the link saves.
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxDataBytes + 1024, perMessageDeflate: false });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Node's HTTP server drops its own error listener from an upgraded socket, and ws adds one only
+    // once the upgrade completes: a peer that resets while its token is checked must not crash the gateway.
+    socket.on('error', (err: Error) => d.log.debug({ err: err.message, remote: req.socket.remoteAddress }, 'agent connection failed before the upgrade'));
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path !== agentConnectPath) return refuse(socket, 404, `no WebSocket endpoint at ${path}`);
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
