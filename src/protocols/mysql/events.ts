@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.ts';
+import { isoNow, type Clock } from '../../core/clock.ts';
 import { anySource, createRowMasker, type LineageEntry, type MaskPlan, type RowMasker } from '../../core/masking/index.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
@@ -60,8 +60,6 @@ export class StatementTracker {
   #shapeOf: readonly ColumnDef[] | undefined;
   #names: string[] = [];
   #types: BinaryColumn[] = [];
-  /** The last timestamp recorded by any session on this clock: statements in the same millisecond share the text. */
-  readonly #stamp: Stamp;
 
   /**
    * `lineage`: of statement texts; without it, masking goes by the column
@@ -72,7 +70,6 @@ export class StatementTracker {
     this.#emit = emit;
     this.#caps = caps;
     this.#clock = clock;
-    this.#stamp = stampOf(clock);
     this.#hashKey = hashKey;
     this.#lineage = lineage;
     this.#openViews = views;
@@ -236,36 +233,11 @@ export class StatementTracker {
   }
 
   #event(text: string, verdict: Verdict | undefined, prepared?: string): StatementEvent {
-    const now = this.#clock.now();
-    const stamp = this.#stamp;
-    if (now.getTime() !== stamp.ms) {
-      stamp.ms = now.getTime();
-      stamp.at = now.toISOString();
-    }
-    const event: StatementEvent = { type: 'statement', at: stamp.at, seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
+    const event: StatementEvent = { type: 'statement', at: isoNow(this.#clock), seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
     if (prepared !== undefined) event.prepared = prepared;
     if (verdict) event.verdict = recordedVerdict(verdict);
     return event;
   }
-}
-
-/** A millisecond and its ISO text. */
-interface Stamp {
-  ms: number;
-  at: string;
-}
-
-/**
- * The last timestamp formatted, shared by every tracker on one clock: each
- * session alone rarely sees two statements in a millisecond, all of them
- * together often do, and formatting one costs more than the rest of the event.
- */
-const stamps = new WeakMap<Clock, Stamp>();
-
-function stampOf(clock: Clock): Stamp {
-  let stamp = stamps.get(clock);
-  if (!stamp) stamps.set(clock, (stamp = { ms: NaN, at: '' }));
-  return stamp;
 }
 
 /** The lineage of a result whose relations are not all known: every column may be any column. */

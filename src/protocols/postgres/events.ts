@@ -1,4 +1,4 @@
-import type { Clock } from '../../core/clock.ts';
+import { isoNow, type Clock } from '../../core/clock.ts';
 import type { RowMasker } from '../../core/masking/index.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
@@ -66,9 +66,6 @@ export class StatementTracker {
   #batch = 0;
   #answeredBatches = 0;
   #seq = 0;
-  /** The last `at` stamp, by the clock's millisecond: statements arrive many to a millisecond under load. */
-  #atMs = Number.NaN;
-  #at = '';
 
   constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, masking: MaskingServices, views?: SessionLineage) {
     this.#emit = emit;
@@ -354,13 +351,7 @@ export class StatementTracker {
   }
 
   #now(): string {
-    const now = this.#clock.now();
-    const ms = now.getTime();
-    if (ms !== this.#atMs) {
-      this.#atMs = ms;
-      this.#at = now.toISOString();
-    }
-    return this.#at;
+    return isoNow(this.#clock);
   }
 
   #finish(): void {
