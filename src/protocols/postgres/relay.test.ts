@@ -194,3 +194,40 @@ describe('Relay, client → target', () => {
     expect(ended[0]).toMatch(/^protocol violation/);
   });
 });
+
+/** A RowDescription of text columns with these names, from table OID `table`. */
+function rowDescription(names: string[], table = 0): Buffer {
+  const fields = names.map((n, i) => Buffer.concat([cstring(n), int32(table), int16(i + 1), int32(25), int16(-1), int32(-1), int16(0)]));
+  return message('T', Buffer.concat([int16(names.length), ...fields]));
+}
+
+describe('Relay, target → client', () => {
+  it('tells the tracker each RowDescription as it came, repeated, changed or back again, and passes the bytes on unchanged', async () => {
+    const s = await pairs();
+    const heard: string[] = [];
+    const tracker = {
+      ...fakeTracker([]),
+      rowDescription: (columns: { name: string; tableOid: number }[]) => heard.push(columns.map((c) => `${c.name}@${c.tableOid}`).join(',')),
+    } as unknown as StatementTracker;
+    relay(s, { tracker }, []);
+    const sent = [rowDescription(['a', 'b'], 7), rowDescription(['a', 'b'], 7), rowDescription(['a', 'b'], 8), rowDescription(['c']), rowDescription(['a', 'b'], 7)];
+    const all = Buffer.concat(sent);
+    const got = new Promise<Buffer>((resolve) => {
+      let buf = Buffer.alloc(0);
+      s.client.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        if (buf.length >= all.length) resolve(buf);
+      });
+    });
+    // One chunk, then each again in its own chunk (the socket's memory is reused between reads).
+    s.target.write(all);
+    for (const m of sent) {
+      await new Promise((r) => setTimeout(r, 5));
+      s.target.write(m);
+    }
+    expect((await got).subarray(0, all.length)).toEqual(all);
+    await new Promise((r) => setTimeout(r, 50));
+    const once = ['a@7,b@7', 'a@7,b@7', 'a@8,b@8', 'c@0', 'a@7,b@7'];
+    expect(heard).toEqual([...once, ...once]);
+  });
+});

@@ -5,7 +5,7 @@ import { errorResponse } from './codec/backend.ts';
 import { ChunkWriter } from './codec/chunk-writer.ts';
 import { FramingError, MessageFramer } from './codec/framing.ts';
 import { parseBind, parseClose, parseDescribe, parseExecute, parseParse, parseQuery, parseMessage, queryMessage } from './codec/frontend.ts';
-import { commandTag, parseErrorFields, parseRowDescription } from './codec/results.ts';
+import { commandTag, parseErrorFields, parseRowDescription, type ColumnInfo } from './codec/results.ts';
 import type { StatementTracker } from './events.ts';
 
 /**
@@ -54,6 +54,9 @@ export class Relay {
   readonly #hooks: RelayHooks;
   readonly #fromClient = new MessageFramer();
   readonly #fromTarget = new MessageFramer();
+  /** The last RowDescription's bytes and columns (see `#rowDescription`). */
+  #lastRowDescription: Buffer | undefined;
+  #lastColumns: ColumnInfo[] = [];
   /** The target's chunk as the client gets it (see `#onTargetData`). */
   readonly #toClient = new ChunkWriter();
   /** Chunks that arrived while a policy decision was pending, in order. */
@@ -287,7 +290,7 @@ export class Relay {
       else if (type === d) replacement = tracker.copyData(buf, off, end);
       else if (type === H) tracker.copyOut(buf[off + 5] === 1);
       else if (type === CC) tracker.commandComplete(commandTag(buf, off, end));
-      else if (type === T) tracker.rowDescription(parseRowDescription(buf, off, end));
+      else if (type === T) tracker.rowDescription(this.#rowDescription(buf, off, end));
       else if (type === n) tracker.noData();
       else if (type === Z) tracker.readyForQuery(buf[off + 5]!);
       else if (type === I || type === s) tracker.executionEnded();
@@ -305,6 +308,23 @@ export class Relay {
     const toClient = out.finish();
     this.#hooks.onBytes(0, toClient.length);
     if (!this.#client.write(toClient)) this.#target.pause();
+  }
+
+  /**
+   * The columns of a RowDescription. libpq sends a Describe with every Execute, so a prepared
+   * statement's same bytes come back each time: the last one's columns are handed out again
+   * (frozen, shared) instead of parsing a new array of objects per execution.
+   */
+  #rowDescription(buf: Buffer, off: number, end: number): ColumnInfo[] {
+    const last = this.#lastRowDescription;
+    if (last !== undefined && last.length === end - off && buf.compare(last, 0, last.length, off, end) === 0) return this.#lastColumns;
+    const columns = parseRowDescription(buf, off, end);
+    for (const c of columns) Object.freeze(c);
+    Object.freeze(columns);
+    // A copy: the chunk's memory is the socket's and is reused.
+    this.#lastRowDescription = Buffer.from(buf.subarray(off, end));
+    this.#lastColumns = columns;
+    return columns;
   }
 
   /** The policy message for an error caused by one of this session's substituted statements. */
