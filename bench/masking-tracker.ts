@@ -12,6 +12,7 @@ import type { MaskingCatalog } from '../src/core/masking/views.ts';
 import type { Verdict } from '../src/core/policy/types.ts';
 import { initSql } from '../src/core/sql/parser.ts';
 import { message } from '../src/protocols/postgres/codec/message.ts';
+import { ChunkWriter } from '../src/protocols/postgres/codec/chunk-writer.ts';
 import { StatementTracker } from '../src/protocols/postgres/events.ts';
 
 const rounds = Number(process.env.ROUNDS ?? 200_000);
@@ -44,6 +45,8 @@ const columns = [{ name: 'abalance', tableOid: 16400, attributeNumber: 2, typeOi
 
 async function run(verdict: Verdict): Promise<number> {
   const tracker = new StatementTracker(() => undefined, { maxRows: 100, maxBytes: 65536 }, systemClock, masking, masking.session(catalog));
+  // The relay's outgoing copy of a chunk, as in `#onTargetData`: a masked row is written into it.
+  const out = new ChunkWriter();
   const start = process.cpuUsage();
   for (let i = 0; i < rounds; i++) {
     const text = `SELECT abalance FROM pgbench_accounts WHERE aid = ${(i * 7919) % 1_000_000};`;
@@ -53,7 +56,9 @@ async function run(verdict: Verdict): Promise<number> {
     if (learning) await learning;
     tracker.rowDescription(columns);
     const d = row(String(i % 5000));
-    tracker.dataRow(d, 0, d.length);
+    out.begin(d);
+    tracker.dataRow(d, 0, d.length, out);
+    out.finish();
     tracker.commandComplete('SELECT 1');
     tracker.readyForQuery(0x49);
   }

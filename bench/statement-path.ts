@@ -22,6 +22,7 @@ import type { PolicySubject } from '../src/core/policy/types.ts';
 import { createDiskRecordings } from '../src/core/recording/disk.ts';
 import { createPostgresClassifier, initSql } from '../src/core/sql/index.ts';
 import { message } from '../src/protocols/postgres/codec/message.ts';
+import { ChunkWriter } from '../src/protocols/postgres/codec/chunk-writer.ts';
 import { StatementTracker } from '../src/protocols/postgres/events.ts';
 
 const rounds = Number(process.env.ROUNDS ?? 100_000);
@@ -78,6 +79,8 @@ async function run(connection: 'bench' | 'bench_mask', mode: 'simple' | 'prepare
     tracker.rowDescription(columns);
     tracker.readyForQuery(0x49);
   }
+  // The relay's outgoing copy of a chunk, as in `#onTargetData`: a masked row is written into it.
+  const out = new ChunkWriter();
   const start = process.cpuUsage();
   for (let i = 0; i < rounds; i++) {
     const aid = (i * 7919) % 1_000_000;
@@ -96,7 +99,9 @@ async function run(connection: 'bench' | 'bench_mask', mode: 'simple' | 'prepare
       tracker.sync();
     }
     const d = row(String(i % 5000));
-    tracker.dataRow(d, 0, d.length);
+    out.begin(d);
+    tracker.dataRow(d, 0, d.length, out);
+    out.finish();
     tracker.commandComplete('SELECT 1');
     tracker.readyForQuery(0x49);
   }

@@ -7,7 +7,7 @@ import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MaskingServices } from '../../core/services.ts';
 import { CopyLineReader, writeCopyRow, type LineFormat } from './codec/copy.ts';
 import type { ChunkWriter } from './codec/chunk-writer.ts';
-import { carriageOf, copyDataMessage, dataRowValues, rewriteDataRow, rewrittenDataRowSize, rowsFromTag, writeDataRow, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
+import { carriageOf, copyDataMessage, dataRowValues, rewrittenDataRowSize, rowsFromTag, writeDataRow, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
 import type { RelayVerdict } from './gatekeeper.ts';
 import { ResultMasking, type ResultOf } from './result-masking.ts';
 
@@ -173,31 +173,26 @@ export class StatementTracker {
     head.copy = { reader: new CopyLineReader(format), format, header: format.format === 'csv' && format.header, mask };
   }
 
-  /**
-   * Records a DataRow. When masking changed it: with `out` (the relay's outgoing chunk), writes
-   * the masked row there in its place and returns undefined; without, returns the message to send instead.
-   */
-  dataRow(buf: Buffer, start: number, end: number, out?: ChunkWriter): Buffer | undefined {
+  /** Records a DataRow; when masking changed it, writes the masked row in its place into `out` (the relay's outgoing chunk). */
+  dataRow(buf: Buffer, start: number, end: number, out: ChunkWriter): void {
     const head = this.#pending[0];
-    if (!head) return undefined;
+    if (!head) return;
     if (!head.resolved) this.#resolveExtended(head);
     head.event.rowCount++;
     const masker = head.masker;
     if (masker === undefined) {
       if (this.#room(head, end - start)) this.#keep(head, dataRowValues(buf, start, head.carriage), end - start);
-      return undefined;
+      return;
     }
     const values = dataRowValues(buf, start, head.carriage);
     const masked = masker.row(values);
     if (this.#room(head, end - start)) this.#keep(head, masked, end - start);
     let i = 0;
     while (i < masked.length && masked[i] === values[i]) i++;
-    if (i === masked.length) return undefined;
-    if (out === undefined) return rewriteDataRow(buf, start, values, masked, head.carriage);
+    if (i === masked.length) return;
     const size = rewrittenDataRowSize(buf, start, values, masked, head.carriage);
     const at = out.reserve(start, end, size); // before `out.buffer`: reserving may grow it
     writeDataRow(out.buffer, at, buf, start, values, masked, head.carriage);
-    return undefined;
   }
 
   /**

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dataRow } from '../../../../test/helpers/pg-data-row.ts';
+import { dataRow, rewrittenDataRow } from '../../../../test/helpers/pg-data-row.ts';
 import { ChunkWriter } from './chunk-writer.ts';
-import { dataRowValues, rewriteDataRow, rewrittenDataRowSize, writeDataRow } from './results.ts';
+import { dataRowValues, rewrittenDataRowSize, writeDataRow } from './results.ts';
 
 const value = fc.option(fc.string({ unit: 'grapheme', maxLength: 40 }), { nil: null });
 /** Per message of a chunk: its values, and undefined (passes) or what it is replaced with (a DataRow of other values, or a message). */
@@ -36,7 +36,7 @@ describe('ChunkWriter', () => {
             // A masked row, written straight into the outgoing chunk.
             const original = dataRowValues(chunk, off, undefined);
             const masked = values.map((v, k) => (k < instead.length ? instead[k]! : v));
-            expected.push(rewriteDataRow(chunk, off, original, masked, undefined));
+            expected.push(rewrittenDataRow(chunk, off, original, masked, undefined));
             const size = rewrittenDataRowSize(chunk, off, original, masked, undefined);
             const at = w.reserve(off, end, size);
             expect(writeDataRow(w.buffer, at, chunk, off, original, masked, undefined)).toBe(at + size);

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dataRowValues, rewriteDataRow, type ColumnCarriage } from './results.ts';
-import { dataRow } from '../../../../test/helpers/pg-data-row.ts';
+import { dataRowValues, type ColumnCarriage } from './results.ts';
+import { dataRow, rewrittenDataRow } from '../../../../test/helpers/pg-data-row.ts';
 
 /** A DataRow behind `pad` unrelated bytes, as the relay sees it inside a chunk. */
 function paddedDataRow(values: readonly (string | null)[], pad: number): Buffer {
   return Buffer.concat([Buffer.alloc(pad, 0x5a), dataRow(values)]);
 }
 
-describe('rewriteDataRow', () => {
+describe('writeDataRow', () => {
   it('builds the DataRow of the masked values: lengths recomputed, unchanged values kept, multibyte text, NULLs', () => {
     fc.assert(
       fc.property(
@@ -18,7 +18,7 @@ describe('rewriteDataRow', () => {
           const original = cols.map(([v]) => v);
           const masked = cols.map(([v, m, keep]) => (keep ? v : m));
           const buf = paddedDataRow(original, pad);
-          const out = rewriteDataRow(buf, pad, dataRowValues(buf, pad, undefined), masked, undefined);
+          const out = rewrittenDataRow(buf, pad, dataRowValues(buf, pad, undefined), masked, undefined);
           expect(out).toEqual(dataRow(masked));
         },
       ),
@@ -29,7 +29,7 @@ describe('rewriteDataRow', () => {
     const buf = dataRow(['\u0001\u0002', 'keep', 'secret']);
     const carriage: ColumnCarriage[] = ['binary', 'text', 'text'];
     const values = dataRowValues(buf, 0, carriage);
-    const out = rewriteDataRow(buf, 0, values, ['****', values[1]!, '****'], carriage);
+    const out = rewrittenDataRow(buf, 0, values, ['****', values[1]!, '****'], carriage);
     expect(dataRowValues(out, 0, undefined)).toEqual([null, 'keep', '****']);
     expect(out.readInt32BE(1)).toBe(out.length - 1);
   });

@@ -93,18 +93,7 @@ export function dataRowValues(buf: Buffer, start: number, carriage: readonly Col
   return values;
 }
 
-/**
- * A DataRow with some values replaced. Unchanged values keep their original
- * bytes; a changed opaque-binary value becomes NULL, because a masked text
- * would not be a valid binary value of its type (fail closed, still valid wire).
- */
-export function rewriteDataRow(buf: Buffer, start: number, original: readonly (string | null)[], masked: readonly (string | null)[], carriage: readonly ColumnCarriage[] | undefined): Buffer {
-  const out = Buffer.allocUnsafe(rewrittenDataRowSize(buf, start, original, masked, carriage));
-  writeDataRow(out, 0, buf, start, original, masked, carriage);
-  return out;
-}
-
-/** The size in bytes of the DataRow `rewriteDataRow` makes (type byte included). */
+/** The size in bytes of the DataRow `writeDataRow` writes (type byte included). */
 export function rewrittenDataRowSize(buf: Buffer, start: number, original: readonly (string | null)[], masked: readonly (string | null)[], carriage: readonly ColumnCarriage[] | undefined): number {
   const count = buf.readInt16BE(start + 5);
   let size = 7;
@@ -121,10 +110,14 @@ export function rewrittenDataRowSize(buf: Buffer, start: number, original: reado
 }
 
 /**
- * Writes the DataRow `rewriteDataRow` makes into `out` at `at`, which has room for
- * `rewrittenDataRowSize` bytes (the masked row goes straight into the outgoing chunk, see
- * chunk-writer.ts); returns the offset after it. Sized first, then written in place: no small
- * Buffer per value (each one is an allocation, and copying out of it makes V8 move its bytes off the heap).
+ * Writes a DataRow with some values replaced into `out` at `at`, which has room for
+ * `rewrittenDataRowSize` bytes. Unchanged values keep their original bytes; a changed
+ * opaque-binary value becomes NULL, because a masked text would not be a valid binary
+ * value of its type (fail closed, still valid wire). Returns the offset after it.
+ *
+ * The masked row goes straight into the outgoing chunk (chunk-writer.ts), sized first and then
+ * written in place: no small Buffer per value (each one is an allocation, and copying out of
+ * it makes V8 move its bytes off the heap).
  */
 export function writeDataRow(out: Buffer, at: number, buf: Buffer, start: number, original: readonly (string | null)[], masked: readonly (string | null)[], carriage: readonly ColumnCarriage[] | undefined): number {
   const count = buf.readInt16BE(start + 5);
