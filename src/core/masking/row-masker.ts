@@ -97,16 +97,12 @@ export function createRowMasker(options: RowMaskerOptions): RowMasker {
 export class MaskerPool {
   readonly #hashKey: Uint8Array | string;
   readonly #shapes: ShapeCache | undefined;
-  readonly #plans: (MaskPlan | undefined)[];
-  readonly #lineages: (readonly LineageEntry[] | undefined)[];
   readonly #maskers: (Masker | undefined)[];
   #newest = 0;
 
   constructor(hashKey: Uint8Array | string, shapes: ShapeCache | undefined, size = 8) {
     this.#hashKey = hashKey;
     this.#shapes = shapes;
-    this.#plans = new Array<MaskPlan | undefined>(size).fill(undefined);
-    this.#lineages = new Array<readonly LineageEntry[] | undefined>(size).fill(undefined);
     this.#maskers = new Array<Masker | undefined>(size).fill(undefined);
   }
 
@@ -115,7 +111,7 @@ export class MaskerPool {
     const n = this.#maskers.length;
     for (let i = 0, j = this.#newest; i < n; i++, j = j === 0 ? n - 1 : j - 1) {
       const m = this.#maskers[j];
-      if (m === undefined || this.#plans[j] !== plan || this.#lineages[j] !== lineage) continue;
+      if (m === undefined || !m.serves(plan, lineage)) continue;
       // Inactive: `forResult` gave it to no one (its rows pass as they are).
       if (m.released || !m.active) {
         m.restart();
@@ -125,8 +121,6 @@ export class MaskerPool {
       return (this.#maskers[j] = this.#create(plan, lineage));
     }
     this.#newest = this.#newest + 1 === n ? 0 : this.#newest + 1;
-    this.#plans[this.#newest] = plan;
-    this.#lineages[this.#newest] = lineage;
     return (this.#maskers[this.#newest] = this.#create(plan, lineage));
   }
 
@@ -184,6 +178,11 @@ class Masker implements RowMasker {
 
   get released(): boolean {
     return this.#released;
+  }
+
+  /** Built for this plan and lineage (the same objects: both come from caches). */
+  serves(plan: MaskPlan, lineage: readonly LineageEntry[] | undefined): boolean {
+    return this.#plan === plan && this.#lineage === lineage;
   }
 
   /** For the next result (MaskerPool): no counts, not released. The shape stays until `shape` sets the next one. */
