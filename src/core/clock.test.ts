@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isoNow, manualClock } from './clock.ts';
+import { clockMs, isoNow, manualClock, systemClock } from './clock.ts';
 
 describe('isoNow', () => {
   it('is the clock time in ISO form, re-read every millisecond, and kept apart per clock', () => {
@@ -13,5 +13,20 @@ describe('isoNow', () => {
     a.advance(-1);
     expect(isoNow(a)).toBe('2026-03-01T10:00:00.000Z');
     expect(isoNow(b)).toBe('2027-01-01T00:00:00.000Z');
+  });
+});
+
+describe('clockMs', () => {
+  it('reads `ms()` where a clock has one, and `now()` where it has not', () => {
+    const manual = manualClock(new Date('2026-03-01T10:00:00.000Z'));
+    manual.advance(5);
+    expect(clockMs(manual)).toBe(Date.parse('2026-03-01T10:00:00.005Z'));
+    const plain = { now: () => new Date('2025-01-02T03:04:05.678Z') };
+    expect(clockMs(plain)).toBe(Date.parse('2025-01-02T03:04:05.678Z'));
+    expect(isoNow(plain)).toBe('2025-01-02T03:04:05.678Z');
+    const before = Date.now();
+    const read = clockMs(systemClock);
+    expect(read).toBeGreaterThanOrEqual(before);
+    expect(read).toBeLessThanOrEqual(Date.now());
   });
 });

@@ -1,15 +1,23 @@
 /** Injected time, so expiry and timeouts are testable without sleeping. */
 export interface Clock {
   now(): Date;
+  /** `now().getTime()` without the Date, for clocks that can say it directly (hot paths read the time per statement). */
+  ms?(): number;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+export const systemClock: Clock = { now: () => new Date(), ms: Date.now };
+
+/** Milliseconds since the epoch on `clock`: `clock.ms()` when it has one, else from `now()`. */
+export function clockMs(clock: Clock): number {
+  return clock.ms === undefined ? clock.now().getTime() : clock.ms();
+}
 
 /** A clock that only moves when told to; for tests. */
 export function manualClock(start = new Date('2026-01-01T00:00:00Z')): Clock & { advance(ms: number): void } {
   let t = start.getTime();
   return {
     now: () => new Date(t),
+    ms: () => t,
     advance: (ms: number) => {
       t += ms;
     },
@@ -28,11 +36,10 @@ const stamps = new WeakMap<Clock, { ms: number; at: string }>();
 export function isoNow(clock: Clock): string {
   let stamp = stamps.get(clock);
   if (stamp === undefined) stamps.set(clock, (stamp = { ms: Number.NaN, at: '' }));
-  const now = clock.now();
-  const ms = now.getTime();
+  const ms = clockMs(clock);
   if (ms !== stamp.ms) {
     stamp.ms = ms;
-    stamp.at = now.toISOString();
+    stamp.at = new Date(ms).toISOString();
   }
   return stamp.at;
 }

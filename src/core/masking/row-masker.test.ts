@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initSql } from '../sql/parser.ts';
 import type { PgParser } from '../sql/parser.ts';
 import { lineageOf } from './lineage.ts';
-import { createRowMasker } from './row-masker.ts';
+import { createRowMasker, ShapeCache } from './row-masker.ts';
 import { applyStrategy } from './strategies.ts';
 import type { MaskPlan } from './types.ts';
 
@@ -28,6 +28,17 @@ const forQuery = (sql: string, columns: { name: string }[]) => {
 };
 
 describe('createRowMasker', () => {
+  it('decides each frozen columns array it is given, the same one again without asking, another one afresh', () => {
+    const m = createRowMasker({ plan, hashKey: 'install-key', shapes: new ShapeCache() });
+    const emails = Object.freeze([Object.freeze({ name: 'work_email' })]);
+    const ids = Object.freeze([Object.freeze({ name: 'id' })]);
+    for (const columns of [emails, emails, ids, ids, emails, ids]) {
+      m.shape(columns);
+      expect(m.row(['a@b.co'])[0], columns[0]!.name).toBe(columns === emails ? applyStrategy('hash', 'a@b.co', 'install-key') : 'a@b.co');
+    }
+    expect(m.counts().byColumn).toEqual({ work_email: { emails: 3 } });
+  });
+
   it('masks by protocol column metadata and by column-name glob', () => {
     const m = createRowMasker({ plan, hashKey: 'install-key' });
     m.shape([

@@ -150,6 +150,8 @@ class Masker implements RowMasker {
   /** The detectors for each join order of #joins, built at the first row of a result that has joins. */
   #joinDetectors: Detector[][] | undefined;
   #names: string[] = [];
+  /** The columns `shape` was last given, when frozen (so they cannot have changed since). */
+  #columns: readonly ResultColumn[] | undefined;
   /**
    * Column-rule hits of the current shape, by column index: a row only bumps a number, and the
    * hits become `#counts.byColumn[name][rule]` when the shape changes or the counts are read.
@@ -197,6 +199,8 @@ class Masker implements RowMasker {
 
   shape(columns: readonly ResultColumn[]): void {
     this.#foldHits();
+    // The very columns of the last result (relays hand out one frozen array per repeated RowDescription): nothing to look up.
+    if (columns === this.#columns && this.#leniency === undefined) return;
     let shape = this.#shapes?.get(this.#plan, this.#lineage, columns);
     if (shape === undefined) {
       shape = this.#decide(columns);
@@ -212,6 +216,7 @@ class Masker implements RowMasker {
     this.#joinDetectors = undefined;
     // Per result, not cached: the same names may come with other types (the text flag is the protocol's).
     this.#leniency = transformed === undefined ? undefined : Uint8Array.from(columns, (c, i) => (transformed[i] ? (c.text === false ? 1 : 2) : 0));
+    this.#columns = Object.isFrozen(columns) ? columns : undefined;
     this.#names = columns.map((c) => c.name);
     this.#hits = columns.map(() => 0);
     this.#active = this.#hasDetectors || this.#decisions.some((d) => d !== undefined);

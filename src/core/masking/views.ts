@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.ts';
+import { clockMs, type Clock } from '../clock.ts';
 import { Lru } from '../sql/lru.ts';
 import { RecentTexts } from '../sql/recent-texts.ts';
 import type { PgParser } from '../sql/parser.ts';
@@ -281,6 +281,6 @@ export class SessionLineage {
   }
 
   #now(): number {
-    return this.#clock.now().getTime();
+    return clockMs(this.#clock);
   }
 }

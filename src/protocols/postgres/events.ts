@@ -63,6 +63,9 @@ export class StatementTracker {
   readonly #shapes = new Map<string, ColumnInfo[]>();
   /** Describes sent and not answered yet, in order, with their batch. */
   readonly #describes: { key: string; batch: number }[] = [];
+  /** The last frozen columns `#names` was asked about, and their names (shared by the events of their results). */
+  #namesOf: ColumnInfo[] | undefined;
+  #lastNames: string[] = [];
   #batch = 0;
   #answeredBatches = 0;
   #seq = 0;
@@ -287,9 +290,23 @@ export class StatementTracker {
   }
 
   #startResult(head: Execution, columns: ColumnInfo[]): void {
-    head.event.columns = columns.map((c) => c.name);
+    head.event.columns = this.#names(columns);
     head.carriage = columns.some((c) => c.format === 1) ? carriageOf(columns) : undefined;
     head.masker = this.#masking.forResult(head, columns);
+  }
+
+  /**
+   * The column names a result's event records. The relay hands out the same frozen columns while
+   * the RowDescription repeats (every execution of a prepared statement): their names, once.
+   */
+  #names(columns: ColumnInfo[]): string[] {
+    if (columns === this.#namesOf) return this.#lastNames;
+    const names = columns.map((c) => c.name);
+    if (Object.isFrozen(columns)) {
+      this.#namesOf = columns;
+      this.#lastNames = names;
+    }
+    return names;
   }
 
   /**

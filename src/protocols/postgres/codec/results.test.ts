@@ -25,6 +25,19 @@ describe('writeDataRow', () => {
     );
   });
 
+  it('writes masked values of every length around the short-text fast path, ASCII or not, as Buffer would', () => {
+    // Lengths 0–40 cross the 32-character limit under which ASCII text is sized and written in JS.
+    const text = fc.oneof(fc.string({ unit: 'binary-ascii', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }));
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 1, maxLength: 4 }), (masked) => {
+        const original = masked.map(() => 'x');
+        const buf = dataRow(original);
+        expect(rewrittenDataRow(buf, 0, dataRowValues(buf, 0, undefined), masked, undefined)).toEqual(dataRow(masked));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('turns a changed opaque-binary value into NULL and keeps the others byte for byte', () => {
     const buf = dataRow(['\u0001\u0002', 'keep', 'secret']);
     const carriage: ColumnCarriage[] = ['binary', 'text', 'text'];

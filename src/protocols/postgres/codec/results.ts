@@ -103,7 +103,7 @@ export function rewrittenDataRowSize(buf: Buffer, start: number, original: reado
     const m = masked[i] ?? null;
     if (m === original[i]) size += 4 + len;
     else if (m === null || carriage?.[i] === 'binary') size += 4;
-    else size += 4 + Buffer.byteLength(m, 'utf8');
+    else size += 4 + utf8Size(m);
     off += 4 + len;
   }
   return size;
@@ -131,7 +131,7 @@ export function writeDataRow(out: Buffer, at: number, buf: Buffer, start: number
     if (m === original[i]) at += buf.copy(out, at, off, off + 4 + len);
     else if (m === null || carriage?.[i] === 'binary') at = out.writeInt32BE(-1, at);
     else {
-      const n = out.write(m, at + 4, 'utf8');
+      const n = writeUtf8(out, at + 4, m);
       out.writeInt32BE(n, at);
       at += 4 + n;
     }
@@ -140,6 +140,36 @@ export function writeDataRow(out: Buffer, at: number, buf: Buffer, start: number
   // The length field, now that the values' UTF-8 sizes are written.
   out.writeInt32BE(at - begin - 1, begin + 1);
   return at;
+}
+
+/**
+ * Strings up to this length are sized and written in JS when they are ASCII: a masked value
+ * is usually short (`****`, `h:…`, `…1234`), and for those Buffer's native calls cost more than
+ * the loop (docs/performance.md, session 6).
+ */
+const shortText = 32;
+
+/** The UTF-8 size of `s`. */
+function utf8Size(s: string): number {
+  if (s.length <= shortText) {
+    let i = 0;
+    while (i < s.length && s.charCodeAt(i) < 0x80) i++;
+    if (i === s.length) return i;
+  }
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/** Writes `s` as UTF-8 into `out` at `at` (which has room for it); returns the bytes written. */
+function writeUtf8(out: Buffer, at: number, s: string): number {
+  if (s.length <= shortText) {
+    let i = 0;
+    while (i < s.length && s.charCodeAt(i) < 0x80) i++;
+    if (i === s.length) {
+      for (let j = 0; j < i; j++) out[at + j] = s.charCodeAt(j);
+      return i;
+    }
+  }
+  return out.write(s, at, 'utf8');
 }
 
 /** A CopyData message. */
