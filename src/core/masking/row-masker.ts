@@ -190,7 +190,7 @@ class Masker implements RowMasker {
   /** For the next result (MaskerPool): no counts, not released. The shape stays until `shape` sets the next one. */
   restart(): void {
     this.#released = false;
-    this.#hits.fill(0);
+    // No hits to clear: a released masker's were folded into its counts (which zeroes them), and an inactive one never counted.
     const c = this.#counts;
     // New objects only when something was counted into them (a caller may keep them: `takeCounts`).
     if (hasKeys(c.byColumn) || hasKeys(c.byDetector)) this.#counts = { byColumn: {}, byDetector: {}, rows: 0 };

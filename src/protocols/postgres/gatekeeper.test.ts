@@ -43,6 +43,22 @@ describe('createGatekeeper (PostgreSQL) decideNow', () => {
     expect(gate.decideNow('DELETE FROM t WHERE id = $1', 'parse')).toMatchObject({ effect: 'review' });
   });
 
+  it('asks policy once for a Query it leaves to decide: decide starts from the review verdict decideNow found', async () => {
+    let asked = 0;
+    const counting = { decideNow: (...a: Parameters<PolicyEngine['decide']>) => (asked++, policy.decideNow!(...a)), decide: (...a: Parameters<PolicyEngine['decide']>) => (asked++, policy.decide(...a)) };
+    const core = { policy: counting, clock: systemClock, config: { reviews: {} } } as unknown as CoreServices;
+    const gate = createGatekeeper(core, { user: { id: 'u1', name: 'alice', groups: [] } } as unknown as Identity, { name: 'prod', tags: [] }, () => undefined, new AbortController().signal);
+    expect(gate.decideNow('DELETE FROM t WHERE id = 1', 'query')).toBeUndefined();
+    // The same text: straight on to the review workflow (which this bare core cannot run: its failure is beside the point).
+    const held = gate.decide('DELETE FROM t WHERE id = 1', 'query').catch(() => undefined);
+    expect(asked).toBe(1);
+    await held;
+    expect(gate.decideNow('DELETE FROM t WHERE id = 2', 'query')).toBeUndefined();
+    // Another text next: decide asks policy for that one (the verdict kept is only for the text it was found for).
+    await expect(gate.decide('SELECT 1', 'query')).resolves.toMatchObject({ effect: 'allow' });
+    expect(asked).toBe(3);
+  });
+
   it('remembers a SQL PREPARE it allowed, so EXECUTE is judged by what it runs', () => {
     const gate = gatekeeper();
     // Unknown prepared name: fail closed.

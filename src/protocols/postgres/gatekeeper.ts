@@ -19,6 +19,8 @@ export type RelayVerdict = Verdict & { sqlstate?: string };
 export function createGatekeeper(core: CoreServices, who: Identity, connection: { name: string; tags: string[] }, notify: (b: Buffer) => void, sessionEnded: AbortSignal) {
   const preparedTexts = new Map<string, string>();
   let hold: AbortController | undefined;
+  /** The review verdict `decideNow` just left to `decide` for this text (the relay asks `decide` next): policy is not asked twice. */
+  let reviewAhead: { text: string; verdict: RelayVerdict } | undefined;
   const subject = (): PolicySubject => ({ user: who.user.name, groups: who.user.groups, connection: connection.name, connectionTags: connection.tags, at: core.clock.now() });
 
   /**
@@ -27,7 +29,9 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
    * judged with its own parameters by `review()`.
    */
   async function decide(text: string, phase: 'query' | 'parse' = 'query'): Promise<RelayVerdict> {
-    const verdict: RelayVerdict = await core.policy.decide(subject(), { kind: 'sql', dialect: 'postgres', text, preparedTexts });
+    const ahead = reviewAhead;
+    reviewAhead = undefined;
+    const verdict: RelayVerdict = ahead?.text === text ? ahead.verdict : await core.policy.decide(subject(), { kind: 'sql', dialect: 'postgres', text, preparedTexts });
     if (verdict.effect === 'review' && phase === 'parse') return verdict;
     return gate(text, verdict);
   }
@@ -39,8 +43,12 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
   function decideNow(text: string, phase: 'query' | 'parse'): RelayVerdict | undefined {
     const verdict = core.policy.decideNow?.(subject(), { kind: 'sql', dialect: 'postgres', text, preparedTexts });
     if (verdict === undefined) return undefined;
-    // A review at a Query is a wait (or a refusal) only the review workflow can decide.
-    if (verdict.effect === 'review') return phase === 'parse' ? verdict : undefined;
+    // A review at a Query is a wait (or a refusal) only the review workflow can decide: `decide`, asked next, starts from this verdict.
+    if (verdict.effect === 'review') {
+      if (phase === 'parse') return verdict;
+      reviewAhead = { text, verdict };
+      return undefined;
+    }
     remember(text, verdict);
     return verdict;
   }
