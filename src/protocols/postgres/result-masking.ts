@@ -1,4 +1,5 @@
 import { MaskerPool, ShapeCache, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
+import type { StatementFacts } from '../../core/masking/statements.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { MaskingServices } from '../../core/services.ts';
@@ -12,6 +13,10 @@ export interface ResultOf {
   readonly verdict: Verdict | undefined;
   readonly index: number;
 }
+
+/** Statement kinds (the classifier's top node) that `statementFacts` has something to say about. */
+const factKinds = new Set(['CopyStmt', 'DeclareCursorStmt', 'FetchStmt', 'ClosePortalStmt']);
+const noFacts: readonly StatementFacts[] = Object.freeze([]);
 
 const textCopy: LineFormat = { format: 'text', delimiter: '\t', null: '\\N' };
 
@@ -53,7 +58,7 @@ export class ResultMasking {
    * mask verdict it is refused. fail closed.
    */
   applicable(text: string, verdict: RelayVerdict): RelayVerdict {
-    if (verdict.effect !== 'mask' || !this.#masking.facts(text).some((f) => f.copy?.format === 'binary')) return verdict;
+    if (verdict.effect !== 'mask' || !this.#facts(text, verdict).some((f) => f.copy?.format === 'binary')) return verdict;
     const message = 'binary COPY results cannot be masked; use COPY … TO STDOUT in text or CSV format';
     return { effect: 'block', rules: verdict.rules, message, sqlstate: '0A000', ...(verdict.statements ? { statements: verdict.statements } : {}) };
   }
@@ -74,7 +79,7 @@ export class ResultMasking {
     // The texts behind `EXECUTE name` and `FETCH … name` too (their lineage is that text's).
     const behind: string[] = [];
     for (const st of verdict.statements ?? []) if (st.executes !== undefined) behind.push(this.#sqlPrepared.get(st.executes)?.text ?? '');
-    for (const f of this.#masking.facts(text)) if (f.cursor?.op === 'fetch') behind.push(this.#cursors.get(f.cursor.name)?.text ?? '');
+    for (const f of this.#facts(text, verdict)) if (f.cursor?.op === 'fetch') behind.push(this.#cursors.get(f.cursor.name)?.text ?? '');
     if (behind.length === 0) return own;
     const pending = behind.map((t) => (t === '' ? undefined : views.learn(t))).filter((p): p is Promise<void> => p !== undefined);
     if (own) pending.push(own);
@@ -83,7 +88,7 @@ export class ResultMasking {
 
   /** How a `COPY … TO STDOUT` result's lines are split (text format when the statement does not say). */
   copyFormat(r: ResultOf): LineFormat {
-    const f = this.#masking.facts(r.text)[r.index]?.copy;
+    const f = this.#facts(r.text, r.verdict)[r.index]?.copy;
     return f === undefined || f.format === 'binary' ? textCopy : f;
   }
 
@@ -135,7 +140,7 @@ export class ResultMasking {
 
   /** A `DECLARE` that succeeded is remembered by name; `CLOSE` forgets (`CLOSE ALL`: every one). */
   #noteCursor(r: ResultOf): void {
-    const op = this.#masking.facts(r.text)[r.index]?.cursor;
+    const op = this.#facts(r.text, r.verdict)[r.index]?.cursor;
     if (op?.op === 'declare') this.#cursors.set(op.name, { text: r.text, index: r.index, hold: op.hold });
     else if (op?.op === 'close') {
       if (op.name === undefined) this.#cursors.clear();
@@ -153,7 +158,7 @@ export class ResultMasking {
     const verdict = r.verdict;
     const executes = verdict?.statements?.[index]?.executes;
     const prepared = executes === undefined ? undefined : this.#sqlPrepared.get(executes);
-    const cursor = this.#masking.facts(text)[index]?.cursor;
+    const cursor = this.#facts(text, verdict)[index]?.cursor;
     if (prepared !== undefined) ({ text, index } = prepared);
     else if (cursor?.op === 'fetch') {
       const declared = this.#cursors.get(cursor.name);
@@ -165,6 +170,17 @@ export class ResultMasking {
     const all = this.#views.lineage(text);
     if (index >= all.length) return undefined; // unparseable: no lineage, as without views
     return all[index] ?? 'unknown';
+  }
+
+  /**
+   * COPY and cursor facts of `text`'s statements. The verdict's classification (the same parse
+   * of the same text) already names each statement's kind: when none is a COPY or a cursor
+   * statement there are no facts to look up, which is every pgbench statement.
+   */
+  #facts(text: string, verdict: Verdict | undefined): readonly StatementFacts[] {
+    const statements = verdict?.statements;
+    if (statements !== undefined && statements.length > 0 && !statements.some((s) => factKinds.has(s.kind))) return noFacts;
+    return this.#masking.facts(text);
   }
 
   #lineageWithoutViews(text: string): LineageEntry[][] {
