@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { systemClock } from '../../core/clock.ts';
+import { manualClock, systemClock } from '../../core/clock.ts';
 import type { Identity } from '../../core/identity/types.ts';
 import { createPolicyEngine } from '../../core/policy/engine.ts';
 import { loadRulesYaml } from '../../core/policy/load.ts';
@@ -68,6 +68,16 @@ describe('createGatekeeper (PostgreSQL) decideNow', () => {
     // PREPARE of a write needs review itself (left to decide), so its name stays unknown.
     expect(gate.decideNow('PREPARE w AS DELETE FROM t', 'query')).toBeUndefined();
     expect(gate.decideNow('EXECUTE w', 'query')).toMatchObject({ effect: 'block' });
+  });
+
+  it('judges each statement at the time it comes, for rules that look at the clock, within one session', async () => {
+    const clock = manualClock(new Date('2026-03-06T12:00:00Z')); // a Friday
+    const timed = createPolicyEngine({ classifier: createPostgresClassifier(await initSql()), rules: loadRulesYaml("- { id: weekend, match: { time: { days: [sat, sun], tz: UTC } }, effect: block, message: 'not at weekends' }") });
+    const core = { policy: timed, clock } as unknown as CoreServices;
+    const gate = createGatekeeper(core, { user: { id: 'u1', name: 'alice', groups: [] } } as unknown as Identity, { name: 'prod', tags: [] }, () => undefined, new AbortController().signal);
+    expect(gate.decideNow('SELECT 1', 'query')).toMatchObject({ effect: 'allow' });
+    clock.advance(24 * 3600_000); // Saturday
+    expect(gate.decideNow('SELECT 1', 'query')).toMatchObject({ effect: 'block', rules: [{ id: 'weekend' }] });
   });
 
   it('is undefined when the policy cannot answer at once', () => {

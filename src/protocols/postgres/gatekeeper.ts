@@ -21,7 +21,18 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
   let hold: AbortController | undefined;
   /** The review verdict `decideNow` just left to `decide` for this text (the relay asks `decide` next): policy is not asked twice. */
   let reviewAhead: { text: string; verdict: RelayVerdict } | undefined;
-  const subject = (): PolicySubject => ({ user: who.user.name, groups: who.user.groups, connection: connection.name, connectionTags: connection.tags, at: core.clock.now() });
+  // One subject for every statement of the session (who asks does not change): the policy engine keys its
+  // verdicts by a frozen subject once (engine.ts; the lists are private copies, so nothing changes them), and
+  // `at` reads the clock only when a rule looks at the time.
+  const subject: PolicySubject = Object.freeze({
+    user: who.user.name,
+    groups: [...who.user.groups],
+    connection: connection.name,
+    connectionTags: [...connection.tags],
+    get at() {
+      return core.clock.now();
+    },
+  });
 
   /**
    * Policy for a Query ('query') or a Parse ('parse'). A Parse that needs review
@@ -31,7 +42,7 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
   async function decide(text: string, phase: 'query' | 'parse' = 'query'): Promise<RelayVerdict> {
     const ahead = reviewAhead;
     reviewAhead = undefined;
-    const verdict: RelayVerdict = ahead?.text === text ? ahead.verdict : await core.policy.decide(subject(), { kind: 'sql', dialect: 'postgres', text, preparedTexts });
+    const verdict: RelayVerdict = ahead?.text === text ? ahead.verdict : await core.policy.decide(subject, { kind: 'sql', dialect: 'postgres', text, preparedTexts });
     if (verdict.effect === 'review' && phase === 'parse') return verdict;
     return gate(text, verdict);
   }
@@ -41,7 +52,7 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
    * common case: the relay then goes on without a promise); undefined: ask `decide`.
    */
   function decideNow(text: string, phase: 'query' | 'parse'): RelayVerdict | undefined {
-    const verdict = core.policy.decideNow?.(subject(), { kind: 'sql', dialect: 'postgres', text, preparedTexts });
+    const verdict = core.policy.decideNow?.(subject, { kind: 'sql', dialect: 'postgres', text, preparedTexts });
     if (verdict === undefined) return undefined;
     // A review at a Query is a wait (or a refusal) only the review workflow can decide: `decide`, asked next, starts from this verdict.
     if (verdict.effect === 'review') {
