@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import WebSocket, { type ClientOptions } from 'ws';
 import { pinnedConnect } from './pin.ts';
-import { encodeWsFrame, linkWire, maxDataBytes, Mux, type AuthHandler, type DialHandler, type ReplicaRef } from '../tunnel/index.ts';
+import { encodeWsFrame, Heartbeat, linkWire, maxDataBytes, Mux, type AuthHandler, type DialHandler, type ReplicaRef } from '../tunnel/index.ts';
 import { backoffDelay } from './backoff.ts';
 
 export interface LinkOptions {
@@ -86,22 +86,15 @@ export class GatewayLink {
     let send = (_message: Buffer) => {};
     ws.once('upgrade', (res) => (send = linkWire(ws, res.socket, true).send));
     const mux = new Mux({ encode: (f) => encodeWsFrame(f, true), send: (m) => send(m), dial: o.dial, ...(o.onAuth ? { onAuth: o.onAuth } : {}), onReplicas: (self, list) => ((this.replicaId = self), o.onReplicas(this, self, list)) });
-    let alive = true;
-    let beat: NodeJS.Timeout | undefined;
+    let heartbeat: Heartbeat | undefined;
     ws.on('open', () => {
       this.#attempt = 0;
       log.info('connected to the gateway');
       o.onConnected();
-      beat = setInterval(() => {
-        // No pong for a whole interval: the path is dead even if TCP has not noticed.
-        if (!alive) return ws.terminate();
-        alive = false;
-        ws.ping();
-      }, o.heartbeatMs);
+      heartbeat = new Heartbeat(ws, o.heartbeatMs);
     });
-    ws.on('pong', () => (alive = true));
-    ws.on('ping', () => (alive = true));
     ws.on('message', (data, isBinary) => {
+      heartbeat?.heard();
       try {
         if (!isBinary) throw new Error('text message on the agent link');
         mux.receive(data as Buffer);
@@ -120,7 +113,6 @@ export class GatewayLink {
     });
     ws.on('error', (err) => log.warn({ err: err.message }, 'agent link error'));
     ws.on('close', (code, reason) => {
-      clearInterval(beat);
       mux.close(new Error('the agent link dropped'));
       if (this.#stopped) return;
       const delay = backoffDelay(this.#attempt++, o.backoff);

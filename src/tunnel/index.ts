@@ -9,6 +9,7 @@ export { coalesceWrites } from './coalesce.ts';
 export { createDialer } from './dialer.ts';
 export { agentAsker, decodeAuthStep, mysqlScramblePlugins, type AskAgent, type AuthAnswer, type AuthOp, type AuthStep, type MysqlScramblePlugin } from '../transport/agent-auth-steps.ts';
 export { decodeFrame, defaultWindowBytes, encodeFrame, frameTypes, maxDataBytes, type Frame, type FrameType, type ReplicaRef } from './frames.ts';
+export { Heartbeat } from './heartbeat.ts';
 export { Mux, type AuthHandler, type DialHandler } from './mux.ts';
 export { connectTarget, SocketSplice } from './splice.ts';
 export { AgentRegistry, type AgentLink } from './registry.ts';

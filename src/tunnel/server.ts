@@ -5,6 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Clock } from '../core/clock.ts';
 import { asWardenError, WardenError } from '../core/errors.ts';
 import { maxDataBytes } from './frames.ts';
+import { Heartbeat } from './heartbeat.ts';
 import { Mux } from './mux.ts';
 import type { AgentLink, AgentRegistry } from './registry.ts';
 import type { ReplicaDirectory } from './replicas.ts';
@@ -20,7 +21,7 @@ export interface AgentEndpointDeps {
   registry: AgentRegistry;
   clock: Clock;
   log: Logger;
-  /** Ping interval; a link that misses a pong for one whole interval is dropped. */
+  /** Ping interval; a link silent for one whole interval (no pong, ping or message) is dropped. */
   heartbeatMs: number;
   /** The gateway's replicas, announced to agents that can link to each; absent: none announced. */
   replicas?: ReplicaDirectory;
@@ -83,7 +84,20 @@ async function link(ws: WebSocket, socket: Duplex, agent: AgentRecord, req: Inco
     close: (code, reason) => ws.close(code, reason),
   };
   const log = d.log.child({ agent: agent.name, remote: l.remoteAddress });
+  // A link silent for a whole interval is dropped (Heartbeat); each message counts as a sign of life.
+  const heartbeat = new Heartbeat(ws, d.heartbeatMs, () => {
+    // Revocation on another replica reaches this one here, within one interval.
+    d.agents.byId(agent.id).then(
+      (a) => {
+        if (a === undefined || a.revokedAt !== null) ws.close(4003, 'agent token revoked');
+        else return d.agents.touch(agent.id, d.clock.now(), version);
+      },
+      (err: unknown) => log.warn({ err }, 'agent heartbeat: store unavailable'),
+    );
+  });
+  ws.on('pong', () => d.registry.heartbeat(l));
   ws.on('message', (data, isBinary) => {
+    heartbeat.heard();
     try {
       if (!isBinary) throw new WardenError('bad_request', 'tunnel protocol error: text message on the agent link');
       mux.receive(data as Buffer);
@@ -93,25 +107,6 @@ async function link(ws: WebSocket, socket: Duplex, agent: AgentRecord, req: Inco
       ws.close(1002, 'protocol error');
     }
   });
-  let alive = true;
-  ws.on('pong', () => {
-    alive = true;
-    d.registry.heartbeat(l);
-  });
-  const beat = setInterval(() => {
-    if (!alive) return ws.terminate();
-    alive = false;
-    ws.ping();
-    // Revocation on another replica reaches this one here, within one interval.
-    d.agents.byId(agent.id).then(
-      (a) => {
-        if (a === undefined || a.revokedAt !== null) ws.close(4003, 'agent token revoked');
-        else return d.agents.touch(agent.id, d.clock.now(), version);
-      },
-      (err: unknown) => log.warn({ err }, 'agent heartbeat: store unavailable'),
-    );
-  }, d.heartbeatMs);
-  beat.unref();
   // Only an agent that said it understands replica lists gets them (an older one would drop the link).
   const features = (headerValue(req.headers[agentFeaturesHeader]) ?? '').split(',').map((f) => f.trim());
   let unsubscribe = () => {};
@@ -123,7 +118,6 @@ async function link(ws: WebSocket, socket: Duplex, agent: AgentRecord, req: Inco
   }
   ws.on('close', (code, reason) => {
     unsubscribe();
-    clearInterval(beat);
     d.registry.remove(l);
     mux.close(new WardenError('upstream_unavailable', `the link to agent "${agent.name}" dropped; the session ended, reconnect to retry`));
     log.info({ code, reason: reason.toString() }, 'agent disconnected');

@@ -72,7 +72,11 @@ describe('agent-held credentials for MySQL and SSH (real processes)', () => {
       // This MariaDB build lacks the plugin: the ed25519 case reports itself skipped below.
     }
     writeFileSync(join(dir, 'id_ed25519'), good.private, { mode: 0o600 });
-    t = await startTestGateway({ config: { agents: { waitMs: 3000, heartbeatMs: 1000 } } });
+    // The default heartbeat (15 s), not 1 s: an agent's first ed25519 signature (the curve's tables
+    // built in pure JS) blocks its event loop for 0.4 s on a loaded machine and over a second on a
+    // loaded 2-core CI, and a peer that cannot pong for a whole interval is dropped, as configured.
+    // Nothing here tests heartbeats (src/tunnel/heartbeat.test.ts does).
+    t = await startTestGateway({ config: { agents: { waitMs: 3000 } } });
     admin = await adminToken(t);
     token = await t.user('alice');
     const m = maria.port;
