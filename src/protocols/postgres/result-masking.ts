@@ -14,8 +14,8 @@ export interface ResultOf {
   readonly index: number;
 }
 
-/** Statement kinds (the classifier's top node) that `statementFacts` has something to say about. */
-const factKinds = new Set(['CopyStmt', 'DeclareCursorStmt', 'FetchStmt', 'ClosePortalStmt']);
+/** Whether `statementFacts` has something to say about a statement of this kind (the classifier's top node). */
+const mayHaveFacts = (kind: string) => kind === 'CopyStmt' || kind === 'DeclareCursorStmt' || kind === 'FetchStmt' || kind === 'ClosePortalStmt';
 const noFacts: readonly StatementFacts[] = Object.freeze([]);
 
 const textCopy: LineFormat = { format: 'text', delimiter: '\t', null: '\\N' };
@@ -179,8 +179,9 @@ export class ResultMasking {
    */
   #facts(text: string, verdict: Verdict | undefined): readonly StatementFacts[] {
     const statements = verdict?.statements;
-    if (statements !== undefined && statements.length > 0 && !statements.some((s) => factKinds.has(s.kind))) return noFacts;
-    return this.#masking.facts(text);
+    if (statements === undefined || statements.length === 0) return this.#masking.facts(text);
+    for (const s of statements) if (mayHaveFacts(s.kind)) return this.#masking.facts(text);
+    return noFacts;
   }
 
   #lineageWithoutViews(text: string): LineageEntry[][] {
