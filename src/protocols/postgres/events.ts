@@ -59,10 +59,10 @@ export class StatementTracker {
   readonly #pending: Execution[] = [];
   readonly #prepared = new Map<string, { text: string; verdict: Verdict | undefined }>();
   readonly #portals = new Map<string, { text: string; params: (string | null)[]; prepared: string; verdict: Verdict | undefined; formats: number[] }>();
-  /** Result shapes learned from RowDescriptions answering Describe, by `S:name` / `P:name`. */
-  readonly #shapes = new Map<string, ColumnInfo[]>();
+  /** Result shapes learned from RowDescriptions answering Describe, of statements (`S`) and portals (`P`) by name. */
+  readonly #shapes = { S: new Map<string, ColumnInfo[]>(), P: new Map<string, ColumnInfo[]>() };
   /** Describes sent and not answered yet, in order, with their batch. */
-  readonly #describes: { key: string; batch: number }[] = [];
+  readonly #describes: { kind: 'S' | 'P'; name: string; batch: number }[] = [];
   /** The last frozen columns `#names` was asked about, and their names (shared by the events of their results). */
   #namesOf: ColumnInfo[] | undefined;
   #lastNames: string[] = [];
@@ -109,11 +109,11 @@ export class StatementTracker {
   bind(portal: string, statement: string, params: (string | null)[], formats: number[]): void {
     const s = this.#prepared.get(statement);
     this.#portals.set(portal, { text: s?.text ?? '', params, prepared: statement, verdict: s?.verdict, formats });
-    this.#shapes.delete(`P:${portal}`);
+    this.#shapes.P.delete(portal);
   }
 
   describe(kind: 'S' | 'P', name: string): void {
-    this.#describes.push({ key: `${kind}:${name}`, batch: this.#batch });
+    this.#describes.push({ kind, name, batch: this.#batch });
   }
 
   /** `verdict`: the decision made at this Execute (reviewed statements), else the Parse's. */
@@ -129,7 +129,7 @@ export class StatementTracker {
   close(kind: 'S' | 'P', name: string): void {
     if (kind === 'S') this.#prepared.delete(name);
     else this.#portals.delete(name);
-    this.#shapes.delete(`${kind}:${name}`);
+    this.#shapes[kind].delete(name);
   }
 
   /** A statement the gateway stopped before the target saw it: recorded at once. */
@@ -147,7 +147,7 @@ export class StatementTracker {
   rowDescription(columns: ColumnInfo[]): void {
     const described = this.#describes.shift();
     if (described) {
-      this.#shapes.set(described.key, columns);
+      this.#shapes[described.kind].set(described.name, columns);
       return;
     }
     const head = this.#pending[0];
@@ -318,8 +318,8 @@ export class StatementTracker {
     head.resolved = true;
     const portal = head.portal === undefined ? undefined : this.#portals.get(head.portal);
     if (head.portal === undefined || !portal) return;
-    const own = this.#shapes.get(`P:${head.portal}`);
-    const fromStatement = this.#shapes.get(`S:${portal.prepared}`);
+    const own = this.#shapes.P.get(head.portal);
+    const fromStatement = this.#shapes.S.get(portal.prepared);
     const columns = own ?? (fromStatement === undefined ? undefined : withFormats(fromStatement, portal.formats));
     if (columns) this.#startResult(head, columns);
     else head.masker = this.#masking.forUnknownShape(head.verdict, portal.formats);
