@@ -13,7 +13,8 @@
 # later ones (most likely V8 compiling the hot paths), more for Warden's larger
 # code than for the bare relay, which would otherwise be counted as the relays' difference.
 # Prints seconds, MB/s and the relay's CPU seconds per transfer (utime+stime from
-# /proc, the least of the runs) for each row, the gateway's peak RSS, the
+# /proc, the least of the runs; in brackets the part off the main thread, i.e. V8's
+# GC helpers) for each row, the gateway's peak RSS, the
 # warden/direct and bare/direct ratios of both, and as the last line
 # `warden/direct ssh-cat throughput ratio: X`.
 #
@@ -61,39 +62,51 @@ now() { date +%s.%N; }
 calc() { awk "BEGIN { print $1 }"; }
 CLK_TCK=$(getconf CLK_TCK)
 # best_of PID CMD…: runs CMD $RUNS times (output to $TMP/out), checks the size, prints the best
-# seconds and the least CPU ticks PID spent on one run ('-' for PID '-'): the least, so a
-# first run's one-off work (JIT warm-up, modules loaded on first use) does not count.
+# seconds, the least CPU ticks PID spent on one run and the ticks its threads other than the
+# main one spent in that same run ('- -' for PID '-'): the least, so a first run's one-off work
+# (JIT warm-up, modules loaded on first use) does not count. The off-main ticks are V8's GC
+# helpers: a few in a healthy run, about as many as the main thread's in a mark-compact storm
+# (src/protocols/ssh/heap-growth.ts).
 best_of() {
-  local pid=$1 best='' cpu='' t0 t1 c0 c1 s i
+  local pid=$1 best='' cpu='' off='' t0 t1 c0 c1 m0 m1 s i
   shift
   for ((i = 0; i < RUNS; i++)); do
     rm -f "$TMP/out"
-    [[ $pid == - ]] || c0=$(cpu_ticks "$pid")
+    [[ $pid == - ]] || { c0=$(cpu_ticks "$pid"); m0=$(thread_ticks "$pid"); }
     t0=$(now)
     "$@" || return 1
     t1=$(now)
-    [[ $pid == - ]] || { c1=$(cpu_ticks "$pid"); if [[ -z $cpu ]] || ((c1 - c0 < cpu)); then cpu=$((c1 - c0)); fi; }
+    if [[ $pid != - ]]; then
+      c1=$(cpu_ticks "$pid") m1=$(thread_ticks "$pid")
+      if [[ -z $cpu ]] || ((c1 - c0 < cpu)); then cpu=$((c1 - c0)) off=$((c1 - c0 - (m1 - m0))); fi
+    fi
     [[ $(stat -c %s "$TMP/out") == "$bytes" ]] || { log "wrong size: $(stat -c %s "$TMP/out") bytes"; return 1; }
     s=$(calc "$t1 - $t0")
     if [[ -z $best ]] || [[ $(calc "$s < $best") == 1 ]]; then best=$s; fi
   done
-  echo "$best ${cpu:--}"
+  echo "$best ${cpu:--} ${off:--}"
 }
+# thread_ticks PID: user + system CPU time of PID's main thread so far, in clock ticks.
+thread_ticks() { awk '{ print $14 + $15 }' "/proc/$1/task/$1/stat" 2>/dev/null || echo ''; }
 # row LABEL PID CMD…: best_of PID CMD, printed with the relay's CPU seconds for one transfer
 # (the least of the runs; '-' without a PID); sets SECONDS_OF[LABEL] (empty when CMD failed).
 declare -A SECONDS_OF
 row() {
-  local label=$1 pid=$2 r s cpu
+  local label=$1 pid=$2 r s cpu off
   shift 2
   if ! r=$(best_of "$pid" "$@"); then
     SECONDS_OF[$label]=''
     printf '%-22s failed (%s)\n' "$label" "$(head -c 200 "$TMP/err" 2>/dev/null | tr '\n' ' ')"
     return 0
   fi
-  read -r s cpu <<<"$r"
-  [[ $cpu == - ]] || cpu=$(printf '%.2f' "$(calc "$cpu / $CLK_TCK")")
+  read -r s cpu off <<<"$r"
   SECONDS_OF[$label]=$s
-  printf '%-22s %7.2f s  %7.1f MB/s  relay CPU %5s s per %s MB\n' "$label" "$s" "$(calc "$MB / $s")" "$cpu" "$MB"
+  if [[ $cpu == - ]]; then
+    printf '%-22s %7.2f s  %7.1f MB/s\n' "$label" "$s" "$(calc "$MB / $s")"
+    return 0
+  fi
+  printf '%-22s %7.2f s  %7.1f MB/s  relay CPU %5.2f s per %s MB (%.2f off the main thread)\n' "$label" "$s" "$(calc "$MB / $s")" \
+    "$(calc "$cpu / $CLK_TCK")" "$MB" "$(calc "$off / $CLK_TCK")"
 }
 # ratio A B: throughput of row A over row B, 'n/a' when either failed.
 ratio() {

@@ -10,11 +10,14 @@
  * forwards that policy allows (forwarding.ts).
  */
 import type { Protocol } from '../../core/protocol.ts';
+import { widenHeapGrowth } from './heap-growth.ts';
 import { loadOrCreateHostKey } from './host-key.ts';
 import { TargetHostPins } from './host-pins.ts';
 import { runSession } from './session.ts';
 
 export function createSshProtocol(opts: { dataDir: string }): Protocol {
+  // Bulk transfers would otherwise drive V8 into back-to-back mark-compacts (heap-growth.ts).
+  widenHeapGrowth();
   // Host key and pins live as long as this protocol object: one per gateway, never module-global.
   const deps = { hostKey: loadOrCreateHostKey(opts.dataDir), pins: new TargetHostPins(opts.dataDir) };
   return {
