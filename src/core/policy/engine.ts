@@ -37,9 +37,20 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
   // statements that differ only in literals) and per subject — unless a rule looks at the clock.
   const timeless = ![...options.rules, ...defaults, ...Object.values(options.connectionDefaults ?? {}).flat()].some((r) => r.match.time !== undefined);
   const memo = new WeakMap<readonly StatementInfo[], Map<string, Verdict>>();
+  // A frozen subject (one per session, as the MySQL gatekeeper passes; its lists must not change either)
+  // keeps its key: no string built per statement.
+  const whoKeys = new WeakMap<PolicySubject, string>();
+  const whoOf = (subject: PolicySubject): string => {
+    let who = Object.isFrozen(subject) ? whoKeys.get(subject) : undefined;
+    if (who === undefined) {
+      who = `${subject.user}\0${subject.groups.join('\0')}\0\0${subject.connection}\0${subject.connectionTags.join('\0')}`;
+      if (Object.isFrozen(subject)) whoKeys.set(subject, who);
+    }
+    return who;
+  };
   const judge = (subject: PolicySubject, statements: readonly StatementInfo[]): Verdict => {
     if (!timeless || !Object.isFrozen(statements)) return evaluate(options.rules, subject, statements, defaultsFor(subject.connection));
-    const who = `${subject.user}\0${subject.groups.join('\0')}\0\0${subject.connection}\0${subject.connectionTags.join('\0')}`;
+    const who = whoOf(subject);
     let bySubject = memo.get(statements);
     if (!bySubject) memo.set(statements, (bySubject = new Map()));
     let verdict = bySubject.get(who);

@@ -3,7 +3,7 @@ import type { ResponseShape } from './codec/commands.ts';
 import type { BinaryColumn } from './codec/binary-rows.ts';
 import { errPayload, parseErr, parseOk } from './codec/generic.ts';
 import { maxPayload, packet, PacketFramer, type Packet } from './codec/packet.ts';
-import { ResponseReader, type ColumnDef } from './codec/results.ts';
+import { ResponseReader, type ColumnDef, type PacketRole } from './codec/results.ts';
 import { ColumnDefs } from './column-defs.ts';
 import type { StatementTracker } from './events.ts';
 
@@ -58,50 +58,69 @@ export class Answers {
       // The common case, a chunk of whole packets, is read in place; the framer takes what is left
       // (a packet cut at the chunk's end, one of 16 MiB or more, or anything after a held tail).
       const taken = this.#framer.pending === 0 ? this.#followInPlace(chunk) : 0;
-      if (taken < chunk.length) for (const p of this.#framer.push(taken === 0 ? chunk : chunk.subarray(taken))) this.#follow(p.payload, p.seq);
+      if (taken < chunk.length) for (const p of this.#framer.push(taken === 0 ? chunk : chunk.subarray(taken))) this.#follow(p.payload, 0, p.payload.length, p.seq);
       return chunk;
     }
     const packets = this.#framer.push(chunk);
     const parts: Buffer[] = [];
-    for (const p of packets) parts.push(rewrite(p, this.#follow(p.payload, p.seq)));
+    for (const p of packets) parts.push(rewrite(p, this.#follow(p.payload, 0, p.payload.length, p.seq)));
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
   /**
    * Follows the whole single-part packets at the start of `chunk` without a
-   * Packet object each (payloads are slices of the chunk); returns the offset
-   * of the first packet it did not take.
+   * Packet object each (a payload is sliced only when it is read: rows,
+   * column definitions, OK, ERR); returns the offset of the first packet it
+   * did not take.
    */
   #followInPlace(chunk: Buffer): number {
     let off = 0;
     while (chunk.length - off >= 4) {
       const len = chunk[off]! | (chunk[off + 1]! << 8) | (chunk[off + 2]! << 16);
       if (len >= maxPayload || chunk.length - off - 4 < len) break;
-      this.#follow(chunk.subarray(off + 4, off + 4 + len), chunk[off + 3]!);
+      this.#follow(chunk, off + 4, off + 4 + len, chunk[off + 3]!);
       off += 4 + len;
     }
     return off;
   }
 
   /**
-   * One packet of the current answer: for the recording, and to know when the
-   * answer is complete. Returns a replacement payload for a masked row.
+   * One packet of the current answer, the payload at `buf[start, end)`: for
+   * the recording, and to know when the answer is complete. Returns a
+   * replacement payload for a masked row.
    */
-  #follow(body: Buffer, seq: number): Buffer | undefined {
+  #follow(buf: Buffer, start: number, end: number, seq: number): Buffer | undefined {
     const answer = this.#reader;
     if (!answer) throw new Error('unsolicited packet');
-    const tracker = this.#tracker;
-    const role = answer.next(body);
+    const role = answer.nextIn(buf, start, end);
     let replacement: Buffer | undefined;
-    if (role === 'row') replacement = tracker.row(body);
-    else if (role === 'column_count') this.#columns.start();
-    else if (role === 'column') this.#columns.add(body);
-    else if (role === 'eof' && this.#columns.collecting) {
-      const defs = this.#columns.finish();
-      const about = this.#about;
-      if (about?.kind === 'execute' && about.statement.cursor) about.statement.cursor.columns = defs;
-      tracker.columns(defs);
-    } else if (role === 'ok') tracker.ok(parseOk(body).affectedRows);
+    // Column counts and EOFs are not read further: no view of their payload is made.
+    if (role === 'column_count') this.#columns.start();
+    else if (role === 'eof') {
+      if (this.#columns.collecting) this.#columnsEnded();
+    } else if (role !== 'other') replacement = this.#read(role, start === 0 && end === buf.length ? buf : buf.subarray(start, end), seq);
+    if (answer.done) {
+      this.#reader = undefined;
+      this.#about = undefined;
+      this.#tracker.end();
+    }
+    return replacement;
+  }
+
+  /** The EOF after a result's column definitions: the tracker gets them (and a cursor the execute opened). */
+  #columnsEnded(): void {
+    const defs = this.#columns.finish();
+    const about = this.#about;
+    if (about?.kind === 'execute' && about.statement.cursor) about.statement.cursor.columns = defs;
+    this.#tracker.columns(defs);
+  }
+
+  /** A packet whose payload is read: a row (its replacement when masked), a column definition, OK, ERR, a prepare's OK, a LOCAL INFILE request. */
+  #read(role: Exclude<PacketRole, 'column_count' | 'eof' | 'other'>, body: Buffer, seq: number): Buffer | undefined {
+    const tracker = this.#tracker;
+    if (role === 'row') return tracker.row(body);
+    if (role === 'column') this.#columns.add(body);
+    else if (role === 'ok') tracker.ok(parseOk(body).affectedRows);
     else if (role === 'err') {
       const e = parseErr(body);
       tracker.error(e.code, e.message);
@@ -116,12 +135,7 @@ export class Answers {
       if (refusal !== undefined) throw new InfileRefused(refusal, seq);
       this.#hooks.infileOpened();
     }
-    if (answer.done) {
-      this.#reader = undefined;
-      this.#about = undefined;
-      tracker.end();
-    }
-    return replacement;
+    return undefined;
   }
 }
 

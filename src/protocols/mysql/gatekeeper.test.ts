@@ -18,3 +18,26 @@ describe('justification comments (MySQL rules)', () => {
     }
   });
 });
+
+describe('the session subject', () => {
+  it('judges each statement at the clock time it is decided, though the subject is made once per session', async () => {
+    const { createGatekeeper } = await import('./gatekeeper.ts');
+    const { createPolicyEngine } = await import('../../core/policy/engine.ts');
+    const { ruleSchema } = await import('../../core/policy/rules.ts');
+    const { createMysqlClassifier } = await import('../../core/sql/mysql/index.ts');
+    const { manualClock } = await import('../../core/clock.ts');
+    const rules = [
+      { id: 'db', match: { connections: ['db'] }, effect: 'allow' },
+      { id: 'evenings', match: { connections: ['db'], time: { hours: '18:00-24:00', tz: 'UTC' } }, effect: 'block' },
+    ].map((r) => ruleSchema.parse(r));
+    const engine = createPolicyEngine({ rules, classifier: {} as never, mysqlClassifier: createMysqlClassifier() });
+    const clock = manualClock(new Date('2026-01-05T10:00:00Z'));
+    const core = { policy: engine, clock, log: { child: () => ({ info: () => {} }) } } as never;
+    const who = { user: { id: 'u1', name: 'ann', groups: ['dev'] }, tokenId: 't' } as never;
+    const gate = createGatekeeper(core, who, { name: 'db', tags: [] }, new AbortController().signal);
+    expect(gate.decideNow('select 1', 'query')?.effect).toBe('allow');
+    clock.advance(9 * 3600_000); // 19:00
+    expect(gate.decideNow('select 1', 'query')?.effect).toBe('block');
+    expect((await gate.decide('select 1', 'query')).effect).toBe('block');
+  });
+});

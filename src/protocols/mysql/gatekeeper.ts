@@ -12,7 +12,18 @@ import type { CoreServices } from '../../core/services.ts';
  */
 export function createGatekeeper(core: CoreServices, who: Identity, connection: { name: string; tags: string[] }, sessionEnded: AbortSignal) {
   const log = core.log.child({ protocol: 'mysql', user: who.user.name, connection: connection.name });
-  const subject = (): PolicySubject => ({ user: who.user.name, groups: who.user.groups, connection: connection.name, connectionTags: connection.tags, at: core.clock.now() });
+  // One subject for every statement of the session (who asks does not change); `at` reads the clock
+  // only when a rule looks at the time, so a statement costs no Date (the hot path).
+  const subject: PolicySubject = Object.freeze({
+    user: who.user.name,
+    // Copies: the policy engine keys its verdicts by a frozen subject's lists once (engine.ts).
+    groups: [...who.user.groups],
+    connection: connection.name,
+    connectionTags: [...connection.tags],
+    get at() {
+      return core.clock.now();
+    },
+  });
 
   /**
    * A query's result is allow, mask or block. A prepare that needs review is
@@ -20,14 +31,14 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
    * judged with its own bound values by `review()`.
    */
   async function decide(text: string, phase: 'query' | 'prepare'): Promise<Verdict> {
-    const verdict = await core.policy.decide(subject(), { kind: 'sql', dialect: 'mysql', text });
+    const verdict = await core.policy.decide(subject, { kind: 'sql', dialect: 'mysql', text });
     if (verdict.effect !== 'review' || phase === 'prepare') return verdict;
     return review(text, verdict);
   }
 
   /** What `decide` gives, when policy answers at once and no review is to wait for; undefined: ask `decide`. */
   function decideNow(text: string, phase: 'query' | 'prepare'): Verdict | undefined {
-    const verdict = core.policy.decideNow?.(subject(), { kind: 'sql', dialect: 'mysql', text });
+    const verdict = core.policy.decideNow?.(subject, { kind: 'sql', dialect: 'mysql', text });
     return verdict?.effect === 'review' && phase === 'query' ? undefined : verdict;
   }
 

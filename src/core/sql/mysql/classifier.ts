@@ -38,8 +38,15 @@ export interface MysqlClassifierOptions {
 export function createMysqlClassifier(options: MysqlClassifierOptions = {}): MysqlClassifier {
   const parser = options.parser ?? createMysqlParser();
   const cache = createClassificationCache(options);
+  // The text a miss classifies: one `compute` for every call instead of a closure per statement (the hot path).
+  let missed = '';
+  const compute = () => classifyUncached(parser, missed);
   // Texts that differ only in integer literals share one entry (cache-key.ts): no integer changes a classification.
-  return { classify: (text) => cache.get(classificationKey(text), () => classifyUncached(parser, text)), stats: cache.stats };
+  const classify = (text: string): readonly StatementInfo[] => {
+    missed = text;
+    return cache.get(classificationKey(text), compute);
+  };
+  return { classify, stats: cache.stats };
 }
 
 /** Every statement of every reading of `text`, without duplicates; `[]` for empty (comment-only) text. */

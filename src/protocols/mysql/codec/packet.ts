@@ -159,7 +159,10 @@ class SlicedPacket implements Packet {
   }
 
   get raw(): Buffer {
-    return this.#chunk.subarray(this.#start, this.#start + 4 + this.payload.length);
+    const end = this.#start + 4 + this.payload.length;
+    // A command usually arrives alone in its chunk: the chunk itself, no new view of it.
+    if (this.#start === 0 && end === this.#chunk.length) return this.#chunk;
+    return this.#chunk.subarray(this.#start, end);
   }
 }
 

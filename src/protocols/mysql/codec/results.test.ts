@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lenenc, lenencBytes } from './lenenc.ts';
 import { okPayload } from './generic.ts';
+import { ShortPacketError } from './lenenc.ts';
 import { parseColumnDef, ResponseReader, textRowValues } from './results.ts';
 
 const eof = (status = 0) => Buffer.from([0xfe, 0, 0, status & 0xff, status >> 8]);
@@ -52,5 +53,31 @@ describe('following an answer', () => {
   it('decodes column definitions and text rows', () => {
     expect(parseColumnDef(column('name'))).toMatchObject({ schema: 'test', table: 't', name: 'name', orgName: 'name', charset: 45, type: 253 });
     expect(textRowValues(row('1', null, ''))).toEqual(['1', null, '']);
+  });
+
+  it('reads packets in place inside a chunk as it reads them alone', () => {
+    const seq = [lenenc(1), column('a'), eof(), row('1'), eof(0x0008), okPayload({ status: 0x0008, affectedRows: 1 }), lenenc(2), column('b'), column('c'), eof(), row(null, 'x'), eof(0x0002)];
+    // Each payload between unrelated bytes, as in a chunk holding several packets.
+    const chunk = Buffer.concat(seq.flatMap((p) => [Buffer.from([0xfe, 0, 0, 0]), p]));
+    const r = new ResponseReader('result');
+    let off = 0;
+    const got = seq.map((p) => {
+      off += 4;
+      const role = r.nextIn(chunk, off, off + p.length);
+      off += p.length;
+      return role;
+    });
+    expect(got).toEqual(roles('result', seq).out);
+    expect(r.done).toBe(true);
+  });
+
+  it('never reads the first byte of an empty payload from the packet after it', () => {
+    // Alone, an empty first packet is no column count; the 0x01 that follows it in the chunk must not make it one.
+    expect(() => new ResponseReader('result').next(Buffer.alloc(0))).toThrow(ShortPacketError);
+    expect(() => new ResponseReader('result').nextIn(Buffer.from([0x01]), 0, 0)).toThrow(ShortPacketError);
+    // Nor an EOF in the row stream from a 0xFE after it.
+    const r = new ResponseReader('rows');
+    expect(r.nextIn(Buffer.from([0xfe, 0, 0, 2, 0]), 0, 0)).toBe('row');
+    expect(r.done).toBe(false);
   });
 });

@@ -1,4 +1,4 @@
-import { eofStatus, isEof, isErr, isOk, parseOk, serverStatus } from './generic.ts';
+import { parseOk, serverStatus } from './generic.ts';
 import { readLenenc, ShortPacketError } from './lenenc.ts';
 import type { ResponseShape } from './commands.ts';
 
@@ -51,21 +51,35 @@ export class ResponseReader {
 
   /** Classifies the next packet of the answer; throws ShortPacketError when it cannot be one. */
   next(p: Buffer): PacketRole {
+    return this.nextIn(p, 0, p.length);
+  }
+
+  /**
+   * `next` for the payload at `buf[start, end)`, a packet inside a received
+   * chunk: read in place, so following an answer makes no view of each
+   * packet (only an OK or a malformed column count is sliced to be parsed).
+   */
+  nextIn(buf: Buffer, start: number, end: number): PacketRole {
     const s = this.#state;
+    const len = end - start;
+    // The payload's first byte; undefined for an empty payload (never a byte of the packet after it).
+    const head = len > 0 ? buf[start] : undefined;
+    // An EOF packet: 0xFE and shorter than 9 bytes (a longer one is a row or a lenenc int); see generic.ts.
+    const eof = head === 0xfe && len < 9;
     switch (s.at) {
       case 'done':
         throw new ShortPacketError('the target sent a packet nobody asked for');
       case 'first':
-        return this.#first(p);
+        return this.#first(buf, start, end, head);
       case 'after_infile':
-        if (p[0] === 0xfb) throw new ShortPacketError('the target asked for a second LOCAL INFILE in one answer');
-        return this.#first(p);
+        if (head === 0xfb) throw new ShortPacketError('the target asked for a second LOCAL INFILE in one answer');
+        return this.#first(buf, start, end, head);
       case 'columns':
         if (--s.left === 0) this.#state = s.then === 'columns_eof' ? EOF_THEN_ROWS : EOF_THEN_PREPARE_COLUMNS;
         return 'column';
       case 'eof': {
-        if (!isEof(p)) throw new ShortPacketError('expected an EOF packet after column definitions');
-        const status = eofStatus(p);
+        if (!eof) throw new ShortPacketError('expected an EOF packet after column definitions');
+        const status = eofStatusIn(buf, start, len);
         if (s.then === 'rows') this.#state = status & cursorExists ? DONE : ROWS;
         else if (s.then === 'prepare_columns') this.#state = this.#prepColumns > 0 ? { at: 'columns', left: this.#takePrepColumns(), then: 'columns_eof' } : DONE;
         else this.#state = DONE;
@@ -74,20 +88,20 @@ export class ResponseReader {
         return 'eof';
       }
       case 'rows':
-        if (isErr(p)) {
+        if (head === 0xff) {
           this.#state = DONE;
           return 'err';
         }
-        if (isEof(p)) {
-          this.lastStatus = eofStatus(p);
+        if (eof) {
+          this.lastStatus = eofStatusIn(buf, start, len);
           this.#state = this.#shape === 'result' && this.lastStatus & serverStatus.moreResultsExist ? FIRST : DONE;
           return 'eof';
         }
         return 'row';
       case 'fields':
-        if (isErr(p) || isEof(p)) {
+        if (head === 0xff || eof) {
           this.#state = DONE;
-          return isErr(p) ? 'err' : 'eof';
+          return head === 0xff ? 'err' : 'eof';
         }
         return 'column';
     }
@@ -99,40 +113,47 @@ export class ResponseReader {
     return n;
   }
 
-  #first(p: Buffer): PacketRole {
-    if (isErr(p)) {
+  #first(buf: Buffer, start: number, end: number, head: number | undefined): PacketRole {
+    const len = end - start;
+    if (head === 0xff) {
       this.#state = DONE;
       return 'err';
     }
     if (this.#shape === 'single') {
       this.#state = DONE;
-      return isOk(p) ? 'ok' : isEof(p) ? 'eof' : 'other';
+      return head === 0x00 ? 'ok' : head === 0xfe && len < 9 ? 'eof' : 'other';
     }
     if (this.#shape === 'prepare') {
-      if (!isOk(p) || p.length < 9) throw new ShortPacketError('malformed COM_STMT_PREPARE answer');
-      const columns = p.readUInt16LE(5);
-      const params = p.readUInt16LE(7);
+      if (head !== 0x00 || len < 9) throw new ShortPacketError('malformed COM_STMT_PREPARE answer');
+      const columns = buf.readUInt16LE(start + 5);
+      const params = buf.readUInt16LE(start + 7);
       this.#prepColumns = columns;
       if (params > 0) this.#state = { at: 'columns', left: params, then: 'prepare_params' };
       else if (columns > 0) this.#state = { at: 'columns', left: this.#takePrepColumns(), then: 'columns_eof' };
       else this.#state = DONE;
       return 'prepare_ok';
     }
-    if (isOk(p)) {
-      this.lastStatus = parseOk(p).status;
+    if (head === 0x00) {
+      this.lastStatus = parseOk(buf.subarray(start, end)).status;
       this.#state = this.lastStatus & serverStatus.moreResultsExist ? FIRST : DONE;
       return 'ok';
     }
     // LOCAL INFILE request: whether it reaches the client is the relay's decision (local-infile.ts).
-    if (p[0] === 0xfb && this.#shape === 'result') {
+    if (head === 0xfb && this.#shape === 'result') {
       this.#state = AFTER_INFILE;
       return 'infile';
     }
-    const n = readLenenc(p, 0).value;
+    // A count below 251 is its own first byte; anything longer (or nothing) is read from the payload alone.
+    const n = head !== undefined && head < 0xfb ? head : readLenenc(buf.subarray(start, end), 0).value;
     if (!n) throw new ShortPacketError('invalid column count');
     this.#state = { at: 'columns', left: n, then: 'columns_eof' };
     return 'column_count';
   }
+}
+
+/** An EOF packet's status flags (0 when it is too short to carry them); see generic.ts eofStatus. */
+function eofStatusIn(buf: Buffer, start: number, len: number): number {
+  return len >= 5 ? buf.readUInt16LE(start + 3) : 0;
 }
 
 export interface ColumnDef {
