@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { WardenError } from '../errors.ts';
+import { EventLines } from './json-line.ts';
 import type { RecordingEvent, RecordingStorage, RecordingWriter } from './types.ts';
 
 /**
@@ -14,13 +15,15 @@ import type { RecordingEvent, RecordingStorage, RecordingWriter } from './types.
  */
 export function createDiskRecordings(dir: string, opts: { flushIntervalMs: number }): RecordingStorage {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // One memo of recently written JSON for every writer (json-line.ts).
+  const lines = new EventLines();
   const pathOf = (sessionId: string) => {
     // Session ids are ours (`ses_…`), but the API passes user input here: never let it name another path.
     if (!/^[A-Za-z0-9_-]+$/.test(sessionId)) throw new WardenError('not_found', `no recording for session "${sessionId}"`);
     return join(dir, `${sessionId}.jsonl`);
   };
   return {
-    open: (sessionId) => new DiskWriter(pathOf(sessionId), opts.flushIntervalMs),
+    open: (sessionId) => new DiskWriter(pathOf(sessionId), opts.flushIntervalMs, lines),
     read: (sessionId) => readLines(pathOf(sessionId), sessionId),
   };
 }
@@ -45,14 +48,17 @@ class DiskWriter implements RecordingWriter {
   #closed = false;
   readonly #intervalMs: number;
 
-  constructor(path: string, intervalMs: number) {
+  readonly #lines: EventLines;
+
+  constructor(path: string, intervalMs: number, lines: EventLines) {
     this.#path = path;
     this.#intervalMs = intervalMs;
+    this.#lines = lines;
   }
 
   append(event: RecordingEvent): void {
     if (this.#closed) return;
-    this.#put(JSON.stringify(event));
+    this.#put(this.#lines.line(event));
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       this.#flush();

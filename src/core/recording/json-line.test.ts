@@ -1,0 +1,128 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { EventLines, statementKeys } from './json-line.ts';
+
+const lines = new EventLines();
+const eventLine = (e: Parameters<EventLines['line']>[0]) => lines.line(e);
+import type { RecordingEvent, StatementEvent } from './types.ts';
+import { recordedVerdict } from './verdict.ts';
+
+/** Any UTF-16 code unit (lone surrogates included), with what JSON escapes and multi-byte text made likely. */
+const unit = fc.oneof(
+  fc.constantFrom('"', '\\', '\n', '\r', '\t', '\b', '\f', '\u0000', '\u001f', '\u007f', '\u2028', '\ud800', '\udfff', '😀', 'é', '€', '/'),
+  fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  fc.constant('a'),
+);
+const text = fc.string({ unit, maxLength: 40 });
+const cell = fc.option(text, { nil: null });
+const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(-0, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53 + 2, 1e21, 5e-7));
+
+const statement: fc.Arbitrary<StatementEvent> = fc.record(
+  {
+    type: fc.constant('statement' as const),
+    at: text,
+    seq: number,
+    text,
+    params: fc.array(cell, { maxLength: 4 }),
+    prepared: text,
+    durationMs: number,
+    commandTag: text,
+    rowsAffected: number,
+    columns: fc.array(text, { maxLength: 4 }),
+    rows: fc.array(fc.array(cell, { maxLength: 4 }), { maxLength: 4 }),
+    rowCount: number,
+    rowsTruncated: fc.boolean(),
+    error: fc.record({ code: text, message: text }),
+    verdict: fc.record(
+      { effect: text, rules: fc.array(text, { maxLength: 3 }), classes: fc.array(text, { maxLength: 2 }), tables: fc.array(text, { maxLength: 2 }), exempted: fc.array(fc.record({ rule: text, group: text }), { maxLength: 2 }) },
+      { requiredKeys: ['effect', 'rules'] },
+    ),
+    masked: fc.record({ byColumn: fc.dictionary(text, fc.dictionary(text, fc.nat(), { maxKeys: 2 }), { maxKeys: 2 }), byDetector: fc.dictionary(text, fc.nat(), { maxKeys: 2 }) }),
+    uncertain: text,
+  },
+  { requiredKeys: ['type', 'at', 'seq', 'text', 'durationMs', 'rowCount', 'rowsTruncated'] },
+);
+
+/** What JSON.stringify writes for the event with its keys in the order eventLine writes them. */
+function reference(e: object): string {
+  const ordered: Record<string, unknown> = {};
+  for (const k of statementKeys) if (k in e) ordered[k] = (e as Record<string, unknown>)[k];
+  return JSON.stringify(ordered);
+}
+
+describe('eventLine', () => {
+  it('writes a statement event byte for byte as JSON.stringify does (keys in its own order): any text, lone surrogates, control characters, odd numbers', () => {
+    fc.assert(
+      fc.property(statement, (e) => {
+        const line = eventLine(e);
+        expect(line).toBe(reference(e));
+        expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(e)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('writes values of unexpected types as JSON.stringify does, and leaves out keys set to undefined', () => {
+    const e = {
+      type: 'statement',
+      at: new Date(0),
+      seq: 1n.toString(),
+      text: 'x',
+      params: ['a', undefined, 3, { b: 1 }, null, () => 1],
+      prepared: undefined,
+      durationMs: Number.NaN,
+      columns: 'not an array',
+      rows: [['a'], null, 'b', [undefined]],
+      rowCount: true,
+      rowsTruncated: 'no',
+      error: { code: 'E', message: 'm', detail: 'd' },
+      verdict: { effect: 'allow', rules: [], toJSON: () => 'verdict' },
+      masked: undefined,
+      uncertain: null,
+    } as unknown as StatementEvent;
+    expect(eventLine(e)).toBe(reference(e));
+    expect(JSON.parse(eventLine(e))).toEqual(JSON.parse(JSON.stringify(e)));
+  });
+
+  it('throws as JSON.stringify throws', () => {
+    const masked: Record<string, unknown> = {};
+    masked.self = masked;
+    expect(() => eventLine({ type: 'statement', at: '', seq: 1, text: '', durationMs: 0, rowCount: 0, rowsTruncated: false, masked } as unknown as StatementEvent)).toThrow(TypeError);
+    expect(() => eventLine({ type: 'statement', at: '', seq: 1n, text: '', durationMs: 0, rowCount: 0, rowsTruncated: false } as unknown as StatementEvent)).toThrow(TypeError);
+  });
+
+  it('writes other events as JSON.stringify does', () => {
+    const events: RecordingEvent[] = [
+      { type: 'session_start', at: 'a', sessionId: 's', user: 'u"', connection: 'c', protocol: 'postgres', clientAddress: '::1' },
+      { type: 'notice', at: 'a', message: '\ud800 é' },
+      { type: 'session_end', at: 'a', reason: 'client_closed', bytesFromClient: 1, bytesToClient: 2 },
+    ];
+    for (const e of events) expect(eventLine(e)).toBe(JSON.stringify(e));
+  });
+
+  it('writes a verdict it was given unfrozen anew each time (it may have changed), a frozen one from its first JSON', () => {
+    const open = { effect: 'allow', rules: ['a'] };
+    const e: StatementEvent = { type: 'statement', at: 'a', seq: 1, text: 't', durationMs: 0, rowCount: 0, rowsTruncated: false, verdict: open };
+    expect(JSON.parse(eventLine(e)).verdict).toEqual({ effect: 'allow', rules: ['a'] });
+    open.rules.push('b');
+    expect(JSON.parse(eventLine(e)).verdict).toEqual({ effect: 'allow', rules: ['a', 'b'] });
+    const frozen = recordedVerdict({ effect: 'allow', rules: [{ id: 'r1' }], statements: [{ class: 'read', tables: [{ name: 't' }] }] } as never);
+    const line = () => JSON.parse(eventLine({ ...e, verdict: frozen })).verdict;
+    expect(line()).toEqual({ effect: 'allow', rules: ['r1'], classes: ['read'], tables: ['t'] });
+    expect(line()).toEqual({ effect: 'allow', rules: ['r1'], classes: ['read'], tables: ['t'] });
+  });
+
+  it('repeats the remembered timestamp and text only for the same text', () => {
+    const e = (at: string, text: string): StatementEvent => ({ type: 'statement', at, seq: 1, text, durationMs: 0, rowCount: 0, rowsTruncated: false });
+    for (const [at, t] of [['a', 'x'], ['a', 'x'], ['b"', 'x\n'], ['a', 'x'], ['b"', 'y']] as const) expect(eventLine(e(at, t))).toBe(JSON.stringify(e(at, t)));
+  });
+});
+
+describe('recordedVerdict', () => {
+  it('is frozen, lists included, since every statement it judged shares it', () => {
+    const v = recordedVerdict({ effect: 'mask', rules: [{ id: 'r1' }], masks: { columns: [], detectors: [], exempted: [{ rule: 'm', group: 'g' }] }, statements: [{ class: 'read', tables: [{ schema: 's', name: 't' }] }] } as never);
+    expect(v).toEqual({ effect: 'mask', rules: ['r1'], exempted: [{ rule: 'm', group: 'g' }], classes: ['read'], tables: ['s.t'] });
+    for (const part of [v, v.rules, v.classes, v.tables, v.exempted, v.exempted![0]]) expect(Object.isFrozen(part)).toBe(true);
+  });
+});

@@ -1,0 +1,140 @@
+import type { RecordingEvent, StatementEvent } from './types.ts';
+
+/**
+ * One recorded event as its JSON line (without the newline). Statement events
+ * — one per statement the gateways relay — are put together field by field:
+ * `JSON.stringify` walked each event generically (the keys of every object,
+ * a `toJSON` lookup on every object and array), about half the cost of
+ * recording a statement. Other events are rare and go through `JSON.stringify`.
+ *
+ * Contract: the line parses to what `JSON.parse(JSON.stringify(event))` gives
+ * (strings escaped as `JSON.stringify` escapes them, lone surrogates included;
+ * keys whose value is undefined left out; non-finite numbers as null). Keys
+ * come in a fixed order, not the event's. A value of an unexpected type is
+ * handed to `JSON.stringify`, so it is recorded as before (but a function or
+ * symbol where the type says data is written as null, where JSON.stringify
+ * left the key out); the arrays and the error of a statement event are read as
+ * plain data (no `toJSON`). Throws what
+ * `JSON.stringify` throws (a BigInt, a cycle).
+ */
+export class EventLines {
+  /**
+   * The last timestamp and statement text written, as JSON: a timestamp is shared by every
+   * statement stamped in the same millisecond, and a prepared statement's text by each of its
+   * executions. One per recording storage, shared by its writers (a memo: output never depends on it).
+   */
+  #lastStamp = '';
+  #lastStampJson = '""';
+  #lastText = '';
+  #lastTextJson = '""';
+  /**
+   * Recorded verdicts are shared by every statement under the same policy verdict and frozen
+   * (verdict.ts), so each one's JSON is made once. One that is not frozen could change: it is
+   * written anew every time.
+   */
+  readonly #verdictJson = new WeakMap<object, string>();
+
+  line(event: RecordingEvent): string {
+    return event.type === 'statement' ? this.#statementLine(event) : JSON.stringify(event);
+  }
+
+  #statementLine(e: StatementEvent): string {
+    // Concatenation makes a rope; the one write into the pending buffer flattens and encodes it at once.
+    let o = '{"type":"statement","at":' + this.#stamp(e.at) + ',"seq":' + value(e.seq) + ',"text":' + this.#text(e.text);
+    if (e.params !== undefined) o += ',"params":' + cells(e.params);
+    if (e.prepared !== undefined) o += ',"prepared":' + value(e.prepared);
+    o += ',"durationMs":' + value(e.durationMs);
+    if (e.commandTag !== undefined) o += ',"commandTag":' + value(e.commandTag);
+    if (e.rowsAffected !== undefined) o += ',"rowsAffected":' + value(e.rowsAffected);
+    if (e.columns !== undefined) o += ',"columns":' + cells(e.columns);
+    if (e.rows !== undefined) o += ',"rows":' + rows(e.rows);
+    o += ',"rowCount":' + value(e.rowCount) + ',"rowsTruncated":' + value(e.rowsTruncated);
+    if (e.error !== undefined) o += ',"error":' + error(e.error);
+    if (e.verdict !== undefined) o += ',"verdict":' + this.#verdict(e.verdict);
+    if (e.masked !== undefined) o += ',"masked":' + any(e.masked);
+    if (e.uncertain !== undefined) o += ',"uncertain":' + value(e.uncertain);
+    return o + '}';
+  }
+
+  #stamp(at: string): string {
+    if (at === this.#lastStamp) return this.#lastStampJson;
+    const json = value(at);
+    if (typeof at === 'string') {
+      this.#lastStamp = at;
+      this.#lastStampJson = json;
+    }
+    return json;
+  }
+
+  #text(t: string): string {
+    if (t === this.#lastText) return this.#lastTextJson;
+    const json = value(t);
+    if (typeof t === 'string') {
+      this.#lastText = t;
+      this.#lastTextJson = json;
+    }
+    return json;
+  }
+
+  #verdict(v: NonNullable<StatementEvent['verdict']>): string {
+    if (v === null || typeof v !== 'object' || !Object.isFrozen(v)) return any(v);
+    let json = this.#verdictJson.get(v);
+    if (json === undefined) this.#verdictJson.set(v, (json = any(v)));
+    return json;
+  }
+}
+
+/**
+ * Every key of StatementEvent, in the order they are written: a key added to
+ * the type and not written below fails to compile here (`Unwritten`).
+ */
+export const statementKeys = ['type', 'at', 'seq', 'text', 'params', 'prepared', 'durationMs', 'commandTag', 'rowsAffected', 'columns', 'rows', 'rowCount', 'rowsTruncated', 'error', 'verdict', 'masked', 'uncertain'] as const;
+type Unwritten = Exclude<keyof StatementEvent, (typeof statementKeys)[number]>;
+const everyKeyWritten: Unwritten extends never ? true : Unwritten = true;
+void everyKeyWritten;
+
+/** What JSON.stringify makes of a value as an array element (undefined, functions, symbols: null). */
+function any(v: unknown): string {
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** Characters JSON.stringify escapes: `"`, `\`, control characters, and surrogates (escaped when lone). */
+const escaped = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A string, number or boolean as JSON (anything else as JSON.stringify writes it). */
+function value(v: unknown): string {
+  if (typeof v === 'string') return escaped.test(v) ? JSON.stringify(v) : '"' + v + '"';
+  // String(n) is JSON's form of every finite number (-0 included: "0"); JSON has no NaN or Infinity.
+  if (typeof v === 'number') return Number.isFinite(v) ? '' + v : 'null';
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return any(v);
+}
+
+/** An array of strings and nulls (parameters, column names, a row's cells). */
+function cells(cs: readonly (string | null)[]): string {
+  if (!Array.isArray(cs)) return any(cs);
+  let o = '[';
+  for (let i = 0; i < cs.length; i++) {
+    const c: unknown = cs[i];
+    if (i > 0) o += ',';
+    o += typeof c === 'string' ? value(c) : c === null || c === undefined ? 'null' : any(c);
+  }
+  return o + ']';
+}
+
+/** `rows`: an array of rows, each an array of cells. */
+function rows(rs: (string | null)[][]): string {
+  if (!Array.isArray(rs)) return any(rs);
+  let o = '[';
+  for (let i = 0; i < rs.length; i++) {
+    const r: unknown = rs[i];
+    if (i > 0) o += ',';
+    o += Array.isArray(r) ? cells(r as (string | null)[]) : any(r);
+  }
+  return o + ']';
+}
+
+function error(err: NonNullable<StatementEvent['error']>): string {
+  if (err === null || typeof err !== 'object' || typeof err.code !== 'string' || typeof err.message !== 'string' || Object.keys(err).length !== 2) return any(err);
+  return '{"code":' + value(err.code) + ',"message":' + value(err.message) + '}';
+}
