@@ -51,7 +51,7 @@ export class EventLines {
     o += ',"rowCount":' + value(e.rowCount) + ',"rowsTruncated":' + value(e.rowsTruncated);
     if (e.error !== undefined) o += ',"error":' + error(e.error);
     if (e.verdict !== undefined) o += ',"verdict":' + this.#verdict(e.verdict);
-    if (e.masked !== undefined) o += ',"masked":' + any(e.masked);
+    if (e.masked !== undefined) o += ',"masked":' + masked(e.masked);
     if (e.uncertain !== undefined) o += ',"uncertain":' + value(e.uncertain);
     return o + '}';
   }
@@ -137,4 +137,39 @@ function rows(rs: (string | null)[][]): string {
 function error(err: NonNullable<StatementEvent['error']>): string {
   if (err === null || typeof err !== 'object' || typeof err.code !== 'string' || typeof err.message !== 'string' || Object.keys(err).length !== 2) return any(err);
   return '{"code":' + value(err.code) + ',"message":' + value(err.message) + '}';
+}
+
+/** A statement's mask counts (`{ byColumn: { column: { rule: n } }, byDetector: { detector: n } }`), anything else as JSON.stringify writes it. */
+function masked(m: NonNullable<StatementEvent['masked']>): string {
+  if (!isPlain(m)) return any(m);
+  const keys = Object.keys(m);
+  if (keys.length !== 2 || keys[0] !== 'byColumn' || keys[1] !== 'byDetector' || !isPlain(m.byColumn)) return any(m);
+  let o = '{"byColumn":{';
+  let first = true;
+  for (const column of Object.keys(m.byColumn)) {
+    const rules = m.byColumn[column];
+    if (rules === undefined) continue;
+    o += (first ? '' : ',') + value(column) + ':' + numbers(rules);
+    first = false;
+  }
+  return o + '},"byDetector":' + numbers(m.byDetector) + '}';
+}
+
+/** An object of counts by name. */
+function numbers(counts: object): string {
+  if (!isPlain(counts)) return any(counts);
+  let o = '{';
+  let first = true;
+  for (const [name, n] of Object.entries(counts)) {
+    if (n === undefined) continue;
+    if (typeof n !== 'number') return any(counts);
+    o += (first ? '' : ',') + value(name) + ':' + value(n);
+    first = false;
+  }
+  return o + '}';
+}
+
+/** A plain data object: no array, no `toJSON` for JSON.stringify to call. */
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
 }
