@@ -5,7 +5,7 @@
 #   scp       `scp host:blob file` (OpenSSH 9's scp speaks SFTP: Warden's SFTP relay)
 # Every leg uses AES-GCM (`-c aes128-gcm@openssh.com` on the client; the gateway
 # and the bare relay offer and ask for AES-GCM first, src/protocols/ssh/algorithms.ts);
-# one more row, `warden scp, default -c`, leaves the cipher to OpenSSH's defaults
+# two more rows, `direct scp, default -c` and `warden scp, default -c`, leave the cipher to OpenSSH's defaults
 # (chacha20-poly1305 when ssh2's native binding is loaded, else aes128-ctr with
 # hmac-sha2-256-etm), as a user's plain `scp` gets it.
 # Before the rows, WARMUP (default 2) untimed transfers of each kind go through
@@ -124,6 +124,7 @@ bare_scp() { SSHPASS=x scp_from "$BARE_PORT" bench@127.0.0.1 blob; }
 warden_scp() { SSHPASS=$BENCH_TOKEN scp_from "$GW_SSH_PORT" bench@bench@127.0.0.1 "$home/blob"; }
 # SSH_OPTS without its last two words (`-c aes128-gcm@openssh.com`): OpenSSH's own cipher choice.
 warden_scp_default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); warden_scp; }
+direct_scp_default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); direct_scp; }
 
 for ((w = 0; w < WARMUP; w++)); do
   bare_cat && warden_cat && bare_scp && warden_scp && warden_scp_default_cipher ||
@@ -137,10 +138,12 @@ row 'warden ssh cat' "$WARDEN_PID" warden_cat
 row 'direct scp' - direct_scp
 row 'bare scp' "$BARE_PID" bare_scp
 row 'warden scp' "$WARDEN_PID" warden_scp
+row 'direct scp, default -c' - direct_scp_default_cipher
 row 'warden scp, default -c' "$WARDEN_PID" warden_scp_default_cipher
 echo "gateway peak RSS: $(($(peak_rss_kb "$WARDEN_PID") / 1024)) MB"
 echo "bare/direct ssh-cat throughput ratio: $(ratio 'bare ssh cat' 'direct ssh cat')"
 echo "bare/direct scp throughput ratio: $(ratio 'bare scp' 'direct scp')"
 echo "warden/bare ssh-cat, scp throughput ratios: $(ratio 'warden ssh cat' 'bare ssh cat'), $(ratio 'warden scp' 'bare scp')"
 echo "warden/direct scp throughput ratio: $(ratio 'warden scp' 'direct scp')"
+echo "warden/direct scp throughput ratio, OpenSSH's default cipher on both: $(ratio 'warden scp, default -c' 'direct scp, default -c')"
 echo "warden/direct ssh-cat throughput ratio: $(ratio 'warden ssh cat' 'direct ssh cat')"
