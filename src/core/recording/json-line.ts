@@ -23,10 +23,8 @@ export class EventLines {
    * statement stamped in the same millisecond, and a prepared statement's text by each of its
    * executions. One per recording storage, shared by its writers (a memo: output never depends on it).
    */
-  #lastStamp = '';
-  #lastStampJson = '""';
-  #lastText = '';
-  #lastTextJson = '""';
+  readonly #stamp = new LastString();
+  readonly #text = new LastString();
   /**
    * Recorded verdicts are shared by every statement under the same policy verdict and frozen
    * (verdict.ts), so each one's JSON is made once. One that is not frozen could change: it is
@@ -40,7 +38,7 @@ export class EventLines {
 
   #statementLine(e: StatementEvent): string {
     // Concatenation makes a rope; the one write into the pending buffer flattens and encodes it at once.
-    let o = '{"type":"statement","at":' + this.#stamp(e.at) + ',"seq":' + value(e.seq) + ',"text":' + this.#text(e.text);
+    let o = '{"type":"statement","at":' + this.#stamp.json(e.at) + ',"seq":' + value(e.seq) + ',"text":' + this.#text.json(e.text);
     if (e.params !== undefined) o += ',"params":' + cells(e.params);
     if (e.prepared !== undefined) o += ',"prepared":' + value(e.prepared);
     o += ',"durationMs":' + value(e.durationMs);
@@ -54,26 +52,6 @@ export class EventLines {
     if (e.masked !== undefined) o += ',"masked":' + masked(e.masked);
     if (e.uncertain !== undefined) o += ',"uncertain":' + value(e.uncertain);
     return o + '}';
-  }
-
-  #stamp(at: string): string {
-    if (at === this.#lastStamp) return this.#lastStampJson;
-    const json = value(at);
-    if (typeof at === 'string') {
-      this.#lastStamp = at;
-      this.#lastStampJson = json;
-    }
-    return json;
-  }
-
-  #text(t: string): string {
-    if (t === this.#lastText) return this.#lastTextJson;
-    const json = value(t);
-    if (typeof t === 'string') {
-      this.#lastText = t;
-      this.#lastTextJson = json;
-    }
-    return json;
   }
 
   #verdict(v: NonNullable<StatementEvent['verdict']>): string {
@@ -92,6 +70,22 @@ export const statementKeys = ['type', 'at', 'seq', 'text', 'params', 'prepared',
 type Unwritten = Exclude<keyof StatementEvent, (typeof statementKeys)[number]>;
 const everyKeyWritten: Unwritten extends never ? true : Unwritten = true;
 void everyKeyWritten;
+
+/** The last string written and its JSON, given again while the same string comes back. */
+class LastString {
+  #raw = '';
+  #json = '""';
+
+  json(s: string): string {
+    if (s === this.#raw) return this.#json;
+    const json = value(s);
+    if (typeof s === 'string') {
+      this.#raw = s;
+      this.#json = json;
+    }
+    return json;
+  }
+}
 
 /** What JSON.stringify makes of a value as an array element (undefined, functions, symbols: null). */
 function any(v: unknown): string {

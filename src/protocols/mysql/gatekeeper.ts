@@ -1,5 +1,6 @@
 import type { Identity } from '../../core/identity/types.ts';
-import type { PolicySubject, Verdict } from '../../core/policy/types.ts';
+import { sessionSubject } from '../../core/policy/subject.ts';
+import type { Verdict } from '../../core/policy/types.ts';
 import { reviewForSession } from '../../core/review/gate.ts';
 import type { CoreServices } from '../../core/services.ts';
 
@@ -12,18 +13,7 @@ import type { CoreServices } from '../../core/services.ts';
  */
 export function createGatekeeper(core: CoreServices, who: Identity, connection: { name: string; tags: string[] }, sessionEnded: AbortSignal) {
   const log = core.log.child({ protocol: 'mysql', user: who.user.name, connection: connection.name });
-  // One subject for every statement of the session (who asks does not change); `at` reads the clock
-  // only when a rule looks at the time, so a statement costs no Date (the hot path).
-  const subject: PolicySubject = Object.freeze({
-    user: who.user.name,
-    // Copies: the policy engine keys its verdicts by a frozen subject's lists once (engine.ts).
-    groups: [...who.user.groups],
-    connection: connection.name,
-    connectionTags: [...connection.tags],
-    get at() {
-      return core.clock.now();
-    },
-  });
+  const subject = sessionSubject(core.clock, who.user, connection);
 
   /**
    * A query's result is allow, mask or block. A prepare that needs review is

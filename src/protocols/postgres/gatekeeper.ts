@@ -1,5 +1,6 @@
 import type { Identity } from '../../core/identity/types.ts';
-import type { PolicySubject, Verdict } from '../../core/policy/types.ts';
+import { sessionSubject } from '../../core/policy/subject.ts';
+import type { Verdict } from '../../core/policy/types.ts';
 import { reviewForSession } from '../../core/review/gate.ts';
 import { extractJustification, justificationHint } from '../../core/review/justification.ts';
 import { inlineParameters } from '../../core/review/literals.ts';
@@ -21,18 +22,7 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
   let hold: AbortController | undefined;
   /** The review verdict `decideNow` just left to `decide` for this text (the relay asks `decide` next): policy is not asked twice. */
   let reviewAhead: { text: string; verdict: RelayVerdict } | undefined;
-  // One subject for every statement of the session (who asks does not change): the policy engine keys its
-  // verdicts by a frozen subject once (engine.ts; the lists are private copies, so nothing changes them), and
-  // `at` reads the clock only when a rule looks at the time.
-  const subject: PolicySubject = Object.freeze({
-    user: who.user.name,
-    groups: [...who.user.groups],
-    connection: connection.name,
-    connectionTags: [...connection.tags],
-    get at() {
-      return core.clock.now();
-    },
-  });
+  const subject = sessionSubject(core.clock, who.user, connection);
 
   /**
    * Policy for a Query ('query') or a Parse ('parse'). A Parse that needs review
