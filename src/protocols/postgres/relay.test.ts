@@ -183,6 +183,30 @@ describe('Relay, client → target', () => {
     expect(calls).toEqual(['parse d DELETE FROM t WHERE id = $1 review', 'bind  d', 'execute  allow', 'bind  d', 'stopped DELETE FROM t WHERE id = $1 block', 'sync', 'query SELECT 2 allow']);
   });
 
+  it('sends a chunk up to its Terminate, statements blocked before it replaced, and nothing that follows it', async () => {
+    const s = await pairs();
+    const calls: string[] = [];
+    relay(s, { decideNow: (text) => (text.startsWith('DROP') ? block('no dropping') : allow) }, calls);
+    const bytes = new Promise<Buffer>((resolve) => {
+      let buf = Buffer.alloc(0);
+      s.target.on('data', (chunk: Buffer) => (buf = Buffer.concat([buf, chunk])));
+      s.target.on('end', () => resolve(buf));
+      s.target.on('close', () => resolve(buf));
+    });
+    s.client.write(Buffer.concat([queryMessage('SELECT 1'), queryMessage('DROP TABLE t'), message('X'), queryMessage('SELECT 2')]));
+    const got = await bytes;
+    const types: string[] = [];
+    const texts: string[] = [];
+    for (let off = 0; off < got.length; off += 1 + got.readInt32BE(off + 1)) {
+      types.push(String.fromCharCode(got[off]!));
+      if (got[off] === 0x51) texts.push(parseQuery(got, off, off + 1 + got.readInt32BE(off + 1)));
+    }
+    expect(types).toEqual(['Q', 'Q', 'X']);
+    expect(texts[0]).toBe('SELECT 1');
+    expect(texts[1]).toMatch(/^SELECT warden_blocked_[0-9a-f]+_1\(\)$/);
+    expect(calls).toEqual(['query SELECT 1 allow', 'query DROP TABLE t block']);
+  });
+
   it('ends the session on a malformed message found while relaying at once', async () => {
     const s = await pairs();
     const ended: string[] = [];

@@ -41,11 +41,9 @@ export interface RelayHooks {
 const Q = 0x51, P = 0x50, B = 0x42, E = 0x45, S = 0x53, C = 0x43, X = 0x58;
 const T = 0x54, D = 0x44, n = 0x6e, Z = 0x5a, I = 0x49, s = 0x73, d = 0x64, H = 0x48, CC = 0x43, EE = 0x45;
 
-/** Where the relay is in a client chunk: the next message, and the copy with replaced messages built so far. */
+/** Where the relay is in a client chunk: the next message (a wait for a decision resumes there). */
 interface ChunkCursor {
   off: number;
-  keptFrom: number;
-  out: Buffer[] | undefined;
 }
 
 export class Relay {
@@ -59,6 +57,8 @@ export class Relay {
   #lastColumns: ColumnInfo[] = [];
   /** The target's chunk as the client gets it (see `#onTargetData`). */
   readonly #toClient = new ChunkWriter();
+  /** The client's chunk as the target gets it: stopped statements replaced (see `#clientMessages`). */
+  readonly #toTarget = new ChunkWriter();
   /** Chunks that arrived while a policy decision was pending, in order. */
   readonly #queued: Buffer[] = [];
   #busy = false;
@@ -129,7 +129,9 @@ export class Relay {
     // client's later chunks queue behind it, in order.
     let waiting: Promise<void> | undefined;
     try {
-      waiting = this.#clientMessages(whole, { off: 0, keptFrom: 0, out: undefined });
+      // One chunk at a time: while one waits, later ones queue (above), so the writer is this chunk's until it is sent.
+      this.#toTarget.begin(whole);
+      waiting = this.#clientMessages(whole, { off: 0 });
     } catch (err) {
       this.#protocolViolation(err);
       return;
@@ -161,13 +163,13 @@ export class Relay {
       // A wait resumes after this message.
       at.off = end;
       let waiting: Promise<void> | undefined;
-      if (type === Q || type === P) waiting = this.#statement(buf, at, type, off, end);
+      if (type === Q || type === P) waiting = this.#statement(buf, type, off, end);
       else if (type === B) {
         const b = parseBind(buf, off, end);
         tracker.bind(b.portal, b.statement, b.params, b.resultFormats);
         if (this.#reviewed.has(b.statement)) this.#reviewedPortals.set(b.portal, { statement: b.statement, params: b.params });
         else this.#reviewedPortals.delete(b.portal);
-      } else if (type === E) waiting = this.#execute(buf, at, off, end);
+      } else if (type === E) waiting = this.#execute(buf, off, end);
       else if (type === D) {
         const dsc = parseDescribe(buf, off, end);
         tracker.describe(dsc.kind, dsc.name);
@@ -178,31 +180,29 @@ export class Relay {
         if (c.kind === 'S') this.#reviewed.delete(c.name);
         else this.#reviewedPortals.delete(c.name);
       } else if (type === X) {
-        this.#writeTarget(at.out ? Buffer.concat([...at.out, buf.subarray(at.keptFrom, end)]) : buf.subarray(0, end));
+        // Up to the Terminate: what follows it in the chunk (copied last, as it came) is not sent.
+        const out = this.#toTarget.finish();
+        this.#writeTarget(out.subarray(0, out.length - (buf.length - end)));
         this.end('client closed the session');
         return undefined;
       }
       if (waiting !== undefined) return waiting.then(() => (this.#ended ? undefined : this.#clientMessages(buf, at)));
     }
-    if (!at.out) this.#writeTarget(buf);
-    else {
-      if (at.keptFrom < buf.length) at.out.push(buf.subarray(at.keptFrom));
-      this.#writeTarget(at.out.length === 1 ? at.out[0]! : Buffer.concat(at.out));
-    }
+    this.#writeTarget(this.#toTarget.finish());
     return undefined;
   }
 
   /** A Query or Parse: judged (at once when policy can), then passed on or replaced. */
-  #statement(buf: Buffer, at: ChunkCursor, type: number, off: number, end: number): Promise<void> | undefined {
+  #statement(buf: Buffer, type: number, off: number, end: number): Promise<void> | undefined {
     const parsed = type === Q ? { name: '', text: parseQuery(buf, off, end) } : parseParse(buf, off, end);
     const phase = type === Q ? 'query' : 'parse';
     const now = this.#hooks.decideNow?.(parsed.text, phase);
-    if (now !== undefined) return this.#judged(buf, at, type, off, end, parsed, now);
-    return this.#hooks.decide(parsed.text, phase).then((verdict) => (this.#ended ? undefined : this.#judged(buf, at, type, off, end, parsed, verdict)));
+    if (now !== undefined) return this.#judged(type, off, end, parsed, now);
+    return this.#hooks.decide(parsed.text, phase).then((verdict) => (this.#ended ? undefined : this.#judged(type, off, end, parsed, verdict)));
   }
 
   /** Applies a Query's or Parse's verdict; a promise while masking learns the statement's relations. */
-  #judged(buf: Buffer, at: ChunkCursor, type: number, off: number, end: number, parsed: { name: string; text: string }, decided: RelayVerdict): Promise<void> | undefined {
+  #judged(type: number, off: number, end: number, parsed: { name: string; text: string }, decided: RelayVerdict): Promise<void> | undefined {
     const tracker = this.#hooks.tracker;
     const verdict = tracker.applicable(parsed.text, decided);
     if (type === P) {
@@ -219,12 +219,12 @@ export class Relay {
     const message = verdict.effect === 'review' ? `approval required: ${verdict.message}` : verdict.message;
     // A stopped Parse has no execution of its own to carry the error: record it now.
     if (type === P) tracker.stopped(parsed.text, verdict, verdict.sqlstate ?? '42501', message);
-    this.#replace(buf, at, off, end, type === Q ? this.#failing(queryMessage, message, false, verdict.sqlstate) : this.#failing((t) => parseMessage(parsed.name, t), message, true, verdict.sqlstate));
+    this.#toTarget.replace(off, end, type === Q ? this.#failing(queryMessage, message, false, verdict.sqlstate) : this.#failing((t) => parseMessage(parsed.name, t), message, true, verdict.sqlstate));
     return undefined;
   }
 
   /** An Execute; one of a statement that needed review waits for the review of its own parameters. */
-  #execute(buf: Buffer, at: ChunkCursor, off: number, end: number): Promise<void> | undefined {
+  #execute(buf: Buffer, off: number, end: number): Promise<void> | undefined {
     const tracker = this.#hooks.tracker;
     const portal = parseExecute(buf, off, end);
     const bound = this.#reviewedPortals.get(portal);
@@ -240,18 +240,10 @@ export class Relay {
         const message = verdict.effect === 'review' ? `approval required: ${verdict.message}` : verdict.message;
         tracker.stopped(held.text, verdict, verdict.sqlstate ?? '42501', message);
         // An unnamed Parse that fails in its place: the server then skips to Sync, as after a failed Execute.
-        this.#replace(buf, at, off, end, this.#failing((t) => parseMessage('', t), message, true, verdict.sqlstate));
+        this.#toTarget.replace(off, end, this.#failing((t) => parseMessage('', t), message, true, verdict.sqlstate));
       } else tracker.execute(portal, verdict);
       return tracker.learnPortal(portal);
     });
-  }
-
-  /** Sends `replacement` instead of the message at `buf[off..end)`. */
-  #replace(buf: Buffer, at: ChunkCursor, off: number, end: number, replacement: Buffer): void {
-    at.out ??= [];
-    if (off > at.keptFrom) at.out.push(buf.subarray(at.keptFrom, off));
-    at.out.push(replacement);
-    at.keptFrom = end;
   }
 
   /** A statement that fails at parse analysis on the target; its error comes back rewritten to `message`. */
