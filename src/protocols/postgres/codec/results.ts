@@ -149,27 +149,23 @@ export function writeDataRow(out: Buffer, at: number, buf: Buffer, start: number
  */
 const shortText = 32;
 
+/** Whether `s` is short and ASCII only: its UTF-8 is one byte per character. */
+function shortAscii(s: string): boolean {
+  if (s.length > shortText) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
 /** The UTF-8 size of `s`. */
 function utf8Size(s: string): number {
-  if (s.length <= shortText) {
-    let i = 0;
-    while (i < s.length && s.charCodeAt(i) < 0x80) i++;
-    if (i === s.length) return i;
-  }
-  return Buffer.byteLength(s, 'utf8');
+  return shortAscii(s) ? s.length : Buffer.byteLength(s, 'utf8');
 }
 
 /** Writes `s` as UTF-8 into `out` at `at` (which has room for it); returns the bytes written. */
 function writeUtf8(out: Buffer, at: number, s: string): number {
-  if (s.length <= shortText) {
-    let i = 0;
-    while (i < s.length && s.charCodeAt(i) < 0x80) i++;
-    if (i === s.length) {
-      for (let j = 0; j < i; j++) out[at + j] = s.charCodeAt(j);
-      return i;
-    }
-  }
-  return out.write(s, at, 'utf8');
+  if (!shortAscii(s)) return out.write(s, at, 'utf8');
+  for (let j = 0; j < s.length; j++) out[at + j] = s.charCodeAt(j);
+  return s.length;
 }
 
 /** A CopyData message. */
