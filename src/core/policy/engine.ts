@@ -37,14 +37,15 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
   // statements that differ only in literals) and per subject — unless a rule looks at the clock.
   const timeless = ![...options.rules, ...defaults, ...Object.values(options.connectionDefaults ?? {}).flat()].some((r) => r.match.time !== undefined);
   const memo = new WeakMap<readonly StatementInfo[], Map<string, Verdict>>();
-  // A frozen subject (one per session, as the MySQL gatekeeper passes; its lists must not change either)
-  // keeps its key: no string built per statement.
+  // A frozen subject (one per session, `sessionSubject`; its lists are private copies) keeps its key:
+  // no string built per statement.
   const whoKeys = new WeakMap<PolicySubject, string>();
   const whoOf = (subject: PolicySubject): string => {
-    let who = Object.isFrozen(subject) ? whoKeys.get(subject) : undefined;
+    const frozen = Object.isFrozen(subject);
+    let who = frozen ? whoKeys.get(subject) : undefined;
     if (who === undefined) {
       who = `${subject.user}\0${subject.groups.join('\0')}\0\0${subject.connection}\0${subject.connectionTags.join('\0')}`;
-      if (Object.isFrozen(subject)) whoKeys.set(subject, who);
+      if (frozen) whoKeys.set(subject, who);
     }
     return who;
   };
