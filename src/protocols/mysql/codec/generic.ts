@@ -21,9 +21,9 @@ export function isErr(p: Buffer): boolean {
   return p[0] === 0xff;
 }
 
-/** An EOF packet: 0xFE and shorter than 9 bytes (a longer one is a row or a lenenc int). */
-export function isEof(p: Buffer): boolean {
-  return p[0] === 0xfe && p.length < 9;
+/** An EOF packet, the payload at `p[start, end)`: 0xFE and shorter than 9 bytes (a longer one is a row or a lenenc int). */
+export function isEof(p: Buffer, start = 0, end = p.length): boolean {
+  return end > start && p[start] === 0xfe && end - start < 9;
 }
 
 export interface OkInfo {
@@ -41,9 +41,9 @@ export function parseOk(p: Buffer): OkInfo {
   return { affectedRows: a.value ?? 0, lastInsertId: b.value ?? 0, status, warnings };
 }
 
-/** Status flags of an EOF packet (0 when it carries none, as in protocol 320). */
-export function eofStatus(p: Buffer): number {
-  return p.length >= 5 ? p.readUInt16LE(3) : 0;
+/** Status flags of the EOF packet at `p[start, end)` (0 when it carries none, as in protocol 320). */
+export function eofStatus(p: Buffer, start = 0, end = p.length): number {
+  return end - start >= 5 ? p.readUInt16LE(start + 3) : 0;
 }
 
 export interface ErrInfo {

@@ -1,4 +1,4 @@
-import { parseOk, serverStatus } from './generic.ts';
+import { eofStatus, isEof, parseOk, serverStatus } from './generic.ts';
 import { readLenenc, ShortPacketError } from './lenenc.ts';
 import type { ResponseShape } from './commands.ts';
 
@@ -61,11 +61,9 @@ export class ResponseReader {
    */
   nextIn(buf: Buffer, start: number, end: number): PacketRole {
     const s = this.#state;
-    const len = end - start;
     // The payload's first byte; undefined for an empty payload (never a byte of the packet after it).
-    const head = len > 0 ? buf[start] : undefined;
-    // An EOF packet: 0xFE and shorter than 9 bytes (a longer one is a row or a lenenc int); see generic.ts.
-    const eof = head === 0xfe && len < 9;
+    const head = end > start ? buf[start] : undefined;
+    const eof = isEof(buf, start, end);
     switch (s.at) {
       case 'done':
         throw new ShortPacketError('the target sent a packet nobody asked for');
@@ -79,7 +77,7 @@ export class ResponseReader {
         return 'column';
       case 'eof': {
         if (!eof) throw new ShortPacketError('expected an EOF packet after column definitions');
-        const status = eofStatusIn(buf, start, len);
+        const status = eofStatus(buf, start, end);
         if (s.then === 'rows') this.#state = status & cursorExists ? DONE : ROWS;
         else if (s.then === 'prepare_columns') this.#state = this.#prepColumns > 0 ? { at: 'columns', left: this.#takePrepColumns(), then: 'columns_eof' } : DONE;
         else this.#state = DONE;
@@ -93,7 +91,7 @@ export class ResponseReader {
           return 'err';
         }
         if (eof) {
-          this.lastStatus = eofStatusIn(buf, start, len);
+          this.lastStatus = eofStatus(buf, start, end);
           this.#state = this.#shape === 'result' && this.lastStatus & serverStatus.moreResultsExist ? FIRST : DONE;
           return 'eof';
         }
@@ -121,7 +119,7 @@ export class ResponseReader {
     }
     if (this.#shape === 'single') {
       this.#state = DONE;
-      return head === 0x00 ? 'ok' : head === 0xfe && len < 9 ? 'eof' : 'other';
+      return head === 0x00 ? 'ok' : isEof(buf, start, end) ? 'eof' : 'other';
     }
     if (this.#shape === 'prepare') {
       if (head !== 0x00 || len < 9) throw new ShortPacketError('malformed COM_STMT_PREPARE answer');
@@ -149,11 +147,6 @@ export class ResponseReader {
     this.#state = { at: 'columns', left: n, then: 'columns_eof' };
     return 'column_count';
   }
-}
-
-/** An EOF packet's status flags (0 when it is too short to carry them); see generic.ts eofStatus. */
-function eofStatusIn(buf: Buffer, start: number, len: number): number {
-  return len >= 5 ? buf.readUInt16LE(start + 3) : 0;
 }
 
 export interface ColumnDef {
