@@ -41,3 +41,28 @@ describe('the session subject', () => {
     expect((await gate.decide('select 1', 'query')).effect).toBe('block');
   });
 });
+
+describe('a query held for review', () => {
+  it('asks policy once: decide starts from the review verdict decideNow found for the same text', async () => {
+    const { createGatekeeper } = await import('./gatekeeper.ts');
+    const { createPolicyEngine } = await import('../../core/policy/engine.ts');
+    const { createMysqlClassifier } = await import('../../core/sql/mysql/index.ts');
+    const { systemClock } = await import('../../core/clock.ts');
+    // No rules: the shipped defaults send writes to review.
+    const engine = createPolicyEngine({ rules: [], classifier: {} as never, mysqlClassifier: createMysqlClassifier() });
+    let asked = 0;
+    const policy = { decideNow: (...a: Parameters<typeof engine.decide>) => (asked++, engine.decideNow!(...a)), decide: (...a: Parameters<typeof engine.decide>) => (asked++, engine.decide(...a)) };
+    const core = { policy, clock: systemClock, log: { child: () => ({ info: () => {} }) } } as never;
+    const who = { user: { id: 'u1', name: 'ann', groups: [] }, tokenId: 't' } as never;
+    const gate = createGatekeeper(core, who, { name: 'db', tags: [] }, new AbortController().signal);
+    expect(gate.decideNow('delete from t where id = 1', 'query')).toBeUndefined();
+    // Straight on to the review workflow (which this bare core cannot run: its failure is beside the point).
+    const held = gate.decide('delete from t where id = 1', 'query').catch(() => undefined);
+    expect(asked).toBe(1);
+    await held;
+    // Another text after a kept one: asked (what was kept is only for the text it was found for).
+    expect(gate.decideNow('delete from t where id = 2', 'query')).toBeUndefined();
+    expect((await gate.decide('select 1', 'query')).effect).toBe('allow');
+    expect(asked).toBe(3);
+  });
+});

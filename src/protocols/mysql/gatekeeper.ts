@@ -1,5 +1,6 @@
 import type { Identity } from '../../core/identity/types.ts';
 import { sessionSubject } from '../../core/policy/subject.ts';
+import { VerdictAhead } from '../../core/policy/verdict-ahead.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import { reviewForSession } from '../../core/review/gate.ts';
 import type { CoreServices } from '../../core/services.ts';
@@ -14,6 +15,7 @@ import type { CoreServices } from '../../core/services.ts';
 export function createGatekeeper(core: CoreServices, who: Identity, connection: { name: string; tags: string[] }, sessionEnded: AbortSignal) {
   const log = core.log.child({ protocol: 'mysql', user: who.user.name, connection: connection.name });
   const subject = sessionSubject(core.clock, who.user, connection);
+  const reviewAhead = new VerdictAhead<Verdict>();
 
   /**
    * A query's result is allow, mask or block. A prepare that needs review is
@@ -21,7 +23,7 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
    * judged with its own bound values by `review()`.
    */
   async function decide(text: string, phase: 'query' | 'prepare'): Promise<Verdict> {
-    const verdict = await core.policy.decide(subject, { kind: 'sql', dialect: 'mysql', text });
+    const verdict = reviewAhead.take(text) ?? (await core.policy.decide(subject, { kind: 'sql', dialect: 'mysql', text }));
     if (verdict.effect !== 'review' || phase === 'prepare') return verdict;
     return review(text, verdict);
   }
@@ -29,7 +31,10 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
   /** What `decide` gives, when policy answers at once and no review is to wait for; undefined: ask `decide`. */
   function decideNow(text: string, phase: 'query' | 'prepare'): Verdict | undefined {
     const verdict = core.policy.decideNow?.(subject, { kind: 'sql', dialect: 'mysql', text });
-    return verdict?.effect === 'review' && phase === 'query' ? undefined : verdict;
+    if (verdict?.effect !== 'review' || phase === 'prepare') return verdict;
+    // A review at a query is a wait only the review workflow can decide: `decide`, asked next, starts from this verdict.
+    reviewAhead.keep(text, verdict);
+    return undefined;
   }
 
   /** The review workflow for `text` (an execute's statement with its values inlined): allow, mask or block. */

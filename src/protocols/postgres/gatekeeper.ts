@@ -1,5 +1,6 @@
 import type { Identity } from '../../core/identity/types.ts';
 import { sessionSubject } from '../../core/policy/subject.ts';
+import { VerdictAhead } from '../../core/policy/verdict-ahead.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import { reviewForSession } from '../../core/review/gate.ts';
 import { extractJustification, justificationHint } from '../../core/review/justification.ts';
@@ -20,8 +21,7 @@ export type RelayVerdict = Verdict & { sqlstate?: string };
 export function createGatekeeper(core: CoreServices, who: Identity, connection: { name: string; tags: string[] }, notify: (b: Buffer) => void, sessionEnded: AbortSignal) {
   const preparedTexts = new Map<string, string>();
   let hold: AbortController | undefined;
-  /** The review verdict `decideNow` just left to `decide` for this text (the relay asks `decide` next): policy is not asked twice. */
-  let reviewAhead: { text: string; verdict: RelayVerdict } | undefined;
+  const reviewAhead = new VerdictAhead<RelayVerdict>();
   const subject = sessionSubject(core.clock, who.user, connection);
 
   /**
@@ -30,9 +30,7 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
    * judged with its own parameters by `review()`.
    */
   async function decide(text: string, phase: 'query' | 'parse' = 'query'): Promise<RelayVerdict> {
-    const ahead = reviewAhead;
-    reviewAhead = undefined;
-    const verdict: RelayVerdict = ahead?.text === text ? ahead.verdict : await core.policy.decide(subject, { kind: 'sql', dialect: 'postgres', text, preparedTexts });
+    const verdict: RelayVerdict = reviewAhead.take(text) ?? (await core.policy.decide(subject, { kind: 'sql', dialect: 'postgres', text, preparedTexts }));
     if (verdict.effect === 'review' && phase === 'parse') return verdict;
     return gate(text, verdict);
   }
@@ -47,7 +45,7 @@ export function createGatekeeper(core: CoreServices, who: Identity, connection: 
     // A review at a Query is a wait (or a refusal) only the review workflow can decide: `decide`, asked next, starts from this verdict.
     if (verdict.effect === 'review') {
       if (phase === 'parse') return verdict;
-      reviewAhead = { text, verdict };
+      reviewAhead.keep(text, verdict);
       return undefined;
     }
     remember(text, verdict);
