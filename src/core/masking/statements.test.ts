@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initSql, type PgParser } from '../sql/parser.ts';
-import { statementFacts } from './statements.ts';
+import { createPostgresClassifier } from '../sql/classifier.ts';
+import { mayHaveFacts, statementFacts } from './statements.ts';
 
 let pg: PgParser;
 beforeAll(async () => {
@@ -36,5 +37,15 @@ describe('statementFacts', () => {
       { cursor: { op: 'close', name: undefined } },
       {},
     ]);
+  });
+});
+
+describe('mayHaveFacts', () => {
+  it("accepts the classifier's kind of every statement statementFacts has facts for, and not a plain query's", () => {
+    const kinds = (sql: string) => createPostgresClassifier(pg).classify(sql).map((st) => st.kind);
+    const sql = "copy t to stdout; copy (select 1) to stdout csv; declare c cursor for select 1; fetch 5 from c; close c; close all; select 1; insert into t values (1); explain select 1";
+    const withFacts = facts(sql).map((f) => f.copy !== undefined || f.cursor !== undefined);
+    expect(withFacts).toEqual([true, true, true, true, true, true, false, false, false]);
+    expect(kinds(sql).map(mayHaveFacts)).toEqual(withFacts);
   });
 });

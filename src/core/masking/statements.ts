@@ -28,6 +28,14 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 /** DECLARE's CURSOR_OPT_HOLD (parsenodes.h): the cursor outlives its transaction. */
 const CURSOR_OPT_HOLD = 0x20;
 
+/**
+ * Whether `statementFacts` has something to say about a statement whose top node is `kind`
+ * (the classifier's `StatementInfo.kind`): the node kinds it reads below, and no other.
+ */
+export function mayHaveFacts(kind: string): boolean {
+  return kind === 'CopyStmt' || kind === 'DeclareCursorStmt' || kind === 'FetchStmt' || kind === 'ClosePortalStmt';
+}
+
 /** Facts per statement of `sql`. Throws on invalid SQL (the caller decides what that means). */
 export function statementFacts(parser: PgParser, sql: string): StatementFacts[] {
   return (parser.parse(sql).stmts ?? []).map((raw) => {

@@ -1,5 +1,5 @@
 import { MaskerPool, ShapeCache, type LineageEntry, type RowMasker } from '../../core/masking/index.ts';
-import type { StatementFacts } from '../../core/masking/statements.ts';
+import { mayHaveFacts, type StatementFacts } from '../../core/masking/statements.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { MaskingServices } from '../../core/services.ts';
@@ -14,8 +14,6 @@ export interface ResultOf {
   readonly index: number;
 }
 
-/** Whether `statementFacts` has something to say about a statement of this kind (the classifier's top node). */
-const mayHaveFacts = (kind: string) => kind === 'CopyStmt' || kind === 'DeclareCursorStmt' || kind === 'FetchStmt' || kind === 'ClosePortalStmt';
 const noFacts: readonly StatementFacts[] = Object.freeze([]);
 
 const textCopy: LineFormat = { format: 'text', delimiter: '\t', null: '\\N' };
