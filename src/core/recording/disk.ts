@@ -47,7 +47,7 @@ class DiskWriter implements RecordingWriter {
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
   readonly #intervalMs: number;
-
+  /** Writes each event's line (shared by the storage's writers). */
   readonly #lines: EventLines;
 
   constructor(path: string, intervalMs: number, lines: EventLines) {
