@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { extractJustification } from './gatekeeper.ts';
+import { manualClock, systemClock } from '../../core/clock.ts';
+import { createPolicyEngine } from '../../core/policy/engine.ts';
+import { ruleSchema } from '../../core/policy/rules.ts';
+import { createMysqlClassifier } from '../../core/sql/mysql/index.ts';
+import { createGatekeeper, extractJustification } from './gatekeeper.ts';
 
 describe('justification comments (MySQL rules)', () => {
   it('takes a leading comment and reviews the rest', () => {
@@ -21,11 +25,6 @@ describe('justification comments (MySQL rules)', () => {
 
 describe('the session subject', () => {
   it('judges each statement at the clock time it is decided, though the subject is made once per session', async () => {
-    const { createGatekeeper } = await import('./gatekeeper.ts');
-    const { createPolicyEngine } = await import('../../core/policy/engine.ts');
-    const { ruleSchema } = await import('../../core/policy/rules.ts');
-    const { createMysqlClassifier } = await import('../../core/sql/mysql/index.ts');
-    const { manualClock } = await import('../../core/clock.ts');
     const rules = [
       { id: 'db', match: { connections: ['db'] }, effect: 'allow' },
       { id: 'evenings', match: { connections: ['db'], time: { hours: '18:00-24:00', tz: 'UTC' } }, effect: 'block' },
@@ -44,10 +43,6 @@ describe('the session subject', () => {
 
 describe('a query held for review', () => {
   it('asks policy once: decide starts from the review verdict decideNow found for the same text', async () => {
-    const { createGatekeeper } = await import('./gatekeeper.ts');
-    const { createPolicyEngine } = await import('../../core/policy/engine.ts');
-    const { createMysqlClassifier } = await import('../../core/sql/mysql/index.ts');
-    const { systemClock } = await import('../../core/clock.ts');
     // No rules: the shipped defaults send writes to review.
     const engine = createPolicyEngine({ rules: [], classifier: {} as never, mysqlClassifier: createMysqlClassifier() });
     let asked = 0;
