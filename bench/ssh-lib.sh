@@ -30,10 +30,20 @@ ssh_bench_cleanup() {
   exit "$status"
 }
 
+# ensure_ssh_tools: sshd, the OpenSSH client and sshpass (the benches log in with a
+# password or token), installed with apt-get when missing, as .ci/run does for the tests.
+ensure_ssh_tools() {
+  [[ -x /usr/sbin/sshd ]] && command -v ssh scp sshpass >/dev/null && return 0
+  log "OpenSSH or sshpass missing: apt-get install -y openssh-server openssh-client sshpass"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y openssh-server openssh-client sshpass >"$TMP/apt.log" 2>&1 ||
+    { cat "$TMP/apt.log" >&2; return 1; }
+}
+
 # start_sshd: its own config, host key, port and OS user (a password, UsePAM no),
 # like the test helper; the system sshd is never touched. Sets SSHD_PORT,
-# SSHD_USER, SSHD_PASSWORD, SSHD_PID. Needs root.
+# SSHD_USER, SSHD_PASSWORD, SSHD_PID. Needs root; installs OpenSSH when missing.
 start_sshd() {
+  ensure_ssh_tools || return 1
   SSHD_USER="wdnb$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   SSHD_PASSWORD="Pw-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
   SSHD_PORT=$(free_port)

@@ -5,7 +5,7 @@
 # last line, `gateway RSS per idle interactive session: X KB`.
 #
 # Environment: SESSIONS (default 200).
-# Needs: root (a throwaway OS user for the private sshd), sshd, node.
+# Needs: root (a throwaway OS user for the private sshd), sshd (installed with apt-get when missing), node.
 # Every process started here is killed on exit.
 set -euo pipefail
 

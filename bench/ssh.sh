@@ -5,24 +5,27 @@
 #   scp       `scp host:blob file` (OpenSSH 9's scp speaks SFTP: Warden's SFTP relay)
 # Every leg uses AES-GCM (`-c aes128-gcm@openssh.com` on the client; the gateway
 # and the bare relay offer and ask for AES-GCM first, src/protocols/ssh/algorithms.ts);
-# two more rows, `direct scp, default -c` and `warden scp, default -c`, leave the cipher to OpenSSH's defaults
-# (chacha20-poly1305 when ssh2's native binding is loaded, else aes128-ctr with
-# hmac-sha2-256-etm), as a user's plain `scp` gets it.
+# three more rows, `direct scp, default -c`, `bare scp, default -c` and `warden scp, default -c`, leave the
+# cipher to OpenSSH's defaults (chacha20-poly1305 when ssh2's native binding is loaded, else aes128-ctr
+# with hmac-sha2-256-etm; both relays offer the same ciphers), as a user's plain `scp` gets it.
 # Before the rows, WARMUP (default 2) untimed transfers of each kind go through
 # both relays: a fresh relay's first transfers cost up to 0.5 s more CPU than
 # later ones (most likely V8 compiling the hot paths), more for Warden's larger
 # code than for the bare relay, which would otherwise be counted as the relays' difference.
 # Prints seconds, MB/s and the relay's CPU seconds per transfer (utime+stime from
 # /proc, the least of the runs; in brackets the part off the main thread, i.e. V8's
-# GC helpers) for each row, the gateway's peak RSS, the
-# warden/direct and bare/direct ratios of both, and as the last line
+# GC helpers) for each row, how busy the whole machine was during the fastest run
+# (/proc/stat: every process, these and others; near 100 % the transfer is CPU-bound,
+# and only less CPU in total, not moving work between threads, makes it faster), the gateway's peak RSS,
+# how long a login alone takes directly and through Warden (part of every row: direct OpenSSH's is
+# the slower), the warden/direct and bare/direct ratios of both, and as the last line
 # `warden/direct ssh-cat throughput ratio: X`.
 #
 # Environment: MB (default 200), RUNS (best of, default 2), WARMUP (default 2),
 # WARDEN_NODE_ARGS and BARE_NODE_ARGS (extra node flags, e.g.
 # "--cpu-prof --cpu-prof-dir=/tmp/x-prof").
 # Needs: root (it adds a throwaway OS user for its private sshd), sshd, ssh,
-# scp, sshpass, node. Every process started here is killed on exit.
+# scp, sshpass (OpenSSH and sshpass installed with apt-get when missing), node. Every process started here is killed on exit.
 set -euo pipefail
 
 MB=${MB:-200}
@@ -68,45 +71,52 @@ CLK_TCK=$(getconf CLK_TCK)
 # helpers: a few in a healthy run, about as many as the main thread's in a mark-compact storm
 # (src/protocols/ssh/heap-growth.ts).
 best_of() {
-  local pid=$1 best='' cpu='' off='' t0 t1 c0 c1 m0 m1 s i
+  local pid=$1 best='' cpu='' off='' busy='' t0 t1 c0 c1 m0 m1 b0 b1 s i
   shift
   for ((i = 0; i < RUNS; i++)); do
     rm -f "$TMP/out"
     [[ $pid == - ]] || { c0=$(cpu_ticks "$pid"); m0=$(thread_ticks "$pid"); }
+    b0=$(machine_ticks)
     t0=$(now)
     "$@" || return 1
     t1=$(now)
+    b1=$(machine_ticks)
     if [[ $pid != - ]]; then
       c1=$(cpu_ticks "$pid") m1=$(thread_ticks "$pid")
       if [[ -z $cpu ]] || ((c1 - c0 < cpu)); then cpu=$((c1 - c0)) off=$((c1 - c0 - (m1 - m0))); fi
     fi
     [[ $(stat -c %s "$TMP/out") == "$bytes" ]] || { log "wrong size: $(stat -c %s "$TMP/out") bytes"; return 1; }
     s=$(calc "$t1 - $t0")
-    if [[ -z $best ]] || [[ $(calc "$s < $best") == 1 ]]; then best=$s; fi
+    if [[ -z $best ]] || [[ $(calc "$s < $best") == 1 ]]; then
+      best=$s
+      busy=$(calc "100 * (${b1% *} - ${b0% *}) / ((${b1#* } - ${b0#* }) > 0 ? (${b1#* } - ${b0#* }) : 1)")
+    fi
   done
-  echo "$best ${cpu:--} ${off:--}"
+  echo "$best ${cpu:--} ${off:--} $busy"
 }
+# machine_ticks: busy and total clock ticks of all CPUs so far (/proc/stat; iowait counts as idle).
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' /proc/stat; }
 # thread_ticks PID: user + system CPU time of PID's main thread so far, in clock ticks.
 thread_ticks() { awk '{ print $14 + $15 }' "/proc/$1/task/$1/stat" 2>/dev/null || echo ''; }
 # row LABEL PID CMD…: best_of PID CMD, printed with the relay's CPU seconds for one transfer
 # (the least of the runs; '-' without a PID); sets SECONDS_OF[LABEL] (empty when CMD failed).
 declare -A SECONDS_OF
 row() {
-  local label=$1 pid=$2 r s cpu off
+  local label=$1 pid=$2 r s cpu off busy
   shift 2
   if ! r=$(best_of "$pid" "$@"); then
     SECONDS_OF[$label]=''
     printf '%-22s failed (%s)\n' "$label" "$(head -c 200 "$TMP/err" 2>/dev/null | tr '\n' ' ')"
     return 0
   fi
-  read -r s cpu off <<<"$r"
+  read -r s cpu off busy <<<"$r"
   SECONDS_OF[$label]=$s
   if [[ $cpu == - ]]; then
-    printf '%-22s %7.2f s  %7.1f MB/s\n' "$label" "$s" "$(calc "$MB / $s")"
+    printf '%-22s %7.2f s  %7.1f MB/s  machine %3.0f %% busy\n' "$label" "$s" "$(calc "$MB / $s")" "$busy"
     return 0
   fi
-  printf '%-22s %7.2f s  %7.1f MB/s  relay CPU %5.2f s per %s MB (%.2f off the main thread)\n' "$label" "$s" "$(calc "$MB / $s")" \
-    "$(calc "$cpu / $CLK_TCK")" "$MB" "$(calc "$off / $CLK_TCK")"
+  printf '%-22s %7.2f s  %7.1f MB/s  machine %3.0f %% busy  relay CPU %5.2f s per %s MB (%.2f off the main thread)\n' "$label" "$s" \
+    "$(calc "$MB / $s")" "$busy" "$(calc "$cpu / $CLK_TCK")" "$MB" "$(calc "$off / $CLK_TCK")"
 }
 # ratio A B: throughput of row A over row B, 'n/a' when either failed.
 ratio() {
@@ -124,10 +134,24 @@ bare_scp() { SSHPASS=x scp_from "$BARE_PORT" bench@127.0.0.1 blob; }
 warden_scp() { SSHPASS=$BENCH_TOKEN scp_from "$GW_SSH_PORT" bench@bench@127.0.0.1 "$home/blob"; }
 # SSH_OPTS without its last two words (`-c aes128-gcm@openssh.com`): OpenSSH's own cipher choice.
 warden_scp_default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); warden_scp; }
+bare_scp_default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); bare_scp; }
 direct_scp_default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); direct_scp; }
+direct_login() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); SSHPASS=$SSHD_PASSWORD ssh_to "$SSHD_PORT" "$SSHD_USER@127.0.0.1" true; }
+warden_login() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); SSHPASS=$BENCH_TOKEN ssh_to "$GW_SSH_PORT" bench@bench@127.0.0.1 true; }
+# login_seconds CMD…: the least seconds of $RUNS runs of CMD (an `ssh host true`), 'n/a' when it failed.
+login_seconds() {
+  local best='' s t0 i
+  for ((i = 0; i < RUNS; i++)); do
+    t0=$(now)
+    "$@" || { echo n/a; return 0; }
+    s=$(calc "$(now) - $t0")
+    if [[ -z $best ]] || [[ $(calc "$s < $best") == 1 ]]; then best=$s; fi
+  done
+  printf '%.2f' "$best"
+}
 
 for ((w = 0; w < WARMUP; w++)); do
-  bare_cat && warden_cat && bare_scp && warden_scp && warden_scp_default_cipher ||
+  bare_cat && warden_cat && bare_scp && warden_scp && bare_scp_default_cipher && warden_scp_default_cipher ||
     { log "a warm-up transfer failed: $(head -c 200 "$TMP/err")"; exit 1; }
 done
 
@@ -139,10 +163,14 @@ row 'direct scp' - direct_scp
 row 'bare scp' "$BARE_PID" bare_scp
 row 'warden scp' "$WARDEN_PID" warden_scp
 row 'direct scp, default -c' - direct_scp_default_cipher
+row 'bare scp, default -c' "$BARE_PID" bare_scp_default_cipher
 row 'warden scp, default -c' "$WARDEN_PID" warden_scp_default_cipher
 echo "gateway peak RSS: $(($(peak_rss_kb "$WARDEN_PID") / 1024)) MB"
+# Every row above includes a login, which costs direct OpenSSH (sntrup761 key exchange, the
+# password checked by sshd) more than Warden: the transfer alone is a row's seconds minus this.
+echo "login alone (\`ssh host true\`, OpenSSH's default cipher): direct $(login_seconds direct_login) s, warden $(login_seconds warden_login) s"
 echo "bare/direct ssh-cat throughput ratio: $(ratio 'bare ssh cat' 'direct ssh cat')"
-echo "bare/direct scp throughput ratio: $(ratio 'bare scp' 'direct scp')"
+echo "bare/direct scp throughput ratio: $(ratio 'bare scp' 'direct scp'), OpenSSH's default cipher on both: $(ratio 'bare scp, default -c' 'direct scp, default -c')"
 echo "warden/bare ssh-cat, scp throughput ratios: $(ratio 'warden ssh cat' 'bare ssh cat'), $(ratio 'warden scp' 'bare scp')"
 echo "warden/direct scp throughput ratio: $(ratio 'warden scp' 'direct scp')"
 echo "warden/direct scp throughput ratio, OpenSSH's default cipher on both: $(ratio 'warden scp, default -c' 'direct scp, default -c')"
