@@ -1,9 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPostgresClassifier } from '../sql/classifier.ts';
 import type { PostgresClassifier } from '../sql/classifier.ts';
 import { initSql } from '../sql/parser.ts';
 import { createPolicyEngine } from './engine.ts';
 import { loadRulesYaml } from './load.ts';
+import { sessionSubject } from './subject.ts';
 import type { PolicySubject } from './types.ts';
 
 let classifier: PostgresClassifier;
@@ -47,5 +48,21 @@ describe('createPolicyEngine', () => {
     expect(broken.decideNow!(subject, { kind: 'sql', dialect: 'postgres', text: 'SELECT 1' })).toMatchObject({ effect: 'block', rules: [{ id: 'engine:error' }] });
     const request = { kind: 'sql', dialect: 'postgres', text: 'DELETE FROM t' } as const;
     expect(engine.decideNow!(subject, request)).toEqual(await engine.decide(subject, request));
+  });
+
+  it('answers a memoised verdict for a session subject without asking Object.isFrozen again (a slow runtime call per statement)', () => {
+    const engine = createPolicyEngine({ classifier, rules: loadRulesYaml('- { id: ro, match: { tables: [secrets] }, effect: block }') });
+    const who = sessionSubject({ now: () => new Date(0) }, { name: 'alice', groups: ['dev'] }, { name: 'prod', tags: [] });
+    const request = { kind: 'sql', dialect: 'postgres', text: 'select * from secrets where id = 1' } as const;
+    const first = engine.decideNow!(who, request);
+    const isFrozen = vi.spyOn(Object, 'isFrozen');
+    try {
+      expect(engine.decideNow!(who, request)).toBe(first);
+      expect(isFrozen).not.toHaveBeenCalled();
+    } finally {
+      isFrozen.mockRestore();
+    }
+    // Another subject is still judged on its own.
+    expect(engine.decideNow!({ ...subject, connection: 'dev' }, request)).toMatchObject({ effect: 'block', rules: [{ id: 'ro' }] });
   });
 });

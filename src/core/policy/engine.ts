@@ -38,22 +38,24 @@ export function createPolicyEngine(options: PolicyEngineOptions): PolicyEngine {
   const timeless = ![...options.rules, ...defaults, ...Object.values(options.connectionDefaults ?? {}).flat()].some((r) => r.match.time !== undefined);
   const memo = new WeakMap<readonly StatementInfo[], Map<string, Verdict>>();
   // A frozen subject (one per session, `sessionSubject`; its lists are private copies) keeps its key:
-  // no string built per statement.
+  // no string built per statement. Only frozen subjects and classifications are ever memoised, and a
+  // freeze is for good, so a memo hit needs no Object.isFrozen (a slow runtime call) per statement.
   const whoKeys = new WeakMap<PolicySubject, string>();
   const whoOf = (subject: PolicySubject): string => {
-    const frozen = Object.isFrozen(subject);
-    let who = frozen ? whoKeys.get(subject) : undefined;
+    let who = whoKeys.get(subject);
     if (who === undefined) {
       who = `${subject.user}\0${subject.groups.join('\0')}\0\0${subject.connection}\0${subject.connectionTags.join('\0')}`;
-      if (frozen) whoKeys.set(subject, who);
+      if (Object.isFrozen(subject)) whoKeys.set(subject, who);
     }
     return who;
   };
   const judge = (subject: PolicySubject, statements: readonly StatementInfo[]): Verdict => {
-    if (!timeless || !Object.isFrozen(statements)) return evaluate(options.rules, subject, statements, defaultsFor(subject.connection));
+    let bySubject = timeless ? memo.get(statements) : undefined;
+    if (!bySubject) {
+      if (!timeless || !Object.isFrozen(statements)) return evaluate(options.rules, subject, statements, defaultsFor(subject.connection));
+      memo.set(statements, (bySubject = new Map()));
+    }
     const who = whoOf(subject);
-    let bySubject = memo.get(statements);
-    if (!bySubject) memo.set(statements, (bySubject = new Map()));
     let verdict = bySubject.get(who);
     if (!verdict) {
       if (bySubject.size >= 64) bySubject.clear();

@@ -1,8 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createDiskRecordings } from './disk.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ChunkPool } from './chunk-pool.ts';
+import { chunkBytes, createDiskRecordings } from './disk.ts';
 import type { RecordingEvent } from './types.ts';
 
 const dirs: string[] = [];
@@ -44,6 +45,26 @@ describe('disk recordings', () => {
     await w.close();
     const got: string[] = [];
     for await (const e of rec.read('ses_c')) got.push(e.type === 'notice' ? e.message : '');
+    expect(got).toEqual(messages);
+  });
+
+  it('reuses the buffers of written lines for the next ones, and every line still reaches the file in order', async () => {
+    const chunks = new ChunkPool(chunkBytes, 64);
+    const rec = createDiskRecordings(tempDir(), { flushIntervalMs: 5, chunks });
+    const w = rec.open('ses_d');
+    const messages = Array.from({ length: 9000 }, (_, i) => `n${i} ${'x'.repeat(i % 200)}`);
+    // Until an interval's 64 KiB buffers are back, written (the first, smaller one is not pooled).
+    const written = () => vi.waitFor(() => expect(chunks.free).toBeGreaterThan(2), { timeout: 10_000 });
+    for (let i = 0; i < 3000; i++) w.append(note(messages[i]!));
+    await written();
+    const returned = chunks.free;
+    for (let i = 3000; i < 6000; i++) w.append(note(messages[i]!));
+    expect(chunks.free).toBeLessThan(returned);
+    await written();
+    for (let i = 6000; i < 9000; i++) w.append(note(messages[i]!));
+    await w.close();
+    const got: string[] = [];
+    for await (const e of rec.read('ses_d')) got.push(e.type === 'notice' ? e.message : '');
     expect(got).toEqual(messages);
   });
 

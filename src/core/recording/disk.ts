@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { WardenError } from '../errors.ts';
+import { ChunkPool } from './chunk-pool.ts';
 import { EventLines } from './json-line.ts';
 import type { RecordingEvent, RecordingStorage, RecordingWriter } from './types.ts';
 
@@ -11,26 +12,31 @@ import type { RecordingEvent, RecordingStorage, RecordingWriter } from './types.
  * (`<dir>/<sessionId>.jsonl`). Appends are buffered in memory and written in
  * one batch at most every `flushIntervalMs` (never an fsync per statement),
  * so recording stays off the relay's hot path and a crash loses at most the
- * last interval.
+ * last interval. `chunks`: the pool of pending-line buffers (tests look into
+ * it); one of its own by default.
  */
-export function createDiskRecordings(dir: string, opts: { flushIntervalMs: number }): RecordingStorage {
+export function createDiskRecordings(dir: string, opts: { flushIntervalMs: number; chunks?: ChunkPool }): RecordingStorage {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // One memo of recently written JSON for every writer (json-line.ts).
   const lines = new EventLines();
+  // Pending-line buffers handed back after their write, for every writer (chunk-pool.ts says why).
+  const chunks = opts.chunks ?? new ChunkPool(chunkBytes, pooledChunks);
   const pathOf = (sessionId: string) => {
     // Session ids are ours (`ses_…`), but the API passes user input here: never let it name another path.
     if (!/^[A-Za-z0-9_-]+$/.test(sessionId)) throw new WardenError('not_found', `no recording for session "${sessionId}"`);
     return join(dir, `${sessionId}.jsonl`);
   };
   return {
-    open: (sessionId) => new DiskWriter(pathOf(sessionId), opts.flushIntervalMs, lines),
+    open: (sessionId) => new DiskWriter(pathOf(sessionId), opts.flushIntervalMs, lines, chunks),
     read: (sessionId) => readLines(pathOf(sessionId), sessionId),
   };
 }
 
 /** The first buffer of a flush interval is small (an idle or quiet session holds little); the next ones are larger. */
 const firstChunkBytes = 4096;
-const chunkBytes = 65536;
+export const chunkBytes = 65536;
+/** At most this many 64 KiB buffers (8 MiB) wait for reuse; a heavier second allocates the rest as before. */
+const pooledChunks = 128;
 
 class DiskWriter implements RecordingWriter {
   readonly #path: string;
@@ -41,6 +47,8 @@ class DiskWriter implements RecordingWriter {
    * which cost the gateway more per statement than writing them here.
    */
   #full: Buffer[] = [];
+  /** The whole buffers behind `#full` and `#current`, handed back to the pool once written. */
+  #taken: Buffer[] = [];
   #current: Buffer | undefined;
   #used = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -49,11 +57,13 @@ class DiskWriter implements RecordingWriter {
   readonly #intervalMs: number;
   /** Writes each event's line (shared by the storage's writers). */
   readonly #lines: EventLines;
+  readonly #chunks: ChunkPool;
 
-  constructor(path: string, intervalMs: number, lines: EventLines) {
+  constructor(path: string, intervalMs: number, lines: EventLines, chunks: ChunkPool) {
     this.#path = path;
     this.#intervalMs = intervalMs;
     this.#lines = lines;
+    this.#chunks = chunks;
   }
 
   append(event: RecordingEvent): void {
@@ -72,7 +82,9 @@ class DiskWriter implements RecordingWriter {
     let buf = this.#current;
     if (buf === undefined || buf.length - this.#used < most) {
       if (buf !== undefined && this.#used > 0) this.#full.push(buf.subarray(0, this.#used));
-      buf = this.#current = Buffer.allocUnsafe(Math.max(buf === undefined && this.#full.length === 0 ? firstChunkBytes : chunkBytes, most));
+      const size = Math.max(buf === undefined && this.#full.length === 0 ? firstChunkBytes : this.#chunks.size, most);
+      buf = this.#current = size === this.#chunks.size ? this.#chunks.take() : Buffer.allocUnsafe(size);
+      this.#taken.push(buf);
       this.#used = 0;
     }
     this.#used += buf.write(line, this.#used);
@@ -85,18 +97,20 @@ class DiskWriter implements RecordingWriter {
     this.#current = undefined;
     this.#used = 0;
     if (this.#full.length === 0) return this.#writing;
-    const bytes = this.#full.length === 1 ? this.#full[0]! : Buffer.concat(this.#full);
+    const pieces = this.#full;
+    const taken = this.#taken;
     this.#full = [];
+    this.#taken = [];
     this.#file ??= open(this.#path, 'a', 0o600);
     const file = this.#file;
     this.#writing = this.#writing
-      .then(async () => {
-        await (await file).appendFile(bytes);
-      })
+      .then(async () => writeAll(await file, pieces))
       .catch((err: unknown) => {
         // A recording that cannot be written must be loud, but it must not crash the gateway.
         process.emitWarning(`warden: cannot write recording ${this.#path}: ${(err as Error).message}`);
-      });
+      })
+      // Written or failed, nothing reads these buffers any more (never earlier: the write reads them).
+      .then(() => this.#chunks.give(taken));
     return this.#writing;
   }
 
@@ -106,6 +120,19 @@ class DiskWriter implements RecordingWriter {
     if (this.#timer) clearTimeout(this.#timer);
     await this.#flush();
     if (this.#file) await (await this.#file).close().catch(() => undefined);
+  }
+}
+
+/** Writes `pieces` in order at the end of the file (opened for appending): one writev, continued after a short write. */
+async function writeAll(file: FileHandle, pieces: Buffer[]): Promise<void> {
+  let rest = pieces;
+  while (rest.length > 0) {
+    let { bytesWritten } = await file.writev(rest);
+    if (bytesWritten <= 0) throw new Error('the file took no bytes');
+    let i = 0;
+    while (i < rest.length && bytesWritten >= rest[i]!.length) bytesWritten -= rest[i++]!.length;
+    rest = rest.slice(i);
+    if (bytesWritten > 0) rest[0] = rest[0]!.subarray(bytesWritten);
   }
 }
 
