@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initSql } from '../sql/parser.ts';
 import type { PgParser } from '../sql/parser.ts';
 import { lineageOf } from './lineage.ts';
-import { MaskerPool, ShapeCache } from './row-masker.ts';
+import { MaskerPool, ownCounts, ShapeCache } from './row-masker.ts';
 import type { MaskPlan } from './types.ts';
 
 let pg: PgParser;
@@ -86,18 +86,47 @@ describe('MaskerPool', () => {
     expect(o.counts().byColumn).toEqual({ x: { xs: 1 } });
   });
 
-  it('counts taken are the caller\'s: the masker counts its next result into new objects', () => {
+  it('counts taken are frozen and stay as taken: the masker counts its next result into new objects, added to a copy', () => {
     const pool = new MaskerPool('k', new ShapeCache());
     const m = pool.get(plan, undefined);
     m.shape([{ name: 'email' }]);
     m.row(['a@b.co']);
     const taken = m.takeCounts();
+    expect(Object.isFrozen(taken) && Object.isFrozen(taken.byColumn) && Object.isFrozen(taken.byColumn.email) && Object.isFrozen(taken.byDetector)).toBe(true);
     expect(pool.get(plan, undefined)).toBe(m);
     m.shape([{ name: 'email' }]);
     m.row(['c@d.io']);
     m.row(['e@f.io']);
     expect(taken).toEqual({ byColumn: { email: { emails: 1 } }, byDetector: {} });
-    m.addCountsTo(taken);
-    expect(taken).toEqual({ byColumn: { email: { emails: 3 } }, byDetector: {} });
+    const sum = ownCounts(taken);
+    m.addCountsTo(sum);
+    expect(sum).toEqual({ byColumn: { email: { emails: 3 } }, byDetector: {} });
+    expect(taken).toEqual({ byColumn: { email: { emails: 1 } }, byDetector: {} });
+  });
+
+  it('hands out the same counts object for results of one shape that masked alike, and new ones when they did not', () => {
+    const pool = new MaskerPool('k', new ShapeCache());
+    const columns = Object.freeze([Object.freeze({ name: 'x' }), Object.freeze({ name: 'email' })]);
+    const result = (rows: (string | null)[][]) => {
+      const m = pool.get(plan, undefined);
+      m.shape(columns);
+      for (const r of rows) m.row(r);
+      return m.takeCounts();
+    };
+    const first = result([['1', 'a@b.co']]);
+    expect(first).toEqual({ byColumn: { email: { emails: 1 } }, byDetector: {} });
+    expect(result([['2', 'c@d.io']])).toBe(first);
+    // Other hits, a detector hit, another shape: counted anew, and right.
+    expect(result([['3', 'a@b.co'], ['4', 'c@d.io']])).toEqual({ byColumn: { email: { emails: 2 } }, byDetector: {} });
+    expect(result([['4111 1111 1111 1111', 'a@b.co']])).toEqual({ byColumn: { email: { emails: 1 } }, byDetector: { card: 1 } });
+    const again = result([['5', 'e@f.io']]);
+    expect(again).toEqual({ byColumn: { email: { emails: 1 } }, byDetector: {} });
+    expect(result([['6', null]])).toEqual({ byColumn: {}, byDetector: {} });
+    const m = pool.get(plan, undefined);
+    m.shape([{ name: 'email' }]);
+    m.row(['a@b.co']);
+    m.shape(columns);
+    m.row(['7', 'c@d.io']);
+    expect(m.takeCounts()).toEqual({ byColumn: { email: { emails: 2 } }, byDetector: {} });
   });
 });

@@ -6,7 +6,7 @@ import { alignLineage, alignTransformed } from './lineage.ts';
 import type { LineageEntry } from './lineage.ts';
 import { detectAcross, joinOrders, splitGroups } from './split-values.ts';
 import { applyStrategy } from './strategies.ts';
-import type { MaskCounts, MaskPlan, MaskStrategy, ResultColumn } from './types.ts';
+import type { DetectorName, MaskCounts, MaskPlan, MaskStrategy, ResultColumn } from './types.ts';
 
 /** Masks one result, row by row, without buffering. Text values in, text values out. */
 export interface RowMasker {
@@ -21,10 +21,19 @@ export interface RowMasker {
   /** Adds what was masked so far to `into` (a statement's running totals over its results), without copying. */
   addCountsTo(into: Omit<MaskCounts, 'rows'>): void;
   /**
-   * What was masked, as a new object the caller now owns (a statement's first masked result:
-   * its totals start as these, no copy). The masker is done with its result after this.
+   * What was masked (a statement's first masked result: its totals start as these, no copy),
+   * frozen at every level: the same counts from the same shape come back as the same object
+   * (every execution of a prepared statement), which the recording writes as JSON once. A caller
+   * that adds to them copies them first (`ownCounts`). The masker is done with its result after this.
    */
-  takeCounts(): Omit<MaskCounts, 'rows'>;
+  takeCounts(): Readonly<Omit<MaskCounts, 'rows'>>;
+}
+
+/** Counts `takeCounts` handed out, as a copy the caller may add to (`addCountsTo`). */
+export function ownCounts(c: Readonly<Omit<MaskCounts, 'rows'>>): Omit<MaskCounts, 'rows'> {
+  const byColumn: MaskCounts['byColumn'] = {};
+  for (const col in c.byColumn) byColumn[col] = { ...c.byColumn[col] };
+  return { byColumn, byDetector: { ...c.byDetector } };
 }
 
 /** What the masker does per column of a result, decided once per shape. */
@@ -163,8 +172,16 @@ class Masker implements RowMasker {
   /** The decisions `shape` set last: the same object again (a cached shape) leaves the per-shape state as it is. */
   #shape: ShapeDecisions | undefined;
   #counts: MaskCounts = { byColumn: {}, byDetector: {}, rows: 0 };
+  /** Something was counted into `#counts`' objects (folded hits, detector matches) since they were made. */
+  #counted = false;
   /** Its counts were read: the result it served is over, and a MaskerPool may hand it out again. */
   #released = false;
+  /**
+   * The counts `takeCounts` built last (frozen), with the shape and column-rule hits they were
+   * folded from: when only the same hits of the same shape were counted again, they are the
+   * same counts, handed out again instead of built (no objects per result, no JSON per record).
+   */
+  #taken: { shape: ShapeDecisions; hits: number[]; counts: Readonly<Omit<MaskCounts, 'rows'>> } | undefined;
 
   constructor(options: RowMaskerOptions) {
     this.#plan = options.plan;
@@ -193,8 +210,10 @@ class Masker implements RowMasker {
     // No hits to clear: a released masker's were folded into its counts (which zeroes them), and an inactive one never counted.
     const c = this.#counts;
     // New objects only when something was counted into them (a caller may keep them: `takeCounts`).
-    if (hasKeys(c.byColumn) || hasKeys(c.byDetector)) this.#counts = { byColumn: {}, byDetector: {}, rows: 0 };
-    else c.rows = 0;
+    if (this.#counted) {
+      this.#counts = { byColumn: {}, byDetector: {}, rows: 0 };
+      this.#counted = false;
+    } else c.rows = 0;
   }
 
   shape(columns: readonly ResultColumn[]): void {
@@ -261,13 +280,26 @@ class Masker implements RowMasker {
     return { byColumn, byDetector: { ...c.byDetector }, rows: c.rows };
   }
 
-  takeCounts(): Omit<MaskCounts, 'rows'> {
-    this.#foldHits();
+  takeCounts(): Readonly<Omit<MaskCounts, 'rows'>> {
     this.#released = true;
     const c = this.#counts;
-    // The object itself, now the caller's: counting goes on (if at all) into a new one.
+    // Only this shape's hits counted (no detector, no earlier shape of the result): the counts follow from them.
+    const onlyHits = !this.#counted;
+    const taken = this.#taken;
+    if (onlyHits && taken !== undefined && taken.shape === this.#shape && sameNumbers(taken.hits, this.#hits)) {
+      const hits = this.#hits;
+      for (let i = 0; i < hits.length; i++) hits[i] = 0;
+      return taken.counts;
+    }
+    const hits = onlyHits ? this.#hits.slice() : undefined;
+    this.#foldHits();
+    // The objects themselves, now the caller's (frozen): counting goes on (if at all) into new ones.
     this.#counts = { byColumn: {}, byDetector: {}, rows: c.rows };
-    return { byColumn: c.byColumn, byDetector: c.byDetector };
+    this.#counted = false;
+    for (const col in c.byColumn) Object.freeze(c.byColumn[col]);
+    const counts = Object.freeze({ byColumn: Object.freeze(c.byColumn), byDetector: Object.freeze(c.byDetector) });
+    if (hits !== undefined && this.#shape !== undefined) this.#taken = { shape: this.#shape, hits, counts };
+    return counts;
   }
 
   addCountsTo(into: Omit<MaskCounts, 'rows'>): void {
@@ -285,12 +317,18 @@ class Masker implements RowMasker {
     }
   }
 
+  #countDetector(name: DetectorName): void {
+    this.#counted = true;
+    this.#counts.byDetector[name] = (this.#counts.byDetector[name] ?? 0) + 1;
+  }
+
   #foldHits(): void {
     const hits = this.#hits;
     for (let i = 0; i < hits.length; i++) {
       const n = hits[i]!;
       if (n === 0) continue;
       hits[i] = 0;
+      this.#counted = true;
       const c = (this.#counts.byColumn[this.#names[i] ?? String(i)] ??= {});
       const rule = this.#decisions[i]!.rule;
       c[rule] = (c[rule] ?? 0) + n;
@@ -329,7 +367,7 @@ class Masker implements RowMasker {
       let nulled = false;
       out = out.replace(d.pattern, (m) => {
         if (!d.valid(m)) return m;
-        this.#counts.byDetector[d.name] = (this.#counts.byDetector[d.name] ?? 0) + 1;
+        this.#countDetector(d.name);
         const masked = applyStrategy(strategy, m, this.#hashKey);
         if (masked === null) nulled = true;
         return masked ?? '';
@@ -358,7 +396,7 @@ class Masker implements RowMasker {
     for (let k = 0; k < joins.length; k++) {
       detectAcross(values, joins[k]!, sets[k]!, (d, columns) => {
         if (hidden !== undefined && columns.every((i) => hidden!.has(i))) return;
-        this.#counts.byDetector[d.name] = (this.#counts.byDetector[d.name] ?? 0) + 1;
+        this.#countDetector(d.name);
         const strategy = this.#strategyOf(d);
         for (const i of columns) {
           out[i] = applyStrategy(strategy === 'partial' ? 'redact' : strategy, values[i]!, this.#hashKey);
@@ -369,7 +407,8 @@ class Masker implements RowMasker {
   }
 }
 
-function hasKeys(o: object): boolean {
-  for (const _ in o) return true;
-  return false;
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -113,6 +113,16 @@ describe('eventLine', () => {
     expect(line()).toEqual({ effect: 'allow', rules: ['r1'], classes: ['read'], tables: ['t'] });
   });
 
+  it('writes mask counts it was given unfrozen anew each time, frozen ones (shared by statements that masked alike) from their first JSON', () => {
+    const open = { byColumn: { a: { r: 1 } as Record<string, number> }, byDetector: {} };
+    const e: StatementEvent = { type: 'statement', at: 'a', seq: 1, text: 't', durationMs: 0, rowCount: 0, rowsTruncated: false, masked: open };
+    expect(eventLine(e)).toBe(reference(e));
+    open.byColumn.a.r = 2;
+    expect(JSON.parse(eventLine(e)).masked).toEqual({ byColumn: { a: { r: 2 } }, byDetector: {} });
+    const frozen = Object.freeze({ byColumn: Object.freeze({ 'a"b': Object.freeze({ r: 3 }) }), byDetector: Object.freeze({ email: 1 }) });
+    for (let i = 0; i < 2; i++) expect(eventLine({ ...e, masked: frozen })).toBe(reference({ ...e, masked: frozen }));
+  });
+
   it('repeats the remembered timestamp and text only for the same text', () => {
     const e = (at: string, text: string): StatementEvent => ({ type: 'statement', at, seq: 1, text, durationMs: 0, rowCount: 0, rowsTruncated: false });
     for (const [at, t] of [['a', 'x'], ['a', 'x'], ['b"', 'x\n'], ['a', 'x'], ['b"', 'y']] as const) expect(eventLine(e(at, t))).toBe(JSON.stringify(e(at, t)));

@@ -31,6 +31,8 @@ export class EventLines {
    * written anew every time.
    */
   readonly #verdictJson = new WeakMap<object, string>();
+  /** Mask counts handed out frozen at every level (row-masker.ts) are shared by the statements that masked alike: JSON made once, as for verdicts. */
+  readonly #maskedJson = new WeakMap<object, string>();
 
   line(event: RecordingEvent): string {
     return event.type === 'statement' ? this.#statementLine(event) : JSON.stringify(event);
@@ -49,7 +51,7 @@ export class EventLines {
     o += ',"rowCount":' + value(e.rowCount) + ',"rowsTruncated":' + value(e.rowsTruncated);
     if (e.error !== undefined) o += ',"error":' + error(e.error);
     if (e.verdict !== undefined) o += ',"verdict":' + this.#verdict(e.verdict);
-    if (e.masked !== undefined) o += ',"masked":' + masked(e.masked);
+    if (e.masked !== undefined) o += ',"masked":' + this.#masked(e.masked);
     if (e.uncertain !== undefined) o += ',"uncertain":' + value(e.uncertain);
     return o + '}';
   }
@@ -58,6 +60,13 @@ export class EventLines {
     if (v === null || typeof v !== 'object' || !Object.isFrozen(v)) return any(v);
     let json = this.#verdictJson.get(v);
     if (json === undefined) this.#verdictJson.set(v, (json = any(v)));
+    return json;
+  }
+
+  #masked(m: NonNullable<StatementEvent['masked']>): string {
+    if (m === null || typeof m !== 'object' || !Object.isFrozen(m)) return masked(m);
+    let json = this.#maskedJson.get(m);
+    if (json === undefined) this.#maskedJson.set(m, (json = masked(m)));
     return json;
   }
 }

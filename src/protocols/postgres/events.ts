@@ -1,5 +1,5 @@
 import { isoNow, type Clock } from '../../core/clock.ts';
-import type { RowMasker } from '../../core/masking/index.ts';
+import { ownCounts, type RowMasker } from '../../core/masking/index.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
@@ -329,9 +329,14 @@ export class StatementTracker {
   #noteMasking(head: Execution): void {
     const masker = head.masker;
     if (masker === undefined) return;
-    // The first result's counts become the statement's as they are (no copy); later results add theirs.
-    if (head.event.masked === undefined) head.event.masked = masker.takeCounts();
-    else masker.addCountsTo(head.event.masked);
+    // The first result's counts become the statement's as they are (no copy; frozen, maybe shared
+    // with earlier statements); later results add theirs, to a copy.
+    const e = head.event;
+    if (e.masked === undefined) e.masked = masker.takeCounts();
+    else {
+      if (Object.isFrozen(e.masked)) e.masked = ownCounts(e.masked);
+      masker.addCountsTo(e.masked);
+    }
   }
 
   #room(head: Execution, size: number): boolean {

@@ -74,6 +74,33 @@ describe('masking of prepared statements executed again (maskers reused per stat
   });
 });
 
+describe('mask counts shared between statements (frozen, recorded once as JSON)', () => {
+  it('a simple Query whose two results mask alike sums their counts into its own copy, leaving the shared counts of earlier statements as they were', async () => {
+    const events: StatementEvent[] = [];
+    const tracker = new StatementTracker((e) => events.push(e), { maxRows: 10, maxBytes: 65536 }, systemClock, masking, masking.session(catalog));
+    await preparedRuns(tracker, 's1', 'SELECT balance AS x FROM accounts WHERE id = $1', ['10', '20']);
+    expect(events[1]!.masked).toBe(events[0]!.masked); // the same counts, handed out again
+    const text = 'SELECT balance AS x FROM accounts WHERE id = 1; SELECT balance AS x FROM accounts WHERE id = 2;';
+    await tracker.learn(text, mask);
+    tracker.query(text, mask);
+    for (const v of ['30', '40']) {
+      tracker.rowDescription([column('x')]);
+      const d = row(v);
+      const out = new ChunkWriter();
+      out.begin(d);
+      tracker.dataRow(d, 0, d.length, out);
+      expect(dataRowValues(out.finish(), 0, undefined)[0]).toBe('****');
+      tracker.commandComplete('SELECT 1');
+    }
+    tracker.readyForQuery(0x49);
+    expect(events.map((e) => e.masked)).toEqual([
+      { byColumn: { x: { money: 1 } }, byDetector: {} },
+      { byColumn: { x: { money: 1 } }, byDetector: {} },
+      { byColumn: { x: { money: 2 } }, byDetector: {} },
+    ]);
+  });
+});
+
 describe('the simple protocol\'s hot path', () => {
   it('a text whose statement key was seen before is learned with no promise (nothing to await) and no parse; its rows are masked', async () => {
     const pg = await initSql();

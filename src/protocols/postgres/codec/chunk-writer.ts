@@ -1,3 +1,5 @@
+import { copyBytes } from './message.ts';
+
 /**
  * The outgoing copy of one incoming chunk of messages when the gateway
  * replaces some of them (a masked DataRow, a rewritten error): unchanged runs
@@ -48,10 +50,10 @@ export class ChunkWriter {
     let out = this.#out;
     if (out === undefined || out.length < need) {
       const grown = Buffer.allocUnsafe(out === undefined ? need : Math.max(need, out.length * 2));
-      if (out !== undefined) out.copy(grown, 0, 0, this.#at);
+      if (out !== undefined) copyBytes(out, 0, this.#at, grown, 0);
       this.#out = out = grown;
     }
-    if (run > 0) this.#at += src.copy(out, this.#at, this.#from, start);
+    if (run > 0) this.#at += copyBytes(src, this.#from, start, out, this.#at);
     const at = this.#at;
     this.#at += size;
     this.#from = end;
@@ -69,7 +71,7 @@ export class ChunkWriter {
     const out = this.#out;
     if (out === undefined) return this.#src;
     const src = this.#src;
-    if (this.#from < src.length) this.#at += src.copy(out, this.#at, this.#from, src.length);
+    if (this.#from < src.length) this.#at += copyBytes(src, this.#from, src.length, out, this.#at);
     this.#out = undefined;
     this.#src = empty;
     return this.#at === out.length ? out : out.subarray(0, this.#at);

@@ -5,7 +5,7 @@
  *
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-ROWDESCRIPTION
  */
-import { readCString } from './message.ts';
+import { copyBytes, readCString } from './message.ts';
 
 export interface ColumnInfo {
   name: string;
@@ -128,7 +128,7 @@ export function writeDataRow(out: Buffer, at: number, buf: Buffer, start: number
   for (let i = 0; i < count; i++) {
     const len = Math.max(buf.readInt32BE(off), 0);
     const m = masked[i] ?? null;
-    if (m === original[i]) at += buf.copy(out, at, off, off + 4 + len);
+    if (m === original[i]) at += copyBytes(buf, off, off + 4 + len, out, at);
     else if (m === null || carriage?.[i] === 'binary') at = out.writeInt32BE(-1, at);
     else {
       const n = writeUtf8(out, at + 4, m);
