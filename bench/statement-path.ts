@@ -24,25 +24,14 @@ import { createPostgresClassifier, initSql } from '../src/core/sql/index.ts';
 import { message } from '../src/protocols/postgres/codec/message.ts';
 import { ChunkWriter } from '../src/protocols/postgres/codec/chunk-writer.ts';
 import { StatementTracker } from '../src/protocols/postgres/events.ts';
+import { benchRulesYaml } from './pg-relay-gateway.ts';
 
 const rounds = Number(process.env.ROUNDS ?? 100_000);
 const parser = await initSql();
 const masking = createMaskingServices(parser, Buffer.alloc(32, 1), systemClock);
 const engine = createPolicyEngine({
   classifier: createPostgresClassifier(parser),
-  rules: loadRulesYaml(`
-- id: bench-allow
-  match: { connections: [bench, bench_mask] }
-  effect: allow
-- id: bench-mask
-  match: { connections: [bench_mask] }
-  effect: mask
-  mask:
-    columns:
-      - { column: '*.pgbench_accounts.abalance', strategy: redact }
-      - { name: '*filler*', strategy: hash }
-    detectors: all
-`),
+  rules: loadRulesYaml(benchRulesYaml),
 });
 const catalog: MaskingCatalog = { relations: async (names) => names.map((n) => ({ schema: 'public', name: n.name, definition: undefined })), close: () => undefined };
 const dir = mkdtempSync(join(tmpdir(), 'warden-statement-path-'));
