@@ -123,6 +123,21 @@ describe('eventLine', () => {
     for (let i = 0; i < 2; i++) expect(eventLine({ ...e, masked: frozen })).toBe(reference({ ...e, masked: frozen }));
   });
 
+  it('writes frozen column names from their first JSON, but anew when the frozen array holds something that could change', () => {
+    const e: StatementEvent = { type: 'statement', at: 'a', seq: 1, text: 't', durationMs: 0, rowCount: 0, rowsTruncated: false };
+    const names = Object.freeze(['a', 'b"', null]) as string[];
+    for (let i = 0; i < 2; i++) expect(eventLine({ ...e, columns: names })).toBe(reference({ ...e, columns: names }));
+    const inner = { n: 1 };
+    const odd = Object.freeze([inner]) as unknown as string[];
+    expect(JSON.parse(eventLine({ ...e, columns: odd })).columns).toEqual([{ n: 1 }]);
+    inner.n = 2;
+    expect(JSON.parse(eventLine({ ...e, columns: odd })).columns).toEqual([{ n: 2 }]);
+    const open = ['a'];
+    expect(JSON.parse(eventLine({ ...e, columns: open })).columns).toEqual(['a']);
+    open.push('b');
+    expect(JSON.parse(eventLine({ ...e, columns: open })).columns).toEqual(['a', 'b']);
+  });
+
   it('repeats the remembered timestamp and text only for the same text', () => {
     const e = (at: string, text: string): StatementEvent => ({ type: 'statement', at, seq: 1, text, durationMs: 0, rowCount: 0, rowsTruncated: false });
     for (const [at, t] of [['a', 'x'], ['a', 'x'], ['b"', 'x\n'], ['a', 'x'], ['b"', 'y']] as const) expect(eventLine(e(at, t))).toBe(JSON.stringify(e(at, t)));

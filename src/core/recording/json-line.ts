@@ -30,9 +30,15 @@ export class EventLines {
    * (verdict.ts), so each one's JSON is made once. One that is not frozen could change: it is
    * written anew every time.
    */
-  readonly #verdictJson = new WeakMap<object, string>();
+  readonly #verdicts = new FrozenJson<NonNullable<StatementEvent['verdict']>>(any);
   /** Mask counts handed out frozen at every level (row-masker.ts) are shared by the statements that masked alike: JSON made once, as for verdicts. */
-  readonly #maskedJson = new WeakMap<object, string>();
+  readonly #maskCounts = new FrozenJson<NonNullable<StatementEvent['masked']>>(masked);
+  /**
+   * Column names handed out frozen (the MySQL and PostgreSQL trackers freeze the names of a result
+   * shape once and share them with every result of that shape): JSON made once. Only arrays of
+   * strings and nulls are remembered: anything else inside could change under a frozen array.
+   */
+  readonly #columns = new FrozenJson<readonly (string | null)[]>(cells, (cs) => Array.isArray(cs) && cs.every((c) => typeof c === 'string' || c === null));
 
   line(event: RecordingEvent): string {
     return event.type === 'statement' ? this.#statementLine(event) : JSON.stringify(event);
@@ -46,28 +52,14 @@ export class EventLines {
     o += ',"durationMs":' + value(e.durationMs);
     if (e.commandTag !== undefined) o += ',"commandTag":' + value(e.commandTag);
     if (e.rowsAffected !== undefined) o += ',"rowsAffected":' + value(e.rowsAffected);
-    if (e.columns !== undefined) o += ',"columns":' + cells(e.columns);
+    if (e.columns !== undefined) o += ',"columns":' + this.#columns.json(e.columns);
     if (e.rows !== undefined) o += ',"rows":' + rows(e.rows);
     o += ',"rowCount":' + value(e.rowCount) + ',"rowsTruncated":' + value(e.rowsTruncated);
     if (e.error !== undefined) o += ',"error":' + error(e.error);
-    if (e.verdict !== undefined) o += ',"verdict":' + this.#verdict(e.verdict);
-    if (e.masked !== undefined) o += ',"masked":' + this.#masked(e.masked);
+    if (e.verdict !== undefined) o += ',"verdict":' + this.#verdicts.json(e.verdict);
+    if (e.masked !== undefined) o += ',"masked":' + this.#maskCounts.json(e.masked);
     if (e.uncertain !== undefined) o += ',"uncertain":' + value(e.uncertain);
     return o + '}';
-  }
-
-  #verdict(v: NonNullable<StatementEvent['verdict']>): string {
-    if (v === null || typeof v !== 'object' || !Object.isFrozen(v)) return any(v);
-    let json = this.#verdictJson.get(v);
-    if (json === undefined) this.#verdictJson.set(v, (json = any(v)));
-    return json;
-  }
-
-  #masked(m: NonNullable<StatementEvent['masked']>): string {
-    if (m === null || typeof m !== 'object' || !Object.isFrozen(m)) return masked(m);
-    let json = this.#maskedJson.get(m);
-    if (json === undefined) this.#maskedJson.set(m, (json = masked(m)));
-    return json;
   }
 }
 
@@ -92,6 +84,32 @@ class LastString {
       this.#raw = s;
       this.#json = json;
     }
+    return json;
+  }
+}
+
+/**
+ * The JSON of objects that cannot change (frozen, and `fixed` says nothing inside can change),
+ * made once per object. Looked up before asking `Object.isFrozen`, a runtime call that cost more
+ * than the lookup: only an object seen for the first time (or never frozen) is asked.
+ */
+class FrozenJson<T> {
+  readonly #known = new WeakMap<object, string>();
+  readonly #write: (v: T) => string;
+  readonly #fixed: (v: T) => boolean;
+
+  constructor(write: (v: T) => string, fixed: (v: T) => boolean = () => true) {
+    this.#write = write;
+    this.#fixed = fixed;
+  }
+
+  json(v: T): string {
+    if (v === null || typeof v !== 'object') return this.#write(v);
+    let json = this.#known.get(v);
+    if (json !== undefined) return json;
+    json = this.#write(v);
+    // Frozen after writing is as good as before: nothing could change it in between.
+    if (Object.isFrozen(v) && this.#fixed(v)) this.#known.set(v, json);
     return json;
   }
 }

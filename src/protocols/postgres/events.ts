@@ -303,8 +303,9 @@ export class StatementTracker {
     if (columns === this.#namesOf) return this.#lastNames;
     const names = columns.map((c) => c.name);
     if (Object.isFrozen(columns)) {
+      // Shared by the events of every result of this shape: frozen, so the recording writes their JSON once (json-line.ts).
       this.#namesOf = columns;
-      this.#lastNames = names;
+      this.#lastNames = Object.freeze(names) as string[];
     }
     return names;
   }
