@@ -33,20 +33,28 @@ type Create = (dir: string, opts: { flushIntervalMs: number }) => RecordingStora
 const creates: Create[] = [];
 for (const m of modules) creates.push(((await import(pathToFileURL(m).href)) as { createDiskRecordings: Create }).createDiskRecordings);
 
-// Shared as the trackers share them: one recorded verdict per policy verdict, one timestamp per millisecond.
-const allow = { effect: 'allow', rules: ['bench-allow'], classes: ['read'], tables: ['pgbench_accounts'] };
-const mask = { effect: 'mask', rules: ['bench-allow', 'bench-mask'], classes: ['read'], tables: ['pgbench_accounts'] };
+// Shared and frozen as the trackers share them: one recorded verdict per policy verdict (verdict.ts), one
+// names array per result shape, one counts object per masker result of the same hits (row-masker.ts),
+// one timestamp per millisecond. json-line.ts writes a frozen object's JSON once.
+const deepFreeze = <T extends object>(o: T): T => {
+  for (const v of Object.values(o)) if (typeof v === 'object' && v !== null) deepFreeze(v);
+  return Object.freeze(o);
+};
+const allow = deepFreeze({ effect: 'allow', rules: ['bench-allow'], classes: ['read'], tables: ['pgbench_accounts'] });
+const mask = deepFreeze({ effect: 'mask', rules: ['bench-allow', 'bench-mask'], classes: ['read'], tables: ['pgbench_accounts'] });
+const maskCounts = deepFreeze({ byColumn: { abalance: { 'bench-mask': 1 } }, byDetector: {} });
+const names = { abalance: deepFreeze(['abalance']), c: deepFreeze(['c']), four: deepFreeze(['aid', 'bid', 'abalance', 'filler']) };
 const preparedText = 'SELECT abalance FROM pgbench_accounts WHERE aid = $1;';
 const mysqlText = 'SELECT c FROM sbtest1 WHERE id=?';
 let at = new Date().toISOString();
 
 /** A statement event built as the trackers build theirs (same property order, so the same hidden classes). */
-function statement(i: number, text: string, o: { params?: string[]; prepared?: string; verdict: StatementEvent['verdict']; columns: string[]; rows: string[][]; tag?: string; masked?: StatementEvent['masked'] }): StatementEvent {
+function statement(i: number, text: string, o: { params?: string[]; prepared?: string; verdict: StatementEvent['verdict']; columns: readonly string[]; rows: string[][]; tag?: string; masked?: StatementEvent['masked'] }): StatementEvent {
   const e: StatementEvent = { type: 'statement', at, seq: i, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
   if (o.params) e.params = o.params;
   if (o.prepared) e.prepared = o.prepared;
   e.verdict = o.verdict;
-  e.columns = o.columns;
+  e.columns = o.columns as string[];
   for (const r of o.rows) {
     e.rowCount++;
     e.rows!.push(r);
@@ -59,15 +67,15 @@ function statement(i: number, text: string, o: { params?: string[]; prepared?: s
 
 const aid = (i: number) => String((i * 7919) % 1_000_000);
 const shapes: Record<string, (i: number) => StatementEvent> = {
-  'pg prepared': (i) => statement(i, preparedText, { params: [aid(i)], prepared: 'P0_1', verdict: allow, columns: ['abalance'], rows: [[String((i * 31) % 5000)]], tag: 'SELECT 1' }),
-  'pg simple': (i) => statement(i, `SELECT abalance FROM pgbench_accounts WHERE aid = ${aid(i)};`, { verdict: allow, columns: ['abalance'], rows: [[String((i * 31) % 5000)]], tag: 'SELECT 1' }),
+  'pg prepared': (i) => statement(i, preparedText, { params: [aid(i)], prepared: 'P0_1', verdict: allow, columns: names.abalance, rows: [[String((i * 31) % 5000)]], tag: 'SELECT 1' }),
+  'pg simple': (i) => statement(i, `SELECT abalance FROM pgbench_accounts WHERE aid = ${aid(i)};`, { verdict: allow, columns: names.abalance, rows: [[String((i * 31) % 5000)]], tag: 'SELECT 1' }),
   'mysql prepared': (i) =>
-    statement(i, mysqlText, { prepared: '1', verdict: allow, columns: ['c'], rows: [[`${aid(i)}-49429003436-89372345543-93402950839-15482903128-10362395820-55549541364-93283546183-9843852`]] }),
+    statement(i, mysqlText, { prepared: '1', verdict: allow, columns: names.c, rows: [[`${aid(i)}-49429003436-89372345543-93402950839-15482903128-10362395820-55549541364-93283546183-9843852`]] }),
   'pg masked': (i) =>
-    statement(i, preparedText, { params: [aid(i)], prepared: 'P0_1', verdict: mask, columns: ['abalance'], rows: [['[redacted]']], tag: 'SELECT 1', masked: { byColumn: { abalance: { 'bench-mask': 1 } }, byDetector: {} } }),
+    statement(i, preparedText, { params: [aid(i)], prepared: 'P0_1', verdict: mask, columns: names.abalance, rows: [['[redacted]']], tag: 'SELECT 1', masked: maskCounts }),
   'pg 20 rows': (i) =>
     statement(i, 'SELECT aid, bid, abalance, filler FROM pgbench_accounts WHERE aid BETWEEN $1 AND $2', {
-      params: [String(i), String(i + 19)], prepared: 'P0_2', verdict: allow, columns: ['aid', 'bid', 'abalance', 'filler'],
+      params: [String(i), String(i + 19)], prepared: 'P0_2', verdict: allow, columns: names.four,
       rows: Array.from({ length: 20 }, (_, r) => [String(i + r), '1', String((i * r) % 5000), ' '.repeat(84)]), tag: 'SELECT 20',
     }),
 };
