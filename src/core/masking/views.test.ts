@@ -82,6 +82,36 @@ describe('SessionLineage', () => {
     expect(sourcesOf(s, 'select x from v')).toEqual([['public.t.card', 'public.v.x']]);
   });
 
+  it('the very text asked last (every Execute of a prepared statement) is known at once, and still follows other texts, schema changes and the TTL', async () => {
+    const relations = [table('t'), view('v', 'SELECT t.name AS x FROM public.t')];
+    const catalog = catalogOf(relations);
+    const clock = manualClock();
+    const s = new SessionLineage(pgViewDialect(pg), catalog, clock, 60_000);
+    const text = 'select x from v where 1 = 2';
+    await s.learn(text);
+    expect(catalog.asked).toBe(2); // v, then t
+    // Learned, then its result's lineage, again and again: no promise, the catalog not asked again.
+    for (let i = 0; i < 3; i++) {
+      expect(s.learn(text)).toBeUndefined();
+      expect(sourcesOf(s, text)).toEqual([['public.t.name', 'public.v.x']]);
+    }
+    // Another text in between (known already: the catalog answering anew would make every cached text stale).
+    await s.learn('select card from public.t');
+    expect(sourcesOf(s, 'select card from public.t')).toEqual([['public.t.card']]);
+    expect(s.learn(text)).toBeUndefined();
+    expect(catalog.asked).toBe(2);
+    relations[1] = view('v', 'SELECT t.card AS x FROM public.t');
+    s.schemaChanged();
+    expect(s.lineage(text)).toEqual([undefined]);
+    s.idle();
+    expect(s.lineage(text)).toEqual([undefined]); // learned before the change: stale
+    await s.learn(text);
+    expect(sourcesOf(s, text)).toEqual([['public.t.card', 'public.v.x']]);
+    expect(s.learn(text)).toBeUndefined();
+    clock.advance(60_000);
+    expect(s.learn(text)).toBeInstanceOf(Promise); // the TTL is over: asked again
+  });
+
   it('an unqualified name in several schemas counts every candidate', async () => {
     const catalog = catalogOf([table('t'), view('v', 'SELECT t.card AS x FROM public.t', 'a'), table('v', 'b')]);
     const s = new SessionLineage(pgViewDialect(pg), catalog, manualClock(), 60_000);

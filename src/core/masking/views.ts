@@ -80,6 +80,14 @@ export interface MaskingCatalog {
   close(): void;
 }
 
+/** A text's lineage as cached: as of `generation` and `epoch`, computed at `at`. */
+interface TextLineage {
+  generation: number;
+  epoch: number;
+  at: number;
+  lineage: (LineageEntry[] | undefined)[];
+}
+
 interface Known {
   candidates: CatalogRelation[];
   generation: number;
@@ -112,7 +120,10 @@ export class SessionLineage {
   readonly #ttlMs: number;
   readonly #known = new Map<string, Known>();
   /** Per text (up to literals), its lineage as of `generation` and `epoch`; only lineage with no unknown statement. */
-  readonly #texts = new Lru<string, { generation: number; epoch: number; at: number; lineage: (LineageEntry[] | undefined)[] }>(500);
+  readonly #texts = new Lru<string, TextLineage>(500);
+  /** The text `#texts` was last read or written for, and its entry there then (see `#cached`). */
+  #lastText: string | undefined;
+  #lastEntry: TextLineage | undefined;
   #generation = 0;
   /** Bumped whenever the catalog answered: a definition may have changed, so cached texts are computed again. */
   #epoch = 0;
@@ -130,7 +141,7 @@ export class SessionLineage {
 
   /** A promise while the catalog must be asked; undefined when `text`'s lineage is known and fresh (the hot path). */
   learn(text: string): Promise<void> | undefined {
-    const cached = this.#texts.get(this.#key(text));
+    const cached = this.#cached(text);
     if (cached !== undefined && cached.generation === this.#generation && cached.epoch === this.#epoch && this.#now() - cached.at < this.#ttlMs) return undefined;
     return this.#learn(text);
   }
@@ -138,13 +149,18 @@ export class SessionLineage {
   /** Per statement of `text`, its lineage through views; `undefined` for a statement whose relations are not known. */
   lineage(text: string): (LineageEntry[] | undefined)[] {
     if (this.#dirty) return this.#strict(text); // not cached: every answer is "unknown" until the transaction ends
-    const key = this.#key(text);
-    const cached = this.#texts.get(key);
+    const cached = this.#cached(text);
     if (cached !== undefined && cached.generation === this.#generation && cached.epoch === this.#epoch) return cached.lineage;
     const lineage = this.#strict(text);
+    const key = this.#key(text);
     // An unknown statement is not kept: the next learn asks the catalog again. Nor is an unparseable
     // text (no statement): whatever else shares its key never gets its "no lineage".
-    if (key.length <= 16_384 && lineage.length > 0 && !lineage.includes(undefined)) this.#texts.set(key, { generation: this.#generation, epoch: this.#epoch, at: this.#now(), lineage });
+    if (key.length <= 16_384 && lineage.length > 0 && !lineage.includes(undefined)) {
+      const entry = { generation: this.#generation, epoch: this.#epoch, at: this.#now(), lineage };
+      this.#texts.set(key, entry);
+      this.#lastText = text;
+      this.#lastEntry = entry;
+    }
     return lineage;
   }
 
@@ -268,6 +284,20 @@ export class SessionLineage {
     }
     for (const t of known.candidates.filter((c) => c.definition === undefined)) out.push({ name: '*', star: true, sources: [{ schema: t.schema, table: t.name, column: '*' }] });
     return out;
+  }
+
+  /**
+   * `#texts`' entry for `text`'s key. For the text of the last read or write (a statement's
+   * `learn`, then its result's `lineage`), the entry then, without the key or the map: nothing was
+   * inserted since (a write sets `#lastText` to its own text), so the map holds that very entry and
+   * reading it would not move it in the LRU order either: the same answer, two lookups fewer.
+   */
+  #cached(text: string): TextLineage | undefined {
+    if (text === this.#lastText) return this.#lastEntry;
+    const entry = this.#texts.get(this.#key(text));
+    this.#lastText = text;
+    this.#lastEntry = entry;
+    return entry;
   }
 
   /** The text's cache key. */
