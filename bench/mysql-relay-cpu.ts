@@ -12,10 +12,10 @@
 // minutes even on a busy machine, where bench/mysql.sh's TPS cannot.
 //
 // Usage: [MODES='text prepared'] [WARMUP=20000] [SESSIONS=1] npx tsx bench/mysql-relay-cpu.ts [ROOT=. (a checkout)] [N=100000]
-import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { FakeSocket } from './fake-socket.ts';
 
 const root = resolve(process.argv[2] ?? '.');
 const n = Number(process.argv[3] ?? 100_000);
@@ -33,21 +33,6 @@ const { createDiskRecordings } = await from('core/recording/disk.ts');
 const { createMetrics } = await from('core/metrics.ts');
 const { openJournal } = await from('core/session/journal.ts');
 const { systemClock } = await from('core/clock.ts');
-
-/** A socket as the relay uses it; writes go to `onWrite`. */
-class FakeSocket extends EventEmitter {
-  onWrite: (b: Buffer) => void = () => {};
-  destroyed = false;
-  writableEnded = false;
-  write(b: Buffer): boolean {
-    this.onWrite(b);
-    return true;
-  }
-  end(): void {}
-  destroy(): void {}
-  pause(): void {}
-  resume(): void {}
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-relay-cpu-'));
 const engine = createPolicyEngine({

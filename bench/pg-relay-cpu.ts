@@ -13,27 +13,12 @@
 //
 // Usage: [MODES='simple prepared'] [CONNS='bench bench_mask'] [SESSIONS=8] [WARMUP=20000] [ROUNDS=3] npx tsx bench/pg-relay-cpu.ts [N=50000]
 // Under callgrind (instruction counts): bundle with esbuild (packages: 'external') and run two N, subtract.
-import { EventEmitter } from 'node:events';
 import { answerOf, commandOf, createBenchGateway, interleaved, prepared, prepareSync, type Mode } from './pg-relay-gateway.ts';
+import { FakeSocket } from './fake-socket.ts';
 
 const n = Number(process.argv[2] ?? 50_000);
 const warmup = Number(process.env.WARMUP ?? 20_000);
 const rounds = Number(process.env.ROUNDS ?? 3);
-
-/** A socket as the relay uses it; writes go to `onWrite`. */
-class FakeSocket extends EventEmitter {
-  onWrite: (b: Buffer) => void = () => {};
-  destroyed = false;
-  writableNeedDrain = false;
-  write(b: Buffer): boolean {
-    this.onWrite(b);
-    return true;
-  }
-  end(): void {}
-  destroy(): void {}
-  pause(): void {}
-  resume(): void {}
-}
 
 const gateway = await createBenchGateway('pg-relay-cpu');
 
