@@ -7,7 +7,7 @@
 // divided by the transactions, per connection (plain `bench`, masked `bench_mask`), interleaved
 // over ROUNDS. The child's CPU is not counted.
 //
-// Usage: [MODES='simple prepared'] [CONNS='bench bench_mask'] [SESSIONS=8] [SECONDS=3] [ROUNDS=4] npx tsx bench/pg-relay-sockets.ts
+// Usage: [MODES='simple prepared'] [CONNS='bench bench_mask'] [SESSIONS=8] [SLICE=3 (s per slice)] [ROUNDS=4] npx tsx bench/pg-relay-sockets.ts
 import { fork } from 'node:child_process';
 import { createServer, connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -71,7 +71,7 @@ async function parent(): Promise<void> {
       void gateway.open(connection, `ses_${++seq}`, client, upstream).then((session) => sessions.push(session));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    kid.send({ clientPort: (server.address() as { port: number }).port, sessions: Number(process.env.SESSIONS ?? 8), seconds: Number(process.env.SECONDS ?? 3) });
+    kid.send({ clientPort: (server.address() as { port: number }).port, sessions: Number(process.env.SESSIONS ?? 8), seconds: Number(process.env.SLICE ?? 3) });
     let before = process.cpuUsage();
     const exited = new Promise((r) => kid.once('exit', r));
     const tx = await new Promise<number>((resolve, reject) => {
