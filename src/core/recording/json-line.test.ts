@@ -138,6 +138,20 @@ describe('eventLine', () => {
     expect(JSON.parse(eventLine({ ...e, columns: open })).columns).toEqual(['a', 'b']);
   });
 
+  it('writes durations and other numbers as String(n) does: every thousandth up to 200,000 ms, larger ones, and numbers near them', () => {
+    const e = (durationMs: number): StatementEvent => ({ type: 'statement', at: 'a', seq: durationMs, text: 't', durationMs, rowCount: 0, rowsTruncated: false });
+    const check = (n: number) => {
+      const line = eventLine(e(n));
+      const want = JSON.stringify(e(n));
+      // Compared only on a mismatch: a million expect() calls would take seconds.
+      if (line !== want) expect(line).toBe(want);
+    };
+    for (let k = 0; k <= 200_000; k++) check(k / 1000);
+    for (const k of [0x3fffffff, 0x3fffffff + 1, 2 ** 31, 2 ** 53, 1e21 * 1000]) for (const n of [k / 1000, -k / 1000, k / 1000 + 1e-9, k]) check(n);
+    fc.assert(fc.property(fc.integer({ min: 0, max: 2 ** 31 }), fc.constantFrom(1, 10, 100, 1000, 1e4, 1e6), (k, d) => check(k / d)), { numRuns: 20000 });
+    for (const n of [-0, 0.1 + 0.2, 1e-7, 5e-324, Number.MAX_VALUE, Number.NaN, Number.NEGATIVE_INFINITY, 0.0005, 0.9995, 1.0005]) check(n);
+  });
+
   it('repeats the remembered timestamp and text only for the same text', () => {
     const e = (at: string, text: string): StatementEvent => ({ type: 'statement', at, seq: 1, text, durationMs: 0, rowCount: 0, rowsTruncated: false });
     for (const [at, t] of [['a', 'x'], ['a', 'x'], ['b"', 'x\n'], ['a', 'x'], ['b"', 'y']] as const) expect(eventLine(e(at, t))).toBe(JSON.stringify(e(at, t)));
