@@ -15,3 +15,19 @@ export class FakeSocket extends EventEmitter {
   pause(): void {}
   resume(): void {}
 }
+
+/**
+ * One exchange through a relay between two fake sockets: `command` arrives from the client,
+ * and once the relay has written to the target, `reply` arrives from the target. Takes over
+ * `upstream.onWrite`.
+ */
+export function roundTripper(client: FakeSocket, upstream: FakeSocket): (command: Buffer, reply: Buffer) => Promise<void> {
+  let sent: () => void = () => {};
+  upstream.onWrite = () => sent();
+  return async (command, reply) => {
+    const reached = new Promise<void>((r) => (sent = r));
+    client.emit('data', command);
+    await reached;
+    upstream.emit('data', reply);
+  };
+}

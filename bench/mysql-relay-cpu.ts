@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { FakeSocket } from './fake-socket.ts';
+import { FakeSocket, roundTripper } from './fake-socket.ts';
 
 const root = resolve(process.argv[2] ?? '.');
 const n = Number(process.argv[3] ?? 100_000);
@@ -71,14 +71,7 @@ async function openSession(mode: 'text' | 'prepared') {
   const upstream = new FakeSocket();
   const relay = new Relay(client, upstream, { decide: gatekeeper.decide, decideNow: gatekeeper.decideNow, review: gatekeeper.review, tracker, onBytes: (a: number, b: number) => journal.bytes(a, b), onEnd: () => {} });
   relay.start(Buffer.alloc(0), Buffer.alloc(0));
-  let sent: () => void = () => {};
-  upstream.onWrite = () => sent();
-  const roundTrip = async (command: Buffer, reply: Buffer) => {
-    const reached = new Promise<void>((r) => (sent = r));
-    client.emit('data', command);
-    await reached;
-    upstream.emit('data', reply);
-  };
+  const roundTrip = roundTripper(client, upstream);
   if (mode === 'prepared') {
     const prepareOk = Buffer.from([0, 1, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0]);
     const paramDef = Buffer.concat([...['def', '', '', '', '?', ''].map((s) => lenencBytes(s)), Buffer.from([0x0c, 63, 0, 0, 0, 0, 0, 0xfd, 0x80, 0, 0, 0, 0])]);

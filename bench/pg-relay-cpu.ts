@@ -14,7 +14,7 @@
 // Usage: [MODES='simple prepared'] [CONNS='bench bench_mask'] [SESSIONS=8] [WARMUP=20000] [ROUNDS=3] npx tsx bench/pg-relay-cpu.ts [N=50000]
 // Under callgrind (instruction counts): bundle with esbuild (packages: 'external') and run two N, subtract.
 import { answerOf, commandOf, createBenchGateway, interleaved, prepared, prepareSync, type Mode } from './pg-relay-gateway.ts';
-import { FakeSocket } from './fake-socket.ts';
+import { FakeSocket, roundTripper } from './fake-socket.ts';
 
 const n = Number(process.argv[2] ?? 50_000);
 const warmup = Number(process.env.WARMUP ?? 20_000);
@@ -29,14 +29,7 @@ async function openSession(connection: string, mode: Mode, seq: number) {
   let last: Buffer = Buffer.alloc(0);
   client.onWrite = (b) => (last = b);
   const session = await gateway.open(connection, `ses_${connection}_${mode}_${seq}`, client, upstream);
-  let sent: () => void = () => {};
-  upstream.onWrite = () => sent();
-  const roundTrip = async (command: Buffer, reply: Buffer) => {
-    const reached = new Promise<void>((r) => (sent = r));
-    client.emit('data', command);
-    await reached;
-    upstream.emit('data', reply);
-  };
+  const roundTrip = roundTripper(client, upstream);
   // PQprepare: Parse + Sync; then the Describe shape comes with each execution's RowDescription.
   if (mode === 'prepared') await roundTrip(prepareSync, prepared);
   return { roundTrip, close: session.close, last: () => last };

@@ -132,12 +132,13 @@ warden_cat() { SSHPASS=$BENCH_TOKEN ssh_to "$GW_SSH_PORT" bench@bench@127.0.0.1 
 direct_scp() { SSHPASS=$SSHD_PASSWORD scp_from "$SSHD_PORT" "$SSHD_USER@127.0.0.1" blob; }
 bare_scp() { SSHPASS=x scp_from "$BARE_PORT" bench@127.0.0.1 blob; }
 warden_scp() { SSHPASS=$BENCH_TOKEN scp_from "$GW_SSH_PORT" bench@bench@127.0.0.1 "$home/blob"; }
-# SSH_OPTS without its last two words (`-c aes128-gcm@openssh.com`): OpenSSH's own cipher choice.
-warden_scp_default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); warden_scp; }
-bare_scp_default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); bare_scp; }
-direct_scp_default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); direct_scp; }
-direct_login() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); SSHPASS=$SSHD_PASSWORD ssh_to "$SSHD_PORT" "$SSHD_USER@127.0.0.1" true; }
-warden_login() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); SSHPASS=$BENCH_TOKEN ssh_to "$GW_SSH_PORT" bench@bench@127.0.0.1 true; }
+# default_cipher CMD…: CMD with SSH_OPTS without its last two words (`-c aes128-gcm@openssh.com`): OpenSSH's own cipher choice.
+default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); "$@"; }
+warden_scp_default_cipher() { default_cipher warden_scp; }
+bare_scp_default_cipher() { default_cipher bare_scp; }
+direct_scp_default_cipher() { default_cipher direct_scp; }
+direct_login() { SSHPASS=$SSHD_PASSWORD default_cipher ssh_to "$SSHD_PORT" "$SSHD_USER@127.0.0.1" true; }
+warden_login() { SSHPASS=$BENCH_TOKEN default_cipher ssh_to "$GW_SSH_PORT" bench@bench@127.0.0.1 true; }
 # login_seconds CMD…: the least seconds of $RUNS runs of CMD (an `ssh host true`), 'n/a' when it failed.
 login_seconds() {
   local best='' s t0 i
