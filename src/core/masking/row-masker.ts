@@ -6,6 +6,7 @@ import { alignLineage, alignTransformed } from './lineage.ts';
 import type { LineageEntry } from './lineage.ts';
 import { detectAcross, joinOrders, splitGroups } from './split-values.ts';
 import { applyStrategy } from './strategies.ts';
+import type { ShapeCache, ShapeDecisions } from './shape-cache.ts';
 import type { DetectorName, MaskCounts, MaskPlan, MaskStrategy, ResultColumn } from './types.ts';
 
 /** Masks one result, row by row, without buffering. Text values in, text values out. */
@@ -34,49 +35,6 @@ export function ownCounts(c: Readonly<Omit<MaskCounts, 'rows'>>): Omit<MaskCount
   const byColumn: MaskCounts['byColumn'] = {};
   for (const col in c.byColumn) byColumn[col] = { ...c.byColumn[col] };
   return { byColumn, byDetector: { ...c.byDetector } };
-}
-
-/** What the masker does per column of a result, decided once per shape. */
-export interface ShapeDecisions {
-  /** The column rule of each column; undefined: the detectors look at it. */
-  readonly decisions: readonly (ColumnDecision | undefined)[];
-  /**
-   * Per column, whether the lenient detectors run too (a transformed column
-   * with no column rule, by lineage); undefined when no column is.
-   */
-  readonly transformed: readonly boolean[] | undefined;
-  /** Columns with no column rule that share a source column (split-values.ts), as join orders; undefined: none. */
-  readonly joins: readonly (readonly number[])[] | undefined;
-}
-
-/**
- * Column decisions already made, by plan and lineage (compared by identity:
- * both come from caches, so a repeated statement hands the same objects) and
- * column names. One per session; saves deciding every column of every result again.
- */
-export class ShapeCache {
-  readonly #byPlan = new WeakMap<MaskPlan, WeakMap<object, Map<string, ShapeDecisions>>>();
-  static readonly #noLineage = {};
-
-  /** The decisions made before for this shape; undefined: decide, then `set`. */
-  get(plan: MaskPlan, lineage: readonly LineageEntry[] | undefined, columns: readonly ResultColumn[]): ShapeDecisions | undefined {
-    return this.#byPlan.get(plan)?.get(lineage ?? ShapeCache.#noLineage)?.get(ShapeCache.#key(columns));
-  }
-
-  set(plan: MaskPlan, lineage: readonly LineageEntry[] | undefined, columns: readonly ResultColumn[], decisions: ShapeDecisions): void {
-    // Protocol metadata beyond the name (source table/column) is part of the decision: never cached.
-    for (const c of columns) if (c.table !== undefined || c.column !== undefined) return;
-    let byLineage = this.#byPlan.get(plan);
-    if (byLineage === undefined) this.#byPlan.set(plan, (byLineage = new WeakMap()));
-    const l = lineage ?? ShapeCache.#noLineage;
-    let byNames = byLineage.get(l);
-    if (byNames === undefined) byLineage.set(l, (byNames = new Map()));
-    if (byNames.size < 64) byNames.set(ShapeCache.#key(columns), decisions);
-  }
-
-  static #key(columns: readonly ResultColumn[]): string {
-    return columns.length === 1 ? columns[0]!.name : columns.map((c) => c.name).join('\u0000');
-  }
 }
 
 export interface RowMaskerOptions {
