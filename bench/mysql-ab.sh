@@ -18,7 +18,7 @@
 # too; on a machine whose load swings from run to run, a pair shares the swing
 # and the difference keeps what each gateway costs).
 # Its tables live in a database of their own
-# (my_ab_<pid>), dropped on exit; every process started here is killed.
+# (BENCH_DB, default my_ab_<pid>), dropped on exit; every process started here is killed.
 set -euo pipefail
 
 [[ $# -eq 2 ]] || { echo "usage: $0 ROOT_A ROOT_B" >&2; exit 2; }
@@ -33,7 +33,7 @@ WARMUP=${WARMUP:-3}
 PAIRED=${PAIRED:-0}
 MY_HOST=127.0.0.1
 MY_PORT=3306
-DB=my_ab_$$
+DB=${BENCH_DB:-my_ab_$$}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TMP=$(mktemp -d /tmp/warden-mysql-ab.XXXXXX)

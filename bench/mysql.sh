@@ -7,7 +7,7 @@
 #   pipe     bench/bare-pipe.mjs, the floor for any Node.js relay
 #   warden   the Warden gateway's MySQL listener, recording on, an explicit
 #            allow rule for the bench connection
-# The sysbench tables live in a database of their own (warden_sysbench_<pid>),
+# The sysbench tables live in a database of their own (BENCH_DB, default warden_sysbench_<pid>),
 # created here and dropped on exit. Prints TPS, average latency and the
 # proxy's CPU time per transaction; the LAST line is always
 # `warden/pipe ratio: X` (the lower of the two modes) or `warden/pipe ratio: n/a (…)`.
@@ -24,7 +24,7 @@ TABLE_SIZE=${TABLE_SIZE:-10000}
 STARTUP_S=${STARTUP_S:-90}
 MY_HOST=127.0.0.1
 MY_PORT=3306
-DB=warden_sysbench_$$
+DB=${BENCH_DB:-warden_sysbench_$$}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TMP=$(mktemp -d /tmp/warden-bench-mysql.XXXXXX)

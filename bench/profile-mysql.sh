@@ -12,7 +12,8 @@
 # Environment: MODES ("text prepared"), DURATION (s per mode, default 10),
 # THREADS (4), TABLE_SIZE (10000), TOP (25), PROFILE_DIR (keep the
 # .cpuprofile there; default: a temp dir, removed), WARDEN_NODE_ARGS (more
-# node flags). Its tables live in a database of their own, dropped on exit.
+# node flags). Its tables live in a database of their own (BENCH_DB, default
+# warden_profile_mysql_<pid>), dropped on exit.
 # The gateway runs from the sources (WARDEN_FROM_SOURCE=1): the summary maps
 # tsx's positions back to .ts lines, and finds the relay's profile by its file.
 # For CPU per transaction of a bundle, A against B, see bench/mysql-ab.sh.
@@ -25,7 +26,7 @@ THREADS=${THREADS:-4}
 TABLE_SIZE=${TABLE_SIZE:-10000}
 MY_HOST=127.0.0.1
 MY_PORT=3306
-DB=warden_profile_mysql_$$
+DB=${BENCH_DB:-warden_profile_mysql_$$}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TMP=$(mktemp -d /tmp/warden-profile-mysql.XXXXXX)

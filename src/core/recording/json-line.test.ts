@@ -152,6 +152,38 @@ describe('eventLine', () => {
     for (const n of [-0, 0.1 + 0.2, 1e-7, 5e-324, Number.MAX_VALUE, Number.NaN, Number.NEGATIVE_INFINITY, 0.0005, 0.9995, 1.0005]) check(n);
   });
 
+  it('writes the parts it remembers (timestamp, text, prepared name, command tag, frozen verdicts and columns) byte for byte, however they repeat and alternate', () => {
+    // Few distinct values, so that most events repeat a part of the one before (or of one further back).
+    const few = fc.constantFrom('a', 'b"', 'x\n', '\ud800', 'é', '');
+    const verdicts = [recordedVerdict({ effect: 'allow', rules: [{ id: 'r"1' }] } as never), recordedVerdict({ effect: 'block', rules: [{ id: 'r2' }], statements: [{ class: 'write', tables: [{ name: 't' }] }] } as never)];
+    const names = [Object.freeze(['c']) as string[], Object.freeze(['a', 'b\t']) as string[]];
+    const repeating: fc.Arbitrary<StatementEvent> = fc.record(
+      {
+        type: fc.constant('statement' as const),
+        at: few,
+        seq: fc.nat(),
+        text: few,
+        params: fc.array(fc.option(few, { nil: null }), { maxLength: 2 }),
+        prepared: few,
+        durationMs: fc.nat({ max: 5000 }).map((k) => k / 1000),
+        commandTag: few,
+        columns: fc.constantFrom(...names),
+        rows: fc.array(fc.array(fc.option(few, { nil: null }), { maxLength: 2 }), { maxLength: 2 }),
+        rowCount: fc.oneof(fc.integer({ min: -1, max: 70 }), fc.constantFrom(-0, 0.5, Number.NaN)),
+        rowsTruncated: fc.boolean(),
+        verdict: fc.constantFrom(...verdicts),
+      },
+      { requiredKeys: ['type', 'at', 'seq', 'text', 'durationMs', 'rowCount', 'rowsTruncated'] },
+    );
+    fc.assert(
+      fc.property(fc.array(repeating, { minLength: 1, maxLength: 12 }), (events) => {
+        const fresh = new EventLines();
+        for (const e of events) expect(fresh.line(e)).toBe(reference(e));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('repeats the remembered timestamp and text only for the same text', () => {
     const e = (at: string, text: string): StatementEvent => ({ type: 'statement', at, seq: 1, text, durationMs: 0, rowCount: 0, rowsTruncated: false });
     for (const [at, t] of [['a', 'x'], ['a', 'x'], ['b"', 'x\n'], ['a', 'x'], ['b"', 'y']] as const) expect(eventLine(e(at, t))).toBe(JSON.stringify(e(at, t)));

@@ -6,7 +6,7 @@ import type { StatementEvent } from '../../core/recording/types.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MysqlLineage } from '../../core/sql/mysql/index.ts';
 import { isStringColumn, textRowValues, type ColumnDef } from './codec/results.ts';
-import { decodeBinaryRow, rebuildBinaryRow, type BinaryColumn } from './codec/binary-rows.ts';
+import { binaryRowValues, decodeBinaryRow, rebuildBinaryRow, type BinaryColumn } from './codec/binary-rows.ts';
 import { buildTextRow, textRowCells } from './codec/rows.ts';
 
 /**
@@ -146,10 +146,13 @@ export class StatementTracker {
     if (c.binary) {
       // fail closed: binary rows without column definitions cannot be decoded, nor masked.
       if (!c.types) throw new Error('a binary-protocol row before its column definitions');
-      const row = decodeBinaryRow(payload, c.types);
-      shown = c.masker ? c.masker.row(row.values) : row.values;
-      if (shown !== row.values && shown.some((v, i) => v !== row.values[i])) replacement = rebuildBinaryRow(payload, row, shown);
-    } else if (!c.masker) shown = textRowValues(payload);
+      if (!c.masker) shown = binaryRowValues(payload, c.types);
+      else {
+        const row = decodeBinaryRow(payload, c.types);
+        shown = c.masker.row(row.values);
+        if (shown !== row.values && shown.some((v, i) => v !== row.values[i])) replacement = rebuildBinaryRow(payload, row, shown);
+      }
+    } else if (!c.masker) shown = textRowValues(payload, c.types?.length);
     else {
       const cells = textRowCells(payload);
       const values = cells.map((v) => (v === null ? null : v.toString('utf8')));
@@ -158,7 +161,9 @@ export class StatementTracker {
     }
     if (record) {
       c.rowBytes += payload.length;
-      e.rows!.push(shown);
+      // The first row in an array of its own size: pushed into the empty one, it reserved room for 17 (most results here are one row).
+      if (e.rows!.length === 0) e.rows = [shown];
+      else e.rows!.push(shown);
     }
     return replacement;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBinaryRow, rebuildBinaryRow, type BinaryColumn } from './binary-rows.ts';
+import { binaryRowValues, decodeBinaryRow, rebuildBinaryRow, type BinaryColumn } from './binary-rows.ts';
 import { lenencBytes } from './lenenc.ts';
 
 const LONG = 0x03;
@@ -54,8 +54,17 @@ describe('binary rows', () => {
     expect(p[1]).toBe(0); // the original bitmap is left alone
   });
 
+  it('gives the same values without cell positions (a row nothing masks)', () => {
+    expect(binaryRowValues(p, cols)).toEqual(decodeBinaryRow(p, cols).values);
+    const allNull = row([0, 1, 2], 3);
+    expect(binaryRowValues(allNull, cols.slice(0, 3))).toEqual([null, null, null]);
+    expect(decodeBinaryRow(allNull, cols.slice(0, 3))).toEqual({ values: [null, null, null], cells: [null, null, null] });
+  });
+
   it('throws on truncated or malformed rows (the relay then ends the session)', () => {
     expect(() => decodeBinaryRow(p.subarray(0, p.length - 3), cols)).toThrow();
     expect(() => decodeBinaryRow(Buffer.from([0xfe, 0, 0]), cols)).toThrow();
+    expect(() => binaryRowValues(p.subarray(0, p.length - 3), cols)).toThrow();
+    expect(() => binaryRowValues(Buffer.from([0xfe, 0, 0]), cols)).toThrow();
   });
 });

@@ -35,33 +35,50 @@ export interface BinaryRow {
 const bitmapBytes = (n: number) => (n + 7 + 2) >> 3;
 
 export function decodeBinaryRow(p: Buffer, columns: readonly BinaryColumn[]): BinaryRow {
+  const cells = new Array<Cell | null>(columns.length);
+  return { values: decode(p, columns, cells), cells };
+}
+
+/**
+ * The values alone (what the recording reads of a row nothing masks): no cell positions are
+ * kept, so a row costs its strings and one array.
+ */
+export function binaryRowValues(p: Buffer, columns: readonly BinaryColumn[]): (string | null)[] {
+  return decode(p, columns, undefined);
+}
+
+/** The row's values as text; each value's position into `cells` when given. */
+function decode(p: Buffer, columns: readonly BinaryColumn[], cells: (Cell | null)[] | undefined): (string | null)[] {
   const n = columns.length;
   if (p[0] !== 0x00 || p.length < 1 + bitmapBytes(n)) throw new ShortPacketError('malformed binary row');
   let off = 1 + bitmapBytes(n);
-  const values: (string | null)[] = [];
-  const cells: (Cell | null)[] = [];
+  // Sized once: a row's arrays grown by push reserved room for 17 values.
+  const values = new Array<string | null>(n);
   for (let i = 0; i < n; i++) {
     const bit = i + 2;
     if (p[1 + (bit >> 3)]! & (1 << (bit & 7))) {
-      values.push(null);
-      cells.push(null);
+      values[i] = null;
+      if (cells) cells[i] = null;
       continue;
     }
     const { type, unsigned } = columns[i]!;
     const size = fixed[type];
-    let cell: Cell;
-    if (size !== undefined) cell = { start: off, end: off + size, text: false };
-    else if (temporal.has(type)) cell = { start: off, end: off + 1 + (p[off] ?? 0), text: false };
+    let end: number;
+    /** Where a length-encoded string's bytes start (-1: a fixed-size or temporal value). */
+    let stringStart = -1;
+    if (size !== undefined) end = off + size;
+    else if (temporal.has(type)) end = off + 1 + (p[off] ?? 0);
     else {
       const len = readLenenc(p, off);
-      cell = { start: off, end: len.next + (len.value ?? 0), text: true };
+      stringStart = len.next;
+      end = len.next + (len.value ?? 0);
     }
-    if (cell.end > p.length) throw new ShortPacketError('truncated binary row');
-    values.push(cell.text ? p.toString('utf8', readLenenc(p, off).next, cell.end) : valueText(p, cell.start, type, unsigned));
-    cells.push(cell);
-    off = cell.end;
+    if (end > p.length) throw new ShortPacketError('truncated binary row');
+    values[i] = stringStart >= 0 ? p.toString('utf8', stringStart, end) : valueText(p, off, type, unsigned);
+    if (cells) cells[i] = { start: off, end, text: stringStart >= 0 };
+    off = end;
   }
-  return { values, cells };
+  return values;
 }
 
 /** The row with `shown` values where they differ from the decoded ones. */

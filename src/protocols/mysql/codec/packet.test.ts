@@ -56,6 +56,20 @@ describe('MySQL packet framing', () => {
     expect(got.map((p) => p.raw.buffer === chunk.buffer && p.payload.buffer === chunk.buffer)).toEqual([true, true]);
   });
 
+  it('hands out a packet alone in its chunk as the chunk itself, and keeps fewer than 4 bytes for later', () => {
+    const framer = new PacketFramer(1 << 20);
+    for (const payload of ['', 'x', 'SELECT 1']) {
+      const chunk = packet(0, Buffer.from(payload));
+      const got = framer.push(chunk);
+      expect(got.map((p) => [p.seq, p.payload.toString()])).toEqual([[0, payload]]);
+      expect(got[0]!.raw).toBe(chunk);
+    }
+    const wire = packet(2, Buffer.from('abc'));
+    expect(framer.push(wire.subarray(0, 3))).toEqual([]);
+    expect(framer.pending).toBe(3);
+    expect(framer.push(wire.subarray(3)).map((p) => [p.seq, p.payload.toString()])).toEqual([[2, 'abc']]);
+  });
+
   it('refuses a packet longer than the limit instead of waiting for it', () => {
     expect(() => new PacketFramer(1024).push(Buffer.from('GET / HTTP/1.1\r\n'))).toThrow(FramingError);
     // Also when the length arrives in pieces.

@@ -64,6 +64,10 @@ export class PacketFramer {
    * copied once, when its last byte arrives.
    */
   push(chunk: Buffer): Packet[] {
+    // A command usually comes alone in its chunk: that packet goes out in an array of its size
+    // (pushed into an empty array, it would reserve room for 17).
+    const alone = this.#heldLength === 0 ? this.#whole(chunk, 0) : -1;
+    if (alone >= 0 && alone === chunk.length - 4) return [new SlicedPacket(chunk, 0, alone)];
     const out: Packet[] = [];
     let buf = chunk;
     if (this.#heldLength > 0) {
@@ -73,14 +77,14 @@ export class PacketFramer {
     }
     let off = 0;
     for (;;) {
-      if (buf.length - off < 4) break;
       // The common case inline (one physical packet, whole): no wrapper object per packet.
-      const len = buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16);
-      if (len < maxPayload && len <= this.#maxLogical && buf.length - off - 4 >= len) {
+      const len = this.#whole(buf, off);
+      if (len >= 0) {
         out.push(new SlicedPacket(buf, off, len));
         off += 4 + len;
         continue;
       }
+      if (buf.length - off < 4) break;
       const p = takePacket(buf, off, this.#maxLogical);
       if (!p) break;
       out.push(p.packet);
@@ -88,6 +92,13 @@ export class PacketFramer {
     }
     if (off < buf.length) this.#hold(buf.subarray(off));
     return out;
+  }
+
+  /** The payload length of a whole single-part packet at `off` of `buf`; -1 when none starts there (cut, split in parts, or over the limit). */
+  #whole(buf: Buffer, off: number): number {
+    if (buf.length - off < 4) return -1;
+    const len = buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16);
+    return len < maxPayload && len <= this.#maxLogical && buf.length - off - 4 >= len ? len : -1;
   }
 
   /** Bytes received and not yet part of a whole packet. */

@@ -53,6 +53,8 @@ describe('following an answer', () => {
   it('decodes column definitions and text rows', () => {
     expect(parseColumnDef(column('name'))).toMatchObject({ schema: 'test', table: 't', name: 'name', orgName: 'name', charset: 45, type: 253 });
     expect(textRowValues(row('1', null, ''))).toEqual(['1', null, '']);
+    // The column count only sizes the array: a row holding more or fewer values gives exactly those.
+    for (const columns of [0, 2, 3, 5]) expect(textRowValues(row('1', null, ''), columns)).toStrictEqual(['1', null, '']);
   });
 
   it('reads packets in place inside a chunk as it reads them alone', () => {

@@ -191,21 +191,27 @@ function lenencText(p: Buffer, at: { off: number }): string {
   return end === start ? '' : p.toString('utf8', start, end);
 }
 
-/** Values of a text-protocol row: each a length-encoded string or NULL (0xFB). */
-export function textRowValues(p: Buffer): (string | null)[] {
-  const out: (string | null)[] = [];
+/**
+ * Values of a text-protocol row: each a length-encoded string or NULL (0xFB). `columns`: how many
+ * the row should hold, when known: the array is made at that size (grown by push from empty, it
+ * reserved room for 17); a row holding another count still gives exactly its values.
+ */
+export function textRowValues(p: Buffer, columns = 0): (string | null)[] {
+  const out = new Array<string | null>(columns);
+  let i = 0;
   let off = 0;
   while (off < p.length) {
     const n = readLenenc(p, off);
     if (n.value === null) {
-      out.push(null);
+      out[i++] = null;
       off = n.next;
       continue;
     }
     const end = n.next + n.value;
     if (end > p.length) throw new ShortPacketError('truncated length-encoded string');
-    out.push(p.toString('utf8', n.next, end));
+    out[i++] = p.toString('utf8', n.next, end);
     off = end;
   }
+  if (i < columns) out.length = i;
   return out;
 }
