@@ -6,7 +6,7 @@
 # gateway and agent CPU µs per transaction (/proc/<pid>/stat). TPS ratios on a shared machine
 # swing more than most changes; this does not.
 #
-# Usage: BEFORE_ROOT=/tmp/before bench/agent-ab.sh   (ROUNDS 8, SLICE 5, CLIENTS 8, JOBS 2)
+# Usage: BEFORE_ROOT=/tmp/before bench/agent-ab.sh   (ROUNDS 8, SLICE 5, CLIENTS 8, JOBS 2, DB warden_bench_agent_ab)
 # The before tree needs node_modules (a symlink to this tree's will do). WARDEN_FROM_SOURCE=1
 # makes both run their sources. Needs what bench/agent.sh needs.
 set -euo pipefail
@@ -19,7 +19,7 @@ JOBS=${JOBS:-2}
 PG_HOST=127.0.0.1
 PG_PORT=5432
 PG_USER=postgres
-DB=warden_bench_agent_ab
+DB=${DB:-warden_bench_agent_ab}
 
 AFTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROOT=$AFTER_ROOT
@@ -50,15 +50,30 @@ for v in before after; do
 done
 
 for ((r = 1; r <= ROUNDS; r++)); do
-  for v in before after; do
+  # Each version goes first in every other round, so whatever drifts within a round hits both alike.
+  order=(before after)
+  ((r % 2)) || order=(after before)
+  for v in "${order[@]}"; do
     g0=$(cpu_ticks "${GW[$v]}") a0=$(cpu_ticks "${AG[$v]}")
     out=$(pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T "$SLICE" "${URL[$v]}" 2>&1) || { echo "$out" >&2; exit 1; }
     n=$(awk '/^number of transactions actually processed: / {print $6; exit}' <<<"$out")
     g=$(($(cpu_ticks "${GW[$v]}") - g0)) a=$(($(cpu_ticks "${AG[$v]}") - a0))
     N[$v]=$((N[$v] + n)) CG[$v]=$((CG[$v] + g)) CA[$v]=$((CA[$v] + a))
-    echo "round $r $v: $n tx, gateway $(us_per_tx "$g" "$n") µs/tx, agent $(us_per_tx "$a" "$n") µs/tx"
+    echo "round $r $v: $n tx, gateway $(us_per_tx "$g" "$n") µs/tx, agent $(us_per_tx "$a" "$n") µs/tx" | tee -a "$BASE/rounds"
   done
 done
 for v in before after; do
   echo "total $v: ${N[$v]} tx, gateway $(us_per_tx "${CG[$v]}" "${N[$v]}") µs/tx, agent $(us_per_tx "${CA[$v]}" "${N[$v]}") µs/tx"
 done
+# One slow slice can move a total: each process's median over the rounds, and in how many rounds after was cheaper.
+awk '{ v = $3; sub(":", "", v); g[v, $2] = $7; a[v, $2] = $10; s[v, $2] = $7 + $10; n = $2 }
+  function median(x, v,   t, i, j, k) {
+    for (i = 1; i <= n; i++) t[i] = x[v, i]
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && t[j] < t[j - 1]; j--) { k = t[j]; t[j] = t[j - 1]; t[j - 1] = k }
+    return n % 2 ? t[(n + 1) / 2] : (t[n / 2] + t[n / 2 + 1]) / 2
+  }
+  function won(x,   i, w) { for (i = 1; i <= n; i++) w += x["after", i] < x["before", i]; return w }
+  END {
+    printf "median of %d rounds, before → after µs/tx: gateway %.1f → %.1f (after lower in %d), agent %.1f → %.1f (%d), sum %.1f → %.1f (%d)\n",
+      n, median(g, "before"), median(g, "after"), won(g), median(a, "before"), median(a, "after"), won(a), median(s, "before"), median(s, "after"), won(s)
+  }' "$BASE/rounds"

@@ -15,7 +15,7 @@
 # figures move with whatever else runs.
 #
 # Environment: DURATION (s, default 15), SCALE (pgbench -s, 10), CLIENTS (8), JOBS (2),
-# KEEP_DB=1 (keep database warden_bench_agent), WARDEN_NODE_ARGS / AGENT_NODE_ARGS (extra
+# DB (the pgbench database, default warden_bench_agent), KEEP_DB=1 (keep it), WARDEN_NODE_ARGS / AGENT_NODE_ARGS (extra
 # node flags for the gateway / the agent, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": the
 # profiles are written when both stop at the end), ONLY_AGENT=1 (via-agent only: for profiles).
 # Needs: PostgreSQL on 127.0.0.1:5432 with trust auth for user postgres, pgbench, psql, node.
@@ -29,7 +29,7 @@ JOBS=${JOBS:-2}
 PG_HOST=127.0.0.1
 PG_PORT=5432
 PG_USER=postgres
-DB=warden_bench_agent
+DB=${DB:-warden_bench_agent}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BASE=$(mktemp -d /tmp/warden-bench-agent.XXXXXX)
