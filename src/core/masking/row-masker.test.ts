@@ -99,6 +99,35 @@ describe('createRowMasker', () => {
     expect(m.row(row)).toBe(row);
   });
 
+  it('a shape whose every column a rule hides whole (redact, null) has a fixed row: what `row` shows and counts for any row without NULLs', () => {
+    const withDetectors: MaskPlan = { ...plan, columns: [...plan.columns, { name: 'balance', strategy: 'redact', rule: 'money' }], detectors: [{ name: 'email', strategy: 'redact', rule: 'det' }] };
+    const columns = Object.freeze([Object.freeze({ name: 'balance' }), Object.freeze({ name: 'x', table: { schema: 'crm', name: 'customers' }, column: 'ssn' })]);
+    const byRow = createRowMasker({ plan: withDetectors, hashKey: 'k', shapes: new ShapeCache() });
+    const byFixed = createRowMasker({ plan: withDetectors, hashKey: 'k', shapes: new ShapeCache() });
+    byRow.shape(columns);
+    byFixed.shape(columns);
+    const rows = [['10', '123-45-6789'], ['a@b.co', '****']];
+    for (const r of rows) {
+      expect(byFixed.fixedRow).toEqual(byRow.row(r));
+      byFixed.fixedRowShown();
+    }
+    expect(byFixed.fixedRow).toEqual(['****', null]);
+    expect(Object.isFrozen(byFixed.fixedRow)).toBe(true);
+    expect(byFixed.counts()).toEqual(byRow.counts());
+    expect(byFixed.counts()).toEqual({ byColumn: { balance: { money: 2 }, x: { ssn: 2 } }, byDetector: {}, rows: 2 });
+  });
+
+  it.each([
+    ['a column left to the detectors', [{ name: 'balance' }, { name: 'note' }]],
+    ['a hashed column', [{ name: 'balance' }, { name: 'work_email' }]],
+    ['a partial column', [{ name: 'balance' }, { name: 'card', table: { schema: 'public', name: 'customers' }, column: 'card' }]],
+  ])('no fixed row with %s', (_, columns) => {
+    const m = createRowMasker({ plan: { ...plan, columns: [...plan.columns, { name: 'balance', strategy: 'redact', rule: 'money' }] }, hashKey: 'k' });
+    m.shape(columns);
+    expect(m.active).toBe(true);
+    expect(m.fixedRow).toBeUndefined();
+  });
+
   it('columns with a rule win over detectors; other columns go through detectors', () => {
     const m = createRowMasker({ plan: { ...plan, detectors: [{ name: 'card', strategy: 'redact', rule: 'det' }] }, hashKey: 'k' });
     m.shape([{ name: 'note' }, { name: 'email' }]);

@@ -5,7 +5,7 @@ import type { Detector } from './detectors.ts';
 import { alignLineage, alignTransformed } from './lineage.ts';
 import type { LineageEntry } from './lineage.ts';
 import { detectAcross, joinOrders, splitGroups } from './split-values.ts';
-import { applyStrategy } from './strategies.ts';
+import { applyStrategy, fixedOutput } from './strategies.ts';
 import type { ShapeCache, ShapeDecisions } from './shape-cache.ts';
 import type { DetectorName, MaskCounts, MaskPlan, MaskStrategy, ResultColumn } from './types.ts';
 
@@ -17,6 +17,15 @@ export interface RowMasker {
   row(values: readonly (string | null)[]): (string | null)[];
   /** True when some column rule or detector is in effect for this result. */
   readonly active: boolean;
+  /**
+   * Per shape (set by `shape`): what any row without a NULL value shows when that does not depend
+   * on the values (every column hidden whole by a column rule: redact, null), one frozen array;
+   * undefined otherwise. A caller may then show it for such a row without reading the values,
+   * and calls `fixedRowShown` instead of `row`.
+   */
+  readonly fixedRow: readonly (string | null)[] | undefined;
+  /** Counts one row without a NULL value shown as `fixedRow`: what `row` would have counted for it. */
+  fixedRowShown(): void;
   /** What was masked so far, for the recording: counts only, never values. */
   counts(): MaskCounts;
   /** Adds what was masked so far to `into` (a statement's running totals over its results), without copying. */
@@ -127,6 +136,7 @@ class Masker implements RowMasker {
    */
   #hits: number[] = [];
   #active = false;
+  #fixed: readonly (string | null)[] | undefined;
   /** The decisions `shape` set last: the same object again (a cached shape) leaves the per-shape state as it is. */
   #shape: ShapeDecisions | undefined;
   #counts: MaskCounts = { byColumn: {}, byDetector: {}, rows: 0 };
@@ -151,6 +161,10 @@ class Masker implements RowMasker {
 
   get active(): boolean {
     return this.#active;
+  }
+
+  get fixedRow(): readonly (string | null)[] | undefined {
+    return this.#fixed;
   }
 
   get released(): boolean {
@@ -189,6 +203,7 @@ class Masker implements RowMasker {
     if (shape === this.#shape && transformed === undefined) return;
     this.#shape = shape;
     this.#decisions = shape.decisions;
+    this.#fixed = shape.fixed;
     this.#joins = this.#hasDetectors ? shape.joins : undefined;
     this.#joinDetectors = undefined;
     // Per result, not cached: the same names may come with other types (the text flag is the protocol's).
@@ -203,12 +218,13 @@ class Masker implements RowMasker {
     const lineage = this.#lineage;
     const sources = lineage === undefined ? columns.map(() => []) : alignLineage(lineage, columns.length, columns.map((c) => c.name));
     const decisions = columns.map((c, i) => decideColumn(this.#plan, c, sources[i] ?? []));
-    if (lineage === undefined) return { decisions, transformed: undefined, joins: undefined };
+    const fixed = fixedRowOf(decisions);
+    if (lineage === undefined) return { decisions, transformed: undefined, joins: undefined, fixed };
     // Only columns the detectors look at (no column rule) and that derive from some source column.
     const open = decisions.map((d, i) => d === undefined && (sources[i]?.length ?? 0) > 0);
     const flags = alignTransformed(lineage, columns.length).map((t, i) => t && open[i]!);
     const groups = splitGroups(sources, open);
-    return { decisions, transformed: flags.includes(true) ? flags : undefined, joins: groups?.flatMap(joinOrders) };
+    return { decisions, transformed: flags.includes(true) ? flags : undefined, joins: groups?.flatMap(joinOrders), fixed };
   }
 
   row(values: readonly (string | null)[]): (string | null)[] {
@@ -226,6 +242,13 @@ class Masker implements RowMasker {
     }
     if (this.#joins !== undefined) this.#detectSplit(values, out);
     return out;
+  }
+
+  fixedRowShown(): void {
+    this.#counts.rows++;
+    // Every column has a column rule, and no value is NULL: each one is a hit.
+    const hits = this.#hits;
+    for (let i = 0; i < hits.length; i++) hits[i]!++;
   }
 
   // A copy, so callers can keep it; cheaper than structuredClone on the per-result path.
@@ -363,6 +386,18 @@ class Masker implements RowMasker {
       });
     }
   }
+}
+
+/** The row every row without a NULL shows when each column's rule hides it whole (`ShapeDecisions.fixed`); undefined otherwise. */
+function fixedRowOf(decisions: readonly (ColumnDecision | undefined)[]): readonly (string | null)[] | undefined {
+  if (decisions.length === 0) return undefined;
+  const row: (string | null)[] = [];
+  for (const d of decisions) {
+    const out = d === undefined ? undefined : fixedOutput(d.strategy);
+    if (out === undefined) return undefined;
+    row.push(out);
+  }
+  return Object.freeze(row);
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {

@@ -13,6 +13,12 @@ export interface ShapeDecisions {
   readonly transformed: readonly boolean[] | undefined;
   /** Columns with no column rule that share a source column (split-values.ts), as join orders; undefined: none. */
   readonly joins: readonly (readonly number[])[] | undefined;
+  /**
+   * What every row without a NULL shows, when that does not depend on the values: every column
+   * has a column rule that hides it whole (redact, null; so no detector looks at any). Frozen,
+   * shared by the rows of the shape; undefined otherwise.
+   */
+  readonly fixed: readonly (string | null)[] | undefined;
 }
 
 /**

@@ -6,6 +6,11 @@ export const strategyOrder: readonly MaskStrategy[] = ['null', 'redact', 'hash',
 
 export const stricter = (a: MaskStrategy, b: MaskStrategy): MaskStrategy => (strategyOrder.indexOf(a) <= strategyOrder.indexOf(b) ? a : b);
 
+/** What `strategy` shows for any value, when that does not depend on the value (redact, null); undefined when it does. */
+export function fixedOutput(strategy: MaskStrategy): string | null | undefined {
+  return strategy === 'redact' || strategy === 'null' ? applyStrategy(strategy, '', '') : undefined;
+}
+
 /**
  * Masks one value. `hash` is HMAC-SHA256 with the installation key, truncated
  * to 16 hex digits and prefixed, so equal values still join and group while

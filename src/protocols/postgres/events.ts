@@ -7,7 +7,7 @@ import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MaskingServices } from '../../core/services.ts';
 import { CopyLineReader, writeCopyRow, type LineFormat } from './codec/copy.ts';
 import type { ChunkWriter } from './codec/chunk-writer.ts';
-import { carriageOf, copyDataMessage, dataRowValues, rewrittenDataRowSize, rowsFromTag, writeDataRow, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
+import { allPresent, carriageOf, copyDataMessage, dataRowOf, dataRowValues, rewrittenDataRowSize, rowsFromTag, writeDataRow, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
 import type { RelayVerdict } from './gatekeeper.ts';
 import { ResultMasking, type ResultOf } from './result-masking.ts';
 
@@ -66,6 +66,8 @@ export class StatementTracker {
   /** The last frozen columns `#names` was asked about, and their names (shared by the events of their results). */
   #namesOf: ColumnInfo[] | undefined;
   #lastNames: string[] = [];
+  /** The DataRow of the last fixed masked row (`RowMasker.fixedRow`) shown, for its carriage: written once, copied for each row. */
+  #fixed: { row: readonly (string | null)[]; carriage: ColumnCarriage[] | undefined; bytes: Buffer } | undefined;
   #batch = 0;
   #answeredBatches = 0;
   #seq = 0;
@@ -187,6 +189,11 @@ export class StatementTracker {
       if (this.#room(head, end - start)) this.#keep(head, dataRowValues(buf, start, head.carriage), end - start);
       return;
     }
+    const fixed = masker.fixedRow;
+    if (fixed !== undefined && allPresent(buf, start, fixed.length)) {
+      this.#showFixed(head, masker, fixed, start, end, out);
+      return;
+    }
     const values = dataRowValues(buf, start, head.carriage);
     const masked = masker.row(values);
     if (this.#room(head, end - start)) this.#keep(head, masked, end - start);
@@ -196,6 +203,19 @@ export class StatementTracker {
     const size = rewrittenDataRowSize(buf, start, values, masked, head.carriage);
     const at = out.reserve(start, end, size); // before `out.buffer`: reserving may grow it
     writeDataRow(out.buffer, at, buf, start, values, masked, head.carriage);
+  }
+
+  /**
+   * A row every one of whose values its masker hides whole: what the client sees is the same for
+   * every such row, so the values are not read and the masked DataRow is written once per shape.
+   */
+  #showFixed(head: Execution, masker: RowMasker, fixed: readonly (string | null)[], start: number, end: number, out: ChunkWriter): void {
+    masker.fixedRowShown();
+    // Frozen and shared by every row of the shape: the recording only reads it.
+    if (this.#room(head, end - start)) this.#keep(head, fixed as (string | null)[], end - start);
+    let f = this.#fixed;
+    if (f === undefined || f.row !== fixed || f.carriage !== head.carriage) this.#fixed = f = { row: fixed, carriage: head.carriage, bytes: dataRowOf(fixed, head.carriage) };
+    out.replace(start, end, f.bytes);
   }
 
   /**

@@ -11,6 +11,7 @@ import { ChunkWriter } from './codec/chunk-writer.ts';
 import { message } from './codec/message.ts';
 import { dataRowValues } from './codec/results.ts';
 import { StatementTracker } from './events.ts';
+import { dataRow } from '../../../test/helpers/pg-data-row.ts';
 
 let masking: MaskingServices;
 beforeAll(async () => {
@@ -98,6 +99,45 @@ describe('mask counts shared between statements (frozen, recorded once as JSON)'
       { byColumn: { x: { money: 1 } }, byDetector: {} },
       { byColumn: { x: { money: 2 } }, byDetector: {} },
     ]);
+  });
+});
+
+describe('rows whose every column a rule hides whole (a fixed masked row)', () => {
+  it('are sent as the rows masked one by one would be, and recorded as one shared frozen row; a row with a NULL or another column count is masked value by value', async () => {
+    const hidden: Verdict = {
+      effect: 'mask',
+      rules: [],
+      masks: {
+        columns: [
+          { column: '*.accounts.balance', strategy: 'redact', rule: 'money' },
+          { column: '*.accounts.ssn', strategy: 'null', rule: 'ssn' },
+        ],
+        detectors: [{ name: 'email', strategy: 'redact', rule: 'det' }],
+        exempted: [],
+      },
+    };
+    const events: StatementEvent[] = [];
+    const tracker = new StatementTracker((e) => events.push(e), { maxRows: 10, maxBytes: 65536 }, systemClock, masking, masking.session(catalog));
+    const text = 'SELECT balance, ssn FROM accounts';
+    await tracker.learn(text, hidden);
+    tracker.query(text, hidden);
+    tracker.rowDescription(Object.freeze([column('balance'), column('ssn')]) as ReturnType<typeof column>[]);
+    const shown = [['10', 'a@b.co'], ['200', '123-45-6789'], ['30', null], ['40', 'x', 'c@d.co']].map((values) => {
+      const d = dataRow(values);
+      const out = new ChunkWriter();
+      out.begin(d);
+      tracker.dataRow(d, 0, d.length, out);
+      return out.finish();
+    });
+    tracker.commandComplete('SELECT 4');
+    tracker.readyForQuery(0x49);
+    expect(shown).toEqual([dataRow(['****', null]), dataRow(['****', null]), dataRow(['****', null]), dataRow(['****', null, '****'])]);
+    const rows = events[0]!.rows!;
+    expect(rows).toEqual([['****', null], ['****', null], ['****', null], ['****', null, '****']]);
+    expect(rows[1]).toBe(rows[0]);
+    expect(Object.isFrozen(rows[0])).toBe(true);
+    expect(rows[2]).not.toBe(rows[0]);
+    expect(events[0]!.masked).toEqual({ byColumn: { balance: { money: 4 }, ssn: { ssn: 3 } }, byDetector: { email: 1 } });
   });
 });
 

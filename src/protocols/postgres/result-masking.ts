@@ -241,6 +241,9 @@ function hideEverything(formats: readonly number[], rule: string): RowMasker {
       });
     },
     active: true,
+    // Rare (a fail-closed result): every row through `row`.
+    fixedRow: undefined,
+    fixedRowShown: () => undefined,
     counts,
     addCountsTo: (into) => {
       const col = (into.byColumn['*'] ??= {});

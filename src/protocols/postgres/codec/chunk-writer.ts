@@ -63,7 +63,7 @@ export class ChunkWriter {
   /** `message` in place of the chunk's bytes `[start, end)`. */
   replace(start: number, end: number, message: Buffer): void {
     const at = this.reserve(start, end, message.length);
-    message.copy(this.#out!, at);
+    copyBytes(message, 0, message.length, this.#out!, at);
   }
 
   /** The bytes to send: the chunk as it came when nothing was replaced. */

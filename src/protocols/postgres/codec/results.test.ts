@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dataRowValues, type ColumnCarriage } from './results.ts';
+import { allPresent, dataRowOf, dataRowValues, type ColumnCarriage } from './results.ts';
 import { dataRow, rewrittenDataRow } from '../../../../test/helpers/pg-data-row.ts';
 
 /** A DataRow behind `pad` unrelated bytes, as the relay sees it inside a chunk. */
@@ -45,5 +45,31 @@ describe('writeDataRow', () => {
     const out = rewrittenDataRow(buf, 0, values, ['****', values[1]!, '****'], carriage);
     expect(dataRowValues(out, 0, undefined)).toEqual([null, 'keep', '****']);
     expect(out.readInt32BE(1)).toBe(out.length - 1);
+  });
+});
+
+describe('dataRowOf (the DataRow a fixed masked row is shown as)', () => {
+  it('is byte for byte what writeDataRow writes for those values in place of any row without NULLs, whatever the carriage', () => {
+    const carriage = fc.constantFrom<ColumnCarriage>('text', 'bintext', 'binary');
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.string({ unit: 'grapheme' }), fc.constantFrom('****', null), carriage), { minLength: 1, maxLength: 6 }), fc.nat(16), (cols, pad) => {
+        const buf = paddedDataRow(cols.map(([v]) => v), pad);
+        const carriages = cols.map(([, , c]) => c);
+        const fixed = cols.map(([, f]) => f);
+        expect(dataRowOf(fixed, carriages)).toEqual(rewrittenDataRow(buf, pad, dataRowValues(buf, pad, carriages), fixed, carriages));
+        expect(dataRowOf(fixed, undefined)).toEqual(dataRow(fixed));
+      }),
+    );
+  });
+});
+
+describe('allPresent', () => {
+  it('is true only for a DataRow of exactly that many values, none of them NULL', () => {
+    const buf = paddedDataRow(['a', '', 'ccc'], 3);
+    expect(allPresent(buf, 3, 3)).toBe(true);
+    expect(allPresent(buf, 3, 2)).toBe(false);
+    expect(allPresent(buf, 3, 4)).toBe(false);
+    expect(allPresent(paddedDataRow(['a', null, 'c'], 0), 0, 3)).toBe(false);
+    expect(allPresent(paddedDataRow([], 0), 0, 0)).toBe(true);
   });
 });

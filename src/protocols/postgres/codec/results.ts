@@ -101,9 +101,7 @@ export function rewrittenDataRowSize(buf: Buffer, start: number, original: reado
   for (let i = 0; i < count; i++) {
     const len = Math.max(buf.readInt32BE(off), 0);
     const m = masked[i] ?? null;
-    if (m === original[i]) size += 4 + len;
-    else if (m === null || carriage?.[i] === 'binary') size += 4;
-    else size += 4 + utf8Size(m);
+    size += m === original[i] ? 4 + len : replacedSize(m, carriage?.[i]);
     off += 4 + len;
   }
   return size;
@@ -129,17 +127,52 @@ export function writeDataRow(out: Buffer, at: number, buf: Buffer, start: number
     const len = Math.max(buf.readInt32BE(off), 0);
     const m = masked[i] ?? null;
     if (m === original[i]) at += copyBytes(buf, off, off + 4 + len, out, at);
-    else if (m === null || carriage?.[i] === 'binary') at = out.writeInt32BE(-1, at);
-    else {
-      const n = writeUtf8(out, at + 4, m);
-      out.writeInt32BE(n, at);
-      at += 4 + n;
-    }
+    else at = writeReplaced(out, at, m, carriage?.[i]);
     off += 4 + len;
   }
   // The length field, now that the values' UTF-8 sizes are written.
   out.writeInt32BE(at - begin - 1, begin + 1);
   return at;
+}
+
+/** A DataRow of `values` alone, each written as `writeDataRow` writes a replaced value (a masked row every row of a shape shows). */
+export function dataRowOf(values: readonly (string | null)[], carriage: readonly ColumnCarriage[] | undefined): Buffer {
+  let size = 7;
+  for (let i = 0; i < values.length; i++) size += replacedSize(values[i] ?? null, carriage?.[i]);
+  const out = Buffer.allocUnsafe(size);
+  out[0] = 0x44;
+  out.writeInt32BE(size - 1, 1);
+  let at = out.writeInt16BE(values.length, 5);
+  for (let i = 0; i < values.length; i++) at = writeReplaced(out, at, values[i] ?? null, carriage?.[i]);
+  return out;
+}
+
+/** Whether the DataRow at `start` holds `count` values and none of them is NULL. */
+export function allPresent(buf: Buffer, start: number, count: number): boolean {
+  if (buf.readInt16BE(start + 5) !== count) return false;
+  let off = start + 7;
+  for (let i = 0; i < count; i++) {
+    const len = buf.readInt32BE(off);
+    if (len < 0) return false;
+    off += 4 + len;
+  }
+  return true;
+}
+
+/** The bytes (length field included) `writeReplaced` writes for `m`. */
+function replacedSize(m: string | null, carriage: ColumnCarriage | undefined): number {
+  return m === null || carriage === 'binary' ? 4 : 4 + utf8Size(m);
+}
+
+/**
+ * Writes a replaced value with its length field at `at`; returns the offset after it. An opaque-binary
+ * value becomes NULL: a masked text would not be a valid binary value of its type (fail closed, still valid wire).
+ */
+function writeReplaced(out: Buffer, at: number, m: string | null, carriage: ColumnCarriage | undefined): number {
+  if (m === null || carriage === 'binary') return out.writeInt32BE(-1, at);
+  const n = writeUtf8(out, at + 4, m);
+  out.writeInt32BE(n, at);
+  return at + 4 + n;
 }
 
 /**
