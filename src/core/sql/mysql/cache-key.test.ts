@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classificationKey } from './cache-key.ts';
+import { KeyScan, classificationKey } from './cache-key.ts';
 import { classifyUncached } from './classifier.ts';
 import { createMysqlParser } from './parser.ts';
 
@@ -41,4 +41,67 @@ describe('MySQL classification cache key', () => {
       { numRuns: 60 },
     );
   });
+
+  // Texts from pieces where lexing is delicate: quotes, comments, backslashes, digits next to words, dots, non-ASCII.
+  const digits = ['1', '12', '0', '007', '99', '1234567890123456789'];
+  const piece = fc.constantFrom(...digits, 'SELECT ', 'id', ' ', '=', ',', '.', 'e', 'x', "'", '"', '`', "''", '\\', '#', '--', '-', '/*', '*/', '/', '*', 'é', '\u0663', '$', '@', '_', ';', '\n');
+
+  it('builds the same key as a fresh reading of the text', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 30 }), (pieces) => {
+        const text = pieces.join('');
+        expect(classificationKey(text)).toBe(slowKey(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('knows a text shares the last key only when it does (the classifier\'s fast path)', () => {
+    const scan = new KeyScan();
+    scan.read('SELECT c FROM t WHERE id=1 AND k=7');
+    const same = ['SELECT c FROM t WHERE id=42 AND k=123456789012345678', 'SELECT c FROM t WHERE id=0 AND k=0'];
+    const other = ['SELECT c FROM t WHERE id= AND k=7', 'SELECT c FROM t WHERE id=1 AND k=1234567890123456789', 'SELECT c FROM t WHERE id=1 AND k=7 ', 'SELECT c FROM t WHERE id=1 AND k=7x', 'SELECT c FROM t WHERE id=1 AND k='];
+    expect([...same, ...other].map((t) => scan.sameKey(t))).toEqual([...same.map(() => true), ...other.map(() => false)]);
+    let shared = 0;
+    fc.assert(
+      // b is a with other integers in places, so that keys are often equal and sometimes not.
+      fc.property(fc.array(piece, { maxLength: 30 }), fc.array(fc.constantFrom(...digits), { minLength: 30, maxLength: 30 }), (pieces, others) => {
+        const a = pieces.join('');
+        const b = pieces.map((p, i) => (digits.includes(p) ? others[i]! : p)).join('');
+        scan.read(a);
+        expect(scan.key()).toBe(slowKey(a));
+        if (!scan.sameKey(b)) return;
+        shared++;
+        expect(slowKey(b)).toBe(slowKey(a));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(shared).toBeGreaterThan(1000);
+  });
 });
+
+/** The key as the classifier built it before KeyScan: one regex test, then one pass building the string. */
+function slowKey(text: string): string {
+  if (/\/\*|#|--|\\/.test(text)) return text;
+  let out = '';
+  let from = 0;
+  const n = text.length;
+  const word = (i: number) => i >= 0 && i < n && /[\p{L}\p{N}_$@]/u.test(text[i]!);
+  for (let i = 0; i < n; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      for (i++; i < n; i++) if (text[i] === c && text[++i] !== c) break;
+      i--;
+      continue;
+    }
+    if (c < '0' || c > '9' || word(i - 1)) continue;
+    let end = i;
+    while (end < n && text[end]! >= '0' && text[end]! <= '9') end++;
+    if (!word(end) && text[end] !== '.' && text[i - 1] !== '.' && end - i <= 18) {
+      out += `${text.slice(from, i)}0`;
+      from = end;
+    }
+    i = end - 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
