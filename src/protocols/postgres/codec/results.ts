@@ -5,7 +5,7 @@
  *
  * @see https://www.postgresql.org/docs/current/protocol-message-formats.html#PROTOCOL-MESSAGE-FORMATS-ROWDESCRIPTION
  */
-import { copyBytes, readCString } from './message.ts';
+import { copyBytes, message, readCString } from './message.ts';
 
 export interface ColumnInfo {
   name: string;
@@ -137,14 +137,13 @@ export function writeDataRow(out: Buffer, at: number, buf: Buffer, start: number
 
 /** A DataRow of `values` alone, each written as `writeDataRow` writes a replaced value (a masked row every row of a shape shows). */
 export function dataRowOf(values: readonly (string | null)[], carriage: readonly ColumnCarriage[] | undefined): Buffer {
-  let size = 7;
+  let size = 2;
   for (let i = 0; i < values.length; i++) size += replacedSize(values[i] ?? null, carriage?.[i]);
-  const out = Buffer.allocUnsafe(size);
-  out[0] = 0x44;
-  out.writeInt32BE(size - 1, 1);
-  let at = out.writeInt16BE(values.length, 5);
-  for (let i = 0; i < values.length; i++) at = writeReplaced(out, at, values[i] ?? null, carriage?.[i]);
-  return out;
+  const body = Buffer.allocUnsafe(size);
+  let at = body.writeInt16BE(values.length, 0);
+  for (let i = 0; i < values.length; i++) at = writeReplaced(body, at, values[i] ?? null, carriage?.[i]);
+  // Once per shape, not per row: framed by the codec's own `message`.
+  return message('D', body);
 }
 
 /** Whether the DataRow at `start` holds `count` values and none of them is NULL. */
