@@ -70,18 +70,13 @@ export class GatewayLink {
       maxPayload: maxDataBytes + 1024,
       // No permessage-deflate: compressing every frame costs more CPU than the link saves.
       perMessageDeflate: false,
-      // An all-zero mask, which ws then skips applying (no copy and byte-by-byte XOR of every
-      // frame in JS); this covers ws's own frames (ping, pong, close), the tunnel's frames are
-      // built zero-masked by encodeWsFrame. RFC 6455 masks client frames so that a script in a browser cannot choose
-      // the bytes a badly behaved intermediary sees on the wire; this client is no browser and
-      // runs no third-party script, and over wss:// (recommended) no intermediary sees the
-      // bytes at all. The gateway accepts zero-masked frames as any server must.
-      generateMask: (mask: Buffer) => void mask.fill(0),
+      // ws masks its own frames (ping, pong, close) with a fresh random key per frame, as RFC 6455
+      // requires of a client; the tunnel's frames get theirs from encodeWsFrame.
       ...(o.ca === undefined ? {} : { ca: o.ca }),
       ...(o.pin === undefined ? {} : { createConnection: pinnedConnect(o.pin) as unknown as ClientOptions['createConnection'] }),
     });
     this.#current = ws;
-    // Frames go straight into the socket as whole (zero-masked) WebSocket messages, one write
+    // Frames go straight into the socket as whole (masked) WebSocket messages, one write
     // per event-loop turn (linkWire). Nothing is sent before the upgrade: the gateway speaks first.
     let send = (_message: Buffer) => {};
     ws.once('upgrade', (res) => (send = linkWire(ws, res.socket, true).send));

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { decodeFrame, type Frame } from './frames.ts';
@@ -45,6 +46,15 @@ function opcodes(b: Buffer): number[] {
   return out;
 }
 
+/** The payload of one masked WebSocket frame, unmasked with the key it carries (RFC 6455 §5.3). */
+function unmasked(frame: Buffer): Buffer {
+  const len = frame[1]! & 0x7f;
+  const keyAt = 2 + (len === 126 ? 2 : len === 127 ? 8 : 0);
+  const payload = Buffer.from(frame.subarray(keyAt + 4));
+  for (let i = 0; i < payload.length; i++) payload[i]! ^= frame[keyAt + (i & 3)]!;
+  return payload;
+}
+
 const until = async (cond: () => boolean) => {
   while (!cond()) await new Promise((r) => setTimeout(r, 5));
 };
@@ -77,10 +87,34 @@ describe('encodeWsFrame and linkWire', () => {
     await once(client.ws, 'pong');
   });
 
-  it('masks client messages with an all-zero key and leaves server messages unmasked', () => {
+  it('masks client messages with a fresh random key per message and leaves server messages unmasked', () => {
     const f: Frame = { type: 'data', id: 0x01020304, data: Buffer.from('hi') };
-    expect([...encodeWsFrame(f, true)]).toEqual([0x82, 0x80 | 7, 0, 0, 0, 0, 3, 1, 2, 3, 4, 0x68, 0x69]);
     expect([...encodeWsFrame(f, false)]).toEqual([0x82, 7, 3, 1, 2, 3, 4, 0x68, 0x69]);
+    const masked = encodeWsFrame(f, true);
+    expect([...masked.subarray(0, 2)]).toEqual([0x82, 0x80 | 7]);
+    expect([...unmasked(masked)]).toEqual([3, 1, 2, 3, 4, 0x68, 0x69]);
+    // RFC 6455 §5.3: unpredictable keys. 200 messages: 32-bit keys from a CSPRNG do not repeat here.
+    const keys = new Set(Array.from({ length: 200 }, () => encodeWsFrame(f, true).subarray(2, 6).toString('hex')));
+    expect(keys.size).toBe(200);
+    expect(keys.has('00000000')).toBe(false);
+  });
+
+  it('masks every frame type and length so that unmasking gives the unmasked message payload', () => {
+    const frame = fc.oneof(
+      fc.record({ type: fc.constant('data' as const), id: fc.nat(), data: fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)) }),
+      fc.record({ type: fc.constant('error' as const), id: fc.nat(), message: fc.string({ maxLength: 200 }) }),
+      fc.record({ type: fc.constant('credit' as const), id: fc.nat(), bytes: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(frame, (f) => {
+        const plain = encodeWsFrame(f, false);
+        const masked = encodeWsFrame(f, true);
+        const head = plain[1]! & 0x7f;
+        const headerLength = 2 + (head === 126 ? 2 : head === 127 ? 8 : 0);
+        expect(masked[1]).toBe(plain[1]! | 0x80);
+        expect(unmasked(masked).equals(plain.subarray(headerLength))).toBe(true);
+      }),
+    );
   });
 
   it('writes nothing once the WebSocket is closing, so no message follows a close frame', async () => {

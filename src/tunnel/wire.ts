@@ -2,17 +2,18 @@ import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { coalesceWrites } from './coalesce.ts';
 import { encodeFrame, frameTypes, type Frame } from './frames.ts';
+import { maskInto, writeMaskKey } from './ws-mask.ts';
 
 /**
  * A tunnel frame as one complete WebSocket binary message (RFC 6455 §5.2:
- * FIN, opcode 2, the payload length, and from a client the MASK bit with an
- * all-zero key, which leaves the payload as is), in one buffer with one copy
- * of a data frame's bytes.
+ * FIN, opcode 2, the payload length, and from a client the MASK bit with a
+ * fresh random key and the payload masked with it, `ws-mask.ts`), in one buffer
+ * with one pass over a data frame's bytes (masking is done while copying).
  *
  * Why not `ws.send`: per message it allocates a separate WebSocket header and
  * makes two socket writes (header, then payload), on both ends, for every
- * packet of every session. The bytes on the wire are the same as ws sends with
- * an all-zero mask, so either end still reads them with ws's receiver.
+ * packet of every session. The bytes on the wire are what ws itself would send,
+ * so either end reads them with ws's receiver.
  */
 export function encodeWsFrame(f: Frame, masked: boolean): Buffer {
   // Only data frames are hot; the rest reuse the tunnel codec and pay one more copy.
@@ -32,13 +33,23 @@ export function encodeWsFrame(f: Frame, masked: boolean): Buffer {
     out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
     out.writeUInt32BE(len >>> 0, 6);
   }
-  if (masked) out.writeUInt32BE(0, at - 4);
-  if (inner !== undefined) inner.copy(out, at);
-  else {
+  if (inner !== undefined) {
+    if (!masked) inner.copy(out, at);
+    else {
+      writeMaskKey(out, at - 4);
+      maskInto(inner, out, at, at - 4, 0);
+    }
+  } else {
     const d = f as { id: number; data: Buffer };
     out[at] = frameTypes.data;
     out.writeUInt32BE(d.id, at + 1);
-    d.data.copy(out, at + 5);
+    if (!masked) d.data.copy(out, at + 5);
+    else {
+      writeMaskKey(out, at - 4);
+      // The 5 header bytes are masked in place; the data is masked as it is copied, at payload offset 5.
+      for (let i = 0; i < 5; i++) out[at + i]! ^= out[at - 4 + (i & 3)]!;
+      maskInto(d.data, out, at + 5, at - 4, 5);
+    }
   }
   return out;
 }
