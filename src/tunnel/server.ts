@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { WebSocketServer, type WebSocket } from 'ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import type { Clock } from '../core/clock.ts';
 import { asWardenError, WardenError } from '../core/errors.ts';
 import { maxDataBytes } from './frames.ts';
@@ -81,15 +81,25 @@ async function link(ws: WebSocket, socket: Duplex, agent: AgentRecord, req: Inco
     connectedAt: now,
     lastHeartbeatAt: now,
     mux,
-    close: (code, reason) => ws.close(code, reason),
+    close: (code, reason) => drop(code, reason),
   };
   const log = d.log.child({ agent: agent.name, remote: l.remoteAddress });
+  // Ends the link from this side (revocation, a protocol error, shutdown). fail closed: from here on
+  // nothing the agent sends reaches a session (the message handler checks the state), its sessions end
+  // now rather than when the close handshake completes (a peer may stall that for ws's 30 s), and
+  // no new session is given this link.
+  const drop = (code: number, reason: string) => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.close(code, reason);
+    d.registry.remove(l);
+    mux.close(new WardenError('upstream_unavailable', `the gateway closed the link to agent "${agent.name}" (${reason}); the session ended`));
+  };
   // A link silent for a whole interval is dropped (Heartbeat); each message counts as a sign of life.
   const heartbeat = new Heartbeat(ws, d.heartbeatMs, () => {
     // Revocation on another replica reaches this one here, within one interval.
     d.agents.byId(agent.id).then(
       (a) => {
-        if (a === undefined || a.revokedAt !== null) ws.close(4003, 'agent token revoked');
+        if (a === undefined || a.revokedAt !== null) drop(4003, 'agent token revoked');
         else return d.agents.touch(agent.id, d.clock.now(), version);
       },
       (err: unknown) => log.warn({ err }, 'agent heartbeat: store unavailable'),
@@ -97,6 +107,8 @@ async function link(ws: WebSocket, socket: Duplex, agent: AgentRecord, req: Inco
   });
   ws.on('pong', () => d.registry.heartbeat(l));
   ws.on('message', (data, isBinary) => {
+    // ws still delivers what arrives during the close handshake; once this side closed, none of it counts.
+    if (ws.readyState !== WebSocket.OPEN) return;
     heartbeat.heard();
     try {
       if (!isBinary) throw new WardenError('bad_request', 'tunnel protocol error: text message on the agent link');
@@ -104,7 +116,7 @@ async function link(ws: WebSocket, socket: Duplex, agent: AgentRecord, req: Inco
     } catch (err) {
       // fail closed: a peer that breaks the framing loses the whole link.
       log.warn({ err }, 'dropping agent link');
-      ws.close(1002, 'protocol error');
+      drop(1002, 'protocol error');
     }
   });
   // Only an agent that said it understands replica lists gets them (an older one would drop the link).
