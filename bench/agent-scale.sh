@@ -14,7 +14,7 @@
 #
 # Environment: SESSIONS (default 1000), ROWS (default 5000000), SKIP_IDLE=1, SKIP_LARGE=1.
 # Needs: root (pgbouncer runs as the postgres OS user), PostgreSQL on 127.0.0.1:5432 with trust
-# auth for user postgres, pgbouncer, psql, node. Every process started here is killed on exit.
+# auth for user postgres, pgbouncer (installed with apt-get when missing), psql, node. Every process started here is killed on exit.
 set -euo pipefail
 
 SESSIONS=${SESSIONS:-1000}
@@ -47,6 +47,11 @@ stop_stack() { stop_agent_stack; }
 start_pgbouncer() {
   local dir=$BASE/pgb
   mkdir -p "$dir"
+  if [[ ! -x /usr/sbin/pgbouncer ]]; then
+    log "PgBouncer missing: apt-get install -y pgbouncer"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y pgbouncer >"$dir/apt.log" 2>&1 ||
+      { cat "$dir/apt.log" >&2; return 1; }
+  fi
   PGB_PORT=$(free_port)
   echo "\"$PG_USER\" \"\"" >"$dir/users.txt"
   cat >"$dir/pgbouncer.ini" <<EOF
