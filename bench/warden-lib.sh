@@ -53,8 +53,20 @@ json_field() {
 # background (the config should ask for port 0 on both listeners) and waits for
 # its JSON line. Sets WARDEN_PID, WARDEN_PG_PORT, WARDEN_API, WARDEN_ADMIN (the
 # bootstrap admin token). Output goes to $TMP/warden.json and $TMP/warden.log.
+# warn_if_sources [ROOT]: says (through log) when bin/warden.mjs will run the TypeScript sources
+# through tsx instead of the dist/ bundle (dist/BUILT older than a file in src/ or package.json):
+# that costs ~45 MB more RSS and slower code, so memory and CPU figures would not be the bundle's.
+warn_if_sources() {
+  local root=${1:-$ROOT}
+  [[ ${WARDEN_FROM_SOURCE:-0} == 1 ]] && return 0
+  if [[ ! -e $root/dist/BUILT || -n $(find "$root/src" -newer "$root/dist/BUILT" -type f -print -quit 2>/dev/null) || $root/package.json -nt $root/dist/BUILT ]]; then
+    log "WARNING: dist/ is older than src/ or package.json, so Warden runs its sources through tsx (more memory, slower): run npm run build for the bundle's figures"
+  fi
+}
+
 start_warden() {
   local config=$1 i
+  warn_if_sources
   # WARDEN_NODE_ARGS: extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   # shellcheck disable=SC2086
   (cd "$ROOT" && exec node ${WARDEN_NODE_ARGS:-} bin/warden.mjs gateway --config "$config" --json) >"$TMP/warden.json" 2>"$TMP/warden.log" &
