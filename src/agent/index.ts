@@ -6,6 +6,6 @@
  */
 export { Allowlist } from './allowlist.ts';
 export { backoffDelay } from './backoff.ts';
-export { AgentCredentials } from './credentials.ts';
+export { credentialsHandler } from './credentials-handler.ts';
 export { fingerprint, parsePin } from './pin.ts';
 export { connectUrl, runAgent, type AgentOptions, type RunningAgent } from './run.ts';

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import { agentConnectPath, type ReplicaRef } from '../tunnel/index.ts';
+import { agentConnectPath, type AuthHandler, type ReplicaRef } from '../tunnel/index.ts';
 import type { Allowlist } from './allowlist.ts';
-import { answerAuth, type AgentCredentials } from './credentials.ts';
 import { GatewayLink } from './link.ts';
 import { openTarget } from './targets.ts';
 import { version } from '../version.ts';
@@ -16,8 +15,11 @@ export interface AgentOptions {
   ca?: string;
   /** sha256 fingerprint of the gateway's certificate (`parsePin`): a wss:// link to any other certificate is refused. */
   pin?: Buffer;
-  /** Target credentials this agent keeps to itself (connections marked `credentials: agent`). */
-  credentials?: AgentCredentials;
+  /**
+   * Answers the login steps of connections marked `credentials: agent` with the target
+   * credentials this agent keeps to itself (`credentialsHandler`); absent: it holds none.
+   */
+  onAuth?: AuthHandler;
   log: Logger;
   heartbeatMs?: number;
   backoff?: { baseMs: number; maxMs: number };
@@ -58,7 +60,7 @@ export function runAgent(o: AgentOptions): RunningAgent {
       heartbeatMs: o.heartbeatMs ?? 15_000,
       backoff: o.backoff ?? { baseMs: 500, maxMs: 30_000 },
       dial,
-      ...(o.credentials === undefined ? {} : { onAuth: answerAuth(o.credentials) }),
+      ...(o.onAuth === undefined ? {} : { onAuth: o.onAuth }),
       onConnected: markConnected,
       onReplicas,
     }).start();

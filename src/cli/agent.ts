@@ -28,7 +28,7 @@ export function registerAgent(program: Command): void {
       action(async (flags: { gateway?: string; token?: string; allow: string[]; config?: string; ca?: string; pin?: string; credentials?: string; logLevel: string }) => {
         const { pino } = await import('pino');
         const { parse } = await import('yaml');
-        const { AgentCredentials, Allowlist, parsePin, runAgent } = await import('../agent/index.ts');
+        const { Allowlist, credentialsHandler, parsePin, runAgent } = await import('../agent/index.ts');
         const file = flags.config === undefined ? {} : (parse(await readFile(flags.config, 'utf8')) as { gateway?: string; token?: string; allow?: string[]; ca?: string; pin?: string });
         const gateway = flags.gateway ?? file.gateway ?? process.env['WARDEN_GATEWAY'];
         const token = flags.token ?? process.env['WARDEN_AGENT_TOKEN'] ?? file.token;
@@ -41,9 +41,9 @@ export function registerAgent(program: Command): void {
         const pinText = flags.pin ?? file.pin;
         const pin = pinText === undefined ? undefined : parsePin(pinText);
         // The secrets stay in this process: the gateway only ever gets challenge answers.
-        const credentials = flags.credentials === undefined ? undefined : new AgentCredentials((parse(await readFile(flags.credentials, 'utf8')) ?? {}) as Record<string, unknown>, dirname(resolve(flags.credentials)));
+        const onAuth = flags.credentials === undefined ? undefined : await credentialsHandler((parse(await readFile(flags.credentials, 'utf8')) ?? {}) as Record<string, unknown>, dirname(resolve(flags.credentials)));
         const log = pino({ level: flags.logLevel }, pino.destination({ fd: 2, sync: true }));
-        const agent = runAgent({ gateway, token, allow, log, ...(caFile ? { ca: await readFile(caFile, 'utf8') } : {}), ...(pin ? { pin } : {}), ...(credentials ? { credentials } : {}) });
+        const agent = runAgent({ gateway, token, allow, log, ...(caFile ? { ca: await readFile(caFile, 'utf8') } : {}), ...(pin ? { pin } : {}), ...(onAuth ? { onAuth } : {}) });
         const signal = await untilSignal();
         log.info({ signal }, 'stopping the agent');
         await agent.stop();
