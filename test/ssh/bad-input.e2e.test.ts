@@ -13,7 +13,9 @@ let fragile: TestSshd;
 let t: TestGatewayWithMysql;
 const tokens: Record<string, string> = {};
 let bystander: Terminal;
-const connectTimeoutMs = 1_000;
+// Short so that the last test can idle past it cheaply, but a login to the live target (key
+// exchange, auth) must finish within it even on a loaded machine: 1 s timed out under load.
+const connectTimeoutMs = 4_000;
 
 beforeAll(async () => {
   [sshd, fragile] = await Promise.all([startTestSshd(), startTestSshd()]);
