@@ -7,9 +7,11 @@
 # build both with `node scripts/build.mjs` in each checkout for bundle
 # figures), configured as bench/mysql.sh does (recording on, one allow
 # rule), then runs `sysbench oltp_point_select` against pipe, A and B in
-# turn, ROUNDS times per mode, so that load changes hit all three alike.
+# turn (pipe, A, B in odd rounds, B, A, pipe in even ones), ROUNDS times per mode,
+# so that load changes hit all three alike.
 # Prints each run's TPS and the proxy's CPU µs/tx (/proc/<pid>/stat user +
-# system), then the median CPU µs/tx per target and mode.
+# system), then the median CPU µs/tx per target and mode, and per mode in how many
+# rounds B's was below A's.
 #
 # Environment: MODES ("text prepared"), ROUNDS (3), DURATION (s per run, 10),
 # THREADS (8), TABLE_SIZE (10000), WARMUP (s per gateway and mode before the
@@ -125,7 +127,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
       DIFFS[$mode]+="$(awk -v a="$cpuA" -v b="$cpuB" 'BEGIN { printf "%.1f", b - a }') "
       continue
     fi
-    for target in pipe A B; do
+    # Which goes first alternates, so neither always runs right after the other (or right after the pipe).
+    order=(pipe A B)
+    ((r % 2)) || order=(B A pipe)
+    for target in "${order[@]}"; do
       read -r tps cpu < <(sysbench_run "$target" "$mode" "$DURATION")
       log "round $r $mode $target: $tps tps, $cpu µs/tx"
       RUNS[$target/$mode]+="$cpu "
@@ -144,3 +149,8 @@ if [[ $PAIRED == 1 ]]; then
     printf 'B - A     %-9s %14s   %s\n' "$mode" "$(tr ' ' '\n' <<<"${DIFFS[$mode]}" | grep . | median)" "${DIFFS[$mode]}"
   done
 fi
+for mode in $MODES; do
+  # Round by round: in how many rounds B's CPU per transaction was below A's.
+  echo "$mode: B below A in $(paste -d' ' <(tr ' ' '\n' <<<"${RUNS[A/$mode]}" | grep .) <(tr ' ' '\n' <<<"${RUNS[B/$mode]}" | grep .) |
+    awk '$2 < $1 { w++ } END { print w + 0 " of " NR }') rounds"
+done

@@ -33,3 +33,28 @@ mysql_bench_access() {
     >>"$log" 2>&1 || { cat "$log" >&2; return 1; }
   echo "$token"
 }
+
+# sysbench_slice PORT USER PASSWORD DATABASE MODE SECONDS [PID]: one `sysbench oltp_point_select
+# --threads=$THREADS --time=SECONDS` against 127.0.0.1:PORT (MODE text: --db-ps-mode=disable,
+# prepared: auto; $TABLE_SIZE rows). Prints one line `TX ELAPSED TICKS LATENCY`: the transactions,
+# the seconds they took (TX / sysbench's rate, so connecting is left out), the CPU ticks PID used
+# meanwhile (0 without a PID; connecting included) and the average latency in ms. Fails, with
+# sysbench's output on stderr, when sysbench fails, reports no transaction, or PID is gone.
+sysbench_slice() {
+  local port=$1 user=$2 password=$3 db=$4 mode=$5 seconds=$6 pid=${7:-} ps=disable out t0=0 t1=0
+  [[ $mode == prepared ]] && ps=auto
+  [[ -z $pid ]] || t0=$(cpu_ticks "$pid")
+  # LIBMYSQL_PLUGINS: libmariadb loads mysql_clear_password (asked for by Warden) at init instead of
+  # in each thread on the first switch, where concurrent loads race ("it is already loaded").
+  out=$(LIBMYSQL_PLUGINS=mysql_clear_password sysbench oltp_point_select --db-driver=mysql --mysql-host=127.0.0.1 \
+    --mysql-port="$port" --mysql-user="$user" --mysql-password="$password" --mysql-db="$db" --mysql-ssl=off \
+    --tables=1 --table-size="$TABLE_SIZE" --threads="$THREADS" --time="$seconds" --db-ps-mode="$ps" run 2>&1) ||
+    { echo "$out" >&2; return 1; }
+  [[ -z $pid ]] || t1=$(cpu_ticks "$pid")
+  [[ -n $t0 && -n $t1 ]] || { echo "process $pid is gone" >&2; return 1; }
+  awk -v ticks="$((t1 - t0))" '
+    /transactions:/ && n == "" { n = $2; tps = $3; gsub(/\(/, "", tps) }
+    /avg:/ && lat == "" { lat = $2 }
+    END { if (n > 0 && tps > 0) printf "%d %.6f %d %s\n", n, n / tps, ticks, lat; else exit 1 }' <<<"$out" ||
+    { echo "$out" >&2; return 1; }
+}

@@ -11,44 +11,66 @@
 // statement after a warm-up. A and B of a change compare in the same
 // minutes even on a busy machine, where bench/mysql.sh's TPS cannot.
 //
-// Usage: [MODES='text prepared'] [WARMUP=20000] [SESSIONS=1] npx tsx bench/mysql-relay-cpu.ts [ROOT=. (a checkout)] [N=100000]
+// A/B: give two (or more) checkouts: each root's modules are loaded side by side in
+// this one process and their rounds interleave (ROUNDS, default 10, of N/ROUNDS
+// statements each, which root goes first alternating), so load and GC drift hit
+// both alike; prints each root's median and rounds, the median of the per-round
+// differences B - A and in how many rounds B was cheaper. The roots share Node's
+// built-ins (Buffer, events): a change in how a built-in is called reaches the
+// other root's type feedback too, so confirm such a change in separate processes.
+// Under load a round still scatters (3.4–8 µs in one process at load 10): look at
+// the per-round differences and the rounds won, not at one median.
+//
+// Usage: [MODES='text prepared'] [WARMUP=20000] [SESSIONS=1] [ROUNDS] npx tsx bench/mysql-relay-cpu.ts [ROOT=. (a checkout)…] [N=100000]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FakeSocket, roundTripper } from './fake-socket.ts';
 
-const root = resolve(process.argv[2] ?? '.');
-const n = Number(process.argv[3] ?? 100_000);
+const args = process.argv.slice(2);
+const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
+const roots = args.filter((a) => !/^\d+$/.test(a)).map((a) => resolve(a));
+if (roots.length === 0) roots.push(resolve('.'));
 const warmup = Number(process.env.WARMUP ?? 20_000);
-const from = (p: string) => import(join(root, 'src', p));
-const { Relay } = await from('protocols/mysql/relay.ts');
-const { StatementTracker } = await from('protocols/mysql/events.ts');
-const { createGatekeeper } = await from('protocols/mysql/gatekeeper.ts');
-const { packet } = await from('protocols/mysql/codec/packet.ts');
-const { lenenc, lenencBytes } = await from('protocols/mysql/codec/lenenc.ts');
-const { createMysqlClassifier, createMysqlLineage } = await from('core/sql/mysql/index.ts');
-const { createPolicyEngine } = await from('core/policy/engine.ts');
-const { ruleSchema } = await from('core/policy/rules.ts');
-const { createDiskRecordings } = await from('core/recording/disk.ts');
-const { createMetrics } = await from('core/metrics.ts');
-const { openJournal } = await from('core/session/journal.ts');
-const { systemClock } = await from('core/clock.ts');
-
+const rounds = Number(process.env.ROUNDS ?? (roots.length > 1 ? 10 : 1));
 const dir = mkdtempSync(join(tmpdir(), 'warden-relay-cpu-'));
-const engine = createPolicyEngine({
-  rules: [ruleSchema.parse({ id: 'bench-allow', match: { connections: ['bench'] }, effect: 'allow' })],
-  classifier: {} as never,
-  mysqlClassifier: createMysqlClassifier(),
-});
-const core = {
-  policy: engine,
-  clock: systemClock,
-  log: { child: () => ({ info: () => {} }) },
-  metrics: createMetrics(),
-  sessions: { start: async () => {}, end: async () => {} },
-  recordings: createDiskRecordings(dir, { flushIntervalMs: 1000 }),
-  live: { add: () => () => {} },
-} as never;
+
+/** The gateway's per-statement parts from one checkout (a root's modules are its own instances). */
+async function gatewayOf(root: string, index: number) {
+  const from = (p: string) => import(join(root, 'src', p));
+  const { Relay } = await from('protocols/mysql/relay.ts');
+  const { StatementTracker } = await from('protocols/mysql/events.ts');
+  const { createGatekeeper } = await from('protocols/mysql/gatekeeper.ts');
+  const { createMysqlClassifier, createMysqlLineage } = await from('core/sql/mysql/index.ts');
+  const { createPolicyEngine } = await from('core/policy/engine.ts');
+  const { ruleSchema } = await from('core/policy/rules.ts');
+  const { createDiskRecordings } = await from('core/recording/disk.ts');
+  const { createMetrics } = await from('core/metrics.ts');
+  const { openJournal } = await from('core/session/journal.ts');
+  const { systemClock } = await from('core/clock.ts');
+  const engine = createPolicyEngine({
+    rules: [ruleSchema.parse({ id: 'bench-allow', match: { connections: ['bench'] }, effect: 'allow' })],
+    classifier: {} as never,
+    mysqlClassifier: createMysqlClassifier(),
+  });
+  const core = {
+    policy: engine,
+    clock: systemClock,
+    log: { child: () => ({ info: () => {} }) },
+    metrics: createMetrics(),
+    sessions: { start: async () => {}, end: async () => {} },
+    recordings: createDiskRecordings(join(dir, String(index)), { flushIntervalMs: 1000 }),
+    live: { add: () => () => {} },
+  } as never;
+  return { root, Relay, StatementTracker, createGatekeeper, createMysqlLineage, openJournal, systemClock, core };
+}
+type Gateway = Awaited<ReturnType<typeof gatewayOf>>;
+const gateways: Gateway[] = [];
+for (const [i, root] of roots.entries()) gateways.push(await gatewayOf(root, i));
+// The wire helpers come from the first root (they only build the bytes sent and answered).
+const { packet } = await import(join(roots[0]!, 'src', 'protocols/mysql/codec/packet.ts'));
+const { lenenc, lenencBytes } = await import(join(roots[0]!, 'src', 'protocols/mysql/codec/lenenc.ts'));
+
 const identity = { user: { id: 'usr_bench', name: 'bench', groups: [] }, tokenId: 'tok' };
 const target = { sessionId: 'ses_bench', identity, connection: { name: 'bench', tags: [] } };
 
@@ -63,10 +85,11 @@ const textAnswer = answer([lenencBytes(value)]);
 const binaryAnswer = answer([Buffer.concat([Buffer.from([0, 0]), lenencBytes(value)])]);
 
 /** One session (journal, tracker, gatekeeper, relay over in-memory sockets) ready for `mode`'s statements; `roundTrip` sends one and answers it. */
-async function openSession(mode: 'text' | 'prepared') {
-  const journal = await openJournal(core, target, 'mysql', '127.0.0.1');
-  const tracker = new StatementTracker((e: unknown) => journal.statement(e), { maxRows: 100, maxBytes: 64 * 1024 }, systemClock, 'key', createMysqlLineage());
-  const gatekeeper = createGatekeeper(core, identity, target.connection, new AbortController().signal);
+async function openSession(g: Gateway, mode: 'text' | 'prepared') {
+  const { core, Relay } = g;
+  const journal = await g.openJournal(core, target, 'mysql', '127.0.0.1');
+  const tracker = new g.StatementTracker((e: unknown) => journal.statement(e), { maxRows: 100, maxBytes: 64 * 1024 }, g.systemClock, 'key', g.createMysqlLineage());
+  const gatekeeper = g.createGatekeeper(core, identity, target.connection, new AbortController().signal);
   const client = new FakeSocket();
   const upstream = new FakeSocket();
   const relay = new Relay(client, upstream, { decide: gatekeeper.decide, decideNow: gatekeeper.decideNow, review: gatekeeper.review, tracker, onBytes: (a: number, b: number) => journal.bytes(a, b), onEnd: () => {} });
@@ -84,9 +107,11 @@ async function openSession(mode: 'text' | 'prepared') {
   return { roundTrip, close };
 }
 
-async function run(mode: 'text' | 'prepared'): Promise<number> {
+/** CPU µs per statement of `mode`, per gateway: `rounds` rounds, the gateways' turns alternating in order. */
+async function run(mode: 'text' | 'prepared'): Promise<number[][]> {
   // SESSIONS > 1: statements go to the sessions in turn, as sysbench's threads do through the real gateway.
-  const sessions = await Promise.all(Array.from({ length: Math.max(1, Number(process.env.SESSIONS ?? 1)) }, () => openSession(mode)));
+  const k = Math.max(1, Number(process.env.SESSIONS ?? 1));
+  const sessions = await Promise.all(gateways.map((g) => Promise.all(Array.from({ length: k }, () => openSession(g, mode)))));
   const commands =
     mode === 'prepared'
       ? Array.from({ length: 10_000 }, (_, i) => {
@@ -96,17 +121,44 @@ async function run(mode: 'text' | 'prepared'): Promise<number> {
         })
       : Array.from({ length: 10_000 }, (_, i) => packet(0, Buffer.from(`\x03SELECT c FROM sbtest1 WHERE id=${i + 1}`, 'latin1')));
   const reply = mode === 'prepared' ? binaryAnswer : textAnswer;
-  const k = sessions.length;
-  for (let i = 0; i < warmup; i++) await sessions[i % k]!.roundTrip(commands[i % commands.length]!, reply);
-  const before = process.cpuUsage();
-  for (let i = 0; i < n; i++) await sessions[i % k]!.roundTrip(commands[i % commands.length]!, reply);
-  const used = process.cpuUsage(before);
-  for (const s of sessions) await s.close();
-  return (used.user + used.system) / n;
+  const perRound = Math.ceil(n / rounds);
+  let sent = 0;
+  const send = async (s: (typeof sessions)[number], count: number) => {
+    for (let i = 0; i < count; i++, sent++) await s[sent % k]!.roundTrip(commands[sent % commands.length]!, reply);
+  };
+  for (const s of sessions) await send(s, warmup);
+  const results = gateways.map(() => [] as number[]);
+  for (let r = 0; r < rounds; r++) {
+    const order = gateways.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) {
+      const before = process.cpuUsage();
+      await send(sessions[i]!, perRound);
+      const used = process.cpuUsage(before);
+      results[i]!.push((used.user + used.system) / perRound);
+    }
+  }
+  for (const s of sessions.flat()) await s.close();
+  return results;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const label = (i: number) => String.fromCharCode(65 + i);
+
 try {
-  for (const mode of (process.env.MODES ?? 'text prepared').split(' ').filter(Boolean) as ('text' | 'prepared')[]) console.log(`${mode}: ${(await run(mode)).toFixed(2)} µs CPU per statement (${n} statements, ${root})`);
+  for (const mode of (process.env.MODES ?? 'text prepared').split(' ').filter(Boolean) as ('text' | 'prepared')[]) {
+    const results = await run(mode);
+    if (gateways.length === 1 && rounds === 1) {
+      console.log(`${mode}: ${results[0]![0]!.toFixed(2)} µs CPU per statement (${n} statements, ${roots[0]})`);
+      continue;
+    }
+    for (const [i, r] of results.entries()) console.log(`${mode} ${label(i)}: median ${median(r).toFixed(2)} µs CPU per statement, rounds ${r.map((x) => x.toFixed(2)).join(' ')} (${roots[i]})`);
+    if (results.length === 2) {
+      const [a, b] = results as [number[], number[]];
+      const diffs = b.map((x, r) => x - a[r]!);
+      console.log(`${mode} B - A: median ${median(diffs) >= 0 ? '+' : ''}${median(diffs).toFixed(2)} µs per statement, B lower in ${diffs.filter((d) => d < 0).length} of ${rounds} rounds`);
+    }
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
