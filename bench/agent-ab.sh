@@ -6,7 +6,11 @@
 # gateway and agent CPU µs per transaction (/proc/<pid>/stat). TPS ratios on a shared machine
 # swing more than most changes; this does not.
 #
-# Usage: BEFORE_ROOT=/tmp/before bench/agent-ab.sh   (ROUNDS 8, SLICE 5, CLIENTS 8, JOBS 2, DB warden_bench_agent_ab)
+# CONNECTION=bench drives the gateway alone (its direct connection) instead of bench_agent, for an A/B of the
+# gateway's own statement path; the agent then idles.
+#
+# Usage: BEFORE_ROOT=/tmp/before bench/agent-ab.sh   (ROUNDS 8, SLICE 5, CLIENTS 8, JOBS 2, DB warden_bench_agent_ab,
+# CONNECTION bench_agent)
 # The before tree needs node_modules (a symlink to this tree's will do). WARDEN_FROM_SOURCE=1
 # makes both run their sources. Needs what bench/agent.sh needs.
 set -euo pipefail
@@ -20,6 +24,7 @@ PG_HOST=127.0.0.1
 PG_PORT=5432
 PG_USER=postgres
 DB=${DB:-warden_bench_agent_ab}
+CONNECTION=${CONNECTION:-bench_agent}
 
 AFTER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROOT=$AFTER_ROOT
@@ -44,7 +49,7 @@ declare -A URL GW AG N CG CA
 for v in before after; do
   if [[ $v == before ]]; then ROOT=$BEFORE_ROOT; else ROOT=$AFTER_ROOT; fi
   start_agent_stack "$BASE/$v" "$PG_PORT" "$DB" bench
-  URL[$v]="postgresql://bench:$BENCH_TOKEN@127.0.0.1:$WARDEN_PG_PORT/bench_agent?sslmode=disable"
+  URL[$v]="postgresql://bench:$BENCH_TOKEN@127.0.0.1:$WARDEN_PG_PORT/$CONNECTION?sslmode=disable"
   GW[$v]=$WARDEN_PID AG[$v]=$AGENT_PID N[$v]=0 CG[$v]=0 CA[$v]=0
   pgbench -n -S -c "$CLIENTS" -j "$JOBS" -T 3 "${URL[$v]}" >/dev/null 2>&1 || true # warm-up
 done

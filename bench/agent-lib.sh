@@ -15,7 +15,8 @@ api() {
 }
 
 # start_agent_stack DIR TARGET_PORT DATABASE [CONNECTION…]: a fresh gateway in DIR (TMP is set
-# to DIR) with the pgbench policy, user `bench` (token in BENCH_TOKEN) and each direct
+# to DIR) with the pgbench policy (its allow rule also covering `bench_agent` and agent.sh's
+# `bench_pipe`), user `bench` (token in BENCH_TOKEN) and each direct
 # CONNECTION to $PG_HOST:$PG_PORT/DATABASE; an agent `bench-edge` created through the API and
 # started with --allow $PG_HOST:TARGET_PORT; and the connection `bench_agent` to
 # $PG_HOST:TARGET_PORT/DATABASE through it. Waits until the agent is linked. Sets AGENT_PID
@@ -27,7 +28,7 @@ start_agent_stack() {
   TMP=$dir
   mkdir -p "$TMP"
   write_warden_config "$TMP/warden.yaml" "$TMP/warden-data"
-  sed -i 's/connections: \[bench, bench_mask\]/connections: [bench, bench_mask, bench_agent]/' "$TMP/warden.yaml"
+  sed -i 's/connections: \[bench, bench_mask\]/connections: [bench, bench_mask, bench_agent, bench_pipe]/' "$TMP/warden.yaml"
   start_warden "$TMP/warden.yaml" || return 1
   wait_for_pg "$WARDEN_PG_PORT" || { log "the gateway does not answer on $WARDEN_PG_PORT"; return 1; }
   BENCH_TOKEN=$(warden_access bench "$database" "$@") || return 1
