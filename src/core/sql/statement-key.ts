@@ -1,3 +1,5 @@
+import type { ScanResult } from 'libpg-query';
+import { KeyTemplates } from './key-template.ts';
 import { RecentTexts } from './recent-texts.ts';
 
 /**
@@ -32,16 +34,25 @@ const remembered = 2;
  * consumers therefore never cache what an unparseable text gave (the
  * classification of one is `Unparseable` with that same message whichever
  * text it came from; masking's lineage caches skip them).
+ *
+ * Given the scanner (`scan`), a text that is a recent shape with other integers
+ * in its constants' places gets that shape's key without a scan (key-template.ts:
+ * the key is then the same for sure); any other text is normalized.
  */
-export function createStatementKeys(normalize: (text: string) => string): (text: string) => string {
+export function createStatementKeys(normalize: (text: string) => string, scan?: (text: string) => ScanResult): (text: string) => string {
   const memo = new RecentTexts<string | Error>(remembered);
+  const templates = scan === undefined ? undefined : new KeyTemplates();
   return (text) => {
     let key = memo.get(text);
     if (key === undefined) {
-      try {
-        key = normalize(text);
-      } catch (err) {
-        key = err instanceof Error ? err : new Error(String(err));
+      key = templates?.match(text);
+      if (key === undefined) {
+        try {
+          key = normalize(text);
+        } catch (err) {
+          key = err instanceof Error ? err : new Error(String(err));
+        }
+        if (typeof key === 'string' && scan !== undefined) templates?.learn(text, key, scan);
       }
       memo.set(text, key);
     }
