@@ -20,6 +20,10 @@ export function registerGateway(program: Command): void {
         // Imported here, not at the top: the gateway pulls in every protocol and the store,
         // which the quick API commands (`warden users list`…) should not pay for at startup.
         const { loadConfig } = await import('../config/load.ts');
+        // The PostgreSQL parser is loaded (and its grammar compiled) before the rest of the
+        // gateway: the compiler's ~12 MB are needed for a moment, best while the process is small
+        // (core/sql/parser.ts). startGateway gets the same loaded instance.
+        await (await import('../core/sql/parser.ts')).initSql();
         const { startGateway } = await import('../gateway.ts');
         const config = loadConfig(opts.config, {
           ...(opts.dataDir === undefined ? {} : { dataDir: opts.dataDir }),
