@@ -235,11 +235,7 @@ run_interleaved() {
         slice=$(pgbench_slice "${url[$target]}" "$mode" "$SLICE" "$WARDEN_PID") ||
           { log "pgbench against $target ($mode) failed (output above)"; return 1; }
         read -r n e t l <<<"$slice"
-        TX[$k]=$((${TX[$k]:-0} + n)) tk[$k]=$((${tk[$k]:-0} + t))
-        ELAPSED[$k]=$(awk -v a="${ELAPSED[$k]:-0}" -v b="$e" 'BEGIN { printf "%.6f", a + b }')
-        lw[$k]=$(awk -v a="${lw[$k]:-0}" -v b="$l" -v n="$n" 'BEGIN { printf "%.6f", a + b * n }')
-        rt[$target]=$(awk -v n="$n" -v e="$e" 'BEGIN { printf "%.1f", n / e }')
-        rc[$target]=$(us_per_tx "$t" "$n")
+        add_slice "$k" "$target" "$n" "$e" "$t" "$l"
       done
       first=${order[0]}
       ROUND_RATIOS[$mode]+="$(ratio "${rt[warden+mask]}" "${rt[warden]}") "

@@ -157,6 +157,19 @@ pgbench_slice() {
 }
 
 # us_per_tx TICKS TX: CPU microseconds per transaction, one decimal ('' when TX is 0).
+# add_slice KEY TARGET N ELAPSED TICKS LATENCY: one interleaved slice (N transactions in ELAPSED s,
+# TICKS of the proxy's CPU, LATENCY ms on average) added to the caller's totals under KEY (TX, tk,
+# ELAPSED, lw: associative arrays the caller declares), and the slice's own TPS and CPU µs/tx put in
+# the caller's rt[TARGET] and rc[TARGET] (bash functions see their caller's locals).
+add_slice() {
+  local k=$1 target=$2 n=$3 e=$4 t=$5 l=$6
+  TX[$k]=$((${TX[$k]:-0} + n)) tk[$k]=$((${tk[$k]:-0} + t))
+  ELAPSED[$k]=$(awk -v a="${ELAPSED[$k]:-0}" -v b="$e" 'BEGIN { printf "%.6f", a + b }')
+  lw[$k]=$(awk -v a="${lw[$k]:-0}" -v b="$l" -v n="$n" 'BEGIN { printf "%.6f", a + b * n }')
+  rt[$target]=$(awk -v n="$n" -v e="$e" 'BEGIN { printf "%.1f", n / e }')
+  rc[$target]=$(us_per_tx "$t" "$n")
+}
+
 us_per_tx() {
   awk -v c="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / hz / n }'
 }
