@@ -152,11 +152,7 @@ run_interleaved() {
       log "${ROUND_LINES[-1]}"
     done
   done
-  for k in "${!TX[@]}"; do
-    TPS[$k]=$(awk -v n="${TX[$k]}" -v e="${ELAPSED[$k]}" 'BEGIN { printf "%.1f", n / e }')
-    LAT[$k]=$(awk -v w="${lw[$k]}" -v n="${TX[$k]}" 'BEGIN { printf "%.3f", w / n }')
-    CPU[$k]=$(us_per_tx "${tk[$k]}" "${TX[$k]}")
-  done
+  slice_totals
 }
 
 ratio() { if [[ -n ${1:-} && -n ${2:-} ]]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; else echo n/a; fi; }

@@ -244,11 +244,7 @@ run_interleaved() {
         "$(ratio "${rt[warden+mask]}" "${rt[warden]}")")")
     done
   done
-  for k in "${!TX[@]}"; do
-    TPS[$k]=$(awk -v n="${TX[$k]}" -v e="${ELAPSED[$k]}" 'BEGIN { printf "%.1f", n / e }')
-    LAT[$k]=$(awk -v w="${lw[$k]}" -v n="${TX[$k]}" 'BEGIN { printf "%.3f", w / n }')
-    CPU[$k]=$(us_per_tx "${tk[$k]}" "${TX[$k]}")
-  done
+  slice_totals
 }
 
 # Benchmarks Warden without and with masking. Returns non-zero when Warden is

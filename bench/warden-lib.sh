@@ -170,6 +170,16 @@ add_slice() {
   rc[$target]=$(us_per_tx "$t" "$n")
 }
 
+# slice_totals: from the totals add_slice kept, the caller's TPS, LAT (ms) and CPU (µs/tx) for every key.
+slice_totals() {
+  local k
+  for k in "${!TX[@]}"; do
+    TPS[$k]=$(awk -v n="${TX[$k]}" -v e="${ELAPSED[$k]}" 'BEGIN { printf "%.1f", n / e }')
+    LAT[$k]=$(awk -v w="${lw[$k]}" -v n="${TX[$k]}" 'BEGIN { printf "%.3f", w / n }')
+    CPU[$k]=$(us_per_tx "${tk[$k]}" "${TX[$k]}")
+  done
+}
+
 us_per_tx() {
   awk -v c="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / hz / n }'
 }
