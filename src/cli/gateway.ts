@@ -22,7 +22,7 @@ export function registerGateway(program: Command): void {
         const { loadConfig } = await import('../config/load.ts');
         // The PostgreSQL parser is loaded (and its grammar compiled) before the rest of the
         // gateway: the compiler's ~12 MB are needed for a moment, best while the process is small
-        // (core/sql/parser.ts). startGateway gets the same loaded instance.
+        // (core/sql/parser.ts). startGateway's own initSql then finds the module loaded and compiled.
         await (await import('../core/sql/parser.ts')).initSql();
         const { startGateway } = await import('../gateway.ts');
         const config = loadConfig(opts.config, {

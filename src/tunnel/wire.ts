@@ -33,20 +33,18 @@ export function encodeWsFrame(f: Frame, masked: boolean): Buffer {
     out.writeUInt32BE(Math.floor(len / 2 ** 32), 2);
     out.writeUInt32BE(len >>> 0, 6);
   }
+  // A masked payload is XORed with the key (at `at - 4`) as it is copied, never in a second pass.
+  if (masked) writeMaskKey(out, at - 4);
   if (inner !== undefined) {
-    if (!masked) inner.copy(out, at);
-    else {
-      writeMaskKey(out, at - 4);
-      maskInto(inner, out, at, at - 4, 0);
-    }
+    if (masked) maskInto(inner, out, at, at - 4, 0);
+    else inner.copy(out, at);
   } else {
     const d = f as { id: number; data: Buffer };
     out[at] = frameTypes.data;
     out.writeUInt32BE(d.id, at + 1);
     if (!masked) d.data.copy(out, at + 5);
     else {
-      writeMaskKey(out, at - 4);
-      // The 5 header bytes are masked in place; the data is masked as it is copied, at payload offset 5.
+      // The 5 header bytes are masked in place; the data follows at payload offset 5.
       for (let i = 0; i < 5; i++) out[at + i]! ^= out[at - 4 + (i & 3)]!;
       maskInto(d.data, out, at + 5, at - 4, 5);
     }
