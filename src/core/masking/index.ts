@@ -5,7 +5,8 @@
  * keys) mask values as they stream past, one row at a time; the recording
  * gets counts of what was masked, never the values.
  */
-export { createRowMasker, MaskerPool, ownCounts } from './row-masker.ts';
+export { MaskerPool } from './masker-pool.ts';
+export { createRowMasker, ownCounts } from './row-masker.ts';
 export { ShapeCache } from './shape-cache.ts';
 export type { RowMasker, RowMaskerOptions } from './row-masker.ts';
 export { alignLineage, lineage, lineageOf } from './lineage.ts';

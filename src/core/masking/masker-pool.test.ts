@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initSql } from '../sql/parser.ts';
 import type { PgParser } from '../sql/parser.ts';
 import { lineageOf } from './lineage.ts';
-import { MaskerPool, ownCounts } from './row-masker.ts';
+import { MaskerPool } from './masker-pool.ts';
+import { ownCounts } from './row-masker.ts';
 import { ShapeCache } from './shape-cache.ts';
 import type { MaskPlan } from './types.ts';
 
