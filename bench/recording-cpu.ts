@@ -3,7 +3,8 @@
  * JSON line into the pending buffers; the flush and file write at close are
  * not timed: the same bytes either way), in-process, for the event shapes the
  * gateways record most: a pgbench -S statement (prepared: parameters, prepared
- * name; simple: the literal in the text), a MySQL point select, a masked
+ * name; simple: the literal in the text), a MySQL point select (prepared; text:
+ * the literal in the text), a masked
  * PostgreSQL one (its `masked` counts) and a 20-row result. Events are built
  * untimed in batches of 1000 (fresh objects, as the trackers make them), so
  * only recording is timed. Under load the rounds scatter by ±40 %: for
@@ -71,6 +72,8 @@ const shapes: Record<string, (i: number) => StatementEvent> = {
   'pg simple': (i) => statement(i, `SELECT abalance FROM pgbench_accounts WHERE aid = ${aid(i)};`, { verdict: allow, columns: names.abalance, rows: [[String((i * 31) % 5000)]], tag: 'SELECT 1' }),
   'mysql prepared': (i) =>
     statement(i, mysqlText, { prepared: '1', verdict: allow, columns: names.c, rows: [[`${aid(i)}-49429003436-89372345543-93402950839-15482903128-10362395820-55549541364-93283546183-9843852`]] }),
+  'mysql text': (i) =>
+    statement(i, `SELECT c FROM sbtest1 WHERE id=${aid(i)}`, { verdict: allow, columns: names.c, rows: [[`${aid(i)}-49429003436-89372345543-93402950839-15482903128-10362395820-55549541364-93283546183-9843852`]] }),
   'pg masked': (i) =>
     statement(i, preparedText, { params: [aid(i)], prepared: 'P0_1', verdict: mask, columns: names.abalance, rows: [['[redacted]']], tag: 'SELECT 1', masked: maskCounts }),
   'pg 20 rows': (i) =>

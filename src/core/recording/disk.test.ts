@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ChunkPool } from './chunk-pool.ts';
 import { chunkBytes, createDiskRecordings } from './disk.ts';
-import type { RecordingEvent } from './types.ts';
+import { statementKeys } from './json-line.ts';
+import type { RecordingEvent, StatementEvent } from './types.ts';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -46,6 +47,27 @@ describe('disk recordings', () => {
     const got: string[] = [];
     for await (const e of rec.read('ses_c')) got.push(e.type === 'notice' ? e.message : '');
     expect(got).toEqual(messages);
+  });
+
+  it('writes statement lines byte for byte as JSON.stringify would (keys in their order), across buffer ends and with lines larger than a buffer', async () => {
+    const dir = tempDir();
+    const rec = createDiskRecordings(dir, { flushIntervalMs: 10_000 });
+    const w = rec.open('ses_s');
+    const verdict = Object.freeze({ effect: 'allow', rules: Object.freeze(['r']) }) as StatementEvent['verdict'];
+    const events = Array.from({ length: 3000 }, (_, i): StatementEvent => {
+      // Lines of every length up to ~2 KB, so that lines end at every place near a buffer's end; a few larger than a buffer.
+      const cell = i % 500 === 7 ? 'é€😀"\\n'.repeat(12_000) : `${i} é€😀 ${i % 2 === 0 ? 'plain' : `"q" \\ \n`}`.repeat(i % 97);
+      return { type: 'statement', at: `2026-01-01T00:00:00.${String(i % 1000).padStart(3, '0')}Z`, seq: i, text: i % 3 === 0 ? 'SELECT 1' : `SELECT ${i}`, durationMs: i / 1000, columns: ['c'], rows: [[cell]], rowCount: 1, rowsTruncated: false, verdict };
+    });
+    const reference = (e: StatementEvent) => JSON.stringify(Object.fromEntries(statementKeys.filter((k) => k in e).map((k) => [k, e[k]])));
+    for (const e of events) w.append(e);
+    w.append(note('last'));
+    await w.close();
+    const expected = Buffer.from(events.map((e) => reference(e) + '\n').join('') + JSON.stringify(note('last')) + '\n');
+    const file = readFileSync(join(dir, 'ses_s.jsonl'));
+    // Compared as text only on a mismatch (a 10 MB diff is unreadable and slow).
+    if (!file.equals(expected)) expect(file.toString('latin1').slice(0, 4000)).toBe(expected.toString('latin1').slice(0, 4000));
+    expect(file.equals(expected)).toBe(true);
   });
 
   it('reuses the buffers of written lines for the next ones, and every line still reaches the file in order', async () => {

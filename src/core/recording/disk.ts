@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { WardenError } from '../errors.ts';
 import { ChunkPool } from './chunk-pool.ts';
 import { EventLines } from './json-line.ts';
-import type { RecordingEvent, RecordingStorage, RecordingWriter } from './types.ts';
+import type { RecordingEvent, RecordingStorage, RecordingWriter, StatementEvent } from './types.ts';
 
 /**
  * Recordings as JSON lines on local disk, one file per session
@@ -74,11 +74,30 @@ class DiskWriter implements RecordingWriter {
 
   append(event: RecordingEvent): void {
     if (this.#closed) return;
-    this.#put(this.#lines.line(event));
+    if (event.type === 'statement') this.#putStatement(event);
+    else this.#put(this.#lines.line(event));
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       this.#flush();
     }, this.#intervalMs);
+  }
+
+  /**
+   * Adds a statement's line (and its newline) to the pending buffers, written straight into the
+   * current one (json-line.ts's `write`); where it does not fit, into a fresh one. A line that
+   * does not fit a fresh one either is made as a string and given a buffer of its size (`#put`).
+   */
+  #putStatement(event: StatementEvent): void {
+    let buf = this.#current;
+    // One byte short of the end: the newline's room.
+    let end = buf === undefined ? -1 : this.#lines.write(event, buf, this.#used, buf.length - 1);
+    if (buf === undefined || end < 0) {
+      buf = this.#fresh(0);
+      end = this.#lines.write(event, buf, 0, buf.length - 1);
+      if (end < 0) return this.#put(this.#lines.line(event));
+    }
+    buf[end] = 0x0a;
+    this.#used = end + 1;
   }
 
   /** Adds one line (and its newline) to the pending buffers. */
@@ -86,15 +105,20 @@ class DiskWriter implements RecordingWriter {
     // A UTF-16 code unit is at most 3 bytes of UTF-8: enough room without measuring the line.
     const most = line.length * 3 + 1;
     let buf = this.#current;
-    if (buf === undefined || buf.length - this.#used < most) {
-      if (buf !== undefined && this.#used > 0) this.#full.push(buf.subarray(0, this.#used));
-      const size = Math.max(buf === undefined && this.#full.length === 0 ? firstChunkBytes : this.#chunks.size, most);
-      buf = this.#current = size === this.#chunks.size ? this.#chunks.take() : Buffer.allocUnsafe(size);
-      this.#taken.push(buf);
-      this.#used = 0;
-    }
+    if (buf === undefined || buf.length - this.#used < most) buf = this.#fresh(most);
     this.#used += buf.write(line, this.#used);
     buf[this.#used++] = 0x0a;
+  }
+
+  /** Ends the current buffer (its lines wait in `#full`) and starts one of at least `most` bytes. */
+  #fresh(most: number): Buffer {
+    const buf = this.#current;
+    if (buf !== undefined && this.#used > 0) this.#full.push(buf.subarray(0, this.#used));
+    const size = Math.max(buf === undefined && this.#full.length === 0 ? firstChunkBytes : this.#chunks.size, most);
+    const fresh = (this.#current = size === this.#chunks.size ? this.#chunks.take() : Buffer.allocUnsafe(size));
+    this.#taken.push(fresh);
+    this.#used = 0;
+    return fresh;
   }
 
   /** Chains one write of everything pending; writes never overlap, so lines stay in order. */

@@ -1,11 +1,41 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EventLines, statementKeys } from './json-line.ts';
-
-const lines = new EventLines();
-const eventLine = (e: Parameters<EventLines['line']>[0]) => lines.line(e);
 import type { RecordingEvent, StatementEvent } from './types.ts';
 import { recordedVerdict } from './verdict.ts';
+
+const lines = new EventLines();
+const eventLine = (e: RecordingEvent) => lineOf(lines, e);
+
+/**
+ * `from.line(e)`; for a statement, also checks what `from.write` puts into a pending buffer, first
+ * and last with room enough for any line of that many UTF-16 units (3 bytes each: `write` may
+ * ask for that much before measuring): the line's UTF-8 bytes, byte for byte, and nothing else;
+ * in between with less room than the line's bytes (`short` bytes too few, at least 1): -1,
+ * nothing written past its room, and nothing remembered from the part that was written.
+ */
+function lineOf(from: EventLines, e: RecordingEvent, short = 1): string {
+  const line = from.line(e);
+  if (e.type !== 'statement') return line;
+  const want = Buffer.from(line);
+  const at = 5;
+  const buf = Buffer.alloc(at + line.length * 3 + 5);
+  const untouched = (from: number) => buf.subarray(from).every((b) => b === 0xee) && buf[at - 1] === 0xee;
+  const whole = () => {
+    buf.fill(0xee);
+    const end = from.write(e, buf, at, at + line.length * 3);
+    // Compared as text only on a mismatch (readable; equals() is cheap for the many calls that match).
+    if (end !== at + want.length || !buf.subarray(at, end).equals(want)) expect(buf.subarray(at, Math.max(at, end)).toString('latin1')).toBe(want.toString('latin1'));
+    if (!untouched(end)) expect.fail('written outside the line');
+  };
+  whole();
+  buf.fill(0xee);
+  const room = Math.max(0, want.length - Math.max(1, short));
+  if (from.write(e, buf, at, at + room) !== -1) expect.fail(`a line of ${want.length} bytes fit in ${room}`);
+  if (!untouched(at + room)) expect.fail('written past its room');
+  whole();
+  return line;
+}
 
 /** Any UTF-16 code unit (lone surrogates included), with what JSON escapes and multi-byte text made likely. */
 const unit = fc.oneof(
@@ -54,13 +84,25 @@ function reference(e: object): string {
 describe('eventLine', () => {
   it('writes a statement event byte for byte as JSON.stringify does (keys in its own order): any text, lone surrogates, control characters, odd numbers', () => {
     fc.assert(
-      fc.property(statement, (e) => {
-        const line = eventLine(e);
+      fc.property(statement, fc.nat({ max: 400 }), (e, short) => {
+        const line = lineOf(lines, e, short);
         expect(line).toBe(reference(e));
         expect(JSON.parse(line)).toEqual(JSON.parse(JSON.stringify(e)));
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('writes long and huge values byte for byte: plain ASCII, multi-byte text, an escape or a lone surrogate anywhere in them', () => {
+    const mostlyPlain = fc.string({ unit: fc.oneof({ weight: 30, arbitrary: fc.constantFrom('a', ' ', '-', 'é', '€', '😀') }, { weight: 1, arbitrary: unit }), maxLength: 300 });
+    const e = (text: string, cell: string, tag: string): StatementEvent => ({ type: 'statement', at: '2026-01-01T00:00:00.000Z', seq: 1, text, params: [cell], durationMs: 0.021, commandTag: tag, rows: [[cell, text]], rowCount: 1, rowsTruncated: false });
+    fc.assert(
+      fc.property(mostlyPlain, mostlyPlain, mostlyPlain, fc.nat({ max: 2000 }), (text, cell, tag, short) => {
+        expect(lineOf(lines, e(text, cell, tag), short)).toBe(reference(e(text, cell, tag)));
+      }),
+      { numRuns: 1000 },
+    );
+    for (const huge of ['x'.repeat(100_000), 'é€😀'.repeat(30_000), 'a'.repeat(70_000) + '"', 'a'.repeat(70_000) + '\ud800']) expect(lineOf(lines, e(huge, huge, huge), 100_000)).toBe(reference(e(huge, huge, huge)));
   });
 
   it('writes values of unexpected types as JSON.stringify does, and leaves out keys set to undefined', () => {
@@ -90,6 +132,10 @@ describe('eventLine', () => {
     masked.self = masked;
     expect(() => eventLine({ type: 'statement', at: '', seq: 1, text: '', durationMs: 0, rowCount: 0, rowsTruncated: false, masked } as unknown as StatementEvent)).toThrow(TypeError);
     expect(() => eventLine({ type: 'statement', at: '', seq: 1n, text: '', durationMs: 0, rowCount: 0, rowsTruncated: false } as unknown as StatementEvent)).toThrow(TypeError);
+    // Written into a buffer: the same throws.
+    const buf = Buffer.alloc(256);
+    expect(() => lines.write({ type: 'statement', at: '', seq: 1, text: '', durationMs: 0, rowCount: 0, rowsTruncated: false, masked } as unknown as StatementEvent, buf, 0, 256)).toThrow(TypeError);
+    expect(() => lines.write({ type: 'statement', at: '', seq: 1n, text: '', durationMs: 0, rowCount: 0, rowsTruncated: false } as unknown as StatementEvent, buf, 0, 256)).toThrow(TypeError);
   });
 
   it('writes other events as JSON.stringify does', () => {
@@ -178,7 +224,7 @@ describe('eventLine', () => {
     fc.assert(
       fc.property(fc.array(repeating, { minLength: 1, maxLength: 12 }), (events) => {
         const fresh = new EventLines();
-        for (const e of events) expect(fresh.line(e)).toBe(reference(e));
+        for (const e of events) expect(lineOf(fresh, e)).toBe(reference(e));
       }),
       { numRuns: 500 },
     );
