@@ -4,9 +4,9 @@ import type { StatementEvent } from './types.ts';
 
 /**
  * A statement event's JSON line written straight into a pending buffer as UTF-8 (json-line.ts's
- * contract, in `statementKeys`' order), without building it as a string. Parts that repeat (the timestamp, a prepared statement's text
- * and name, a command tag, frozen verdicts, column names and mask counts) are kept as bytes and
- * copied. One per recording storage, shared by its writers (a memo: output never depends on it).
+ * contract, in `statementKeys`' order), without building it as a string. Parts that repeat (the
+ * timestamp, a prepared statement's text and name, a command tag, frozen verdicts, column names
+ * and mask counts) are kept as bytes and copied. One per recording storage, shared by its writers (a memo: output never depends on it).
  *
  * Against the line made as a string and then written (bench/recording-cpu.ts, medians of 11
  * interleaved rounds): a pgbench -S prepared statement 0.78 → 0.38 µs, simple 0.77 → 0.54,
