@@ -1,7 +1,8 @@
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { agentRoute, describeRoute } from '../core/connections/route.ts';
 import { WardenError } from '../core/errors.ts';
 import type { DialTarget, Dialer } from '../core/services.ts';
+import { connectOnread } from './onread-socket.ts';
 
 /**
  * Opening the byte stream to a target, for every protocol's upstream: a
@@ -32,7 +33,7 @@ async function viaAgent(dialer: Dialer | undefined, t: DialTarget, signal: Abort
 
 function direct(host: string, port: number, signal: AbortSignal, name: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect({ host, port, noDelay: true });
+    const socket = connectOnread(host, port);
     const fail = (why: string) => {
       socket.destroy();
       reject(unavailable(name, why));
