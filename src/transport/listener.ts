@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Protocol, ListenerContext } from '../core/protocol.ts';
 import type { CoreServices } from '../core/services.ts';
+import { adoptOnread } from './onread-socket.ts';
 import type { GatewayTls } from './tls.ts';
 
 export interface RunningListener {
@@ -22,7 +23,9 @@ export async function listen(
   const shutdown = new AbortController();
   const sessions = new Set<Promise<void>>();
   const sockets = new Set<Socket>();
-  const server: Server = createServer({ noDelay: true }, (socket) => {
+  // Paused on connect: nothing is read before the socket is re-made to read through onread (onread-socket.ts).
+  const server: Server = createServer({ noDelay: true, pauseOnConnect: true }, (accepted) => {
+    const socket = adoptOnread(accepted);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     // A socket error is the session's business; without a listener it would crash the process.

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectOnread } from './onread-socket.ts';
+import { adoptOnread, asAccepted, connectOnread } from './onread-socket.ts';
 import { loadGatewayTls } from './tls.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -210,5 +210,66 @@ describe('connectOnread', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+/** A pauseOnConnect server whose accepted sockets go through `adopt`, and a plain client to it. */
+async function accepted(adopt: (s: Socket) => Socket): Promise<{ server: Server; client: Socket; taken: Socket; original: Socket }> {
+  let original: Socket | undefined;
+  let taken: Socket | undefined;
+  const server = createServer({ pauseOnConnect: true }, (s) => {
+    original = s;
+    taken = adopt(s);
+    sockets.push(taken);
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const client = createConnection((server.address() as { port: number }).port, '127.0.0.1');
+  sockets.push(client);
+  await new Promise((r) => client.once('connect', r));
+  while (taken === undefined) await sleep(5);
+  return { server, client, taken, original: original! };
+}
+
+/** Whether `s` reads into a buffer of its own (net's onread): Node keeps it under an internal symbol. */
+function readsThroughOnread(s: Socket): boolean {
+  return Object.getOwnPropertySymbols(s).some((k) => k.description === 'kBuffer' && Boolean((s as unknown as Record<symbol, unknown>)[k]));
+}
+
+describe('adoptOnread', () => {
+  it('re-makes an accepted socket to read through onread, keeping what the client sent before anyone listened, in order', async () => {
+    const { client, taken, original } = await accepted(adoptOnread);
+    // Loud on a Node where the handle could not be taken over (the gateway would then run, slower, on the accepted socket).
+    expect(taken).not.toBe(original);
+    expect(readsThroughOnread(taken)).toBe(true);
+    expect(taken.remoteAddress).toBe('127.0.0.1');
+    await send(client, 'a', 'b', 'c');
+    const got = collect(taken);
+    await sleep(20);
+    expect(got.join('')).toBe('abc');
+    taken.write('pong');
+    const back = await new Promise<Buffer>((r) => client.once('data', r));
+    expect(String(back)).toBe('pong');
+  });
+
+  it('ends with the client, and the server still closes once its connections are gone', async () => {
+    const { server, client, taken } = await accepted(adoptOnread);
+    collect(taken);
+    const ended = new Promise((r) => taken.once('end', r));
+    client.end();
+    await ended;
+    taken.destroy();
+    await new Promise<void>((r, j) => server.close((err) => (err ? j(err) : r())));
+  });
+});
+
+describe('asAccepted', () => {
+  it('hands a paused-on-connect socket over as a server without pauseOnConnect would: reading, flowing once a listener comes', async () => {
+    const { client, taken, original } = await accepted(asAccepted);
+    expect(taken).toBe(original);
+    await send(client, 'x', 'y');
+    const got = collect(taken);
+    await sleep(20);
+    expect(got.join('')).toBe('xy');
   });
 });
