@@ -5,7 +5,8 @@
 # --db-ps-mode=disable) against:
 #   direct   the machine's MariaDB at 127.0.0.1:3306 (root, no password): one
 #            run of DURATION s per mode, a reference only
-#   pipe     bench/bare-pipe.mjs, the floor for any Node.js relay
+#   pipe     bench/bare-pipe.mjs, the floor for any Node.js relay built on streams (PIPE=bench/onread-pipe.mjs:
+#            the stricter one, reading as Warden does)
 #   warden   the Warden gateway's MySQL listener, recording on, an explicit
 #            allow rule for the bench connection
 # pipe and warden are measured interleaved, because the pipe's own cost moved by
@@ -24,9 +25,9 @@
 # The sysbench tables live in a database of their own (BENCH_DB, default
 # warden_sysbench_<pid>), created here and dropped on exit.
 #
-# Environment: DURATION (s per mode for direct, default 5), ROUNDS (10), SLICE (s per
-# slice, 3), WARMUP (s per target and mode, 2), THREADS (4), TABLE_SIZE (10000),
-# STARTUP_S (how long the gateway may take to start, 90). The defaults take ~2.5 min.
+# Environment: PIPE (the pipe script, default bench/bare-pipe.mjs), DURATION (s per
+# mode for direct, default 5), ROUNDS (10), SLICE (s per slice, 3), WARMUP (s per target
+# and mode, 2), THREADS (4), TABLE_SIZE (10000), STARTUP_S (how long the gateway may take to start, 90). The defaults take ~2.5 min.
 # Needs: MariaDB on 127.0.0.1:3306, sysbench (installed with apt-get when
 # missing), the mariadb CLI, node. Every process started here is killed on exit.
 # The gateway runs its dist/ bundle only when that is newer than src/ (bin/warden.mjs):
@@ -92,7 +93,7 @@ run_direct() {
 
 start_pipe() {
   PORT[pipe]=$(free_port)
-  node "$ROOT/bench/bare-pipe.mjs" "${PORT[pipe]}" "$MY_HOST" "$MY_PORT" >"$TMP/pipe.log" 2>&1 &
+  node "${PIPE:-$ROOT/bench/bare-pipe.mjs}" "${PORT[pipe]}" "$MY_HOST" "$MY_PORT" >"$TMP/pipe.log" 2>&1 &
   PID[pipe]=$!
   PIDS+=("${PID[pipe]}")
   wait_for_port "${PORT[pipe]}" "${PID[pipe]}" || { log "bare pipe did not start"; cat "$TMP/pipe.log" >&2; return 1; }
