@@ -35,8 +35,7 @@ const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
  * before the TLS handshake are not the handshake's.
  */
 export function connectOnread(host: string, port: number): Socket {
-  let socket: Socket | undefined;
-  socket = connect({ host, port, noDelay: true, onread: onreadFor(() => socket!) });
+  const socket: Socket = connect({ host, port, noDelay: true, onread: onreadFor(() => socket) });
   return socket;
 }
 
@@ -56,8 +55,7 @@ export function adoptOnread(accepted: Socket): Socket {
   const handle = internal._handle;
   if (typeof handle?.readStart !== 'function') return asAccepted(accepted);
   internal._handle = null;
-  let socket: Socket | undefined;
-  socket = new Socket({ handle, onread: onreadFor(() => socket!) } as ConstructorParameters<typeof Socket>[0]);
+  const socket: Socket = new Socket({ handle, onread: onreadFor(() => socket) } as ConstructorParameters<typeof Socket>[0]);
   socket.once('close', () => accepted.destroy());
   socket.setNoDelay(true);
   return socket;

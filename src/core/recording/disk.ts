@@ -84,19 +84,18 @@ class DiskWriter implements RecordingWriter {
 
   /**
    * Adds a statement's line (and its newline) to the pending buffers, written straight into the
-   * current one (json-line.ts's `write`); where it does not fit, into a fresh one. A line that
-   * does not fit a fresh one either is made as a string and given a buffer of its size (`#put`).
+   * current one (json-line.ts's `write`); where it does not fit, into a fresh one, and a line
+   * larger than that into buffers of its own, twice as large each time, until it fits.
    */
   #putStatement(event: StatementEvent): void {
     let buf = this.#current;
     // One byte short of the end: the newline's room.
     let end = buf === undefined ? -1 : this.#lines.write(event, buf, this.#used, buf.length - 1);
-    if (buf === undefined || end < 0) {
-      buf = this.#fresh(0);
+    for (let most = 0; end < 0; most = Math.max(this.#chunks.size, 2 * buf.length)) {
+      buf = this.#fresh(most);
       end = this.#lines.write(event, buf, 0, buf.length - 1);
-      if (end < 0) return this.#put(this.#lines.line(event));
     }
-    buf[end] = 0x0a;
+    buf![end] = 0x0a;
     this.#used = end + 1;
   }
 

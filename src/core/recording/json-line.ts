@@ -25,7 +25,7 @@ export class EventLines {
 
   line(event: RecordingEvent): string {
     if (event.type !== 'statement') return JSON.stringify(event);
-    // Made through `write` (only tests and lines larger than a pending buffer need it as a string).
+    // Made through `write` (recordings write statements as bytes; this string is for tests and callers that want one).
     for (let size = 4096; ; size *= 2) {
       const buf = Buffer.allocUnsafe(size);
       const end = this.#bytes.write(event, buf, 0, size);

@@ -1,4 +1,4 @@
-import { any, cells as cellsJson, counts, error, masked, untruncated } from './json-values.ts';
+import { any, cells as cellsJson, counts, error, masked } from './json-values.ts';
 import { LineBytes } from './line-bytes.ts';
 import type { StatementEvent } from './types.ts';
 
@@ -82,7 +82,8 @@ const keys = {
   uncertain: Buffer.from(',"uncertain":'),
   null: Buffer.from('null'),
 };
-const untruncatedBytes = untruncated.map((s) => Buffer.from(s));
+/** `rowCount` and `rowsTruncated` of a result the cap did not cut, up to this many rows, written from a table. */
+const untruncatedBytes = Array.from({ length: 64 }, (_, n) => Buffer.from(`,"rowCount":${n},"rowsTruncated":false`));
 
 /**
  * `before` + the last string written as JSON + `after`, copied while the same string comes back.
