@@ -65,4 +65,18 @@ describe('createPolicyEngine', () => {
     // Another subject is still judged on its own.
     expect(engine.decideNow!({ ...subject, connection: 'dev' }, request)).toMatchObject({ effect: 'block', rules: [{ id: 'ro' }] });
   });
+
+  it('judges each of many sessions by its own subject, as they take turns with the same statement shapes', () => {
+    const engine = createPolicyEngine({ classifier, rules: loadRulesYaml('- { id: ops, match: { users: [ops0, ops7, ops19] }, effect: block }\n- { id: rest, match: { users: ["*"] }, effect: allow }') });
+    const sessions = Array.from({ length: 20 }, (_, i) => sessionSubject({ now: () => new Date(0) }, { name: `ops${i}`, groups: [] }, { name: 'prod', tags: [] }));
+    const seen: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (const [i, who] of sessions.entries()) {
+        const text = round === 1 ? `SELECT * FROM t WHERE id = ${i}` : `SELECT 1 FROM u WHERE id = ${i}`;
+        seen.push(`${i}:${engine.decideNow!(who, { kind: 'sql', dialect: 'postgres', text })?.effect}`);
+      }
+    }
+    const once = sessions.map((_, i) => `${i}:${[0, 7, 19].includes(i) ? 'block' : 'allow'}`);
+    expect(seen).toEqual([...once, ...once, ...once]);
+  });
 });

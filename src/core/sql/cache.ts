@@ -16,18 +16,31 @@ export function createClassificationCache(options: { cacheSize?: number; maxKeyL
   const cache = new Lru<string, readonly StatementInfo[]>(options.cacheSize ?? 10_000);
   const maxKey = options.maxKeyLength ?? 16_384;
   const stats = { hits: 0, misses: 0, size: 0 };
+  // The last key asked for and its entry: a PostgreSQL shape that repeats comes back as the very
+  // key string handed out before (statement-key.ts), so one compare instead of the LRU's lookup.
+  // Exact: the last key is the LRU's most recent entry, which no hit here makes stale, and an
+  // entry never changes while cached. Measured with classifier.ts's two loops (pgbench -S simple,
+  // bench/pg-relay-ab.ts): lower in 128 of 180 interleaved rounds, ~0.08 µs a statement.
+  let lastKey: string | undefined;
+  let lastInfos: readonly StatementInfo[] = [];
   return {
     stats,
     get(key, compute) {
-      const hit = cache.get(key);
-      if (hit !== undefined) {
+      if (key === lastKey) {
         stats.hits++;
-        return hit;
+        return lastInfos;
       }
-      stats.misses++;
-      const infos = deepFreeze(compute());
-      if (key.length <= maxKey) cache.set(key, infos);
-      stats.size = cache.size;
+      let infos = cache.get(key);
+      if (infos !== undefined) stats.hits++;
+      else {
+        stats.misses++;
+        infos = deepFreeze(compute());
+        if (key.length > maxKey) return infos;
+        cache.set(key, infos);
+        stats.size = cache.size;
+      }
+      lastKey = key;
+      lastInfos = infos;
       return infos;
     },
   };

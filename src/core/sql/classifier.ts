@@ -42,7 +42,7 @@ export function createPostgresClassifier(parser: PgParser, options: ClassifierOp
 
   const base = (text: string): readonly StatementInfo[] => {
     // PostgreSQL answers an empty query with EmptyQueryResponse: nothing to classify.
-    if (text.trim() === '') return [];
+    if (isBlank(text)) return [];
     let key: string;
     try {
       key = parser.statementKey(text);
@@ -56,11 +56,23 @@ export function createPostgresClassifier(parser: PgParser, options: ClassifierOp
   const classify = (text: string, opts?: ClassifyOptions): readonly StatementInfo[] => {
     const infos = base(text);
     const prepared = opts?.prepared;
-    if (prepared === undefined || !infos.some((i) => i.kind === 'ExecuteStmt')) return infos;
+    if (prepared === undefined || !hasExecute(infos)) return infos;
     return infos.map((i) => (i.kind === 'ExecuteStmt' ? resolveExecute(i, prepared, base) : i));
   };
 
   return { classify, stats: cache.stats };
+}
+
+/** `text.trim() === ''` without a call for the usual text, one that starts with a printable ASCII character. */
+function isBlank(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return !(c > 0x20 && c < 0x7f) && text.trim() === '';
+}
+
+/** Whether a statement is an `EXECUTE`. A loop, not `some` with an arrow: this runs for every statement. */
+function hasExecute(infos: readonly StatementInfo[]): boolean {
+  for (let i = 0; i < infos.length; i++) if (infos[i]!.kind === 'ExecuteStmt') return true;
+  return false;
 }
 
 /** `EXECUTE name` takes the class of what `PREPARE name` prepared, and of what its parameters call. */

@@ -32,3 +32,16 @@ describe('recorded column names', () => {
     expect(Object.isFrozen(events[2]!.columns)).toBe(false);
   });
 });
+
+describe('rows affected', () => {
+  it('are counted from each tag that has them, whatever the tag before, and never from SELECT', () => {
+    const events: StatementEvent[] = [];
+    const tracker = new StatementTracker((e) => events.push(e), { maxRows: 10, maxBytes: 65536 }, systemClock, masking);
+    for (const tags of [['UPDATE 3'], ['UPDATE 3'], ['SELECT 5'], ['INSERT 0 2', 'UPDATE 3'], ['BEGIN'], ['UPDATE 3', 'SELECT 1']]) {
+      tracker.query('SELECT 1', allow);
+      for (const tag of tags) tracker.commandComplete(tag);
+      tracker.readyForQuery(0x49);
+    }
+    expect(events.map((e) => e.rowsAffected)).toEqual([3, 3, undefined, 5, undefined, 3]);
+  });
+});

@@ -68,6 +68,8 @@ export class StatementTracker {
   #lastNames: string[] = [];
   /** The DataRow of the last fixed masked row (`RowMasker.fixedRow`) shown, for its carriage: written once, copied for each row. */
   #fixed: { row: readonly (string | null)[]; carriage: ColumnCarriage[] | undefined; bytes: Buffer } | undefined;
+  /** The last CommandComplete tag and the rows it says were affected (`#rowsAffected`). */
+  #tag: { text: string; rows: number | undefined } = { text: '', rows: undefined };
   #batch = 0;
   #answeredBatches = 0;
   #seq = 0;
@@ -269,11 +271,24 @@ export class StatementTracker {
     this.#masking.completed(head, tag);
     head.copy = undefined;
     head.index++;
-    const n = rowsFromTag(tag);
-    if (n !== undefined && !tag.startsWith('SELECT')) head.event.rowsAffected = (head.event.rowsAffected ?? 0) + n;
+    const n = this.#rowsAffected(tag);
+    if (n !== undefined) head.event.rowsAffected = (head.event.rowsAffected ?? 0) + n;
     this.#noteMasking(head);
     head.masker = undefined;
     if (!head.simple) this.#finish();
+  }
+
+  /**
+   * The rows a tag says were affected (`UPDATE 3`; undefined for `SELECT n` and tags without a
+   * count). The relay hands out the same string while a tag repeats: the last answer again, with
+   * no slice, number parse or prefix test per statement.
+   */
+  #rowsAffected(tag: string): number | undefined {
+    if (tag === this.#tag.text) return this.#tag.rows;
+    const n = rowsFromTag(tag);
+    const rows = n !== undefined && !tag.startsWith('SELECT') ? n : undefined;
+    this.#tag = { text: tag, rows };
+    return rows;
   }
 
   /** EmptyQueryResponse or PortalSuspended: the execution is over without a tag. */

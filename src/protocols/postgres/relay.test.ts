@@ -254,4 +254,19 @@ describe('Relay, target → client', () => {
     const once = ['a@7,b@7', 'a@7,b@7', 'a@8,b@8', 'c@0', 'a@7,b@7'];
     expect(heard).toEqual([...once, ...once]);
   });
+
+  it('tells the tracker each CommandComplete tag as it came: the same string while a tag repeats, a non-ASCII one decoded', async () => {
+    const s = await pairs();
+    const heard: string[] = [];
+    const tracker = { ...fakeTracker([]), commandComplete: (tag: string) => heard.push(tag) } as unknown as StatementTracker;
+    relay(s, { tracker }, []);
+    const complete = (tag: Buffer) => message('C', Buffer.concat([tag, Buffer.from([0])]));
+    // 'é' is two bytes (C3 A9) and one character; a lone E9 byte then is not 'é' but U+FFFD.
+    const tags = ['SELECT 1', 'SELECT 1', 'SELECT 2', 'UPDATE 7', 'é', 'é'].map((t) => Buffer.from(t));
+    const sent = [...tags, Buffer.from([0xe9]), Buffer.from('')].map(complete);
+    s.target.write(Buffer.concat(sent));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(heard).toEqual(['SELECT 1', 'SELECT 1', 'SELECT 2', 'UPDATE 7', 'é', 'é', '\ufffd', '']);
+    expect(heard[1]).toBe(heard[0]);
+  });
 });

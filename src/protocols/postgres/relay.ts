@@ -55,6 +55,8 @@ export class Relay {
   /** The last RowDescription's bytes and columns (see `#rowDescription`). */
   #lastRowDescription: Buffer | undefined;
   #lastColumns: ColumnInfo[] = [];
+  /** The last CommandComplete's tag (see `#commandTag`). */
+  #lastTag = '';
   /** The target's chunk as the client gets it (see `#onTargetData`). */
   readonly #toClient = new ChunkWriter();
   /** The client's chunk as the target gets it: stopped statements replaced (see `#clientMessages`). */
@@ -281,7 +283,7 @@ export class Relay {
       if (type === D) tracker.dataRow(buf, off, end, out);
       else if (type === d) replacement = tracker.copyData(buf, off, end);
       else if (type === H) tracker.copyOut(buf[off + 5] === 1);
-      else if (type === CC) tracker.commandComplete(commandTag(buf, off, end));
+      else if (type === CC) tracker.commandComplete(this.#commandTag(buf, off, end));
       else if (type === T) tracker.rowDescription(this.#rowDescription(buf, off, end));
       else if (type === n) tracker.noData();
       else if (type === Z) tracker.readyForQuery(buf[off + 5]!);
@@ -309,7 +311,7 @@ export class Relay {
    */
   #rowDescription(buf: Buffer, off: number, end: number): ColumnInfo[] {
     const last = this.#lastRowDescription;
-    if (last !== undefined && last.length === end - off && buf.compare(last, 0, last.length, off, end) === 0) return this.#lastColumns;
+    if (last !== undefined && last.length === end - off && sameBytes(buf, off, last)) return this.#lastColumns;
     const columns = parseRowDescription(buf, off, end);
     for (const c of columns) Object.freeze(c);
     Object.freeze(columns);
@@ -317,6 +319,24 @@ export class Relay {
     this.#lastRowDescription = Buffer.from(buf.subarray(off, end));
     this.#lastColumns = columns;
     return columns;
+  }
+
+  /**
+   * The tag of a CommandComplete. Every pgbench -S statement ends in `SELECT 1`: while the tag's
+   * bytes repeat, the last one's string is handed out again instead of decoding a new one
+   * (~22 ns against ~73 for `toString` on this machine), and the tracker then knows it by
+   * identity. Only ASCII bytes match (a byte is then its character; a lone byte ≥ 0x80 is not
+   * the character of the same code, whatever the last tag held).
+   */
+  #commandTag(buf: Buffer, off: number, end: number): string {
+    const last = this.#lastTag;
+    const n = last.length;
+    if (end - off - 6 === n) {
+      let i = 0;
+      while (i < n && buf[off + 5 + i] === last.charCodeAt(i) && buf[off + 5 + i]! < 0x80) i++;
+      if (i === n) return last;
+    }
+    return (this.#lastTag = commandTag(buf, off, end));
   }
 
   /** The policy message for an error caused by one of this session's substituted statements. */
@@ -334,4 +354,14 @@ export class Relay {
     const why = err instanceof FramingError ? err.message : `malformed message: ${(err as Error).message}`;
     this.end(`protocol violation: ${why}`, errorResponse({ severity: 'FATAL', code: '08P01', message: `protocol violation (${why}); the session was closed` }));
   }
+}
+
+/**
+ * Whether `buf` holds `known`'s bytes from `off`. A loop, not `Buffer.compare`: for a
+ * RowDescription's few dozen bytes the builtin's argument checks and native call cost more
+ * (pgbench's 34 bytes: ~43 ns against ~84).
+ */
+function sameBytes(buf: Buffer, off: number, known: Buffer): boolean {
+  for (let i = 0; i < known.length; i++) if (buf[off + i] !== known[i]) return false;
+  return true;
 }

@@ -152,7 +152,8 @@ export class ResultMasking {
 
   /** The session is outside a transaction (ReadyForQuery `I`): cursors without HOLD are gone, and DDL it made is visible to the catalog. */
   idle(): void {
-    for (const [name, c] of this.#cursors) if (!c.hold) this.#cursors.delete(name);
+    // Guarded: an iterator per ReadyForQuery, though a session rarely has a cursor.
+    if (this.#cursors.size > 0) for (const [name, c] of this.#cursors) if (!c.hold) this.#cursors.delete(name);
     this.#views?.idle();
   }
 
