@@ -54,6 +54,15 @@ describe('connectOnread', () => {
     expect(kept.map(String)).toEqual(['first', 'second', 'third']);
   });
 
+  it('delivers owned copies of every size: same-size reads and reads over 4 KiB keep their bytes after later reads', async () => {
+    const { client, peer } = await pair();
+    const kept: Buffer[] = [];
+    client.on('data', (b: Buffer) => kept.push(b));
+    const sent = ['aaaa', 'bbbb', 'cccc', 'x'.repeat(4095), 'y'.repeat(4095), 'z'.repeat(5000), 'w'.repeat(5000)];
+    await send(peer, ...sent);
+    expect(kept.map(String)).toEqual(sent);
+  });
+
   it('buffers in order what arrives before any listener, and hands it to the first one', async () => {
     const { client, peer } = await pair();
     await send(peer, 'a', 'b', 'c');

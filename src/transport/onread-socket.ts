@@ -9,6 +9,23 @@ import { connect, Socket, type OnReadOpts } from 'node:net';
 const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
 
 /**
+ * `sharedReadBuffer`'s first n bytes, by n, for reads under 4 KiB (those Buffer.allocUnsafe takes
+ * from its pool): copying a read out then creates one typed array (the owned Buffer) instead of two
+ * (a subarray view, then Buffer.from's): ~150 → ~90 ns per read measured in isolation; through a
+ * relay under sysbench point selects the saving is below a 2-core VM's noise (B won 36 of 54
+ * interleaved rounds). Sizes repeat (the same replies over and over); at most 4096 views are made.
+ */
+const readPrefixes: Buffer[] = [];
+const cachedPrefixBelow = 4096;
+
+/** An owned copy of the first `n` bytes of the shared read buffer (where every read lands). */
+function copyRead(n: number): Buffer {
+  const chunk = Buffer.allocUnsafe(n);
+  chunk.set(n < cachedPrefixBelow ? (readPrefixes[n] ??= sharedReadBuffer.subarray(0, n)) : sharedReadBuffer.subarray(0, n));
+  return chunk;
+}
+
+/**
  * A TCP connection to a target whose reads skip the Readable stream machinery
  * when they can: each read is copied into a Buffer of its own (the consumer
  * may keep it) and emitted as 'data' at once. The saving is the Readable
@@ -93,5 +110,5 @@ function onreadFor(get: () => Socket): OnReadOpts {
     socket.on('newListener', onNewListener);
     return false;
   };
-  return { buffer: sharedReadBuffer, callback: (n: number, buf: Uint8Array): boolean => deliver(Buffer.from(buf.subarray(0, n))) };
+  return { buffer: sharedReadBuffer, callback: (n: number): boolean => deliver(copyRead(n)) };
 }
