@@ -26,6 +26,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { FakeSocket, roundTripper } from './fake-socket.ts';
+import { interleavedCpu, printAb } from './interleave.ts';
 
 const args = process.argv.slice(2);
 const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
@@ -121,29 +122,14 @@ async function run(mode: 'text' | 'prepared'): Promise<number[][]> {
         })
       : Array.from({ length: 10_000 }, (_, i) => packet(0, Buffer.from(`\x03SELECT c FROM sbtest1 WHERE id=${i + 1}`, 'latin1')));
   const reply = mode === 'prepared' ? binaryAnswer : textAnswer;
-  const perRound = Math.ceil(n / rounds);
   let sent = 0;
-  const send = async (s: (typeof sessions)[number], count: number) => {
-    for (let i = 0; i < count; i++, sent++) await s[sent % k]!.roundTrip(commands[sent % commands.length]!, reply);
+  const send = async (side: number, count: number) => {
+    for (let i = 0; i < count; i++, sent++) await sessions[side]![sent % k]!.roundTrip(commands[sent % commands.length]!, reply);
   };
-  for (const s of sessions) await send(s, warmup);
-  const results = gateways.map(() => [] as number[]);
-  for (let r = 0; r < rounds; r++) {
-    const order = gateways.map((_, i) => i);
-    if (r % 2 === 1) order.reverse();
-    for (const i of order) {
-      const before = process.cpuUsage();
-      await send(sessions[i]!, perRound);
-      const used = process.cpuUsage(before);
-      results[i]!.push((used.user + used.system) / perRound);
-    }
-  }
+  const results = await interleavedCpu(gateways.length, send, { warmup, rounds, perRound: Math.ceil(n / rounds) });
   for (const s of sessions.flat()) await s.close();
   return results;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const label = (i: number) => String.fromCharCode(65 + i);
 
 try {
   for (const mode of (process.env.MODES ?? 'text prepared').split(' ').filter(Boolean) as ('text' | 'prepared')[]) {
@@ -152,12 +138,7 @@ try {
       console.log(`${mode}: ${results[0]![0]!.toFixed(2)} µs CPU per statement (${n} statements, ${roots[0]})`);
       continue;
     }
-    for (const [i, r] of results.entries()) console.log(`${mode} ${label(i)}: median ${median(r).toFixed(2)} µs CPU per statement, rounds ${r.map((x) => x.toFixed(2)).join(' ')} (${roots[i]})`);
-    if (results.length === 2) {
-      const [a, b] = results as [number[], number[]];
-      const diffs = b.map((x, r) => x - a[r]!);
-      console.log(`${mode} B - A: median ${median(diffs) >= 0 ? '+' : ''}${median(diffs).toFixed(2)} µs per statement, B lower in ${diffs.filter((d) => d < 0).length} of ${rounds} rounds`);
-    }
+    printAb(mode, 'µs CPU per statement', results, roots);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

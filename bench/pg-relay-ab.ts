@@ -12,6 +12,7 @@
 //
 // Usage: [MODES='simple prepared'] [CONNS='bench bench_mask'] [SESSIONS=8] [WARMUP=20000] [ROUNDS=10] npx tsx bench/pg-relay-ab.ts ROOT… [N=100000]
 import { join, resolve } from 'node:path';
+import { interleavedCpu, printAb } from './interleave.ts';
 
 const args = process.argv.slice(2);
 const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
@@ -45,40 +46,20 @@ async function run(connection: string, mode: 'simple' | 'prepared'): Promise<num
   const sessions = await Promise.all(loaded.map((r, i) => Promise.all(Array.from({ length: k }, (_, j) => openSession(r, connection, mode, i * 100 + j)))));
   const commands = Array.from({ length: 10_007 }, (_, i) => loaded[0]!.g.commandOf(mode, ((i * 7919) % 1_000_000) + 1));
   const answer = loaded[0]!.g.answerOf(mode);
-  const perRound = Math.ceil(n / rounds);
   let sent = 0;
-  const send = async (s: (typeof sessions)[number], count: number) => {
-    for (let i = 0; i < count; i++, sent++) await s[sent % k]!.roundTrip(commands[sent % commands.length]!, answer);
+  const send = async (side: number, count: number) => {
+    for (let i = 0; i < count; i++, sent++) await sessions[side]![sent % k]!.roundTrip(commands[sent % commands.length]!, answer);
   };
-  for (const s of sessions) await send(s, warmup);
-  const results = loaded.map(() => [] as number[]);
-  for (let r = 0; r < rounds; r++) {
-    const order = loaded.map((_, i) => i);
-    if (r % 2 === 1) order.reverse();
-    for (const i of order) {
-      const before = process.cpuUsage();
-      await send(sessions[i]!, perRound);
-      const used = process.cpuUsage(before);
-      results[i]!.push((used.user + used.system) / perRound);
-    }
-  }
+  const results = await interleavedCpu(loaded.length, send, { warmup, rounds, perRound: Math.ceil(n / rounds) });
   for (const s of sessions.flat()) await s.close();
   return results;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const label = (i: number) => String.fromCharCode(65 + i);
 try {
   for (const mode of (process.env.MODES ?? 'simple prepared').split(' ').filter(Boolean) as ('simple' | 'prepared')[]) {
     for (const connection of (process.env.CONNS ?? 'bench bench_mask').split(' ').filter(Boolean)) {
       const results = await run(connection, mode);
-      const what = `${connection} ${mode}`;
-      for (const [i, r] of results.entries()) console.log(`${what} ${label(i)}: median ${median(r).toFixed(2)} µs/tx, rounds ${r.map((x) => x.toFixed(2)).join(' ')} (${loaded[i]!.root})`);
-      if (results.length === 2) {
-        const [a, b] = results as [number[], number[]];
-        const diffs = b.map((x, r) => x - a[r]!);
-        console.log(`${what} B - A: median ${median(diffs) >= 0 ? '+' : ''}${median(diffs).toFixed(2)} µs/tx, B lower in ${diffs.filter((d) => d < 0).length} of ${rounds} rounds`);
-      }
+      printAb(`${connection} ${mode}`, 'µs/tx', results, loaded.map((r) => r.root));
     }
   }
 } finally {
