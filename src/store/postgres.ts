@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type DatabaseIntrospector } from 'kysely';
 import pg from 'pg';
 import { WardenError } from '../core/errors.ts';
+import { SchemaIntrospector } from './pg-introspector.ts';
 
 const schemaName = /^[a-z_][a-z0-9_]*$/;
 
@@ -15,7 +16,7 @@ export async function openPostgres(url: string, schema: string): Promise<Kysely<
   const pool = new pg.Pool({ connectionString: url, options: `-c search_path=${schema}`, max: 10 });
   // An idle client's network error must not crash the gateway; the next query reports it.
   pool.on('error', () => {});
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<any>({ dialect: new OneSchemaDialect({ pool }, schema) });
   try {
     await createSchema(db, schema);
     const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
@@ -40,5 +41,19 @@ async function createSchema(db: Kysely<any>, schema: string): Promise<void> {
     // Two gateways starting together can both pass "if not exists"; the loser sees a duplicate.
     const code = (err as { code?: unknown }).code;
     if (code !== '23505' && code !== '42P06') throw err;
+  }
+}
+
+/** PostgresDialect whose introspection reads the store's schema alone (pg-introspector.ts says why). */
+class OneSchemaDialect extends PostgresDialect {
+  readonly #schema: string;
+
+  constructor(config: ConstructorParameters<typeof PostgresDialect>[0], schema: string) {
+    super(config);
+    this.#schema = schema;
+  }
+
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SchemaIntrospector(db, this.#schema);
   }
 }
