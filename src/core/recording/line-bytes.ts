@@ -1,5 +1,3 @@
-import { plain, thousandths } from './json-values.ts';
-
 /**
  * Where one recording line's bytes go: a pending buffer (disk.ts) from `pos`, never at or past
  * `end`. A write that would pass `end` writes nothing and makes every later one write nothing
@@ -52,9 +50,12 @@ export class LineBytes {
   }
 
   /**
-   * A number as json-values.ts's `number` writes it (what `String(n)` gives; null when not
-   * finite). Whole numbers up to 2^31 (sequence numbers, counts) and thousandths up to 2^30
-   * (durations in whole microseconds) have their digits written here, without making a string.
+   * A number as JSON: what `String(n)` gives for finite numbers (-0 included: "0"), null for NaN
+   * and the infinities (JSON has neither). Whole numbers up to 2^31 (sequence numbers, counts) and
+   * thousandths up to 2^30 (durations in whole microseconds) have their digits written here,
+   * without making a string: a non-negative number that is exactly some k/1000 has no shorter
+   * decimal form than k's digits with the point put back (distinct thousandths that small are
+   * distinct doubles).
    */
   number(n: number): void {
     if (Number.isInteger(n) && n >= 0 && n <= 0x7fffffff) return this.#digits(n);
@@ -89,7 +90,7 @@ export class LineBytes {
     this.pos = pos + n;
   }
 
-  /** Any text as UTF-8 (JSON already: what `JSON.stringify` and the json-values.ts helpers return). */
+  /** Any text as UTF-8 (JSON already: what `JSON.stringify` and `any` return). */
   utf8(s: string): void {
     // A UTF-16 code unit is at most 3 bytes of UTF-8: room enough without measuring.
     if (this.#room(s.length * 3)) this.pos += utf8Write.call(this.buf, s, this.pos, this.buf.length - this.pos);
@@ -137,3 +138,24 @@ const utf8Write: (this: Buffer, s: string, offset: number, length: number) => nu
 
 /** Strings shorter than this are copied character by character (see `string`). */
 const shortString = 24;
+
+/** What JSON.stringify makes of a value as an array element (undefined, functions, symbols: null). */
+export function any(v: unknown): string {
+  return JSON.stringify(v) ?? 'null';
+}
+
+/**
+ * Strings without a character JSON.stringify escapes (`"`, `\`, control characters, surrogates:
+ * escaped when lone). Anchored and negated: V8 runs the class over the string in one loop,
+ * where an unanchored search for an escaped character starts a match at every position (~40 %
+ * slower on a 120-character value).
+ */
+const plain = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
+
+/**
+ * Fraction digits of thousandths as `String(n)` writes them (".5", ".05", ".005"; none for 0).
+ * Durations are recorded in whole microseconds (`Math.round(ms * 1000) / 1000`): turning such a
+ * double into text cost V8 60–100 ns a statement (its shortest-digits search; its number-string
+ * cache rarely holds the value); k's integer part and this table give the same digits in ~30 ns.
+ */
+const thousandths = Array.from({ length: 1000 }, (_, f) => (f === 0 ? '' : ('.' + String(f).padStart(3, '0')).replace(/0+$/, '')));

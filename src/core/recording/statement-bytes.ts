@@ -1,5 +1,4 @@
-import { any, cells as cellsJson, counts, error, masked } from './json-values.ts';
-import { LineBytes } from './line-bytes.ts';
+import { any, LineBytes } from './line-bytes.ts';
 import type { StatementEvent } from './types.ts';
 
 /**
@@ -21,10 +20,13 @@ export class StatementBytes {
   readonly #text = new LastBytes(',"text":');
   readonly #prepared = new LastBytes(',"prepared":', ',"durationMs":');
   readonly #commandTag = new LastBytes(',"commandTag":');
-  /** Verdicts, mask counts and column names handed out frozen: as json-line.ts's FrozenJson says why. */
-  readonly #verdicts = new FrozenBytes<NonNullable<StatementEvent['verdict']>>(',"verdict":', any);
+  /**
+   * Verdicts, mask counts and column names handed out frozen (one verdict object per policy memo entry, one
+   * name list per result shape): their JSON is made once (FrozenBytes), not walked again for every statement.
+   */
+  readonly #verdicts = new FrozenBytes<NonNullable<StatementEvent['verdict']>>(',"verdict":', (out, v) => out.utf8(any(v)));
   readonly #maskCounts = new FrozenBytes<NonNullable<StatementEvent['masked']>>(',"masked":', masked);
-  readonly #columns = new FrozenBytes<readonly (string | null)[]>(',"columns":', cellsJson, (cs) => Array.isArray(cs) && cs.every((c) => typeof c === 'string' || c === null));
+  readonly #columns = new FrozenBytes<readonly (string | null)[]>(',"columns":', cells, (cs) => Array.isArray(cs) && cs.every((c) => typeof c === 'string' || c === null));
 
   /**
    * Writes `e`'s line (without the newline) into `buf` from `pos`, all of it before `end`.
@@ -57,10 +59,15 @@ export class StatementBytes {
     }
     const n = e.rowCount;
     if (e.rowsTruncated === false && Number.isInteger(n) && n >= 0 && n < untruncatedBytes.length) out.bytes(untruncatedBytes[n]!);
-    else out.utf8(counts(n, e.rowsTruncated));
+    else {
+      out.bytes(keys.rowCount);
+      value(out, n);
+      out.bytes(keys.rowsTruncated);
+      value(out, e.rowsTruncated);
+    }
     if (e.error !== undefined) {
       out.bytes(keys.error);
-      out.utf8(error(e.error));
+      error(out, e.error);
     }
     if (e.verdict !== undefined) this.#verdicts.write(out, e.verdict);
     if (e.masked !== undefined) this.#maskCounts.write(out, e.masked);
@@ -78,6 +85,8 @@ const keys = {
   durationMs: Buffer.from(',"durationMs":'),
   rowsAffected: Buffer.from(',"rowsAffected":'),
   rows: Buffer.from(',"rows":'),
+  rowCount: Buffer.from(',"rowCount":'),
+  rowsTruncated: Buffer.from(',"rowsTruncated":'),
   error: Buffer.from(',"error":'),
   uncertain: Buffer.from(',"uncertain":'),
   null: Buffer.from('null'),
@@ -120,33 +129,38 @@ class LastBytes {
   }
 }
 
-/** json-line.ts's FrozenJson with the JSON kept as bytes. */
+/**
+ * `before` + the JSON of frozen objects, each written once: its bytes are copied from where its
+ * first line was written and copied again for every later line naming the same object. Objects
+ * that are not frozen (or not `fixed`: holding something that could still change) are written
+ * anew each time.
+ */
 class FrozenBytes<T> {
   readonly #known = new WeakMap<object, Buffer>();
-  readonly #before: string;
-  readonly #write: (v: T) => string;
+  readonly #before: Buffer;
+  readonly #write: (out: LineBytes, v: T) => void;
   readonly #fixed: (v: T) => boolean;
 
-  constructor(before: string, write: (v: T) => string, fixed: (v: T) => boolean = () => true) {
-    this.#before = before;
+  constructor(before: string, write: (out: LineBytes, v: T) => void, fixed: (v: T) => boolean = () => true) {
+    this.#before = Buffer.from(before);
     this.#write = write;
     this.#fixed = fixed;
   }
 
   write(out: LineBytes, v: T): void {
-    if (v === null || typeof v !== 'object') return out.utf8(this.#before + this.#write(v));
-    let bytes = this.#known.get(v);
-    if (bytes !== undefined) return out.bytes(bytes);
-    const json = this.#before + this.#write(v);
+    const known = v !== null && typeof v === 'object' ? this.#known.get(v) : undefined;
+    if (known !== undefined) return out.bytes(known);
+    const from = out.pos;
+    out.bytes(this.#before);
+    this.#write(out, v);
     // Frozen after writing is as good as before: nothing could change it in between.
-    if (!Object.isFrozen(v) || !this.#fixed(v)) return out.utf8(json);
-    bytes = Buffer.from(json);
-    this.#known.set(v, bytes);
-    out.bytes(bytes);
+    if (v === null || typeof v !== 'object' || !out.fits || !Object.isFrozen(v) || !this.#fixed(v)) return;
+    // A copy, not a view: the pending buffer is reused once written.
+    this.#known.set(v, Buffer.from(out.buf.subarray(from, out.pos)));
   }
 }
 
-/** A string, number or boolean as JSON (anything else as JSON.stringify writes it): json-values.ts's `value`, written. */
+/** A string, number or boolean as JSON (anything else as JSON.stringify writes it). */
 function value(out: LineBytes, v: unknown): void {
   if (typeof v === 'string') out.string(v);
   else if (typeof v === 'number') out.number(v);
@@ -154,7 +168,7 @@ function value(out: LineBytes, v: unknown): void {
   else out.utf8(any(v));
 }
 
-/** An array of strings and nulls (parameters, a row's cells): json-values.ts's `cells`, written. */
+/** An array of strings and nulls (parameters, column names, a row's cells). */
 function cells(out: LineBytes, cs: readonly (string | null)[]): void {
   if (!Array.isArray(cs)) return out.utf8(any(cs));
   out.byte(0x5b);
@@ -180,3 +194,65 @@ function rows(out: LineBytes, rs: (string | null)[][]): void {
   }
   out.byte(0x5d);
 }
+
+/** A statement's error (`{ code, message }`), anything else as JSON.stringify writes it. */
+function error(out: LineBytes, err: NonNullable<StatementEvent['error']>): void {
+  if (err === null || typeof err !== 'object' || typeof err.code !== 'string' || typeof err.message !== 'string' || Object.keys(err).length !== 2) return out.utf8(any(err));
+  out.bytes(parts.code);
+  out.string(err.code);
+  out.bytes(parts.message);
+  out.string(err.message);
+  out.byte(0x7d);
+}
+
+/** A statement's mask counts (`{ byColumn: { column: { rule: n } }, byDetector: { detector: n } }`), anything else as JSON.stringify writes it. */
+function masked(out: LineBytes, m: NonNullable<StatementEvent['masked']>): void {
+  if (!isPlain(m)) return out.utf8(any(m));
+  const names = Object.keys(m);
+  if (names.length !== 2 || names[0] !== 'byColumn' || names[1] !== 'byDetector' || !isPlain(m.byColumn)) return out.utf8(any(m));
+  out.bytes(parts.byColumn);
+  let first = true;
+  for (const column of Object.keys(m.byColumn)) {
+    const rules = m.byColumn[column];
+    if (rules === undefined) continue;
+    if (!first) out.byte(0x2c);
+    first = false;
+    out.string(column);
+    out.byte(0x3a);
+    numbers(out, rules);
+  }
+  out.bytes(parts.byDetector);
+  numbers(out, m.byDetector);
+  out.byte(0x7d);
+}
+
+/** An object of counts by name. */
+function numbers(out: LineBytes, counts: object): void {
+  if (!isPlain(counts)) return out.utf8(any(counts));
+  const entries = Object.entries(counts);
+  // Checked before writing: an odd value makes the whole object JSON.stringify's.
+  if (entries.some(([, n]) => n !== undefined && typeof n !== 'number')) return out.utf8(any(counts));
+  out.byte(0x7b);
+  let first = true;
+  for (const [name, n] of entries) {
+    if (n === undefined) continue;
+    if (!first) out.byte(0x2c);
+    first = false;
+    out.string(name);
+    out.byte(0x3a);
+    out.number(n as number);
+  }
+  out.byte(0x7d);
+}
+
+/** A plain data object: no array, no `toJSON` for JSON.stringify to call. */
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as { toJSON?: unknown }).toJSON !== 'function';
+}
+
+const parts = {
+  code: Buffer.from('{"code":'),
+  message: Buffer.from(',"message":'),
+  byColumn: Buffer.from('{"byColumn":{'),
+  byDetector: Buffer.from('},"byDetector":'),
+};
