@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import WebSocket, { type ClientOptions } from 'ws';
 import { pinnedConnect } from './pin.ts';
+import { LinkProxyAgent, proxyRefusal, redacted } from './proxy.ts';
 import { encodeWsFrame, Heartbeat, linkWire, maxDataBytes, Mux, type AuthHandler, type DialHandler, type ReplicaRef } from '../tunnel/index.ts';
 import { backoffDelay } from './backoff.ts';
 
@@ -12,6 +13,8 @@ export interface LinkOptions {
   ca?: string;
   /** sha256 of the gateway's certificate (DER): checked before anything is sent. */
   pin?: Buffer;
+  /** An HTTP proxy the link goes through (CONNECT); absent: it dials the gateway directly. */
+  proxy?: URL;
   log: Logger;
   heartbeatMs: number;
   backoff: { baseMs: number; maxMs: number };
@@ -39,10 +42,12 @@ export class GatewayLink {
   #attempt = 0;
   #current: WebSocket | undefined;
   #retry: NodeJS.Timeout | undefined;
+  readonly #proxyAgent: LinkProxyAgent | undefined;
 
   constructor(o: LinkOptions) {
     this.url = o.url;
     this.#o = o;
+    this.#proxyAgent = o.proxy === undefined ? undefined : new LinkProxyAgent(o.proxy, o.pin);
   }
 
   start(): this {
@@ -63,7 +68,8 @@ export class GatewayLink {
 
   #connect(): void {
     const o = this.#o;
-    const log = o.log.child({ gateway: this.url });
+    const proxyAgent = this.#proxyAgent;
+    const log = o.log.child({ gateway: this.url, ...(o.proxy === undefined ? {} : { proxy: redacted(o.proxy) }) });
     const ws = new WebSocket(this.url, {
       // `replicas`: this agent understands replica lists and links to every replica.
       headers: { authorization: `Bearer ${o.token}`, 'x-warden-agent-version': o.version, 'x-warden-agent-features': 'replicas' },
@@ -73,7 +79,7 @@ export class GatewayLink {
       // ws masks its own frames (ping, pong, close) with a fresh random key per frame, as RFC 6455
       // requires of a client; the tunnel's frames get theirs from encodeWsFrame.
       ...(o.ca === undefined ? {} : { ca: o.ca }),
-      ...(o.pin === undefined ? {} : { createConnection: pinnedConnect(o.pin) as unknown as ClientOptions['createConnection'] }),
+      ...connectVia(o.pin, proxyAgent),
     });
     this.#current = ws;
     // Frames go straight into the socket as whole (masked) WebSocket messages, one write
@@ -102,7 +108,9 @@ export class GatewayLink {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString('utf8').slice(0, 500)));
       res.on('end', () => {
-        log.error({ status: res.statusCode, message: body }, 'the gateway refused this agent');
+        const refusal = proxyRefusal(proxyAgent);
+        if (refusal !== undefined) log.error({ status: refusal.status }, refusal.message);
+        else log.error({ status: res.statusCode, message: body }, 'the gateway refused this agent');
         ws.terminate();
       });
     });
@@ -115,4 +123,10 @@ export class GatewayLink {
       this.#retry = setTimeout(() => this.#connect(), delay);
     });
   }
+}
+
+/** How the link's socket is made: through the proxy's agent (which checks the pin itself), with the pin checked before the request, or as ws does. */
+function connectVia(pin: Buffer | undefined, proxyAgent: LinkProxyAgent | undefined): ClientOptions {
+  if (proxyAgent !== undefined) return { agent: proxyAgent, ...(pin === undefined ? {} : { rejectUnauthorized: false }) };
+  return pin === undefined ? {} : { createConnection: pinnedConnect(pin) as unknown as ClientOptions['createConnection'] };
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { WardenError } from '../core/errors.ts';
 
 /**
@@ -48,14 +48,16 @@ export function pinnedConnect(pin: Buffer) {
         oncreate(err);
       } else oncreate(null, socket);
     };
-    socket.once('secureConnect', () => {
-      const raw = socket.getPeerCertificate().raw;
-      const got = raw === undefined ? Buffer.alloc(0) : createHash('sha256').update(raw).digest();
-      if (got.length !== pin.length || !timingSafeEqual(got, pin)) {
-        finish(new Error(`the gateway's certificate (${raw === undefined ? 'none' : fingerprint(raw)}) does not match --pin; refusing to send the agent token`));
-      } else finish(null);
-    });
+    socket.once('secureConnect', () => finish(pinMismatch(socket, pin) ?? null));
     socket.once('error', (err) => finish(err));
     return undefined;
   };
+}
+
+/** Why `socket`'s (handshaken) certificate is not the pinned one; undefined when it is. */
+export function pinMismatch(socket: TLSSocket, pin: Buffer): Error | undefined {
+  const raw = socket.getPeerCertificate().raw;
+  const got = raw === undefined ? Buffer.alloc(0) : createHash('sha256').update(raw).digest();
+  if (got.length === pin.length && timingSafeEqual(got, pin)) return undefined;
+  return new Error(`the gateway's certificate (${raw === undefined ? 'none' : fingerprint(raw)}) does not match --pin; refusing to send the agent token`);
 }

@@ -3,6 +3,7 @@ import { agentConnectPath, type AuthHandler, type ReplicaRef } from '../tunnel/i
 import type { Allowlist } from './allowlist.ts';
 import { GatewayLink } from './link.ts';
 import { openTarget } from './targets.ts';
+import { proxyFor } from './proxy.ts';
 import { version } from '../version.ts';
 
 
@@ -15,6 +16,8 @@ export interface AgentOptions {
   ca?: string;
   /** sha256 fingerprint of the gateway's certificate (`parsePin`): a wss:// link to any other certificate is refused. */
   pin?: Buffer;
+  /** `--proxy`: the HTTP proxy every link goes through; absent: HTTPS_PROXY / HTTP_PROXY / NO_PROXY decide per gateway URL (`proxyFor`). */
+  proxy?: string;
   /**
    * Answers the login steps of connections marked `credentials: agent` with the target
    * credentials this agent keeps to itself (`credentialsHandler`); absent: it holds none.
@@ -49,13 +52,15 @@ export function runAgent(o: AgentOptions): RunningAgent {
   const others = new Map<string, GatewayLink>();
   let stopped = false;
 
-  const link = (url: string) =>
-    new GatewayLink({
+  const link = (url: string) => {
+    const proxy = proxyFor(url, o.proxy);
+    return new GatewayLink({
       url,
       token: o.token,
       version,
       ...(o.ca === undefined ? {} : { ca: o.ca }),
       ...(o.pin === undefined ? {} : { pin: o.pin }),
+      ...(proxy === undefined ? {} : { proxy }),
       log: o.log,
       heartbeatMs: o.heartbeatMs ?? 15_000,
       backoff: o.backoff ?? { baseMs: 500, maxMs: 30_000 },
@@ -64,6 +69,7 @@ export function runAgent(o: AgentOptions): RunningAgent {
       onConnected: markConnected,
       onReplicas,
     }).start();
+  };
 
   const seed = link(connectUrl(o.gateway));
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:https';
 import { resolve } from 'node:path';
 import { issueToken } from '../../src/core/identity/index.ts';
 import { newId } from '../../src/core/ids.ts';
@@ -26,10 +27,11 @@ export interface AgentProcess {
   kill(): Promise<void>;
 }
 
-export function startAgent(apiUrl: string, token: string, allow: string[], extra: string[] = []): AgentProcess {
+/** `env`: more environment for the agent (HTTPS_PROXY…). */
+export function startAgent(apiUrl: string, token: string, allow: string[], extra: string[] = [], env: NodeJS.ProcessEnv = {}): AgentProcess {
   const args = ['agent', '--gateway', apiUrl, ...allow.flatMap((a) => ['--allow', a]), ...extra];
   // The token comes from the environment, as an operator would pass it.
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, WARDEN_AGENT_TOKEN: token }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, WARDEN_AGENT_TOKEN: token }, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
@@ -100,5 +102,18 @@ export async function agentTarget(t: TestGateway, name: string, agent: string, c
     tags: [],
     agent,
     createdAt: new Date(),
+  });
+}
+
+/** A JSON call to the gateway's HTTPS API, trusting its self-signed certificate. */
+export function callHttps(url: string, method: string, token: string, ca: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, ca, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
   });
 }

@@ -1,23 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { adminToken, agentConnection, startAgent, type AgentProcess } from './support.ts';
-
-/** A JSON call to the gateway's HTTPS API, trusting its self-signed certificate. */
-function call(url: string, method: string, token: string, ca: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, ca, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : undefined }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+import { adminToken, agentConnection, callHttps as call, startAgent, type AgentProcess } from './support.ts';
 
 // The agent link over TLS: the gateway serves its API (and the agents' endpoint) with its
 // self-signed certificate; the agent trusts it by --ca or by --pin, and refuses anything else.

@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 
 /** A TCP port free on 127.0.0.1 right now. */
 export function freePort(): Promise<number> {
@@ -10,5 +11,32 @@ export function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       s.close(() => resolve(port));
     });
+  });
+}
+
+/** Resolves once 127.0.0.1:`port` accepts a connection; throws what `failed` says once it says something (the server exited), or after ~5 s. */
+export async function waitForPort(port: number, failed: () => string | undefined): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const why = failed();
+    if (why) throw new Error(why);
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listened on ${port}`);
+}
+
+/** SIGTERM, and resolves when the process has exited. */
+export function stopProcess(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    p.once('exit', () => resolve());
+    p.kill('SIGTERM');
   });
 }

@@ -1,10 +1,9 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './ports.ts';
+import { freePort, stopProcess, waitForPort } from './ports.ts';
 
 const run = promisify(execFile);
 
@@ -99,31 +98,6 @@ export async function startTestSshd(opts: { authorizedKey?: string } = {}): Prom
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-}
-
-async function waitForPort(port: number, failed: () => string | undefined): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const why = failed();
-    if (why) throw new Error(why);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`sshd did not listen on ${port}`);
-}
-
-function stopProcess(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    p.once('exit', () => resolve());
-    p.kill('SIGTERM');
-  });
 }
 
 async function removeUser(user: string): Promise<void> {
