@@ -6,6 +6,7 @@
  */
 export { Allowlist } from './allowlist.ts';
 export { backoffDelay } from './backoff.ts';
+export { agentSettings, type AgentFlags, type AgentSettings } from './config.ts';
 export { credentialsHandler } from './credentials-handler.ts';
 export { fingerprint, parsePin } from './pin.ts';
 export { connectUrl, runAgent, type AgentOptions, type RunningAgent } from './run.ts';

@@ -7,6 +7,7 @@ import { cliConfigPath, readCliConfig } from './config.ts';
 import { action, output, shortTime, table } from './output.ts';
 import { untilSignal } from './gateway.ts';
 import { apiCommand, type ApiFlags } from './target.ts';
+import type { AgentFlags } from '../agent/config.ts';
 
 /**
  * `warden agent` runs the agent (inside the private network, dialing out);
@@ -18,34 +19,26 @@ export function registerAgent(program: Command): void {
     .description('run a Warden agent: dial out to the gateway and open allowlisted targets for it')
     .option('--gateway <url>', 'the gateway API URL (ws://, wss://, http:// or https://); default $WARDEN_GATEWAY')
     .option('--token <token>', 'agent token from `warden agents create` (default: $WARDEN_AGENT_TOKEN)')
+    .option('--token-file <file>', 'read the agent token from this file (a mounted secret)')
     .option('--allow <host:port>', 'a target this agent may open (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--config <file>', 'YAML/JSON file with gateway, token, allow (list), ca, pin and proxy')
+    .option('--config <file>', 'YAML/JSON file with any of: gateway, token or tokenFile, allow (list), ca, pin, proxy, credentials, logLevel (flags, then the environment, win over it)')
     .option('--ca <file>', 'PEM certificate or CA to trust for a wss:// gateway (pinning)')
     .option('--credentials <file>', 'YAML map of host:port → {user, password} (PostgreSQL, MySQL) or {user, privateKey, passphrase} (SSH): target credentials kept on this agent, for connections marked `credentials: agent`')
     .option('--pin <sha256:fingerprint>', "pin the wss:// gateway's certificate by its sha256 fingerprint (no CA needed); any other certificate is refused")
     .option('--proxy <url>', 'reach the gateway through this HTTP proxy (http://[user:password@]host:port, CONNECT); default: $HTTPS_PROXY for wss://, $HTTP_PROXY for ws://, unless $NO_PROXY names the gateway')
-    .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+    .option('--log-level <level>', 'trace, debug, info, warn, error or silent (default info)')
     .action(
-      action(async (flags: { gateway?: string; token?: string; allow: string[]; config?: string; ca?: string; pin?: string; proxy?: string; credentials?: string; logLevel: string }) => {
+      action(async (flags: AgentFlags) => {
         const { pino } = await import('pino');
         const { parse } = await import('yaml');
-        const { Allowlist, credentialsHandler, parsePin, runAgent } = await import('../agent/index.ts');
-        const file = flags.config === undefined ? {} : (parse(await readFile(flags.config, 'utf8')) as { gateway?: string; token?: string; allow?: string[]; ca?: string; pin?: string; proxy?: string });
-        const gateway = flags.gateway ?? file.gateway ?? process.env['WARDEN_GATEWAY'];
-        const token = flags.token ?? process.env['WARDEN_AGENT_TOKEN'] ?? file.token;
-        if (!gateway) throw new WardenError('bad_request', 'no gateway: pass --gateway <url> (or `gateway:` in --config)');
-        if (!token) throw new WardenError('bad_request', 'no agent token: pass --token or set WARDEN_AGENT_TOKEN (create one with `warden agents create <name>`)');
-        const allow = new Allowlist([...(file.allow ?? []), ...flags.allow]);
-        // fail closed: an agent with nothing allowed would only refuse; say so instead of running uselessly.
-        if (allow.size === 0) throw new WardenError('bad_request', 'the allowlist is empty: pass --allow host:port for each target this agent may open');
-        const caFile = flags.ca ?? file.ca;
-        const pinText = flags.pin ?? file.pin;
-        const pin = pinText === undefined ? undefined : parsePin(pinText);
-        const proxy = flags.proxy ?? file.proxy;
+        const { Allowlist, agentSettings, credentialsHandler, parsePin, runAgent } = await import('../agent/index.ts');
+        const s = await agentSettings(flags);
+        const allow = new Allowlist(s.allow);
+        const pin = s.pin === undefined ? undefined : parsePin(s.pin);
         // The secrets stay in this process: the gateway only ever gets challenge answers.
-        const onAuth = flags.credentials === undefined ? undefined : await credentialsHandler((parse(await readFile(flags.credentials, 'utf8')) ?? {}) as Record<string, unknown>, dirname(resolve(flags.credentials)));
-        const log = pino({ level: flags.logLevel }, pino.destination({ fd: 2, sync: true }));
-        const agent = runAgent({ gateway, token, allow, log, ...(caFile ? { ca: await readFile(caFile, 'utf8') } : {}), ...(pin ? { pin } : {}), ...(proxy === undefined ? {} : { proxy }), ...(onAuth ? { onAuth } : {}) });
+        const onAuth = s.credentials === undefined ? undefined : await credentialsHandler((parse(await readFile(s.credentials, 'utf8')) ?? {}) as Record<string, unknown>, dirname(resolve(s.credentials)));
+        const log = pino({ level: s.logLevel }, pino.destination({ fd: 2, sync: true }));
+        const agent = runAgent({ gateway: s.gateway, token: s.token, allow, log, ...(s.ca ? { ca: await readFile(s.ca, 'utf8') } : {}), ...(pin ? { pin } : {}), ...(s.proxy === undefined ? {} : { proxy: s.proxy }), ...(onAuth ? { onAuth } : {}) });
         const signal = await untilSignal();
         log.info({ signal }, 'stopping the agent');
         await agent.stop();

@@ -1,10 +1,12 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startTestHttpProxy, type TestHttpProxy } from '../helpers/http-proxy.ts';
-import { adminToken, agentConnection, callHttps, startAgent, warden, type AgentProcess } from './support.ts';
+import { adminToken, agentConnection, callHttps, spawnAgent, startAgent, warden, type AgentProcess } from './support.ts';
 
 // The agent inside a network whose only way out is an HTTP proxy (a real tinyproxy): the link
 // rides a CONNECT tunnel, chosen by HTTPS_PROXY / HTTP_PROXY / NO_PROXY or --proxy.
@@ -81,6 +83,37 @@ describe('agent link through an HTTP proxy (ws://)', () => {
     await waitFor('two failed attempts', () => (agent!.log().match(/ECONNREFUSED/g) ?? []).length >= 2);
     expect(agent.log()).toContain(`"proxy":"http://127.0.0.1:${dead.port}/"`);
     expect(agent.log()).not.toContain('connected to the gateway');
+  });
+
+  it('everything from --config (gateway, tokenFile, allow, proxy), nothing on the command line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-agent-'));
+    try {
+      writeFileSync(join(dir, 'token'), `${agentToken}\n`, { mode: 0o600 });
+      const config = join(dir, 'agent.yaml');
+      writeFileSync(config, `gateway: ${t.apiUrl}\ntokenFile: ${join(dir, 'token')}\nallow:\n  - 127.0.0.1:5432\nproxy: ${proxy.url}\nlogLevel: info\n`);
+      const before = tunnelsTo(proxy, apiPort);
+      agent = spawnAgent(['--config', config]);
+      await waitFor('the agent connects', () => agent!.log().includes('connected to the gateway'));
+      expect(await query(t, userToken, 'via-edge')).toEqual([{ n: 7 }]);
+      expect(tunnelsTo(proxy, apiPort)).toBe(before + 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a misspelt key in --config stops the agent, naming it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-agent-'));
+    try {
+      const config = join(dir, 'agent.yaml');
+      writeFileSync(config, `gateway: ${t.apiUrl}\nallow: [127.0.0.1:5432]\nproxi: ${proxy.url}\n`);
+      agent = spawnAgent(['--config', config], { WARDEN_AGENT_TOKEN: agentToken });
+      await new Promise<void>((r) => agent!.child.once('exit', () => r()));
+      expect(agent.child.exitCode).not.toBe(0);
+      expect(agent.log()).toContain(`invalid agent config ${config}`);
+      expect(agent.log()).toContain('proxi');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a proxy URL that is not http(s) stops the agent with a clear message', async () => {

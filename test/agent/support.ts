@@ -29,9 +29,13 @@ export interface AgentProcess {
 
 /** `env`: more environment for the agent (HTTPS_PROXY…). */
 export function startAgent(apiUrl: string, token: string, allow: string[], extra: string[] = [], env: NodeJS.ProcessEnv = {}): AgentProcess {
-  const args = ['agent', '--gateway', apiUrl, ...allow.flatMap((a) => ['--allow', a]), ...extra];
   // The token comes from the environment, as an operator would pass it.
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env, WARDEN_AGENT_TOKEN: token }, stdio: ['ignore', 'ignore', 'pipe'] });
+  return spawnAgent(['--gateway', apiUrl, ...allow.flatMap((a) => ['--allow', a]), ...extra], { ...env, WARDEN_AGENT_TOKEN: token });
+}
+
+/** `warden agent` with exactly these arguments (and the test's environment plus `env`). */
+export function spawnAgent(args: string[], env: NodeJS.ProcessEnv = {}): AgentProcess {
+  const child = spawn(process.execPath, [bin, 'agent', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
