@@ -1,34 +1,16 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { startTestHttpProxy, type TestHttpProxy } from '../helpers/http-proxy.ts';
-import { adminToken, agentConnection, callHttps, spawnAgent, startAgent, warden, type AgentProcess } from './support.ts';
+import { adminToken, agentConnection, selectSeven, spawnAgent, startAgent, startTlsAgentGateway, waitFor, warden, type AgentProcess, type TlsAgentGateway } from './support.ts';
 
 // The agent inside a network whose only way out is an HTTP proxy (a real tinyproxy): the link
 // rides a CONNECT tunnel, chosen by HTTPS_PROXY / HTTP_PROXY / NO_PROXY or --proxy.
 
-const waitFor = async (what: string, ok: () => boolean | Promise<boolean>) => {
-  for (let i = 0; i < 400; i++) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`never: ${what}`);
-};
-
-const query = async (t: TestGateway, token: string, connection: string) => {
-  const c = new pg.Client({ host: '127.0.0.1', port: t.pgPort, user: 'alice', password: token, database: connection });
-  c.on('error', () => undefined);
-  await c.connect();
-  try {
-    return (await c.query('select 7 as n')).rows;
-  } finally {
-    await c.end();
-  }
-};
+const query = (t: TestGateway, token: string, connection: string) => selectSeven(t, 'alice', token, connection);
 
 /** CONNECT requests the proxy logged for `port`. */
 const tunnelsTo = (proxy: TestHttpProxy, port: number) => proxy.log().split('\n').filter((l) => l.includes(`CONNECT 127.0.0.1:${port} `)).length;
@@ -136,16 +118,10 @@ describe('agent link through an HTTP proxy that asks for credentials (wss://)', 
   const proxyUrl = (password: string) => proxy.url.replace(/:[^:@/]*@/, `:${password}@`);
 
   beforeAll(async () => {
-    [t, proxy] = await Promise.all([startTestGateway({ config: { tls: { api: true }, agents: { waitMs: 3000, heartbeatMs: 1000 } } }), startTestHttpProxy({ auth: { user: 'egress', password: 'Pr0xy-pw' } })]);
+    let tls: TlsAgentGateway;
+    [tls, proxy] = await Promise.all([startTlsAgentGateway(), startTestHttpProxy({ auth: { user: 'egress', password: 'Pr0xy-pw' } })]);
+    ({ t, apiUrl, cert, agentToken, userToken } = tls);
     apiPort = t.gw.addresses.api!.port;
-    apiUrl = `https://127.0.0.1:${apiPort}`;
-    cert = readFileSync(t.gw.tlsCertFile, 'utf8');
-    const admin = await adminToken(t);
-    userToken = await t.user('alice');
-    const created = await callHttps(`${apiUrl}/api/v1/agents`, 'POST', admin, cert, { name: 'edge' });
-    expect(created.status).toBe(201);
-    agentToken = (created.json as { token: string }).token;
-    await agentConnection(t, 'via-edge', 'edge');
   }, 60_000);
   afterEach(async () => {
     await agent?.kill();

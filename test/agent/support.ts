@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { resolve } from 'node:path';
+import pg from 'pg';
 import { issueToken } from '../../src/core/identity/index.ts';
 import { newId } from '../../src/core/ids.ts';
 import type { AgentView } from '../../src/tunnel/index.ts';
-import type { TestGateway } from '../helpers/gateway.ts';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
 const bin = resolve(import.meta.dirname, '../../bin/warden.mjs');
 
@@ -120,4 +122,47 @@ export function callHttps(url: string, method: string, token: string, ca: string
     req.on('error', reject);
     req.end(body === undefined ? undefined : JSON.stringify(body));
   });
+}
+
+/** Polls `ok` (bounded, ~20 s) until it holds; throws naming `what` otherwise. */
+export async function waitFor(what: string, ok: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`never: ${what}`);
+}
+
+/** `select 7` as `user` through the gateway's PostgreSQL listener to `connection`. */
+export async function selectSeven(t: TestGateway, user: string, token: string, connection: string): Promise<unknown[]> {
+  const c = new pg.Client({ host: '127.0.0.1', port: t.pgPort, user, password: token, database: connection });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    return (await c.query('select 7 as n')).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+/** A gateway serving its API (and the agents' endpoint) over TLS with its self-signed certificate; agent `edge` created through that API, connection `via-edge` served by it, user alice. */
+export interface TlsAgentGateway {
+  t: TestGateway;
+  apiUrl: string;
+  cert: string;
+  admin: string;
+  agentToken: string;
+  userToken: string;
+}
+
+export async function startTlsAgentGateway(): Promise<TlsAgentGateway> {
+  const t = await startTestGateway({ config: { tls: { api: true }, agents: { waitMs: 3000, heartbeatMs: 1000 } } });
+  const apiUrl = `https://127.0.0.1:${t.gw.addresses.api!.port}`;
+  const cert = readFileSync(t.gw.tlsCertFile, 'utf8');
+  const admin = await adminToken(t);
+  const userToken = await t.user('alice');
+  const created = await callHttps(`${apiUrl}/api/v1/agents`, 'POST', admin, cert, { name: 'edge' });
+  if (created.status !== 201) throw new Error(`create agent: HTTP ${created.status}`);
+  await agentConnection(t, 'via-edge', 'edge');
+  return { t, apiUrl, cert, admin, agentToken: (created.json as { token: string }).token, userToken };
 }

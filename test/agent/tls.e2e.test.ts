@@ -1,9 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { adminToken, agentConnection, callHttps as call, startAgent, type AgentProcess } from './support.ts';
+import type { TestGateway } from '../helpers/gateway.ts';
+import { callHttps as call, selectSeven, startAgent, startTlsAgentGateway, waitFor, type AgentProcess } from './support.ts';
 
 // The agent link over TLS: the gateway serves its API (and the agents' endpoint) with its
 // self-signed certificate; the agent trusts it by --ca or by --pin, and refuses anything else.
@@ -20,24 +18,9 @@ describe('TLS on the agent link', () => {
     const { json } = await call(`${apiUrl}/api/v1/agents`, 'GET', admin, cert);
     return (json as { name: string; links: unknown[] }[]).find((a) => a.name === 'edge')?.links.length ?? 0;
   };
-  const waitFor = async (what: string, ok: () => boolean | Promise<boolean>) => {
-    for (let i = 0; i < 400; i++) {
-      if (await ok()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`never: ${what}`);
-  };
 
   beforeAll(async () => {
-    t = await startTestGateway({ config: { tls: { api: true }, agents: { waitMs: 3000, heartbeatMs: 1000 } } });
-    apiUrl = `https://127.0.0.1:${t.gw.addresses.api!.port}`;
-    cert = readFileSync(t.gw.tlsCertFile, 'utf8');
-    admin = await adminToken(t);
-    userToken = await t.user('alice');
-    const created = await call(`${apiUrl}/api/v1/agents`, 'POST', admin, cert, { name: 'edge' });
-    expect(created.status).toBe(201);
-    agentToken = (created.json as { token: string }).token;
-    await agentConnection(t, 'via-edge', 'edge');
+    ({ t, apiUrl, cert, admin, agentToken, userToken } = await startTlsAgentGateway());
   }, 60_000);
 
   afterEach(async () => {
@@ -49,16 +32,7 @@ describe('TLS on the agent link', () => {
     await t?.stop();
   });
 
-  const session = async () => {
-    const c = new pg.Client({ host: '127.0.0.1', port: t.pgPort, user: 'alice', password: userToken, database: 'via-edge' });
-    c.on('error', () => undefined);
-    await c.connect();
-    try {
-      return (await c.query('select 7 as n')).rows;
-    } finally {
-      await c.end();
-    }
-  };
+  const session = () => selectSeven(t, 'alice', userToken, 'via-edge');
 
   it('the API answers plain HTTP with nothing: it is HTTPS only', async () => {
     const plain = await fetch(`http://127.0.0.1:${t.gw.addresses.api!.port}/api/v1/agents`).then(
