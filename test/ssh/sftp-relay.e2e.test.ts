@@ -49,12 +49,25 @@ const statusOf = (p: Buffer) => {
 };
 
 describe('the SFTP relay, packet by packet', () => {
-  test('unknown request types and unknown extensions are refused by the gateway; the channel goes on', async () => {
+  test('unknown request types and extensions the gateway does not relay are refused by it; the channel goes on', async () => {
     await rawSftp(async ({ send, answer }) => {
       send(encodePacket(99, [5, 'whatever']));
       expect(statusOf(await answer())).toMatchObject({ type: FXP.STATUS, id: 5, code: FX.OP_UNSUPPORTED });
-      send(encodePacket(FXP.EXTENDED, [6, 'posix-rename@openssh.com', '/a', '/b']));
+      send(encodePacket(FXP.EXTENDED, [6, 'made-up@example.com', '/a', '/b']));
       expect(statusOf(await answer())).toMatchObject({ type: FXP.STATUS, id: 6, code: FX.OP_UNSUPPORTED });
+      // The target offers home-directory, but the gateway does not relay it (nor offer it).
+      send(encodePacket(FXP.EXTENDED, [8, 'home-directory', 'root']));
+      expect(statusOf(await answer())).toMatchObject({ type: FXP.STATUS, id: 8, code: FX.OP_UNSUPPORTED });
+      // Relayed extensions on a handle the gateway did not see opened are refused like READ on one.
+      send(encodePacket(FXP.EXTENDED, [9, 'fsync@openssh.com', Buffer.from('forged')]));
+      expect(statusOf(await answer())).toMatchObject({ id: 9, code: FX.FAILURE, message: 'invalid handle' });
+      send(encodePacket(FXP.EXTENDED, [10, 'fstatvfs@openssh.com', Buffer.from('forged')]));
+      expect(statusOf(await answer())).toMatchObject({ id: 10, code: FX.FAILURE, message: 'invalid handle' });
+      // expand-path is relayed like REALPATH (ssh2's own encoding of it is broken, so it is tested here).
+      send(encodePacket(FXP.EXTENDED, [11, 'expand-path@openssh.com', `${area}/../${area.split('/').pop()!}`]));
+      const expanded = await answer();
+      expect(expanded[4]).toBe(FXP.NAME);
+      expect(new PacketReader(expanded, 13).text()).toBe(area);
       send(encodePacket(FXP.REALPATH, [7, '/tmp']));
       expect((await answer())[4]).toBe(FXP.NAME);
     });

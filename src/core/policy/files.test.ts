@@ -20,7 +20,7 @@ const run = (op: FileOp, paths: string[], yaml = rules, defaults = [...shippedFi
 describe('file policy', () => {
   it('classes operations by direction', () => {
     expect(['download', 'list'].map((o) => directionOf(o as FileOp))).toEqual(['download', 'download']);
-    expect(['upload', 'remove', 'rename', 'mkdir', 'rmdir', 'setstat', 'symlink'].every((o) => directionOf(o as FileOp) === 'upload')).toBe(true);
+    expect(['upload', 'remove', 'rename', 'mkdir', 'rmdir', 'setstat', 'symlink', 'hardlink'].every((o) => directionOf(o as FileOp) === 'upload')).toBe(true);
   });
 
   it('path globs are case-sensitive, cross slashes, and ! negates', () => {

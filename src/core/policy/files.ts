@@ -6,15 +6,15 @@ import type { Rule } from './rules.ts';
  * operation has a direction: `download` when data or names flow from the
  * target to the user (reading a file, listing a directory), `upload` when it
  * changes the target (writing, removing, renaming, creating directories,
- * changing attributes, making links).
+ * changing attributes, making links: `symlink`, `hardlink`).
  */
-export const fileOps = ['download', 'list', 'upload', 'remove', 'rename', 'mkdir', 'rmdir', 'setstat', 'symlink'] as const;
+export const fileOps = ['download', 'list', 'upload', 'remove', 'rename', 'mkdir', 'rmdir', 'setstat', 'symlink', 'hardlink'] as const;
 export type FileOp = (typeof fileOps)[number];
 export type FileDirection = 'upload' | 'download';
 
 export const directionOf = (op: FileOp): FileDirection => (op === 'download' || op === 'list' ? 'download' : 'upload');
 
-/** One file operation: absolute, normalised paths (two for rename and symlink). */
+/** One file operation: absolute, normalised paths (two for rename, symlink and hardlink: the new name first for links). */
 export interface FileInfo {
   op: FileOp;
   paths: readonly string[];

@@ -28,7 +28,7 @@ export type Request =
     }
   /** Opening an interactive shell (SSH), judged by `shell: true` rules only; none matching = allow. */
   | { kind: 'shell' }
-  /** A file operation (SFTP, scp): absolute normalised paths, two for rename and symlink (from, to). */
+  /** A file operation (SFTP, scp): absolute normalised paths, two for rename, symlink and hardlink (from, to; a link first, then what it names). */
   | { kind: 'file'; op: FileOp; paths: string[] }
   | { kind: 'http'; method: string; path: string; headers: Record<string, string> }
   /**

@@ -54,10 +54,10 @@ export interface FileEvent {
   seq: number;
   /** How the client asked: `sftp` (sftp, scp in its default mode) or `scp` (the legacy scp protocol). */
   via: 'sftp' | 'scp';
-  op: 'download' | 'list' | 'upload' | 'remove' | 'rename' | 'mkdir' | 'rmdir' | 'setstat' | 'symlink';
+  op: 'download' | 'list' | 'upload' | 'remove' | 'rename' | 'mkdir' | 'rmdir' | 'setstat' | 'symlink' | 'hardlink';
   direction: 'upload' | 'download';
   path: string;
-  /** The second path of a rename (new name) or symlink (link target). */
+  /** The second path of a rename (new name), symlink (link target) or hardlink (the existing file). */
   to?: string;
   /** Transfers: bytes that passed through the gateway. */
   bytes?: number;

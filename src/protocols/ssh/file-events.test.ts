@@ -51,6 +51,16 @@ describe('TransferTally', () => {
   });
 });
 
+describe('TransferTally.unseen', () => {
+  it('gives no hash once bytes were written where the gateway could not see them (copy-data); keeps counting', () => {
+    const t = new TransferTally();
+    t.pass(0, Buffer.from('abc'));
+    t.unseen();
+    t.pass(3, Buffer.from('def'));
+    expect(t.result()).toEqual({ bytes: 6, sequential: false });
+  });
+});
+
 describe('resolvePath', () => {
   it('places relative paths in the home directory and collapses ..', () => {
     expect(resolvePath('/home/a', 'x/../y.txt')).toBe('/home/a/y.txt');

@@ -47,6 +47,11 @@ export class TransferTally {
     this.#heldBytes += data.length;
   }
 
+  /** Bytes of this file were written where the gateway could not see them (SFTP copy-data): no hash, not sequential. */
+  unseen(): void {
+    this.#stop();
+  }
+
   result(): { bytes: number; sequential: boolean; sha256?: string } {
     if (this.#hash === undefined || this.#held.size > 0) return { bytes: this.bytes, sequential: false };
     // digest() ends a Hash; a copy keeps the tally readable twice.

@@ -21,7 +21,7 @@ describe('SftpHandles', () => {
     const { events, handles } = setup();
     const o = outcome('download', '/srv/a');
     o.tally = new TransferTally();
-    const open: OpenHandle = { dir: false, upload: false, path: '/srv/a', outcome: o };
+    const open: OpenHandle = { dir: false, upload: false, readable: true, path: '/srv/a', outcome: o };
     handles.sent(1, { kind: 'open', handle: open });
     expect(handles.outstanding).toBe(1);
     handles.answered(handles.take(1), handleAnswer(1, 'H'));
@@ -38,9 +38,9 @@ describe('SftpHandles', () => {
 
   it('records a listing when its handle opens, and a failed open or change with the target message', () => {
     const { events, handles } = setup();
-    handles.sent(1, { kind: 'open', handle: { dir: true, upload: false, path: '/d', outcome: outcome('list', '/d') } });
+    handles.sent(1, { kind: 'open', handle: { dir: true, upload: false, readable: false, path: '/d', outcome: outcome('list', '/d') } });
     handles.answered(handles.take(1), handleAnswer(1, 'D'));
-    handles.sent(2, { kind: 'open', handle: { dir: false, upload: true, path: '/ro', outcome: outcome('upload', '/ro') } });
+    handles.sent(2, { kind: 'open', handle: { dir: false, upload: true, readable: false, path: '/ro', outcome: outcome('upload', '/ro') } });
     handles.answered(handles.take(2), statusPacket(2, FX.PERMISSION_DENIED, 'Permission denied'));
     handles.sent(3, { kind: 'recorded', outcome: outcome('mkdir', '/m') });
     handles.answered(handles.take(3), statusPacket(3, FX.FAILURE));
@@ -56,7 +56,7 @@ describe('SftpHandles', () => {
   it('records transfers still open as interrupted when the channel goes, and forgets every handle', () => {
     const { events, handles } = setup();
     for (const [id, h, dir] of [[1, 'F', false], [2, 'D', true]] as const) {
-      handles.sent(id, { kind: 'open', handle: { dir, upload: !dir, path: `/${h}`, outcome: outcome(dir ? 'list' : 'upload', `/${h}`) } });
+      handles.sent(id, { kind: 'open', handle: { dir, upload: !dir, readable: false, path: `/${h}`, outcome: outcome(dir ? 'list' : 'upload', `/${h}`) } });
       handles.answered(handles.take(id), handleAnswer(id, h));
     }
     events.length = 0;

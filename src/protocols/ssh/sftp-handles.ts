@@ -7,6 +7,8 @@ export interface OpenHandle {
   dir: boolean;
   /** Files: whether it was opened to write (upload) — only then may WRITE use it. */
   upload: boolean;
+  /** Files: whether it was opened to read (judged as a download) — only then may copy-data read from it. */
+  readable: boolean;
   path: string;
   outcome?: FileOutcome;
 }

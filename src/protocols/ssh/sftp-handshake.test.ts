@@ -22,13 +22,17 @@ describe('greetTarget', () => {
     const limits = { maxPacketLength: 256 * 1024, maxReadLength: 1024 * 1024, maxWriteLength: 1024 * 1024, maxOpenHandles: 1024 };
     const t = scripted([encodePacket(FXP.VERSION, [3, 'posix-rename@openssh.com', '1', limitsExtension, '1']), limitsReply(1, limits), home('/home/u')]);
     const g = await greetTarget(t.ask);
-    expect(g).toEqual({ limits: { ...limits, maxReadLength: relayChunk, maxWriteLength: relayChunk }, home: '/home/u' });
+    expect(g).toEqual({
+      limits: { ...limits, maxReadLength: relayChunk, maxWriteLength: relayChunk },
+      home: '/home/u',
+      extensions: new Map([['posix-rename@openssh.com', '1'], [limitsExtension, '1']]),
+    });
     expect(t.asked).toEqual([encodePacket(FXP.INIT, [3]), encodePacket(FXP.EXTENDED, [1, limitsExtension]), encodePacket(FXP.REALPATH, [2, '.'])]);
   });
 
   it('uses the fallback limits without the extension, and knows no home directory when REALPATH fails', async () => {
     const t = scripted([encodePacket(FXP.VERSION, [3]), statusPacket(2, FX.PERMISSION_DENIED)]);
-    expect(await greetTarget(t.ask)).toEqual({ limits: fallbackLimits, home: undefined });
+    expect(await greetTarget(t.ask)).toEqual({ limits: fallbackLimits, home: undefined, extensions: new Map() });
     expect(t.asked).toHaveLength(2);
   });
 

@@ -5,7 +5,7 @@ import { fallbackLimits, limitsExtension, limitsFromReply, type SftpLimits } fro
 /**
  * How the gateway learns about both ends of an SFTP relay before relaying:
  * the target's subsystem is opened by the gateway itself (the client's INIT
- * is answered by the gateway, `versionPacket`), and each side's SYMLINK
+ * is answered by the gateway, `versionPacketFor`), and each side's SYMLINK
  * dialect is read from its SSH identification.
  */
 
@@ -15,12 +15,15 @@ export interface TargetGreeting {
   limits: SftpLimits;
   /** The login's home directory, for relative paths; undefined when the target did not say. */
   home: string | undefined;
+  /** The extensions the target's VERSION offered: name → revision (its data string). */
+  extensions: Map<string, string>;
 }
 
 /**
  * INIT (version 3), `limits@openssh.com` when the target offers it, and
- * REALPATH `.` for the home directory. `ask` writes one packet and resolves
- * with the target's next whole answer.
+ * REALPATH `.` for the home directory; the target's other extensions are
+ * noted for the gateway's own VERSION (sftp-extensions.ts). `ask` writes
+ * one packet and resolves with the target's next whole answer.
  * Throws when the target does not speak version 3, or (WardenError
  * bad_request) when an answer is truncated.
  */
@@ -28,13 +31,10 @@ export async function greetTarget(ask: (packet: Buffer) => Promise<Buffer>): Pro
   const version = await ask(encodePacket(FXP.INIT, [3]));
   const v = new PacketReader(version);
   if (version[4] !== FXP.VERSION || v.u32() < 3) throw new Error('the target does not speak SFTP version 3');
-  let limitsOffered = false;
-  while (!v.done) {
-    const [name, value] = [v.bytes().toString(), v.bytes().toString()];
-    if (name === limitsExtension && value === '1') limitsOffered = true;
-  }
+  const extensions = new Map<string, string>();
+  while (!v.done) extensions.set(v.bytes().toString(), v.bytes().toString());
   let limits = fallbackLimits;
-  if (limitsOffered) {
+  if (extensions.get(limitsExtension) === '1') {
     const reply = await ask(encodePacket(FXP.EXTENDED, [1, limitsExtension]));
     if (reply[4] === FXP.EXTENDED_REPLY) limits = limitsFromReply(reply);
   }
@@ -46,7 +46,7 @@ export async function greetTarget(ask: (packet: Buffer) => Promise<Buffer>): Pro
     r.u32();
     if (r.u32() >= 1) home = r.text();
   }
-  return { limits, home };
+  return { limits, home, extensions };
 }
 
 const openssh = /^SSH-2\.0-(?:OpenSSH|dropbear)/;

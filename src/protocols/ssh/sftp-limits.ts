@@ -1,7 +1,8 @@
 import { encodePacket, FXP, PacketReader } from './sftp-packets.ts';
 
 /**
- * SFTP `limits@openssh.com`, the one extension the gateway offers: without
+ * SFTP `limits@openssh.com`, the one extension the gateway answers itself
+ * (those it relays: sftp-extensions.ts), offered to every client: without
  * it OpenSSH's sftp and scp read and write 32 KiB per request; with it they
  * use what the server states (OpenSSH's sftp-server: about 255 KiB) and
  * learn the target's open-handle limit. The gateway asks the target itself
@@ -48,9 +49,6 @@ export function limitsFromReply(packet: Buffer): SftpLimits {
     maxOpenHandles: handles,
   };
 }
-
-/** The gateway's VERSION: version 3 and limits@openssh.com "1", nothing else (other extensions are refused, not relayed unjudged). */
-export const versionPacket = encodePacket(FXP.VERSION, [3, limitsExtension, '1']);
 
 /** The gateway's answer to limits@openssh.com: SSH_FXP_EXTENDED_REPLY with four uint64s. */
 export function limitsReply(id: number, l: SftpLimits): Buffer {

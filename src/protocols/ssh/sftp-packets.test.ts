@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WardenError } from '../../core/errors.ts';
 import { encodePacket, FXP, PacketReader, SftpFramer, statusPacket, type Frame } from './sftp-packets.ts';
-import { limitsFromReply, limitsReply, relayChunk, versionPacket } from './sftp-limits.ts';
+import { limitsFromReply, limitsReply, relayChunk } from './sftp-limits.ts';
 
 /** What a frame stream means: each packet whole, a bulk packet's head and body joined back. */
 function packetsOf(frames: Frame[]): Buffer[] {
@@ -145,11 +145,6 @@ describe('PacketReader', () => {
 });
 
 describe('limits@openssh.com', () => {
-  it('offers only the one extension, version 3', () => {
-    const r = new PacketReader(versionPacket);
-    expect([versionPacket[4], r.u32(), r.text(), r.text(), r.done]).toEqual([FXP.VERSION, 3, 'limits@openssh.com', '1', true]);
-  });
-
   it("caps the target's reads and writes and keeps its handle limit", () => {
     const reply = limitsReply(1, { maxPacketLength: 262_144, maxReadLength: 1_048_576, maxWriteLength: 1_048_576, maxOpenHandles: 19_995 });
     expect(limitsFromReply(reply)).toEqual({ maxPacketLength: 262_144, maxReadLength: relayChunk, maxWriteLength: relayChunk, maxOpenHandles: 19_995 });

@@ -3,11 +3,12 @@ import { asWardenError } from '../../core/errors.ts';
 import type { FileOp } from '../../core/policy/files.ts';
 import type { ChannelContext } from './channel-context.ts';
 import { beginFile, decideFile, fileEvent, resolvePath, TransferTally, type FileOutcome } from './file-events.ts';
+import { offerable, parseExtension, versionPacketFor } from './sftp-extensions.ts';
 import { maxPending, SftpFlow } from './sftp-flow.ts';
 import { SftpHandles, type OpenHandle, type Pending } from './sftp-handles.ts';
 import { greetTarget, speaksOpenSSH } from './sftp-handshake.ts';
 import { FX, FXP, PacketReader, SftpFramer, statusPacket, type Frame } from './sftp-packets.ts';
-import { fallbackLimits, limitsExtension, limitsReply, maxClientPacket, versionPacket, type SftpLimits } from './sftp-limits.ts';
+import { fallbackLimits, limitsExtension, limitsReply, maxClientPacket, type SftpLimits } from './sftp-limits.ts';
 import { cappedRead, openMode, parseRequest, parseWriteHead, pathsOf, withPaths, type PathRequest, type SftpRequest, type WriteHead } from './sftp-requests.ts';
 
 /** The longest answer taken from a target (DATA streams; anything else is held whole, a NAME listing at most). */
@@ -24,14 +25,19 @@ const maxTargetPacket = 1024 * 1024;
  * the target gets that path, so what runs is what was judged. A refusal is
  * SSH_FX_PERMISSION_DENIED with the policy's message, from the gateway.
  * READ and WRITE are judged once, when their handle was opened; a WRITE's
- * payload streams to the target once its header is read. Unknown types and
- * extensions other than limits@openssh.com are refused (fail closed).
+ * payload streams to the target once its header is read. Extensions: the
+ * gateway answers limits@openssh.com itself and relays those both it knows
+ * and the target offered (sftp-extensions.ts), each judged like its core
+ * request (posix-rename a RENAME, lsetstat a SETSTAT, hardlink a link whose
+ * existing file must also be readable, statvfs a STAT, fsync and fstatvfs
+ * by handle, copy-data by its two handles, expand-path a REALPATH);
+ * unknown types and other extensions are refused (fail closed).
  * Target → client: answers pass as they come; a DATA answer's payload
  * streams to the client as it arrives, hashed on the way (TransferTally).
  * Transfers are recorded when their handle closes (or the channel goes)
  * with bytes and SHA-256; listings, removals, renames, mkdir, rmdir, setstat
- * and symlinks with the target's answer. Metadata reads (stat, realpath,
- * readlink) pass unjudged and unrecorded.
+ * and links with the target's answer. Metadata reads (stat, realpath,
+ * readlink, statvfs) pass unjudged and unrecorded.
  *
  * Memory is bounded both ways (sftp-flow.ts): while one side's channel
  * refuses writes, the side feeding it is not read; the client is not read
@@ -57,6 +63,8 @@ class SftpRelay {
   readonly #handles: SftpHandles;
   #home: string | undefined;
   #limits: SftpLimits = fallbackLimits;
+  /** The relayed extensions offered to the client: those the target offered too. */
+  #offered: string[] = [];
   #clientOpenSSH: boolean;
   #targetOpenSSH = false;
   /** The gateway's own requests while it sets up the target; answers go to the waiter. */
@@ -143,7 +151,9 @@ class SftpRelay {
       target.write(packet);
       return new Promise<Buffer>((resolve) => (this.#setup = resolve));
     };
-    ({ limits: this.#limits, home: this.#home } = await greetTarget(ask));
+    const greeting = await greetTarget(ask);
+    ({ limits: this.#limits, home: this.#home } = greeting);
+    this.#offered = offerable(greeting.extensions);
     this.#setup = undefined;
   }
 
@@ -187,10 +197,10 @@ class SftpRelay {
 
   #onRequest(f: Frame): void {
     if (!this.#started) {
-      // The client's INIT is answered by the gateway: version 3, its one extension.
+      // The client's INIT is answered by the gateway: version 3, limits and the extensions it relays to this target.
       if (f.kind !== 'whole' || f.type !== FXP.INIT || new PacketReader(f.packet).u32() < 3) throw new Error('something other than INIT (version 3 or later) first');
       this.#started = true;
-      return this.#flow.toClient(versionPacket);
+      return this.#flow.toClient(versionPacketFor(this.#offered));
     }
     if (f.kind === 'body') return this.#writeBody(f.chunk, f.last);
     if (f.kind === 'head') return this.#writeHead(parseWriteHead(f.head), f.head, f.bodyLength);
@@ -212,11 +222,11 @@ class SftpRelay {
           // Opened to read and write: the read side must be allowed as well.
           if (alsoRead && !(await this.#judge(q.id, 'download', [q.path]))) return;
           o.tally = new TransferTally();
-          send({ kind: 'open', handle: { dir: false, upload, path: o.paths[0]!, outcome: o } }, this.#rewrite(q, o));
+          send({ kind: 'open', handle: { dir: false, upload, readable: !upload || alsoRead, path: o.paths[0]!, outcome: o } }, this.#rewrite(q, o));
         });
       }
       case 'opendir':
-        return this.#judged(q.id, 'list', pathsOf(q), (o) => send({ kind: 'open', handle: { dir: true, upload: false, path: o.paths[0]!, outcome: o } }, this.#rewrite(q, o)));
+        return this.#judged(q.id, 'list', pathsOf(q), (o) => send({ kind: 'open', handle: { dir: true, upload: false, readable: false, path: o.paths[0]!, outcome: o } }, this.#rewrite(q, o)));
       case 'read': {
         const handle = this.#handleOf(q.id, q.handle);
         if (!handle) return;
@@ -258,12 +268,60 @@ class SftpRelay {
         // The link is judged at its path and at what it points to (resolved from the home directory as written); the latter is sent as written.
         return this.#judged(q.id, 'symlink', pathsOf(q), (o) => send({ kind: 'recorded', outcome: o }, this.#rewrite(q, o)));
       case 'extended':
-        // Only limits@openssh.com is offered, and answered by the gateway; any other extension is refused rather than relayed unjudged.
-        return this.#flow.answer(q.name === limitsExtension ? limitsReply(q.id, this.#limits) : statusPacket(q.id, FX.OP_UNSUPPORTED, 'warden: this SFTP extension is not supported'));
+        return this.#extended(q, packet, send);
       case 'unsupported':
         // fail closed: a request the gateway cannot read is not passed on.
         return this.#flow.answer(statusPacket(q.id, FX.OP_UNSUPPORTED, 'warden: this SFTP request is not supported'));
     }
+  }
+
+  /** An extension: limits answered by the gateway, one it offered judged like its core request and sent, any other refused. */
+  #extended(q: Extract<SftpRequest, { op: 'extended' }>, packet: Buffer, send: (pending: Pending, out?: Buffer) => void): void {
+    if (q.name === limitsExtension) return this.#flow.answer(limitsReply(q.id, this.#limits));
+    const x = this.#offered.includes(q.name) ? parseExtension(q.name, q.id, packet) : undefined;
+    // fail closed: an extension the gateway did not offer (unknown, or the target lacks it) is refused rather than relayed unjudged.
+    if (!x) return this.#flow.answer(statusPacket(q.id, FX.OP_UNSUPPORTED, 'warden: this SFTP extension is not supported'));
+    switch (x.kind) {
+      case 'judged':
+        return this.#judged(q.id, x.op, x.paths, async (o) => {
+          if (x.alsoReadable !== undefined && !(await this.#readable(q.id, o, o.paths[x.alsoReadable]!))) return;
+          send({ kind: 'recorded', outcome: o }, x.packet(o.paths));
+        });
+      case 'metadata': {
+        const abs = x.path === undefined ? undefined : resolvePath(this.#home, x.path);
+        // Unjudged, like STAT: the normalised path when there is one, as written otherwise.
+        return send({ kind: 'plain' }, abs === undefined ? packet : x.packet(abs));
+      }
+      case 'handle':
+        return void (this.#handleOf(q.id, x.handle) && send({ kind: 'plain' }));
+      case 'copy': {
+        const from = this.#handleOf(q.id, x.from);
+        const to = from && this.#handleOf(q.id, x.to);
+        if (!from || !to) return;
+        // fail closed: bytes are copied only out of a file judged a download into one judged an upload (each judged at its OPEN).
+        if (!from.readable || !to.upload) return this.#flow.answer(statusPacket(q.id, FX.PERMISSION_DENIED, 'warden: copy-data reads a file opened to read and writes one opened to write'));
+        // The copied bytes stay on the target: both files' events say the gateway did not see them all (no hash) rather than hash a part.
+        from.outcome?.tally?.unseen();
+        to.outcome?.tally?.unseen();
+        return send({ kind: 'plain' });
+      }
+      case 'plain':
+        return send({ kind: 'plain' });
+    }
+  }
+
+  /**
+   * Whether the file an allowed operation exposes under a new name (a hard
+   * link) may also be downloaded: download rules judge a file by its name, so
+   * a second name must not dodge them. On refusal the operation `o` is
+   * answered and recorded as blocked by the download's verdict.
+   */
+  async #readable(id: number, o: FileOutcome, path: string): Promise<boolean> {
+    const d = await decideFile(this.#c, 'download', [path]);
+    if (d.refused === undefined) return true;
+    this.#flow.answer(statusPacket(id, FX.PERMISSION_DENIED, `warden: ${d.refused}`));
+    this.#c.record(fileEvent({ ...o, verdict: d.verdict, error: { code: 'blocked', message: d.refused } }));
+    return false;
   }
 
   /** The packet the target gets for a judged request: the paths policy saw. */
