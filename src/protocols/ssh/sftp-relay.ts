@@ -3,6 +3,7 @@ import { asWardenError } from '../../core/errors.ts';
 import type { FileOp } from '../../core/policy/files.ts';
 import type { ChannelContext } from './channel-context.ts';
 import { beginFile, decideFile, fileEvent, resolvePath, TransferTally, type FileOutcome } from './file-events.ts';
+import { relayExtension } from './sftp-extension-relay.ts';
 import { offerable, parseExtension, versionPacketFor } from './sftp-extensions.ts';
 import { maxPending, SftpFlow } from './sftp-flow.ts';
 import { SftpHandles, type OpenHandle, type Pending } from './sftp-handles.ts';
@@ -275,53 +276,20 @@ class SftpRelay {
     }
   }
 
-  /** An extension: limits answered by the gateway, one it offered judged like its core request and sent, any other refused. */
+  /** An extension: limits answered by the gateway, one it offered relayed as sftp-extension-relay.ts says, any other refused. */
   #extended(q: Extract<SftpRequest, { op: 'extended' }>, packet: Buffer, send: (pending: Pending, out?: Buffer) => void): void {
     if (q.name === limitsExtension) return this.#flow.answer(limitsReply(q.id, this.#limits));
     const x = this.#offered.includes(q.name) ? parseExtension(q.name, q.id, packet) : undefined;
     // fail closed: an extension the gateway did not offer (unknown, or the target lacks it) is refused rather than relayed unjudged.
     if (!x) return this.#flow.answer(statusPacket(q.id, FX.OP_UNSUPPORTED, 'warden: this SFTP extension is not supported'));
-    switch (x.kind) {
-      case 'judged':
-        return this.#judged(q.id, x.op, x.paths, async (o) => {
-          if (x.alsoReadable !== undefined && !(await this.#readable(q.id, o, o.paths[x.alsoReadable]!))) return;
-          send({ kind: 'recorded', outcome: o }, x.packet(o.paths));
-        });
-      case 'metadata': {
-        const abs = x.path === undefined ? undefined : resolvePath(this.#home, x.path);
-        // Unjudged, like STAT: the normalised path when there is one, as written otherwise.
-        return send({ kind: 'plain' }, abs === undefined ? packet : x.packet(abs));
-      }
-      case 'handle':
-        return void (this.#handleOf(q.id, x.handle) && send({ kind: 'plain' }));
-      case 'copy': {
-        const from = this.#handleOf(q.id, x.from);
-        const to = from && this.#handleOf(q.id, x.to);
-        if (!from || !to) return;
-        // fail closed: bytes are copied only out of a file judged a download into one judged an upload (each judged at its OPEN).
-        if (!from.readable || !to.upload) return this.#flow.answer(statusPacket(q.id, FX.PERMISSION_DENIED, 'warden: copy-data reads a file opened to read and writes one opened to write'));
-        // The copied bytes stay on the target: both files' events say the gateway did not see them all (no hash) rather than hash a part.
-        from.outcome?.tally?.unseen();
-        to.outcome?.tally?.unseen();
-        return send({ kind: 'plain' });
-      }
-      case 'plain':
-        return send({ kind: 'plain' });
-    }
-  }
-
-  /**
-   * Whether the file an allowed operation exposes under a new name (a hard
-   * link) may also be downloaded: download rules judge a file by its name, so
-   * a second name must not dodge them. On refusal the operation `o` is
-   * answered and recorded as blocked by the download's verdict.
-   */
-  async #readable(id: number, o: FileOutcome, path: string): Promise<boolean> {
-    const d = await decideFile(this.#c, 'download', [path]);
-    if (d.refused === undefined) return true;
-    this.#flow.answer(statusPacket(id, FX.PERMISSION_DENIED, `warden: ${d.refused}`));
-    this.#c.record(fileEvent({ ...o, verdict: d.verdict, error: { code: 'blocked', message: d.refused } }));
-    return false;
+    relayExtension(x, q.id, packet, {
+      home: this.#home,
+      send,
+      answer: (p) => this.#flow.answer(p),
+      judged: (id, op, paths, then) => this.#judged(id, op, paths, then),
+      handleOf: (id, raw) => this.#handleOf(id, raw),
+      c: this.#c,
+    });
   }
 
   /** The packet the target gets for a judged request: the paths policy saw. */
