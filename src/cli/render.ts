@@ -38,6 +38,7 @@ function renderStatement(e: StatementEvent, maxRows: number): string[] {
   if (e.uncertain !== undefined) facts.push(`typed line not fully seen: ${e.uncertain}`);
   const lines = [`${shortTime(e.at)}  #${e.seq}  ${e.text.trim()}`, `    ${facts.filter(Boolean).join(' · ')}`];
   if (e.params && e.params.length > 0) lines.push(`    params: ${e.params.map((p) => (p === null ? 'NULL' : JSON.stringify(p))).join(', ')}`);
+  if (e.upload) lines.push(`    uploaded ${e.upload.name === undefined ? '' : `${e.upload.name} · `}${bytes(e.upload.bytes)} · sha256 ${e.upload.sha256}`);
   if (e.columns && e.rows && e.rows.length > 0) {
     const shown = e.rows.slice(0, maxRows).map((r) => r.map((v) => (v === null ? 'NULL' : clip(v))));
     lines.push(...table(e.columns, shown).split('\n').map((l) => `    ${l}`));

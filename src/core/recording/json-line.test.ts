@@ -70,6 +70,7 @@ const statement: fc.Arbitrary<StatementEvent> = fc.record(
     ),
     masked: fc.record({ byColumn: fc.dictionary(text, fc.dictionary(text, fc.nat(), { maxKeys: 2 }), { maxKeys: 2 }), byDetector: fc.dictionary(text, fc.nat(), { maxKeys: 2 }) }),
     uncertain: text,
+    upload: fc.record({ bytes: number, sha256: text, name: text }, { requiredKeys: ['bytes', 'sha256'] }),
   },
   { requiredKeys: ['type', 'at', 'seq', 'text', 'durationMs', 'rowCount', 'rowsTruncated'] },
 );

@@ -49,7 +49,7 @@ export class EventLines {
  * the tests hold the written lines to this order (JSON.stringify of the event
  * with its keys in it).
  */
-export const statementKeys = ['type', 'at', 'seq', 'text', 'params', 'prepared', 'durationMs', 'commandTag', 'rowsAffected', 'columns', 'rows', 'rowCount', 'rowsTruncated', 'error', 'verdict', 'masked', 'uncertain'] as const;
+export const statementKeys = ['type', 'at', 'seq', 'text', 'params', 'prepared', 'durationMs', 'commandTag', 'rowsAffected', 'columns', 'rows', 'rowCount', 'rowsTruncated', 'error', 'verdict', 'masked', 'uncertain', 'upload'] as const;
 type Unwritten = Exclude<keyof StatementEvent, (typeof statementKeys)[number]>;
 const everyKeyWritten: Unwritten extends never ? true : Unwritten = true;
 void everyKeyWritten;

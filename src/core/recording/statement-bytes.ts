@@ -75,6 +75,11 @@ export class StatementBytes {
       out.bytes(keys.uncertain);
       value(out, e.uncertain);
     }
+    // Rare (a file or COPY data loaded): written as JSON.stringify writes it.
+    if (e.upload !== undefined) {
+      out.bytes(keys.upload);
+      out.utf8(any(e.upload));
+    }
     out.byte(0x7d);
     return out.fits ? out.pos : -1;
   }
@@ -89,6 +94,7 @@ const keys = {
   rowsTruncated: Buffer.from(',"rowsTruncated":'),
   error: Buffer.from(',"error":'),
   uncertain: Buffer.from(',"uncertain":'),
+  upload: Buffer.from(',"upload":'),
   null: Buffer.from('null'),
 };
 /** `rowCount` and `rowsTruncated` of a result the cap did not cut, up to this many rows, written from a table. */

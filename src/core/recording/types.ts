@@ -39,6 +39,20 @@ export interface StatementEvent {
   masked?: { byColumn: Record<string, Record<string, number>>; byDetector: Record<string, number> };
   /** A line typed into a shell that Warden could not fully see, and why (history recall, tab completion…). */
   uncertain?: string;
+  /**
+   * Data the client uploaded as part of the statement (MySQL LOAD DATA LOCAL INFILE, PostgreSQL
+   * COPY … FROM STDIN): the bytes that passed through the gateway and their SHA-256, also when
+   * the load failed or was cut short (`error` says why); `name`: the file the MySQL target asked
+   * the client for, as it asked (PostgreSQL names none). Absent when no data was asked for, or
+   * when the gateway refused the target's request (the client was never asked).
+   */
+  upload?: StatementUpload;
+}
+
+export interface StatementUpload {
+  bytes: number;
+  sha256: string;
+  name?: string;
 }
 
 /**

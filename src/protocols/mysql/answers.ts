@@ -133,7 +133,7 @@ export class Answers {
       const statement = about?.kind === 'query' ? about : undefined;
       const refusal = this.#hooks.localInfile ? this.#hooks.localInfile(statement, requested) : 'LOCAL INFILE is not enabled';
       if (refusal !== undefined) throw new InfileRefused(refusal, seq);
-      this.#hooks.infileOpened();
+      this.#hooks.infileOpened(requested);
     }
     return undefined;
   }
@@ -142,8 +142,8 @@ export class Answers {
 export interface AnswerHooks {
   /** See RelayHooks.localInfile: undefined lets the request through, a string is why it is refused. */
   localInfile?(statement: { text: string; verdict: Verdict } | undefined, requested: string): string | undefined;
-  /** A LOCAL INFILE request goes to the client: the client's file packets go to the target until the empty one. */
-  infileOpened(): void;
+  /** A LOCAL INFILE request for `requested` goes to the client: the client's file packets go to the target until the empty one. */
+  infileOpened(requested: string): void;
 }
 
 /**

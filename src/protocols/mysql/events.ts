@@ -3,6 +3,7 @@ import { anySource, createRowMasker, type LineageEntry, type MaskPlan, type RowM
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
+import { UploadTally } from '../../core/recording/upload-tally.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MysqlLineage } from '../../core/sql/mysql/index.ts';
 import { isStringColumn, textRowValues, type ColumnDef } from './codec/results.ts';
@@ -43,6 +44,8 @@ interface Current {
   types: BinaryColumn[] | undefined;
   /** Result sets of this command so far (the n-th belongs to the n-th statement of a multi-statement text). */
   results: number;
+  /** The file the client sends for a LOAD DATA LOCAL INFILE, tallied as it passes. */
+  upload: UploadTally | undefined;
 }
 
 export class StatementTracker {
@@ -99,7 +102,7 @@ export class StatementTracker {
 
   /** A statement sent to the target; `prepared`: the statement id of a COM_STMT_EXECUTE. */
   begin(text: string, verdict: Verdict | undefined, prepared?: string): void {
-    this.#current = { event: this.#event(text, verdict, prepared), startedAt: performance.now(), rowBytes: 0, binary: prepared !== undefined, verdict, masker: undefined, types: undefined, results: 0 };
+    this.#current = { event: this.#event(text, verdict, prepared), startedAt: performance.now(), rowBytes: 0, binary: prepared !== undefined, verdict, masker: undefined, types: undefined, results: 0, upload: undefined };
   }
 
   /** A statement the gateway stopped before the target saw it: recorded at once. */
@@ -168,6 +171,16 @@ export class StatementTracker {
     return replacement;
   }
 
+  /** The target asked the client for the file `requested` (LOCAL INFILE) and the request went to the client. */
+  upload(requested: string): void {
+    if (this.#current) this.#current.upload = new UploadTally(requested);
+  }
+
+  /** A packet of the client's file (its payload), on its way to the target. */
+  uploaded(data: Buffer): void {
+    this.#current?.upload?.add(data);
+  }
+
   ok(affectedRows: number): void {
     const e = this.#current?.event;
     if (e && affectedRows > 0) e.rowsAffected = (e.rowsAffected ?? 0) + affectedRows;
@@ -189,6 +202,8 @@ export class StatementTracker {
       this.#views.schemaChanged();
       this.#views.idle();
     }
+    // What passed of the file, also when the load failed or the session ended during it (`error` says so).
+    if (c.upload !== undefined) c.event.upload = c.upload.result();
     c.event.durationMs = Math.round((performance.now() - c.startedAt) * 1000) / 1000;
     this.#emit(c.event);
   }

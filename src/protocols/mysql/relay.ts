@@ -83,7 +83,13 @@ export class Relay {
     this.#client = client;
     this.#upstream = upstream;
     this.#hooks = hooks;
-    this.#answers = new Answers(hooks.tracker, this.#prepared, { localInfile: hooks.localInfile?.bind(hooks), infileOpened: () => (this.#infileOpen = true) });
+    this.#answers = new Answers(hooks.tracker, this.#prepared, {
+      localInfile: hooks.localInfile?.bind(hooks),
+      infileOpened: (requested) => {
+        this.#infileOpen = true;
+        hooks.tracker.upload(requested);
+      },
+    });
   }
 
   readonly #clientData = (b: Buffer) => this.#onClient(b);
@@ -146,6 +152,7 @@ export class Relay {
         }
         // The client's file, as the client sends it (the gateway never reads a file itself); an empty packet ends it.
         if (p.payload.length === 0) this.#infileOpen = false;
+        else this.#hooks.tracker.uploaded(p.payload);
         if (!this.#upstream.write(p.raw)) this.#client.pause();
       }
     } catch (err) {

@@ -3,6 +3,7 @@ import { ownCounts, type RowMasker } from '../../core/masking/index.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
+import { UploadTally } from '../../core/recording/upload-tally.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MaskingServices } from '../../core/services.ts';
 import { CopyLineReader, writeCopyRow, type LineFormat } from './codec/copy.ts';
@@ -44,6 +45,8 @@ interface Execution extends ResultOf {
   masker: RowMasker | undefined;
   /** COPY TO STDOUT in progress: how its lines are split, and whether a masker is due at the first row. */
   copy: { reader: CopyLineReader; format: LineFormat; header: boolean; mask: boolean } | 'binary' | undefined;
+  /** The data of its COPY FROM STDIN (every one of a simple Query's), tallied as the client sends it. */
+  upload: UploadTally | undefined;
 }
 
 export interface RecordingCaps {
@@ -70,6 +73,8 @@ export class StatementTracker {
   #fixed: { row: readonly (string | null)[]; carriage: ColumnCarriage[] | undefined; bytes: Buffer } | undefined;
   /** The last CommandComplete tag and the rows it says were affected (`#rowsAffected`). */
   #tag: { text: string; rows: number | undefined } = { text: '', rows: undefined };
+  /** The tally the client's CopyData goes to: a COPY FROM STDIN the target waits for data of. */
+  #copyIn: UploadTally | undefined;
   #batch = 0;
   #answeredBatches = 0;
   #seq = 0;
@@ -134,6 +139,19 @@ export class StatementTracker {
     if (kind === 'S') this.#prepared.delete(name);
     else this.#portals.delete(name);
     this.#shapes[kind].delete(name);
+  }
+
+  /**
+   * A CopyData of the client's: data of the COPY FROM STDIN in progress, between `start` and
+   * `end` of `buf`. Outside one (the server ignores such messages) it is not recorded.
+   */
+  copyInData(buf: Buffer, start: number, end: number): void {
+    this.#copyIn?.add(buf.subarray(start, end));
+  }
+
+  /** CopyDone or CopyFail: the client's data is over (a CopyFail's reason comes back in the target's error). */
+  copyInEnded(): void {
+    this.#copyIn = undefined;
   }
 
   /** A statement the gateway stopped before the target saw it: recorded at once. */
@@ -262,6 +280,15 @@ export class StatementTracker {
     }
     if (!changed) return undefined;
     return out.length === 0 ? Buffer.alloc(0) : copyDataMessage(out.join(''));
+  }
+
+  /**
+   * CopyInResponse: the statement at the head waits for the client's data (COPY FROM STDIN). The
+   * client sends it only after seeing this message, which the relay handles first.
+   */
+  copyIn(): void {
+    const head = this.#pending[0];
+    this.#copyIn = head === undefined ? undefined : (head.upload ??= new UploadTally());
   }
 
   commandComplete(tag: string): void {
@@ -400,7 +427,7 @@ export class StatementTracker {
 
   #push(simple: boolean, text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string, portal?: string): void {
     const event = this.#event(text, verdict, params, prepared);
-    this.#pending.push({ text, verdict, index: 0, batch: this.#batch, simple, portal, resolved: simple, event, startedAt: performance.now(), rowBytes: 0, carriage: undefined, masker: undefined, copy: undefined });
+    this.#pending.push({ text, verdict, index: 0, batch: this.#batch, simple, portal, resolved: simple, event, startedAt: performance.now(), rowBytes: 0, carriage: undefined, masker: undefined, copy: undefined, upload: undefined });
   }
 
   #now(): string {
@@ -410,6 +437,8 @@ export class StatementTracker {
   #finish(): void {
     const done = this.#pending.shift()!;
     this.#noteMasking(done);
+    // What the client sent, also when the COPY failed or the session ended during it (`error` says so).
+    if (done.upload !== undefined) done.event.upload = done.upload.result();
     done.event.durationMs = Math.round((performance.now() - done.startedAt) * 1000) / 1000;
     this.#emit(done.event);
   }

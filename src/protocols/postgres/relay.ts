@@ -39,7 +39,9 @@ export interface RelayHooks {
 }
 
 const Q = 0x51, P = 0x50, B = 0x42, E = 0x45, S = 0x53, C = 0x43, X = 0x58;
-const T = 0x54, D = 0x44, n = 0x6e, Z = 0x5a, I = 0x49, s = 0x73, d = 0x64, H = 0x48, CC = 0x43, EE = 0x45;
+const T = 0x54, D = 0x44, n = 0x6e, Z = 0x5a, I = 0x49, s = 0x73, d = 0x64, H = 0x48, G = 0x47, CC = 0x43, EE = 0x45;
+/** The client's CopyDone and CopyFail (its CopyData is `d`, as the target's). */
+const copyDone = 0x63, copyFail = 0x66;
 
 /** Where the relay is in a client chunk: the next message (a wait for a decision resumes there). */
 interface ChunkCursor {
@@ -187,7 +189,8 @@ export class Relay {
         this.#writeTarget(out.subarray(0, out.length - (buf.length - end)));
         this.end('client closed the session');
         return undefined;
-      }
+      } else if (type === d) tracker.copyInData(buf, off + 5, end);
+      else if (type === copyDone || type === copyFail) tracker.copyInEnded();
       if (waiting !== undefined) return waiting.then(() => (this.#ended ? undefined : this.#clientMessages(buf, at)));
     }
     this.#writeTarget(this.#toTarget.finish());
@@ -295,7 +298,7 @@ export class Relay {
           replacement = errorResponse({ severity: 'ERROR', code: ours.code, message: ours.message });
           if (!ours.recorded) tracker.error(ours.code, ours.message);
         } else tracker.error(f.C ?? '', f.M ?? '');
-      }
+      } else if (type === G) tracker.copyIn();
       if (replacement) out.replace(off, end, replacement);
       off = end;
     }
