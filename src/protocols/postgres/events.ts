@@ -6,10 +6,11 @@ import type { StatementEvent } from '../../core/recording/types.ts';
 import { UploadTally } from '../../core/recording/upload-tally.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MaskingServices } from '../../core/services.ts';
-import { CopyLineReader, writeCopyRow, type LineFormat } from './codec/copy.ts';
 import type { ChunkWriter } from './codec/chunk-writer.ts';
-import { allPresent, carriageOf, copyDataMessage, dataRowOf, dataRowValues, rewrittenDataRowSize, rowsFromTag, writeDataRow, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
+import { allPresent, carriageOf, dataRowOf, dataRowValues, rewrittenDataRowSize, rowsFromTag, writeDataRow, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
 import type { RelayVerdict } from './gatekeeper.ts';
+import { copyOutData, startCopyOut, type CopyOut } from './copy-out.ts';
+import { PreparedPortals } from './prepared-portals.ts';
 import { ResultMasking, type ResultOf } from './result-masking.ts';
 
 /**
@@ -43,8 +44,8 @@ interface Execution extends ResultOf {
   rowBytes: number;
   carriage: ColumnCarriage[] | undefined;
   masker: RowMasker | undefined;
-  /** COPY TO STDOUT in progress: how its lines are split, and whether a masker is due at the first row. */
-  copy: { reader: CopyLineReader; format: LineFormat; header: boolean; mask: boolean } | 'binary' | undefined;
+  /** COPY TO STDOUT in progress (copy-out.ts). */
+  copy: CopyOut | undefined;
   /** The data of its COPY FROM STDIN (every one of a simple Query's), tallied as the client sends it. */
   upload: UploadTally | undefined;
 }
@@ -60,12 +61,7 @@ export class StatementTracker {
   readonly #clock: Clock;
   readonly #masking: ResultMasking;
   readonly #pending: Execution[] = [];
-  readonly #prepared = new Map<string, { text: string; verdict: Verdict | undefined }>();
-  readonly #portals = new Map<string, { text: string; params: (string | null)[]; prepared: string; verdict: Verdict | undefined; formats: number[] }>();
-  /** Result shapes learned from RowDescriptions answering Describe, of statements (`S`) and portals (`P`) by name. */
-  readonly #shapes = { S: new Map<string, ColumnInfo[]>(), P: new Map<string, ColumnInfo[]>() };
-  /** Describes sent and not answered yet, in order, with their batch. */
-  readonly #describes: { kind: 'S' | 'P'; name: string; batch: number }[] = [];
+  readonly #extended = new PreparedPortals();
   /** The last frozen columns `#names` was asked about, and their names (shared by the events of their results). */
   #namesOf: ColumnInfo[] | undefined;
   #lastNames: string[] = [];
@@ -100,7 +96,7 @@ export class StatementTracker {
 
   /** `learn` for the statement a portal runs (an Execute). */
   learnPortal(portal: string): Promise<void> | undefined {
-    const p = this.#portals.get(portal);
+    const p = this.#extended.portal(portal);
     return p === undefined ? undefined : this.learn(p.text, p.verdict);
   }
 
@@ -112,22 +108,20 @@ export class StatementTracker {
   }
 
   parse(name: string, text: string, verdict: Verdict): void {
-    this.#prepared.set(name, { text, verdict });
+    this.#extended.parse(name, text, verdict);
   }
 
   bind(portal: string, statement: string, params: (string | null)[], formats: number[]): void {
-    const s = this.#prepared.get(statement);
-    this.#portals.set(portal, { text: s?.text ?? '', params, prepared: statement, verdict: s?.verdict, formats });
-    this.#shapes.P.delete(portal);
+    this.#extended.bind(portal, statement, params, formats);
   }
 
   describe(kind: 'S' | 'P', name: string): void {
-    this.#describes.push({ kind, name, batch: this.#batch });
+    this.#extended.describe(kind, name, this.#batch);
   }
 
   /** `verdict`: the decision made at this Execute (reviewed statements), else the Parse's. */
   execute(portal: string, verdict?: Verdict): void {
-    const p = this.#portals.get(portal);
+    const p = this.#extended.portal(portal);
     this.#push(false, p?.text ?? '', verdict ?? p?.verdict, p?.params, p?.prepared || undefined, portal);
   }
 
@@ -136,9 +130,7 @@ export class StatementTracker {
   }
 
   close(kind: 'S' | 'P', name: string): void {
-    if (kind === 'S') this.#prepared.delete(name);
-    else this.#portals.delete(name);
-    this.#shapes[kind].delete(name);
+    this.#extended.close(kind, name);
   }
 
   /**
@@ -167,35 +159,20 @@ export class StatementTracker {
    * the simple protocol it starts the current statement's next result.
    */
   rowDescription(columns: ColumnInfo[]): void {
-    const described = this.#describes.shift();
-    if (described) {
-      this.#shapes[described.kind].set(described.name, columns);
-      return;
-    }
+    if (this.#extended.described(columns)) return;
     const head = this.#pending[0];
     if (head) this.#startResult(head, columns);
   }
 
   /** NoData: a Describe of something that returns no rows. */
   noData(): void {
-    this.#describes.shift();
+    this.#extended.noData();
   }
 
-  /**
-   * COPY TO STDOUT begins (`binary`: CopyOutResponse's overall format).
-   * Text and CSV lines are split into columns with the COPY's own options;
-   * the masker is built at the first row, when the column count is known.
-   */
+  /** COPY TO STDOUT begins (`binary`: CopyOutResponse's overall format): see copy-out.ts. */
   copyOut(binary: boolean): void {
     const head = this.#pending[0];
-    if (!head) return;
-    const mask = head.verdict?.effect === 'mask';
-    if (binary) {
-      head.copy = 'binary';
-      return;
-    }
-    const format = this.#masking.copyFormat(head);
-    head.copy = { reader: new CopyLineReader(format), format, header: format.format === 'csv' && format.header, mask };
+    if (head) startCopyOut(head, binary, this.#masking);
   }
 
   /** Records a DataRow; when masking changed it, writes the masked row in its place into `out` (the relay's outgoing chunk). */
@@ -238,49 +215,16 @@ export class StatementTracker {
     out.replace(start, end, f.bytes);
   }
 
-  /**
-   * COPY TO STDOUT data: one recorded row per line. Returns what to send
-   * instead when masking changed a row, or when a row is split over CopyData
-   * messages (its start is held back and sent whole with its end).
-   */
+  /** COPY TO STDOUT data (copy-out.ts): what to send instead, or undefined to send it as it is. */
   copyData(buf: Buffer, start: number, end: number): Buffer | undefined {
     const head = this.#pending[0];
-    if (!head || head.copy === undefined) return undefined;
-    // fail closed: binary COPY under a mask verdict is refused before it runs; should one start anyway, no byte of it passes.
-    if (head.copy === 'binary') return head.verdict?.effect === 'mask' ? Buffer.alloc(0) : undefined;
-    const copy = head.copy;
-    const held = copy.reader.holding;
-    const rows = copy.reader.push(buf.subarray(start + 5, end));
-    let changed = held || copy.reader.holding;
-    const out: string[] = [];
-    for (const row of rows) {
-      if (copy.header) {
-        copy.header = false;
-        out.push(row.raw);
-        if (copy.mask) head.masker = this.#masking.forCopy(head, row.values.length, row.values.map((v) => v ?? ''));
-        copy.mask = false;
-        continue;
-      }
-      if (copy.mask) {
-        head.masker = this.#masking.forCopy(head, row.values.length);
-        copy.mask = false;
-      }
-      head.event.rowCount++;
-      let shown = row.raw;
-      if (head.masker) {
-        const masked = head.masker.row(row.values);
-        if (masked.some((v, i) => v !== row.values[i])) {
-          shown = writeCopyRow(copy.format, row, masked);
-          changed = true;
-        }
-      }
-      out.push(shown);
-      const line = shown.endsWith(row.eol) ? shown.slice(0, shown.length - row.eol.length) : shown;
-      if (this.#room(head, line.length)) this.#keep(head, [line], line.length);
-    }
-    if (!changed) return undefined;
-    return out.length === 0 ? Buffer.alloc(0) : copyDataMessage(out.join(''));
+    return head === undefined ? undefined : copyOutData(head, buf, start, end, this.#masking, this.#keepLine);
   }
+
+  /** One COPY line as the client got it, kept for the recording while within the caps. */
+  readonly #keepLine = (head: Execution, line: string): void => {
+    if (this.#room(head, line.length)) this.#keep(head, [line], line.length);
+  };
 
   /**
    * CopyInResponse: the statement at the head waits for the client's data (COPY FROM STDIN). The
@@ -335,8 +279,7 @@ export class StatementTracker {
   readyForQuery(status: number): void {
     if (status === 0x49 /* I */) this.#masking.idle();
     const answered = this.#answeredBatches++;
-    // Describes the server skipped after an error in their batch get no answer.
-    while (this.#describes.length > 0 && this.#describes[0]!.batch <= answered) this.#describes.shift();
+    this.#extended.answered(answered);
     while (this.#pending.length > 0 && this.#pending[0]!.batch <= answered) {
       if (this.#pending[0]!.simple) this.#finish();
       else this.#pending.shift(); // skipped by the server after an earlier error in its batch
@@ -379,11 +322,9 @@ export class StatementTracker {
    */
   #resolveExtended(head: Execution): void {
     head.resolved = true;
-    const portal = head.portal === undefined ? undefined : this.#portals.get(head.portal);
+    const portal = head.portal === undefined ? undefined : this.#extended.portal(head.portal);
     if (head.portal === undefined || !portal) return;
-    const own = this.#shapes.P.get(head.portal);
-    const fromStatement = this.#shapes.S.get(portal.prepared);
-    const columns = own ?? (fromStatement === undefined ? undefined : withFormats(fromStatement, portal.formats));
+    const columns = this.#extended.shapeOf(head.portal, portal);
     if (columns) this.#startResult(head, columns);
     else head.masker = this.#masking.forUnknownShape(head.verdict, portal.formats);
   }
@@ -442,12 +383,4 @@ export class StatementTracker {
     done.event.durationMs = Math.round((performance.now() - done.startedAt) * 1000) / 1000;
     this.#emit(done.event);
   }
-}
-
-/** A statement's Describe shape with the result formats a Bind asked for (`[]`: all text, one code: all columns). */
-function withFormats(columns: ColumnInfo[], formats: readonly number[]): ColumnInfo[] {
-  const allText = formats.length === 0 || (formats.length === 1 && formats[0] === 0);
-  // The usual case, and no copy: a statement Describe reports every column as text.
-  if (allText && columns.every((c) => c.format === 0)) return columns;
-  return columns.map((c, i) => ({ ...c, format: formats.length === 0 ? 0 : formats.length === 1 ? formats[0]! : (formats[i] ?? 0) }));
 }
