@@ -90,7 +90,12 @@ export function runAgent(o: AgentOptions): RunningAgent {
     for (const [id, url] of wanted) {
       if (others.has(id)) continue;
       o.log.info({ replica: id, url }, 'linking to another gateway replica');
-      others.set(id, link(url));
+      try {
+        others.set(id, link(url));
+      } catch (err) {
+        // A proxy setting that only this replica's scheme reads (HTTP_PROXY beside HTTPS_PROXY) and is malformed: this replica only.
+        o.log.error({ replica: id, url, err: (err as Error).message }, 'cannot link to this gateway replica');
+      }
     }
   }
 
