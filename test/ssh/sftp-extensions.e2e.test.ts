@@ -53,6 +53,8 @@ describe('SFTP extensions through the gateway', () => {
       'fsync@openssh.com': '1',
       'expand-path@openssh.com': '1',
       'copy-data': '1',
+      'home-directory': '1',
+      'users-groups-by-id@openssh.com': '1',
     });
   });
 

@@ -55,9 +55,18 @@ describe('the SFTP relay, packet by packet', () => {
       expect(statusOf(await answer())).toMatchObject({ type: FXP.STATUS, id: 5, code: FX.OP_UNSUPPORTED });
       send(encodePacket(FXP.EXTENDED, [6, 'made-up@example.com', '/a', '/b']));
       expect(statusOf(await answer())).toMatchObject({ type: FXP.STATUS, id: 6, code: FX.OP_UNSUPPORTED });
-      // The target offers home-directory, but the gateway does not relay it (nor offer it).
-      send(encodePacket(FXP.EXTENDED, [8, 'home-directory', 'root']));
-      expect(statusOf(await answer())).toMatchObject({ type: FXP.STATUS, id: 8, code: FX.OP_UNSUPPORTED });
+      // Read-only lookups pass like REALPATH: a user's home directory, the names of ids.
+      send(encodePacket(FXP.EXTENDED, [8, 'home-directory', s.sshd.user]));
+      const home = await answer();
+      expect(home[4]).toBe(FXP.NAME);
+      expect(new PacketReader(home, 13).text()).toBe(`/home/${s.sshd.user}`);
+      // uid 0 and gid 0, each list a string of uint32s; the reply is two strings of names.
+      const zero = Buffer.alloc(4);
+      send(encodePacket(FXP.EXTENDED, [12, 'users-groups-by-id@openssh.com', zero, zero]));
+      const names = await answer();
+      expect(names[4]).toBe(FXP.EXTENDED_REPLY);
+      const r = new PacketReader(names, 9);
+      expect([new PacketReader(r.bytes(), 0).text(), new PacketReader(r.bytes(), 0).text()]).toEqual(['root', 'root']);
       // Relayed extensions on a handle the gateway did not see opened are refused like READ on one.
       send(encodePacket(FXP.EXTENDED, [9, 'fsync@openssh.com', Buffer.from('forged')]));
       expect(statusOf(await answer())).toMatchObject({ id: 9, code: FX.FAILURE, message: 'invalid handle' });

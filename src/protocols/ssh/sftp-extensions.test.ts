@@ -76,8 +76,13 @@ describe('parseExtension', () => {
     expect(parse(15, 'statvfs@openssh.com', Buffer.from([0x2f, 0xff]))).toMatchObject({ kind: 'metadata', path: undefined });
   });
 
+  it('read-only lookups pass as they came', () => {
+    expect(parse(15, 'home-directory', 'alice')).toEqual({ kind: 'plain' });
+    expect(parse(16, 'users-groups-by-id@openssh.com', Buffer.alloc(4), Buffer.alloc(0))).toEqual({ kind: 'plain' });
+  });
+
   it('knows no other extension, and throws on a truncated one', () => {
-    expect(parse(16, 'home-directory', 'alice')).toBeUndefined();
+    expect(parse(16, 'home-directory@example.com', 'alice')).toBeUndefined();
     expect(parse(17, 'limits@openssh.com')).toBeUndefined();
     expect(parse(18, 'constructor')).toBeUndefined();
     expect(() => parse(19, 'posix-rename@openssh.com', '/a')).toThrow(WardenError);

@@ -26,6 +26,8 @@ export const relayedExtensions: Readonly<Record<string, string>> = {
   'fsync@openssh.com': '1',
   'expand-path@openssh.com': '1',
   'copy-data': '1',
+  'home-directory': '1',
+  'users-groups-by-id@openssh.com': '1',
 };
 
 /**
@@ -42,7 +44,8 @@ export const relayedExtensions: Readonly<Record<string, string>> = {
  *   handle opened (refused otherwise, like READ on a forged handle).
  * - `copy`: bytes copied on the target from one open file to another,
  *   relayed as it came when `from` was opened to read and `to` to write.
- * - `plain`: relayed as it came (read-only path resolution, like REALPATH).
+ * - `plain`: relayed as it came (read-only lookups: path resolution like
+ *   REALPATH, a user's home directory, the names of user and group ids).
  */
 export type ExtensionRequest =
   | { kind: 'judged'; op: FileOp; paths: (string | undefined)[]; alsoReadable?: number; packet: (paths: readonly string[]) => Buffer }
@@ -105,7 +108,8 @@ export function parseExtension(name: string, id: number, packet: Buffer): Extens
       return { kind: 'copy', from, to };
     }
     default:
-      // expand-path@openssh.com: REALPATH that also expands `~`; read-only, so relayed like REALPATH.
+      // expand-path@openssh.com (REALPATH that also expands `~`), home-directory (a user's home, for `~user`) and
+      // users-groups-by-id@openssh.com (the names `ls -l` shows for ids): read-only lookups, relayed like REALPATH.
       return { kind: 'plain' };
   }
 }
