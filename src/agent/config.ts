@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { invalidConfig, readConfigFile } from '../config/file.ts';
 import { WardenError } from '../core/errors.ts';
 
 /**
@@ -36,23 +36,8 @@ export type AgentFile = z.infer<typeof agentFileSchema>;
 
 /** Reads and validates an agent config file; a bad one throws WardenError('bad_request') naming every wrong key. */
 export async function readAgentConfig(file: string): Promise<AgentFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new WardenError('bad_request', `cannot read agent config ${file}: ${(err as Error).message}`);
-  }
-  let raw: unknown;
-  try {
-    raw = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new WardenError('bad_request', `agent config ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
-  }
-  const parsed = agentFileSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new WardenError('bad_request', `invalid agent config ${file}:\n${lines.join('\n')}`);
-  }
+  const parsed = agentFileSchema.safeParse(readConfigFile(file, 'agent config'));
+  if (!parsed.success) throw invalidConfig(`agent config ${file}`, parsed.error);
   return parsed.data;
 }
 

@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { WardenError } from '../core/errors.ts';
+import { invalidConfig, readConfigFile } from './file.ts';
 import { configSchema, type WardenConfig } from './schema.ts';
 
 /** Overrides given on the command line; they win over the environment and the file. */
@@ -23,7 +21,7 @@ export function loadConfig(
   overrides: ConfigOverrides = {},
   env: NodeJS.ProcessEnv = process.env,
 ): WardenConfig {
-  const raw: Record<string, any> = file ? readConfigFile(file) : {};
+  const raw = (file ? readConfigFile(file, 'config file') : {}) as Record<string, any>;
   const set = (path: string[], value: unknown) => {
     if (value === undefined || value === '') return;
     let node = raw;
@@ -43,26 +41,8 @@ export function loadConfig(
 
 export function validateConfig(raw: unknown, source: string): WardenConfig {
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new WardenError('bad_request', `invalid ${source}:\n${lines.join('\n')}`);
-  }
+  if (!parsed.success) throw invalidConfig(source, parsed.error);
   return resolvePaths(parsed.data);
-}
-
-function readConfigFile(file: string): Record<string, any> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new WardenError('bad_request', `cannot read config file ${file}: ${(err as Error).message}`);
-  }
-  try {
-    const value = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-    return value ?? {};
-  } catch (err) {
-    throw new WardenError('bad_request', `config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
-  }
 }
 
 /** Fills the paths that default to somewhere under the data directory. */
