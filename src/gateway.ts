@@ -15,7 +15,7 @@ import { policyFromConfig } from './core/policy/setup.ts';
 import type { PolicyEngine } from './core/policy/types.ts';
 import { createPostgresClassifier, initSql, type PgParser } from './core/sql/index.ts';
 import { createMysqlClassifier } from './core/sql/mysql/index.ts';
-import { createDiskRecordings } from './core/recording/disk.ts';
+import { recordingsFromConfig } from './core/recording/from-config.ts';
 import type { CoreServices } from './core/services.ts';
 import { LiveSessions } from './core/session/live.ts';
 import { createRemoteCancels } from './core/session/remote-cancel.ts';
@@ -103,6 +103,10 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     const agents = new AgentRegistry(clock);
     // A fresh id per process: sessions are stored with it, so a replica that outlives this one can end those it cut off.
     const replicaId = newId('rep');
+    const recordings = await recordingsFromConfig(config.recording, opts.env ?? process.env, log.child({ module: 'recordings' }));
+    await recordings.start();
+    // Pushed before the listeners: stops run in reverse, so sessions end (and close their recordings) first.
+    stops.push(() => recordings.stop());
     const core: CoreServices = {
       config,
       clock,
@@ -112,7 +116,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       sshKeys: store.sshKeys,
       connections: store.connections,
       sessions: onReplica(store.sessions, replicaId),
-      recordings: createDiskRecordings(config.recording.dir, { flushIntervalMs: config.recording.flushIntervalMs }),
+      recordings: recordings.storage,
       vault,
       policy,
       policyService,

@@ -67,6 +67,32 @@ export const configSchema = z
         maxRowsPerStatement: z.number().int().min(0).default(1000),
         maxBytesPerStatement: z.number().int().min(0).default(1024 * 1024),
         flushIntervalMs: z.number().int().min(10).max(1000).default(1000),
+        /**
+         * Ship recordings to S3-compatible object storage (docs/configuration.md, "Recordings on
+         * object storage"): `dir` is then a local spool, and every replica reads every recording.
+         */
+        s3: z
+          .object({
+            /** The service's URL, e.g. https://s3.eu-west-1.amazonaws.com or http://minio.internal:9000. */
+            endpoint: z.string().url(),
+            /** Must exist: Warden does not create buckets. */
+            bucket: z.string().min(3),
+            region: z.string().default('us-east-1'),
+            /** Prepended to every object key. */
+            prefix: z.string().default('recordings/'),
+            /** Path-style URLs (host/bucket/key), as MinIO and most self-hosted stores want; false for virtual-hosted AWS buckets. */
+            pathStyle: z.boolean().default(true),
+            /** How often live sessions' new bytes are shipped: at most this much of a dead host's recording is lost (ms). */
+            shipIntervalMs: z.number().int().min(50).max(300_000).default(10_000),
+            /** Environment variables holding the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY when these are unset). */
+            accessKeyEnv: z.string().default('WARDEN_S3_ACCESS_KEY'),
+            secretKeyEnv: z.string().default('WARDEN_S3_SECRET_KEY'),
+            /** Files holding the credentials (mounted secrets); they win over the environment. */
+            accessKeyFile: z.string().default(''),
+            secretKeyFile: z.string().default(''),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .prefault({}),

@@ -29,7 +29,21 @@ export function createDiskRecordings(dir: string, opts: { flushIntervalMs: numbe
   return {
     open: (sessionId) => new DiskWriter(pathOf(sessionId), opts.flushIntervalMs, lines, chunks),
     read: (sessionId) => readLines(pathOf(sessionId), sessionId),
+    async file(name) {
+      const path = join(dir, sideFileName(name));
+      if (!existsSync(path)) throw new WardenError('not_found', `no recording file "${name}"`);
+      return createReadStream(path);
+    },
   };
+}
+
+/**
+ * A file written beside a session's events (an SSH shell's asciicast: `<sessionId>[-n].cast`), checked
+ * before it names a path: the name may come from an API caller.
+ */
+export function sideFileName(name: string): string {
+  if (!/^[A-Za-z0-9_-]+\.cast$/.test(name)) throw new WardenError('not_found', `no recording file "${name}"`);
+  return name;
 }
 
 /** The first buffer of a flush interval is small (an idle or quiet session holds little); the next ones are larger. */
@@ -167,7 +181,12 @@ async function writeAll(file: FileHandle, pieces: Buffer[]): Promise<void> {
 
 async function* readLines(path: string, sessionId: string): AsyncIterable<RecordingEvent> {
   if (!existsSync(path)) throw new WardenError('not_found', `no recording for session "${sessionId}"`);
-  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  yield* eventLines(createReadStream(path));
+}
+
+/** The events of a recording's JSON lines, read from `input` (a file, or shipped segments one after another). */
+export async function* eventLines(input: NodeJS.ReadableStream): AsyncIterable<RecordingEvent> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
   for await (const line of lines) {
     if (line.trim() === '') continue;
     try {

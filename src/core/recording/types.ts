@@ -107,12 +107,17 @@ export interface ForwardEvent {
   error?: { code: string; message: string };
 }
 
-/** Where recordings live: local disk by default, object storage later. */
+/** Where recordings live: local disk (disk.ts), or local disk shipped to S3-compatible object storage (shipped.ts). */
 export interface RecordingStorage {
   /** Opens a recording for appending; the writer buffers and flushes at least every second. */
   open(sessionId: string): RecordingWriter;
   /** Events of a recording in order; throws WardenError('not_found') when there is none. */
   read(sessionId: string): AsyncIterable<RecordingEvent>;
+  /**
+   * A file written beside a session's events in the recording directory (an SSH shell's
+   * asciicast, `<sessionId>[-n].cast`), as a stream; throws WardenError('not_found') when there is none.
+   */
+  file(name: string): Promise<NodeJS.ReadableStream>;
 }
 
 export interface RecordingWriter {

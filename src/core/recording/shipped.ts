@@ -1,0 +1,239 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { open, readdir, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { WardenError } from '../errors.ts';
+import { createDiskRecordings, eventLines, sideFileName } from './disk.ts';
+import type { ObjectStore } from './object-store.ts';
+import type { RecordingEvent, RecordingStorage, RecordingWriter } from './types.ts';
+
+export interface ShippedRecordings extends RecordingStorage {
+  /**
+   * Checks the bucket (a missing one is a configuration error: thrown) and starts shipping,
+   * beginning with what an earlier run of this gateway left unshipped.
+   */
+  start(): Promise<void>;
+  /** Ships everything still local (sessions have ended by now) and stops; never throws. */
+  stop(): Promise<void>;
+}
+
+/** How long closing a recording waits for its events to reach the bucket before leaving them to the retries. */
+const closeShipMs = 5000;
+
+/** `p`, or a rejection once `ms` have passed (p itself goes on). */
+function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+export interface ShippedOptions {
+  /** The local spool: recordings are written here first, exactly as disk.ts writes them. */
+  dir: string;
+  flushIntervalMs: number;
+  store: ObjectStore;
+  /** Prepended to every object key (e.g. `recordings/`). */
+  prefix: string;
+  /** How often the files of live sessions are shipped: at most this much of a dead host's recording is lost. */
+  shipIntervalMs: number;
+  log: Logger;
+}
+
+/**
+ * Recordings on S3-compatible object storage, for several gateway replicas:
+ * any replica reads any session, and a replica's host can die without taking
+ * its recordings along.
+ *
+ * Objects are immutable and a recording grows while its session runs, so
+ * each file is shipped as numbered segments, `<prefix><file>/<00000001…>`,
+ * each holding the bytes written since the last: reading a file is listing
+ * its segments and reading them in order (a segment may end mid-line; the
+ * next one continues it). Writing goes to the local spool first (disk.ts:
+ * a statement never waits for the network), and every `shipIntervalMs` the
+ * new bytes of live sessions' files go up. When a session's recording is
+ * closed, the rest of its events are shipped before the close returns (so
+ * before the session's end is stored), and its other files one interval
+ * later (a shell's asciicast may still be closing); then all of them are
+ * deleted from the spool. What
+ * cannot be shipped stays and is tried again every interval, and at the
+ * next start. How many bytes of a file are shipped is the sum of its
+ * segments' sizes, read back from the bucket for a file this process did
+ * not start (no local state to lose or corrupt).
+ *
+ * One spool per replica: a spool shared by two replicas would be shipped by both.
+ */
+export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
+  const local = createDiskRecordings(o.dir, { flushIntervalMs: o.flushIntervalMs });
+  const log = o.log;
+  /** Bytes and segments shipped so far, per local file name. */
+  const shipped = new Map<string, { bytes: number; segments: number }>();
+  /** Sessions whose recording is open here: their files ship every interval. */
+  const live = new Set<string>();
+  /** Sessions whose recording closed (or that an earlier run left): shipped whole, then deleted. */
+  const done = new Set<string>();
+  /** One ship at a time per file, so segments are numbered in order. */
+  const queues = new Map<string, Promise<void>>();
+  let timer: NodeJS.Timeout | undefined;
+  let tick: Promise<void> = Promise.resolve();
+  let failing = false;
+
+  const key = (file: string, segment: number) => `${o.prefix}${file}/${String(segment).padStart(8, '0')}`;
+
+  /** Ships the bytes of `file` not shipped yet, as one more segment. */
+  function shipFile(file: string): Promise<void> {
+    const run = (queues.get(file) ?? Promise.resolve()).then(async () => {
+      const path = join(o.dir, file);
+      const size = await stat(path).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (size < 0) return;
+      let state = shipped.get(file);
+      if (state === undefined) {
+        // A file this process did not start: how much of it an earlier run shipped is in the bucket.
+        const segments = await o.store.list(`${o.prefix}${file}/`);
+        state = { bytes: segments.reduce((n, s) => n + s.size, 0), segments: segments.length };
+        shipped.set(file, state);
+      }
+      if (size <= state.bytes) return;
+      const body = Buffer.allocUnsafe(size - state.bytes);
+      const fh = await open(path, 'r');
+      try {
+        const { bytesRead } = await fh.read(body, 0, body.length, state.bytes);
+        if (bytesRead === 0) return;
+        await o.store.put(key(file, state.segments + 1), body.subarray(0, bytesRead));
+        state.bytes += bytesRead;
+        state.segments++;
+      } finally {
+        await fh.close();
+      }
+    });
+    const settled = run.catch(() => undefined);
+    queues.set(file, settled);
+    void settled.then(() => {
+      if (queues.get(file) === settled) queues.delete(file);
+    });
+    return run;
+  }
+
+  /** The local files of a session: its events and its shells' asciicasts (`<id>.cast`, `<id>-2.cast`, …). */
+  function filesOf(sessionId: string): string[] {
+    const files = [`${sessionId}.jsonl`];
+    for (let n = 1; ; n++) {
+      const cast = n === 1 ? `${sessionId}.cast` : `${sessionId}-${n}.cast`;
+      if (!existsSync(join(o.dir, cast))) return files;
+      files.push(cast);
+    }
+  }
+
+  /** Ships a session's files whole and removes them from the spool; false when something could not be shipped. */
+  async function finish(sessionId: string): Promise<boolean> {
+    const files = filesOf(sessionId);
+    for (const file of files) await shipFile(file);
+    for (const file of files) {
+      await unlink(join(o.dir, file)).catch(() => undefined);
+      shipped.delete(file);
+    }
+    return true;
+  }
+
+  async function shipAll(): Promise<void> {
+    let failed = 0;
+    let lastError: unknown;
+    for (const id of live) {
+      for (const file of filesOf(id)) {
+        await shipFile(file).catch((err: unknown) => {
+          failed++;
+          lastError = err;
+        });
+      }
+    }
+    for (const id of [...done]) {
+      if (live.has(id)) continue;
+      const ok = await finish(id).catch((err: unknown) => {
+        failed++;
+        lastError = err;
+        return false;
+      });
+      if (ok) done.delete(id);
+    }
+    // Loud once when shipping starts failing and once when it recovers, not every interval.
+    if (failed > 0 && !failing) log.error({ err: lastError, where: o.store.where, files: failed }, 'cannot ship recordings to object storage: they stay in the local spool and are tried again');
+    if (failed === 0 && failing) log.info({ where: o.store.where }, 'recordings ship to object storage again');
+    failing = failed > 0;
+  }
+
+  /** Runs one ship of everything (never two at once). */
+  function shipNow(): Promise<void> {
+    tick = tick.then(shipAll, shipAll);
+    return tick;
+  }
+
+  async function* readShipped(file: string, missing: string): AsyncIterable<Buffer> {
+    const segments = await o.store.list(`${o.prefix}${file}/`);
+    if (segments.length === 0) throw new WardenError('not_found', missing);
+    for (const s of segments) yield* await o.store.get(s.key);
+  }
+
+  /** A local file while it is still in the spool (a live session, or not shipped yet), else its shipped segments. */
+  function readable(file: string, missing: string): NodeJS.ReadableStream {
+    const path = join(o.dir, file);
+    if (existsSync(path)) return createReadStream(path);
+    return Readable.from(readShipped(file, missing));
+  }
+
+  return {
+    open(sessionId): RecordingWriter {
+      const writer = local.open(sessionId);
+      live.add(sessionId);
+      let closed: Promise<void> | undefined;
+      return {
+        append: (event) => writer.append(event),
+        close: () =>
+          (closed ??= (async () => {
+            await writer.close();
+            // The events go up now, so a session the store shows as ended has its recording in the bucket
+            // (bounded: a slow or unreachable store leaves it to the retries). The rest, and the spool's
+            // cleanup, at the next interval: a shell's asciicast may still be closing.
+            await bounded(shipFile(`${sessionId}.jsonl`), closeShipMs).catch(() => undefined);
+            live.delete(sessionId);
+            done.add(sessionId);
+          })()),
+      };
+    },
+    async *read(sessionId): AsyncIterable<RecordingEvent> {
+      if (!/^[A-Za-z0-9_-]+$/.test(sessionId)) throw new WardenError('not_found', `no recording for session "${sessionId}"`);
+      yield* eventLines(readable(`${sessionId}.jsonl`, `no recording for session "${sessionId}"`));
+    },
+    async file(name) {
+      const file = sideFileName(name);
+      const stream = readable(file, `no recording file "${name}"`);
+      // A shipped file is listed before a byte is read: a missing one is not_found here, not mid-stream.
+      if (!existsSync(join(o.dir, file)) && (await o.store.list(`${o.prefix}${file}/`)).length === 0) throw new WardenError('not_found', `no recording file "${name}"`);
+      return stream;
+    },
+    async start() {
+      await o.store.check();
+      // What an earlier run left: sessions that ended with it (none of them is live in this process).
+      const names = await readdir(o.dir).catch(() => [] as string[]);
+      for (const name of names) {
+        const m = /^([A-Za-z0-9_]+)(?:-\d+)?\.(?:jsonl|cast)$/.exec(name);
+        if (m) done.add(m[1]!);
+      }
+      if (done.size > 0) log.info({ sessions: done.size, where: o.store.where }, 'shipping recordings an earlier run left in the local spool');
+      timer = setInterval(() => void shipNow(), o.shipIntervalMs);
+      timer.unref();
+      void shipNow();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      for (const id of live) done.add(id);
+      live.clear();
+      await shipNow().catch(() => undefined);
+    },
+  };
+}
