@@ -103,7 +103,11 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     const agents = new AgentRegistry(clock);
     // A fresh id per process: sessions are stored with it, so a replica that outlives this one can end those it cut off.
     const replicaId = newId('rep');
-    const recordings = await recordingsFromConfig(config.recording, opts.env ?? process.env, log.child({ module: 'recordings' }));
+    const metrics = createMetrics();
+    const recordings = await recordingsFromConfig(config.recording, opts.env ?? process.env, log.child({ module: 'recordings' }), {
+      shipped: (bytes) => metrics.recordingShippedBytes.inc(bytes),
+      failed: () => metrics.recordingShipFailures.inc(),
+    });
     await recordings.start();
     // Pushed before the listeners: stops run in reverse, so sessions end (and close their recordings) first.
     stops.push(() => recordings.stop());
@@ -122,7 +126,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       policyService,
       reviews,
       audit: createAuditLog({ repo: store.audit, clock, log: log.child({ module: 'audit' }) }),
-      metrics: createMetrics(),
+      metrics,
       masking: createMaskingServices(sql, masterKey, clock),
       live,
       dialer: createDialer({ registry: agents, agentWaitMs: config.agents.waitMs }),

@@ -36,6 +36,9 @@ export function createMetrics() {
       ]),
     }),
     errors: new Counter({ name: 'warden_errors_total', help: 'Errors sent to clients, by kind', labelNames: ['protocol', 'kind'] as const, registers: [registry] }),
+    /** Recordings shipped to object storage (recording.s3); both stay at zero without it. */
+    recordingShippedBytes: new Counter({ name: 'warden_recording_shipped_bytes_total', help: 'Recording bytes shipped to object storage', registers: [registry] }),
+    recordingShipFailures: new Counter({ name: 'warden_recording_ship_failures_total', help: 'Recording shipments to object storage that failed (the files stay in the local spool and are tried again)', registers: [registry] }),
   };
 }
 

@@ -61,6 +61,8 @@ describe('recordings on S3-compatible storage, read from any replica', () => {
     expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['session_start', 'statement', 'session_end']));
     const statement = events.find((e): e is StatementEvent => e.type === 'statement' && (e as StatementEvent).text.includes(marker));
     expect(statement?.rows).toEqual([[marker, '1'], [marker, '2'], [marker, '3']]);
+    const metrics = await (await fetch(`${a.apiUrl}/metrics`)).text();
+    expect(Number(/^warden_recording_shipped_bytes_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThan(0);
     // A's host goes away with its data dir (stop() removes it): the recording stays readable on B.
     await a.stop();
     expect(existsSync(a.dataDir)).toBe(false);

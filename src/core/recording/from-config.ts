@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { WardenConfig } from '../../config/schema.ts';
 import { WardenError } from '../errors.ts';
 import { createDiskRecordings } from './disk.ts';
+import type { ShippedOptions } from './shipped.ts';
 import type { RecordingStorage } from './types.ts';
 
 /** The configured recording storage, and what the gateway runs when it starts and stops. */
@@ -17,7 +18,7 @@ export interface ConfiguredRecordings {
  * storage. The S3 client is imported only then: a gateway without it does
  * not carry it.
  */
-export async function recordingsFromConfig(r: WardenConfig['recording'], env: NodeJS.ProcessEnv, log: Logger): Promise<ConfiguredRecordings> {
+export async function recordingsFromConfig(r: WardenConfig['recording'], env: NodeJS.ProcessEnv, log: Logger, counts?: ShippedOptions['counts']): Promise<ConfiguredRecordings> {
   if (r.s3 === undefined) {
     const storage = createDiskRecordings(r.dir, { flushIntervalMs: r.flushIntervalMs });
     return { storage, start: async () => {}, stop: async () => {} };
@@ -27,7 +28,7 @@ export async function recordingsFromConfig(r: WardenConfig['recording'], env: No
   const secretKey = await secret(s3.secretKeyFile, env[s3.secretKeyEnv] || env['AWS_SECRET_ACCESS_KEY'], `recording.s3: no secret key: set ${s3.secretKeyEnv} (or AWS_SECRET_ACCESS_KEY), or recording.s3.secretKeyFile`);
   const [{ createS3ObjectStore }, { createShippedRecordings }] = await Promise.all([import('./object-store.ts'), import('./shipped.ts')]);
   const store = createS3ObjectStore({ endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKey, secretKey, pathStyle: s3.pathStyle }, s3.prefix);
-  const shipped = createShippedRecordings({ dir: r.dir, flushIntervalMs: r.flushIntervalMs, store, prefix: s3.prefix, shipIntervalMs: s3.shipIntervalMs, log });
+  const shipped = createShippedRecordings({ dir: r.dir, flushIntervalMs: r.flushIntervalMs, store, prefix: s3.prefix, shipIntervalMs: s3.shipIntervalMs, log, counts });
   return {
     storage: shipped,
     async start() {

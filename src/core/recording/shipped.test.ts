@@ -114,18 +114,22 @@ describe('recordings shipped to S3-compatible storage', () => {
     dirs.push(dir);
     let down = true;
     const flaky: ObjectStore = { ...store, put: (k, b) => (down ? Promise.reject(new Error('connect ECONNREFUSED')) : store.put(k, b)) };
-    const rec = createShippedRecordings({ dir, flushIntervalMs: 10, store: flaky, prefix: 'rec/', shipIntervalMs: 50, log });
+    const counts = { bytes: 0, failures: 0 };
+    const rec = createShippedRecordings({ dir, flushIntervalMs: 10, store: flaky, prefix: 'rec/', shipIntervalMs: 50, log, counts: { shipped: (n) => (counts.bytes += n), failed: () => counts.failures++ } });
     await rec.start();
     const w = rec.open('ses_down1');
     w.append(statement(1, 'select 1'));
     await w.close();
     await new Promise((r) => setTimeout(r, 300));
     expect(existsSync(join(dir, 'ses_down1.jsonl'))).toBe(true);
+    expect(counts).toMatchObject({ bytes: 0, failures: expect.any(Number) });
+    expect(counts.failures).toBeGreaterThan(1);
     // Still readable from the spool meanwhile.
     expect(await all(rec.read('ses_down1'))).toHaveLength(1);
     down = false;
     await until(() => !existsSync(join(dir, 'ses_down1.jsonl')));
     expect(await all(replica().rec.read('ses_down1'))).toHaveLength(1);
+    expect(counts.bytes).toBe((await store.list('rec/ses_down1.jsonl/')).reduce((n, s) => n + s.size, 0));
     await rec.stop();
   });
 

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { open, readdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,6 +17,9 @@ export interface ShippedRecordings extends RecordingStorage {
   /** Ships everything still local (sessions have ended by now) and stops; never throws. */
   stop(): Promise<void>;
 }
+
+/** The most one segment holds (a shipment of more is split). */
+const maxSegmentBytes = 32 * 1024 * 1024;
 
 /** How long closing a recording waits for its events to reach the bucket before leaving them to the retries. */
 const closeShipMs = 5000;
@@ -40,6 +43,8 @@ export interface ShippedOptions {
   /** How often the files of live sessions are shipped: at most this much of a dead host's recording is lost. */
   shipIntervalMs: number;
   log: Logger;
+  /** Told of each segment shipped and each shipment that failed (metrics). */
+  counts?: { shipped(bytes: number): void; failed(): void };
 }
 
 /**
@@ -99,19 +104,23 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
         shipped.set(file, state);
       }
       if (size <= state.bytes) return;
-      const body = Buffer.allocUnsafe(size - state.bytes);
       const fh = await open(path, 'r');
       try {
-        const { bytesRead } = await fh.read(body, 0, body.length, state.bytes);
-        if (bytesRead === 0) return;
-        await o.store.put(key(file, state.segments + 1), body.subarray(0, bytesRead));
-        state.bytes += bytesRead;
-        state.segments++;
+        // A large backlog (a long shell's asciicast, a spool left by a long outage) goes in bounded pieces.
+        while (state.bytes < size) {
+          const body = Buffer.allocUnsafe(Math.min(size - state.bytes, maxSegmentBytes));
+          const { bytesRead } = await fh.read(body, 0, body.length, state.bytes);
+          if (bytesRead === 0) return;
+          await o.store.put(key(file, state.segments + 1), body.subarray(0, bytesRead));
+          o.counts?.shipped(bytesRead);
+          state.bytes += bytesRead;
+          state.segments++;
+        }
       } finally {
         await fh.close();
       }
     });
-    const settled = run.catch(() => undefined);
+    const settled = run.catch(() => o.counts?.failed());
     queues.set(file, settled);
     void settled.then(() => {
       if (queues.get(file) === settled) queues.delete(file);
@@ -178,16 +187,41 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
     for (const s of segments) yield* await o.store.get(s.key);
   }
 
-  /** A local file while it is still in the spool (a live session, or not shipped yet), else its shipped segments. */
-  function readable(file: string, missing: string): NodeJS.ReadableStream {
-    const path = join(o.dir, file);
-    if (existsSync(path)) return createReadStream(path);
-    return Readable.from(readShipped(file, missing));
+  /**
+   * A local file while it is still in the spool (a live session, or not shipped yet), else its
+   * shipped segments. Opened first: once open, the spool may drop the file without cutting the read.
+   */
+  async function* bytesOf(file: string, missing: string): AsyncIterable<Buffer> {
+    const fh = await open(join(o.dir, file), 'r').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (fh === undefined) return yield* readShipped(file, missing);
+    try {
+      yield* fh.createReadStream({ autoClose: false });
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /** `bytesOf` as a stream, with a missing file told before the first byte (not_found, not a broken stream). */
+  async function readable(file: string, missing: string): Promise<NodeJS.ReadableStream> {
+    const it = bytesOf(file, missing)[Symbol.asyncIterator]();
+    const first = await it.next();
+    return Readable.from(
+      (async function* () {
+        if (first.done) return;
+        yield first.value;
+        yield* { [Symbol.asyncIterator]: () => it };
+      })(),
+    );
   }
 
   return {
     open(sessionId): RecordingWriter {
       const writer = local.open(sessionId);
+      // A new session's file: nothing of it can be in the bucket yet (no listing needed).
+      shipped.set(`${sessionId}.jsonl`, { bytes: 0, segments: 0 });
       live.add(sessionId);
       let closed: Promise<void> | undefined;
       return {
@@ -206,15 +240,9 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
     },
     async *read(sessionId): AsyncIterable<RecordingEvent> {
       if (!/^[A-Za-z0-9_-]+$/.test(sessionId)) throw new WardenError('not_found', `no recording for session "${sessionId}"`);
-      yield* eventLines(readable(`${sessionId}.jsonl`, `no recording for session "${sessionId}"`));
+      yield* eventLines(await readable(`${sessionId}.jsonl`, `no recording for session "${sessionId}"`));
     },
-    async file(name) {
-      const file = sideFileName(name);
-      const stream = readable(file, `no recording file "${name}"`);
-      // A shipped file is listed before a byte is read: a missing one is not_found here, not mid-stream.
-      if (!existsSync(join(o.dir, file)) && (await o.store.list(`${o.prefix}${file}/`)).length === 0) throw new WardenError('not_found', `no recording file "${name}"`);
-      return stream;
-    },
+    file: (name) => readable(sideFileName(name), `no recording file "${name}"`),
     async start() {
       await o.store.check();
       // What an earlier run left: sessions that ended with it (none of them is live in this process).
