@@ -16,6 +16,8 @@ import type { PolicyEngine } from './core/policy/types.ts';
 import { createPostgresClassifier, initSql, type PgParser } from './core/sql/index.ts';
 import { createMysqlClassifier } from './core/sql/mysql/index.ts';
 import { recordingsFromConfig } from './core/recording/from-config.ts';
+import { createOutbound } from './transport/outbound.ts';
+import type { DeviceClientDeps } from './core/identity/oidc/device.ts';
 import type { CoreServices } from './core/services.ts';
 import { LiveSessions } from './core/session/live.ts';
 import { createRemoteCancels } from './core/session/remote-cancel.ts';
@@ -90,7 +92,9 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     const policy = opts.policy ?? policyService;
     // Links in notifications and the OIDC redirect URI: the configured public URL, else the API's address once it listens.
     let publicUrl = config.reviews.publicUrl.replace(/\/$/, '') || `http://${config.listeners.api.host}:${config.listeners.api.port}`;
-    const reviews = createReviews(config, { store, clock, log, sql, env: opts.env ?? process.env, publicUrl: () => publicUrl, events });
+    // The gateway's own HTTP calls (webhooks, IdPs, S3) through the network's proxy when HTTP(S)_PROXY say so.
+    const outbound = createOutbound(opts.env ?? process.env);
+    const reviews = createReviews(config, { store, clock, log, sql, env: opts.env ?? process.env, publicUrl: () => publicUrl, events, fetch: outbound.fetch });
     stops.push(() => reviews.flush());
     const live = new LiveSessions();
     // Pending reviews expire; lapsed grants that ask for it end the sessions that ran under them.
@@ -107,7 +111,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     const recordings = await recordingsFromConfig(config.recording, opts.env ?? process.env, log.child({ module: 'recordings' }), {
       shipped: (bytes) => metrics.recordingShippedBytes.inc(bytes),
       failed: () => metrics.recordingShipFailures.inc(),
-    });
+    }, outbound.agentFor);
     await recordings.start();
     // Pushed before the listeners: stops run in reverse, so sessions end (and close their recordings) first.
     stops.push(() => recordings.stop());
@@ -136,19 +140,22 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     // without them should not carry.
     if (config.identity.oidc !== undefined) {
       const { oidcFromConfig, oidcWebFromConfig } = await import('./core/identity/oidc/index.ts');
+      // openid-client types its fetch's body narrower than the DOM's; the same function at run time.
+      const idpFetch = outbound.fetch as unknown as NonNullable<DeviceClientDeps['fetch']>;
       const web = oidcWebFromConfig(config.identity.oidc, opts.env ?? process.env, {
         ...core,
         loginStates: store.loginStates,
         idpBindings: store.idpBindings,
         log: log.child({ module: 'oidc' }),
         publicUrl: () => publicUrl,
+        fetch: idpFetch,
       });
-      core.oidc = oidcFromConfig(config.identity.oidc, opts.env ?? process.env, { ...core, bindRefresh: web.bindRefresh });
+      core.oidc = oidcFromConfig(config.identity.oidc, opts.env ?? process.env, { ...core, bindRefresh: web.bindRefresh, fetch: idpFetch });
       core.oidcWeb = web.web;
       core.idpRecheck = web.recheck;
     }
     // SAML state in the store: a response may come back to any replica, and a replay is refused on all of them.
-    if (config.identity.saml !== undefined) core.saml = await (await import('./core/identity/saml/index.ts')).samlFromConfig(config.identity.saml, { ...core, samlState: store.saml });
+    if (config.identity.saml !== undefined) core.saml = await (await import('./core/identity/saml/index.ts')).samlFromConfig(config.identity.saml, { ...core, samlState: store.saml, fetch: outbound.fetch });
     const bootstrap = await ensureBootstrapAdmin(core);
     if (bootstrap) opts.onBootstrapToken?.(bootstrap.token);
 
@@ -229,7 +236,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
 }
 
 /** The review workflow: store-backed, notifying through the configured channels. */
-function createReviews(config: WardenConfig, d: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; sql: PgParser; env: NodeJS.ProcessEnv; publicUrl: () => string; events: EventBus }) {
+function createReviews(config: WardenConfig, d: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; sql: PgParser; env: NodeJS.ProcessEnv; publicUrl: () => string; events: EventBus; fetch: typeof fetch }) {
   const n = config.reviews.notifications;
   const notifier = createNotifier(
     {
@@ -237,7 +244,7 @@ function createReviews(config: WardenConfig, d: { store: Awaited<ReturnType<type
       slack: n.slack,
       ...(n.smtp ? { smtp: { ...n.smtp, ...(n.smtp.user ? { user: n.smtp.user, pass: d.env[n.smtp.passwordEnv] ?? '' } : {}) } } : {}),
     },
-    { log: d.log, clock: d.clock },
+    { log: d.log, clock: d.clock, fetch: d.fetch },
   );
   return createReviewService({
     repo: d.store.reviews,

@@ -63,7 +63,7 @@ export function seeding(core: CoreServices, now: () => Date = () => new Date()):
 /** A test gateway with its MySQL listener (kept apart from TestGateway so other gateway-like helpers need not have one). */
 export type TestGatewayWithMysql = TestGateway & { mysqlPort: number; sshPort: number };
 
-export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: unknown[]; config?: Record<string, unknown>; storeUrl?: string } = {}): Promise<TestGatewayWithMysql> {
+export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: unknown[]; config?: Record<string, unknown>; storeUrl?: string; /** The gateway's environment (none by default). */ env?: NodeJS.ProcessEnv } = {}): Promise<TestGatewayWithMysql> {
   const dataDir = mkdtempSync(join(tmpdir(), 'warden-gw-'));
   const config = validateConfig(
     {
@@ -78,7 +78,7 @@ export async function startTestGateway(opts: { policy?: PolicyEngine; rules?: un
     },
     'test config',
   );
-  const gw = await startGateway(config, { logger: pino({ level: process.env.TEST_LOG ?? 'silent' }), policy: opts.policy, env: {} });
+  const gw = await startGateway(config, { logger: pino({ level: process.env.TEST_LOG ?? 'silent' }), policy: opts.policy, env: opts.env ?? {} });
   const core = gw.core;
   return {
     gw,

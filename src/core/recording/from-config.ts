@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
 import type { WardenConfig } from '../../config/schema.ts';
 import { WardenError } from '../errors.ts';
@@ -18,7 +19,14 @@ export interface ConfiguredRecordings {
  * storage. The S3 client is imported only then: a gateway without it does
  * not carry it.
  */
-export async function recordingsFromConfig(r: WardenConfig['recording'], env: NodeJS.ProcessEnv, log: Logger, counts?: ShippedOptions['counts']): Promise<ConfiguredRecordings> {
+export async function recordingsFromConfig(
+  r: WardenConfig['recording'],
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  counts?: ShippedOptions['counts'],
+  /** The HTTP agent for the endpoint (the network's proxy), when it needs one. */
+  agentFor: (url: string) => Agent | undefined = () => undefined,
+): Promise<ConfiguredRecordings> {
   if (r.s3 === undefined) {
     const storage = createDiskRecordings(r.dir, { flushIntervalMs: r.flushIntervalMs });
     return { storage, start: async () => {}, stop: async () => {} };
@@ -27,7 +35,7 @@ export async function recordingsFromConfig(r: WardenConfig['recording'], env: No
   const accessKey = await secret(s3.accessKeyFile, env[s3.accessKeyEnv] || env['AWS_ACCESS_KEY_ID'], `recording.s3: no access key: set ${s3.accessKeyEnv} (or AWS_ACCESS_KEY_ID), or recording.s3.accessKeyFile`);
   const secretKey = await secret(s3.secretKeyFile, env[s3.secretKeyEnv] || env['AWS_SECRET_ACCESS_KEY'], `recording.s3: no secret key: set ${s3.secretKeyEnv} (or AWS_SECRET_ACCESS_KEY), or recording.s3.secretKeyFile`);
   const [{ createS3ObjectStore }, { createShippedRecordings }] = await Promise.all([import('./object-store.ts'), import('./shipped.ts')]);
-  const store = createS3ObjectStore({ endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKey, secretKey, pathStyle: s3.pathStyle }, s3.prefix);
+  const store = createS3ObjectStore({ endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKey, secretKey, pathStyle: s3.pathStyle, agent: agentFor(s3.endpoint) }, s3.prefix);
   const shipped = createShippedRecordings({ dir: r.dir, flushIntervalMs: r.flushIntervalMs, store, prefix: s3.prefix, shipIntervalMs: s3.shipIntervalMs, log, counts });
   return {
     storage: shipped,

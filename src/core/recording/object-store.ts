@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http';
 import { Client } from 'minio';
 
 /**
@@ -25,6 +26,8 @@ export interface S3Settings {
   secretKey: string;
   /** Path-style addressing (https://host/bucket/key), which MinIO and most self-hosted stores want. */
   pathStyle: boolean;
+  /** The HTTP agent requests go through (the network's proxy); Node's default without. */
+  agent?: Agent;
 }
 
 /**
@@ -43,6 +46,7 @@ export function createS3ObjectStore(s: S3Settings, prefix: string): ObjectStore 
     secretKey: s.secretKey,
     region: s.region,
     pathStyle: s.pathStyle,
+    ...(s.agent === undefined ? {} : { transportAgent: s.agent }),
   });
   const bucket = s.bucket;
   return {

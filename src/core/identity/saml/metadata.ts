@@ -63,7 +63,7 @@ export function parseIdpMetadata(xml: string, source: string): IdpMetadata {
 }
 
 /** Reads metadata from a file path or an http(s) URL (http only for loopback), then parses it. */
-export async function loadIdpMetadata(source: string): Promise<IdpMetadata> {
+export async function loadIdpMetadata(source: string, fetchFn: typeof fetch = fetch): Promise<IdpMetadata> {
   let xml: string;
   if (/^https?:\/\//i.test(source)) {
     const url = new URL(source);
@@ -73,7 +73,7 @@ export async function loadIdpMetadata(source: string): Promise<IdpMetadata> {
     }
     let res: Response;
     try {
-      res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
+      res = await fetchFn(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
     } catch (err) {
       throw new WardenError('upstream_unavailable', `cannot fetch identity.saml.idpMetadata ${source} (${(err as Error).message}); check the URL or save the metadata to a file`, { cause: err });
     }

@@ -29,7 +29,7 @@ export type ResolvedSamlSettings = Omit<SamlSettings, 'idpCert' | 'entryPoint'> 
 };
 
 /** Where SAML state lives: the store for a gateway (shared by replicas), memory otherwise. */
-export type SamlDeps = TokenDeps & { samlState?: SamlStateRepo };
+export type SamlDeps = TokenDeps & { samlState?: SamlStateRepo; /** The gateway's outbound fetch (its HTTP proxy); the global one without. */ fetch?: typeof fetch };
 
 /**
  * SP-initiated SAML sign-in through node-saml, which verifies the XML
@@ -129,7 +129,7 @@ export async function samlFromConfig(settings: SamlSettings, deps: SamlDeps): Pr
   if (certs.some((c) => !c.includes('BEGIN CERTIFICATE'))) {
     throw new WardenError('bad_request', 'identity.saml needs the IdP signing certificate as PEM (-----BEGIN CERTIFICATE-----) in idpCert or idpCertFile');
   }
-  const meta = settings.idpMetadata === undefined ? undefined : await loadIdpMetadata(settings.idpMetadata);
+  const meta = settings.idpMetadata === undefined ? undefined : await loadIdpMetadata(settings.idpMetadata, deps.fetch);
   if (meta !== undefined) certs.push(...meta.certs);
   const entryPoint = settings.entryPoint ?? meta?.ssoUrl;
   if (certs.length === 0 || entryPoint === undefined) {
