@@ -175,10 +175,18 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
     failing = failed > 0;
   }
 
-  /** Runs one ship of everything (never two at once). */
+  /** Runs one ship of everything after the one under way, if any (never two at once). */
   function shipNow(): Promise<void> {
     tick = tick.then(shipAll, shipAll);
     return tick;
+  }
+
+  /** The interval's ship: skipped while the last one still runs (a slow store must not queue up intervals). */
+  let shipping = false;
+  function onInterval(): void {
+    if (shipping) return;
+    shipping = true;
+    void shipNow().finally(() => (shipping = false));
   }
 
   async function* readShipped(file: string, missing: string): AsyncIterable<Buffer> {
@@ -252,7 +260,7 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
         if (m) done.add(m[1]!);
       }
       if (done.size > 0) log.info({ sessions: done.size, where: o.store.where }, 'shipping recordings an earlier run left in the local spool');
-      timer = setInterval(() => void shipNow(), o.shipIntervalMs);
+      timer = setInterval(onInterval, o.shipIntervalMs);
       timer.unref();
       void shipNow();
     },
