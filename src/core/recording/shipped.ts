@@ -62,9 +62,10 @@ export interface ShippedOptions {
  * closed, the rest of its events are shipped before the close returns (so
  * before the session's end is stored), and its other files one interval
  * later (a shell's asciicast may still be closing); then all of them are
- * deleted from the spool. What
- * cannot be shipped stays and is tried again every interval, and at the
- * next start. How many bytes of a file are shipped is the sum of its
+ * deleted from the spool. What cannot be shipped stays and is tried again
+ * every interval, and at the next start. A failed upload is retried under the
+ * same segment number from the same offset, so a PUT that did land before
+ * its answer was lost is overwritten, never duplicated. How many bytes of a file are shipped is the sum of its
  * segments' sizes, read back from the bucket for a file this process did
  * not start (no local state to lose or corrupt).
  *
