@@ -26,10 +26,10 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function replica(shipIntervalMs = 60_000): { rec: ShippedRecordings; dir: string } {
+function replica(shipIntervalMs = 60_000, logger = log): { rec: ShippedRecordings; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'warden-shipped-'));
   dirs.push(dir);
-  return { rec: createShippedRecordings({ dir, flushIntervalMs: 10, store, prefix: 'rec/', shipIntervalMs, log }), dir };
+  return { rec: createShippedRecordings({ dir, flushIntervalMs: 10, store, prefix: 'rec/', shipIntervalMs, log: logger }), dir };
 }
 
 const statement = (seq: number, text: string): StatementEvent => ({ type: 'statement', at: new Date(0).toISOString(), seq, text, durationMs: 1, rows: [[`row ${seq}`]], rowCount: 1, rowsTruncated: false });
@@ -93,8 +93,9 @@ describe('recordings shipped to S3-compatible storage', () => {
     expect(await store.list('rec/ses_live1.jsonl/')).toHaveLength(2);
   });
 
-  it('ships at start what an earlier run left in the spool, after what that run had shipped already', async () => {
-    const a = replica();
+  it('ships at start what an earlier run left in the spool, after what that run had shipped already, and says when it is done', async () => {
+    const logged: { msg: string }[] = [];
+    const a = replica(60_000, pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as { msg: string }) }));
     // An earlier run shipped the first line, then died with the second only on disk.
     const first = `${JSON.stringify(statement(1, 'select 1'))}\n`;
     const second = `${JSON.stringify(statement(2, 'select 2'))}\n`;
@@ -106,6 +107,8 @@ describe('recordings shipped to S3-compatible storage', () => {
     expect(segments.map((s) => s.size)).toEqual([first.length, second.length]);
     const b = replica();
     expect((await all(b.rec.read('ses_crash1'))).map((e) => (e as StatementEvent).text)).toEqual(['select 1', 'select 2']);
+    await until(() => logged.length >= 2);
+    expect(logged.map((l) => l.msg)).toEqual(['shipping recordings an earlier run left in the local spool', 'the recordings an earlier run left are shipped']);
     await a.rec.stop();
   });
 

@@ -85,6 +85,21 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
   let timer: NodeJS.Timeout | undefined;
   let tick: Promise<void> = Promise.resolve();
   let failing = false;
+  /** What the spool held at start (a crash's leftovers, or every recording of a gateway newly switched to S3), for progress logs. */
+  const backlog = new Set<string>();
+  let backlogTotal = 0;
+  let backlogLogged = 0;
+
+  /** Logs the start-up backlog's progress: every tenth of it (at least every 100 sessions), and its end. */
+  function backlogShipped(id: string): void {
+    backlog.delete(id);
+    const shippedSoFar = backlogTotal - backlog.size;
+    if (backlog.size === 0) return log.info({ sessions: backlogTotal, where: o.store.where }, 'the recordings an earlier run left are shipped');
+    if (shippedSoFar - backlogLogged >= Math.max(100, backlogTotal / 10)) {
+      backlogLogged = shippedSoFar;
+      log.info({ shipped: shippedSoFar, of: backlogTotal }, 'shipping recordings an earlier run left');
+    }
+  }
 
   const key = (file: string, segment: number) => `${o.prefix}${file}/${String(segment).padStart(8, '0')}`;
 
@@ -168,7 +183,10 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
         lastError = err;
         return false;
       });
-      if (ok) done.delete(id);
+      if (ok) {
+        done.delete(id);
+        if (backlog.has(id)) backlogShipped(id);
+      }
     }
     // Loud once when shipping starts failing and once when it recovers, not every interval.
     if (failed > 0 && !failing) log.error({ err: lastError, where: o.store.where, files: failed }, 'cannot ship recordings to object storage: they stay in the local spool and are tried again');
@@ -260,7 +278,9 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
         const m = /^([A-Za-z0-9_]+)(?:-\d+)?\.(?:jsonl|cast)$/.exec(name);
         if (m) done.add(m[1]!);
       }
-      if (done.size > 0) log.info({ sessions: done.size, where: o.store.where }, 'shipping recordings an earlier run left in the local spool');
+      for (const id of done) backlog.add(id);
+      backlogTotal = backlog.size;
+      if (backlogTotal > 0) log.info({ sessions: backlogTotal, where: o.store.where }, 'shipping recordings an earlier run left in the local spool');
       timer = setInterval(onInterval, o.shipIntervalMs);
       timer.unref();
       void shipNow();
