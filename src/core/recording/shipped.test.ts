@@ -138,7 +138,9 @@ describe('recordings shipped to S3-compatible storage', () => {
 
   it('refuses to start on a bucket that does not exist, naming it', async () => {
     const missing = createS3ObjectStore({ endpoint: s3.endpoint, bucket: 'no-such-bucket', region: 'us-east-1', accessKey: s3.accessKey, secretKey: s3.secretKey, pathStyle: true }, 'rec/');
-    const rec = createShippedRecordings({ dir: mkdtempSync(join(tmpdir(), 'warden-shipped-')), flushIntervalMs: 10, store: missing, prefix: 'rec/', shipIntervalMs: 50, log });
+    const dir = mkdtempSync(join(tmpdir(), 'warden-shipped-'));
+    dirs.push(dir);
+    const rec = createShippedRecordings({ dir, flushIntervalMs: 10, store: missing, prefix: 'rec/', shipIntervalMs: 50, log });
     await expect(rec.start()).rejects.toThrow(/bucket "no-such-bucket" does not exist/);
   });
 });
