@@ -42,6 +42,15 @@ describe('recording.s3 in the configuration', () => {
     expect(events).toEqual([expect.objectContaining({ type: 'session_end', reason: 'test' })]);
   });
 
+  it('warns at start when recordings would travel over plain http to another host', async () => {
+    const logged: { level: number; msg: string }[] = [];
+    const capture = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line) as { level: number; msg: string }) });
+    await recordingsFromConfig(recordingConfig({ s3: s3.config({ endpoint: 'http://minio.internal:9000' }) }), {}, capture);
+    await recordingsFromConfig(recordingConfig({ s3: s3.config({ endpoint: 'https://s3.example.com' }) }), {}, capture);
+    await recordingsFromConfig(recordingConfig({ s3: s3.config() }), {}, capture);
+    expect(logged.filter((l) => l.level === 40).map((l) => l.msg)).toEqual(['recording.s3: recordings ship over plain http; use an https endpoint unless this network is trusted']);
+  });
+
   it('refuses to start on a missing bucket, as a configuration error', async () => {
     const r = await recordingsFromConfig(recordingConfig({ s3: s3.config({ bucket: 'not-there' }) }), {}, log);
     await expect(r.start()).rejects.toMatchObject({ kind: 'bad_request', message: expect.stringMatching(/^recording\.s3: the recordings bucket "not-there" does not exist/) });
