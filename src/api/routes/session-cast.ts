@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { WardenError } from '../../core/errors.ts';
+import { castFileName } from '../../core/recording/disk.ts';
 import type { CoreServices } from '../../core/services.ts';
 import { IdParams } from '../schemas.ts';
 import type { Api } from '../types.ts';
@@ -32,7 +33,7 @@ export function sessionCastRoutes(app: Api, core: CoreServices): void {
       // Session ids are ours (`ses_…`) and exist in the store, but never let one name another path.
       if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new WardenError('not_found', `no terminal recording for session ${id}`);
       const n = req.query.shell;
-      const cast = await core.recordings.file(`${n === 1 ? id : `${id}-${n}`}.cast`).catch((err: unknown) => {
+      const cast = await core.recordings.file(castFileName(id, n)).catch((err: unknown) => {
         if (!(err instanceof WardenError) || err.kind !== 'not_found') throw err;
         throw new WardenError('not_found', `session ${id} has no terminal recording${n === 1 ? '' : ` for shell ${n}`}: only interactive SSH shells are recorded as asciicast (see \`warden sessions show ${id}\`)`);
       });

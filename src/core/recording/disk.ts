@@ -37,8 +37,13 @@ export function createDiskRecordings(dir: string, opts: { flushIntervalMs: numbe
   };
 }
 
+/** The asciicast of a session's `shell`-th interactive shell (from 1): `<sessionId>.cast`, then `<sessionId>-2.cast`, … */
+export function castFileName(sessionId: string, shell: number): string {
+  return shell === 1 ? `${sessionId}.cast` : `${sessionId}-${shell}.cast`;
+}
+
 /**
- * A file written beside a session's events (an SSH shell's asciicast: `<sessionId>[-n].cast`), checked
+ * A file written beside a session's events (an SSH shell's asciicast: castFileName), checked
  * before it names a path: the name may come from an API caller.
  */
 export function sideFileName(name: string): string {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { WardenError } from '../errors.ts';
-import { createDiskRecordings, eventLines, sideFileName } from './disk.ts';
+import { castFileName, createDiskRecordings, eventLines, sideFileName } from './disk.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { RecordingEvent, RecordingStorage, RecordingWriter } from './types.ts';
 
@@ -148,7 +148,7 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
   function filesOf(sessionId: string): string[] {
     const files = [`${sessionId}.jsonl`];
     for (let n = 1; ; n++) {
-      const cast = n === 1 ? `${sessionId}.cast` : `${sessionId}-${n}.cast`;
+      const cast = castFileName(sessionId, n);
       if (!existsSync(join(o.dir, cast))) return files;
       files.push(cast);
     }

@@ -19,8 +19,9 @@ export class AsciicastWriter {
   readonly #start: number;
   readonly #decoders = { o: new StringDecoder('utf8'), i: new StringDecoder('utf8') };
 
-  constructor(dir: string, name: string, clock: Clock, header: { width: number; height: number; term: string }) {
-    this.path = join(dir, `${name}.cast`);
+  /** `file`: the cast's name in `dir` (castFileName). */
+  constructor(dir: string, file: string, clock: Clock, header: { width: number; height: number; term: string }) {
+    this.path = join(dir, file);
     this.#clock = clock;
     this.#start = clock.now().getTime();
     this.#out = createWriteStream(this.path, { mode: 0o600, flags: 'wx' });

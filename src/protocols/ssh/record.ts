@@ -2,6 +2,7 @@ import type { Client } from 'ssh2';
 import type { AuthorizedTarget } from '../../core/access/index.ts';
 import type { ListenerContext } from '../../core/protocol.ts';
 import type { CoreServices } from '../../core/services.ts';
+import { castFileName } from '../../core/recording/disk.ts';
 import { reviewForSession } from '../../core/review/gate.ts';
 import type { ChannelContext } from './channel-context.ts';
 
@@ -12,7 +13,7 @@ import type { ChannelContext } from './channel-context.ts';
  */
 export interface OpenSession {
   channels: ChannelContext;
-  /** A fresh name for the next terminal recording of this session. */
+  /** The file name of this session's next terminal recording (castFileName). */
   castName(): string;
   /** Notes that the target hung up, then ends the client connection. */
   targetClosed(endClient: () => void): void;
@@ -90,7 +91,7 @@ export function openSessionRecord(core: CoreServices, ctx: ListenerContext, targ
   let ended: Promise<void> | undefined;
   return {
     channels,
-    castName: () => (casts++ === 0 ? sessionId : `${sessionId}-${casts}`),
+    castName: () => castFileName(sessionId, ++casts),
     targetClosed: (end) => {
       reason ??= 'target_closed';
       end();
