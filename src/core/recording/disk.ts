@@ -21,11 +21,7 @@ export function createDiskRecordings(dir: string, opts: { flushIntervalMs: numbe
   const lines = new EventLines();
   // Pending-line buffers handed back after their write, for every writer (chunk-pool.ts says why).
   const chunks = opts.chunks ?? new ChunkPool(chunkBytes, pooledChunks);
-  const pathOf = (sessionId: string) => {
-    // Session ids are ours (`ses_…`), but the API passes user input here: never let it name another path.
-    if (!/^[A-Za-z0-9_-]+$/.test(sessionId)) throw new WardenError('not_found', `no recording for session "${sessionId}"`);
-    return join(dir, `${sessionId}.jsonl`);
-  };
+  const pathOf = (sessionId: string) => join(dir, eventsFileName(sessionId));
   return {
     open: (sessionId) => new DiskWriter(pathOf(sessionId), opts.flushIntervalMs, lines, chunks),
     read: (sessionId) => readLines(pathOf(sessionId), sessionId),
@@ -35,6 +31,13 @@ export function createDiskRecordings(dir: string, opts: { flushIntervalMs: numbe
       return createReadStream(path);
     },
   };
+}
+
+/** The file of a session's events, `<sessionId>.jsonl`. */
+export function eventsFileName(sessionId: string): string {
+  // Session ids are ours (`ses_…`), but the API passes user input here: never let it name another path.
+  if (!/^[A-Za-z0-9_-]+$/.test(sessionId)) throw new WardenError('not_found', `no recording for session "${sessionId}"`);
+  return `${sessionId}.jsonl`;
 }
 
 /** The asciicast of a session's `shell`-th interactive shell (from 1): `<sessionId>.cast`, then `<sessionId>-2.cast`, … */

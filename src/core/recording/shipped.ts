@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { WardenError } from '../errors.ts';
-import { castFileName, createDiskRecordings, eventLines, sideFileName } from './disk.ts';
+import { castFileName, createDiskRecordings, eventLines, eventsFileName, sideFileName } from './disk.ts';
 import type { ObjectStore } from './object-store.ts';
 import type { RecordingEvent, RecordingStorage, RecordingWriter } from './types.ts';
 
@@ -146,7 +146,7 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
 
   /** The local files of a session: its events and its shells' asciicasts (`<id>.cast`, `<id>-2.cast`, …). */
   function filesOf(sessionId: string): string[] {
-    const files = [`${sessionId}.jsonl`];
+    const files = [eventsFileName(sessionId)];
     for (let n = 1; ; n++) {
       const cast = castFileName(sessionId, n);
       if (!existsSync(join(o.dir, cast))) return files;
@@ -154,15 +154,14 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
     }
   }
 
-  /** Ships a session's files whole and removes them from the spool; false when something could not be shipped. */
-  async function finish(sessionId: string): Promise<boolean> {
+  /** Ships a session's files whole and removes them from the spool; rejects (and removes nothing) when one could not be shipped. */
+  async function finish(sessionId: string): Promise<void> {
     const files = filesOf(sessionId);
     for (const file of files) await shipFile(file);
     for (const file of files) {
       await unlink(join(o.dir, file)).catch(() => undefined);
       shipped.delete(file);
     }
-    return true;
   }
 
   async function shipAll(): Promise<void> {
@@ -178,15 +177,15 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
     }
     for (const id of [...done]) {
       if (live.has(id)) continue;
-      const ok = await finish(id).catch((err: unknown) => {
+      try {
+        await finish(id);
+      } catch (err) {
         failed++;
         lastError = err;
-        return false;
-      });
-      if (ok) {
-        done.delete(id);
-        if (backlog.has(id)) backlogShipped(id);
+        continue;
       }
+      done.delete(id);
+      if (backlog.has(id)) backlogShipped(id);
     }
     // Loud once when shipping starts failing and once when it recovers, not every interval.
     if (failed > 0 && !failing) log.error({ err: lastError, where: o.store.where, files: failed }, 'cannot ship recordings to object storage: they stay in the local spool and are tried again');
@@ -247,8 +246,9 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
   return {
     open(sessionId): RecordingWriter {
       const writer = local.open(sessionId);
+      const events = eventsFileName(sessionId);
       // A new session's file: nothing of it can be in the bucket yet (no listing needed).
-      shipped.set(`${sessionId}.jsonl`, { bytes: 0, segments: 0 });
+      shipped.set(events, { bytes: 0, segments: 0 });
       live.add(sessionId);
       let closed: Promise<void> | undefined;
       return {
@@ -259,15 +259,14 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
             // The events go up now, so a session the store shows as ended has its recording in the bucket
             // (bounded: a slow or unreachable store leaves it to the retries). The rest, and the spool's
             // cleanup, at the next interval: a shell's asciicast may still be closing.
-            await bounded(shipFile(`${sessionId}.jsonl`), closeShipMs).catch(() => undefined);
+            await bounded(shipFile(events), closeShipMs).catch(() => undefined);
             live.delete(sessionId);
             done.add(sessionId);
           })()),
       };
     },
     async *read(sessionId): AsyncIterable<RecordingEvent> {
-      if (!/^[A-Za-z0-9_-]+$/.test(sessionId)) throw new WardenError('not_found', `no recording for session "${sessionId}"`);
-      yield* eventLines(await readable(`${sessionId}.jsonl`, `no recording for session "${sessionId}"`));
+      yield* eventLines(await readable(eventsFileName(sessionId), `no recording for session "${sessionId}"`));
     },
     file: (name) => readable(sideFileName(name), `no recording file "${name}"`),
     async start() {
