@@ -6,6 +6,7 @@ import { WardenError } from '../errors.ts';
 import { createDiskRecordings } from './disk.ts';
 import type { ShippedOptions } from './shipped.ts';
 import type { RecordingStorage } from './types.ts';
+import { isLoopbackHost } from '../loopback.ts';
 
 /** The configured recording storage, and what the gateway runs when it starts and stops. */
 export interface ConfiguredRecordings {
@@ -34,10 +35,10 @@ export async function recordingsFromConfig(
   const s3 = r.s3;
   const accessKey = await secret(s3.accessKeyFile, env[s3.accessKeyEnv] || env['AWS_ACCESS_KEY_ID'], `recording.s3: no access key: set ${s3.accessKeyEnv} (or AWS_ACCESS_KEY_ID), or recording.s3.accessKeyFile`);
   const secretKey = await secret(s3.secretKeyFile, env[s3.secretKeyEnv] || env['AWS_SECRET_ACCESS_KEY'], `recording.s3: no secret key: set ${s3.secretKeyEnv} (or AWS_SECRET_ACCESS_KEY), or recording.s3.secretKeyFile`);
-  const host = new URL(s3.endpoint).hostname;
+  const endpoint = new URL(s3.endpoint);
   // Recordings hold what users ran and saw: over plain http anyone on the path reads them. Allowed (an in-cluster
-  // MinIO often speaks http on a private network), but said at every start, as the SAML metadata rule does for keys.
-  if (new URL(s3.endpoint).protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
+  // MinIO often speaks http on a private network), but said at every start.
+  if (endpoint.protocol === 'http:' && !isLoopbackHost(endpoint.hostname)) {
     log.warn({ endpoint: s3.endpoint }, 'recording.s3: recordings ship over plain http; use an https endpoint unless this network is trusted');
   }
   const [{ createS3ObjectStore }, { createShippedRecordings }] = await Promise.all([import('./object-store.ts'), import('./shipped.ts')]);

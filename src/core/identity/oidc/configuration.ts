@@ -3,6 +3,7 @@ import { WardenError } from '../../errors.ts';
 import type { DeviceClientDeps } from './device.ts';
 import { oidcError } from './errors.ts';
 import type { OidcSettings } from './types.ts';
+import { isLoopbackHost } from '../../loopback.ts';
 
 /**
  * The IdP's configuration, discovered on first use and cached by the one who
@@ -24,7 +25,7 @@ export function lazyConfiguration(settings: OidcSettings, deps: Pick<DeviceClien
 export async function discover(settings: OidcSettings, deps: Pick<DeviceClientDeps, 'clock' | 'clientSecret' | 'fetch'>): Promise<oidc.Configuration> {
   const issuer = new URL(settings.issuer);
   // Plain http only to the same machine (a local IdP, tests); anywhere else the ID token must travel over TLS.
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(issuer.hostname);
+  const loopback = isLoopbackHost(issuer.hostname);
   if (issuer.protocol !== 'https:' && !loopback) {
     throw new WardenError('bad_request', `identity.oidc.issuer must be https:// (got ${settings.issuer}); plain http is allowed only for 127.0.0.1/localhost`);
   }

@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { DOMParser } from '@xmldom/xmldom';
 import { WardenError } from '../../errors.ts';
+import { isLoopbackHost } from '../../loopback.ts';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
@@ -68,7 +69,7 @@ export async function loadIdpMetadata(source: string, fetchFn: typeof fetch = fe
   if (/^https?:\/\//i.test(source)) {
     const url = new URL(source);
     // fail closed: metadata carries the keys we trust; over plain http anyone on the path could swap them.
-    if (url.protocol === 'http:' && !['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)) {
+    if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
       throw new WardenError('bad_request', `identity.saml.idpMetadata ${source}: fetch IdP metadata over https (http only for loopback)`);
     }
     let res: Response;
