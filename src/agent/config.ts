@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { invalidConfig, readConfigFile } from '../config/file.ts';
+import { invalidConfig, readConfigFile, readSecretFile } from '../config/file.ts';
 import { WardenError } from '../core/errors.ts';
 
 /**
@@ -41,18 +40,6 @@ export async function readAgentConfig(file: string): Promise<AgentFile> {
   return parsed.data;
 }
 
-/** The agent token from a file (a mounted secret): its contents without surrounding whitespace; an empty file is an error. */
-export async function readTokenFile(file: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new WardenError('bad_request', `cannot read the agent token file ${file}: ${(err as Error).message}`);
-  }
-  const token = text.trim();
-  if (token === '') throw new WardenError('bad_request', `the agent token file ${file} is empty`);
-  return token;
-}
 
 /** `warden agent`'s flags, as commander gives them. */
 export interface AgentFlags {
@@ -86,7 +73,7 @@ export async function agentSettings(flags: AgentFlags, env: NodeJS.ProcessEnv = 
   const gateway = flags.gateway ?? env['WARDEN_GATEWAY'] ?? file.gateway;
   if (!gateway) throw new WardenError('bad_request', 'no gateway: pass --gateway <url>, set WARDEN_GATEWAY or put `gateway:` in --config');
   const tokenFile = flags.tokenFile ?? (flags.token === undefined && !env['WARDEN_AGENT_TOKEN'] ? file.tokenFile : undefined);
-  const token = flags.token ?? (tokenFile === undefined ? undefined : await readTokenFile(tokenFile)) ?? (env['WARDEN_AGENT_TOKEN'] || undefined) ?? file.token;
+  const token = flags.token ?? (tokenFile === undefined ? undefined : await readSecretFile(tokenFile, 'the agent token file')) ?? (env['WARDEN_AGENT_TOKEN'] || undefined) ?? file.token;
   if (!token) throw new WardenError('bad_request', 'no agent token: pass --token or --token-file, set WARDEN_AGENT_TOKEN, or put `tokenFile:` in --config (create one with `warden agents create <name>`)');
   const allow = [...(file.allow ?? []), ...flags.allow];
   // fail closed: an agent with nothing allowed would only refuse; say so instead of running uselessly.

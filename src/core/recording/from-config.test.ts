@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -27,6 +27,13 @@ describe('recording.s3 in the configuration', () => {
 
   it('says which variable to set when no credentials are given', async () => {
     await expect(recordingsFromConfig(recordingConfig({ s3: { endpoint: s3.endpoint, bucket: s3.bucket } }), {}, log)).rejects.toThrow(/WARDEN_S3_ACCESS_KEY \(or AWS_ACCESS_KEY_ID\)/);
+  });
+
+  it('names the key file that cannot be read or is empty', async () => {
+    const empty = join(dir, 'empty-key');
+    writeFileSync(empty, '\n');
+    await expect(recordingsFromConfig(recordingConfig({ s3: s3.config({ accessKeyFile: empty }) }), {}, log)).rejects.toThrow(`recording.s3.accessKeyFile ${empty} is empty`);
+    await expect(recordingsFromConfig(recordingConfig({ s3: s3.config({ secretKeyFile: join(dir, 'none') }) }), {}, log)).rejects.toThrow(`cannot read recording.s3.secretKeyFile ${join(dir, 'none')}`);
   });
 
   it('takes the credentials from the environment and ships with them', async () => {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readSecretFile } from '../../config/file.ts';
 import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
 import type { WardenConfig } from '../../config/schema.ts';
@@ -33,8 +33,8 @@ export async function recordingsFromConfig(
     return { storage, start: async () => {}, stop: async () => {} };
   }
   const s3 = r.s3;
-  const accessKey = await secret(s3.accessKeyFile, env[s3.accessKeyEnv] || env['AWS_ACCESS_KEY_ID'], `recording.s3: no access key: set ${s3.accessKeyEnv} (or AWS_ACCESS_KEY_ID), or recording.s3.accessKeyFile`);
-  const secretKey = await secret(s3.secretKeyFile, env[s3.secretKeyEnv] || env['AWS_SECRET_ACCESS_KEY'], `recording.s3: no secret key: set ${s3.secretKeyEnv} (or AWS_SECRET_ACCESS_KEY), or recording.s3.secretKeyFile`);
+  const accessKey = await secret(s3.accessKeyFile, 'recording.s3.accessKeyFile', env[s3.accessKeyEnv] || env['AWS_ACCESS_KEY_ID'], `recording.s3: no access key: set ${s3.accessKeyEnv} (or AWS_ACCESS_KEY_ID), or recording.s3.accessKeyFile`);
+  const secretKey = await secret(s3.secretKeyFile, 'recording.s3.secretKeyFile', env[s3.secretKeyEnv] || env['AWS_SECRET_ACCESS_KEY'], `recording.s3: no secret key: set ${s3.secretKeyEnv} (or AWS_SECRET_ACCESS_KEY), or recording.s3.secretKeyFile`);
   const endpoint = new URL(s3.endpoint);
   // Recordings hold what users ran and saw: over plain http anyone on the path reads them. Allowed (an in-cluster
   // MinIO often speaks http on a private network), but said at every start.
@@ -57,15 +57,9 @@ export async function recordingsFromConfig(
   };
 }
 
-/** A credential from its file (a mounted secret) when one is named, else from the environment. */
-async function secret(file: string, fromEnv: string | undefined, missing: string): Promise<string> {
-  if (file !== '') {
-    const text = await readFile(file, 'utf8').catch((err: Error) => {
-      throw new WardenError('bad_request', `recording.s3: cannot read ${file}: ${err.message}`);
-    });
-    if (text.trim() === '') throw new WardenError('bad_request', `recording.s3: ${file} is empty`);
-    return text.trim();
-  }
+/** A credential from its file (a mounted secret; `what` names the setting) when one is named, else from the environment. */
+async function secret(file: string, what: string, fromEnv: string | undefined, missing: string): Promise<string> {
+  if (file !== '') return readSecretFile(file, what);
   if (!fromEnv) throw new WardenError('bad_request', missing);
   return fromEnv;
 }
