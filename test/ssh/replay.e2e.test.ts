@@ -1,34 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { runWarden, cleanEnv } from '../../src/cli/testing.ts';
-import { issueToken } from '../../src/core/identity/index.ts';
-import { newId } from '../../src/core/ids.ts';
-import { allowAll } from '../../src/core/policy/types.ts';
-import { endedSession, startTestGateway, type TestGatewayWithMysql } from '../helpers/gateway.ts';
-import { startTestSshd, type TestSshd } from '../helpers/sshd.ts';
+import { endedSession } from '../helpers/gateway.ts';
+import { startReplaySetup, type ReplaySetup } from './replay-setup.ts';
 import { sshExec } from './ssh-client.ts';
 import { openTerminal } from './terminal.ts';
 
-let sshd: TestSshd;
-let t: TestGatewayWithMysql;
+let s: ReplaySetup;
+let t: ReplaySetup['t'];
 let bob: string;
 let auditor: string;
 
 beforeAll(async () => {
-  sshd = await startTestSshd();
-  t = await startTestGateway({ policy: allowAll });
-  bob = await t.user('bob');
-  const u = await t.gw.core.users.create({ id: newId('usr'), name: 'ada', role: 'auditor', groups: [], createdAt: new Date() });
-  auditor = (await issueToken(t.gw.core, u.id, { name: 'test' })).token;
-  await t.connection('box', { type: 'ssh', host: '127.0.0.1', port: sshd.port, username: sshd.user, password: sshd.password });
+  s = await startReplaySetup();
+  ({ t, bob, auditor } = s);
 });
 afterAll(async () => {
-  await t?.stop();
-  await sshd?.stop();
+  await s?.stop();
 });
 
-const replay = (args: string[], token: string) => runWarden(['replay', ...args], { env: cleanEnv({ WARDEN_URL: t.apiUrl, WARDEN_TOKEN: token }) });
+const replay = (args: string[], token: string) => s.replay(args, token);
 
 test('`warden replay` writes exactly the recorded output of a shell, in order', async () => {
   const term = await openTerminal(t.sshPort, 'bob@box', bob);
