@@ -29,8 +29,8 @@ describe('proxyFor', () => {
     expect(proxyFor('wss://gw.example/x', undefined)?.host).toBe('all:3128');
   });
 
-  it('NO_PROXY naming the host, a domain suffix or * dials directly', () => {
-    for (const no of ['gw.example', '.example', '*.example', 'other,gw.example:443', '*']) {
+  it('NO_PROXY naming the host, a parent domain (as the gateway reads it), a domain suffix or * dials directly', () => {
+    for (const no of ['gw.example', 'example', '.example', '*.example', 'other,gw.example:443', '*']) {
       setEnv({ HTTPS_PROXY: 'http://proxy:3128', NO_PROXY: no });
       expect(proxyFor('wss://gw.example/x', undefined), no).toBeUndefined();
     }

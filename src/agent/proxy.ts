@@ -2,8 +2,8 @@ import type { ClientRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { HttpsProxyAgent, type HttpsProxyAgentOptions } from 'https-proxy-agent';
-import { getProxyForUrl } from 'proxy-from-env';
 import { WardenError } from '../core/errors.ts';
+import { proxyFromEnv } from '../transport/proxy-env.ts';
 import { pinMismatch } from './pin.ts';
 
 /**
@@ -12,8 +12,8 @@ import { pinMismatch } from './pin.ts';
  * TLS with `CONNECT host:port`. The link is a WebSocket over HTTP(S), so it
  * rides such a tunnel as any browser's wss:// does (the reason the link is a
  * WebSocket: docs/agents.md). `https-proxy-agent` speaks CONNECT (Basic
- * credentials from the proxy URL, Negotiate when asked) and `proxy-from-env`
- * reads NO_PROXY as curl and most tools do.
+ * credentials from the proxy URL, Negotiate when asked); the environment's
+ * proxy variables are read as the gateway reads them (transport/proxy-env.ts).
  */
 
 /** A proxy URL as given (`--proxy`, `proxy:` in the config, or the environment), checked; scheme-less means http://, as curl reads it. */
@@ -38,12 +38,8 @@ export function parseProxyUrl(text: string): URL {
  */
 export function proxyFor(linkUrl: string, explicit: string | undefined): URL | undefined {
   if (explicit !== undefined) return parseProxyUrl(explicit);
-  const target = new URL(linkUrl);
-  const scheme = target.protocol === 'wss:' || target.protocol === 'https:' ? 'https' : 'http';
-  const configured = env(`${scheme}_proxy`) || env('all_proxy');
+  const configured = proxyFromEnv(new URL(linkUrl), process.env);
   if (configured === '') return undefined;
-  // getProxyForUrl answers '' when NO_PROXY covers the host (and port): then the link dials directly.
-  if (getProxyForUrl(`${scheme}://${target.host}`) === '') return undefined;
   return parseProxyUrl(configured);
 }
 
@@ -96,8 +92,4 @@ export function proxyRefusal(agent: LinkProxyAgent | undefined): { status: numbe
   // 407 asks for credentials; some proxies (tinyproxy) answer wrong ones with 401.
   const hint = status === 407 || status === 401 ? ': the proxy did not accept its credentials; give them in the proxy URL (http://user:password@host:port)' : '';
   return { status, message: `the proxy refused the tunnel to the gateway (HTTP ${status})${hint}` };
-}
-
-function env(name: string): string {
-  return process.env[name.toLowerCase()] || process.env[name.toUpperCase()] || '';
 }
