@@ -14,6 +14,17 @@ describe('isoNow', () => {
     expect(isoNow(a)).toBe('2026-03-01T10:00:00.000Z');
     expect(isoNow(b)).toBe('2027-01-01T00:00:00.000Z');
   });
+
+  it('is what toISOString writes across seconds, days and years, before 1970 and past 9999', () => {
+    const starts = ['2026-12-31T23:59:58.990Z', '1969-12-31T23:59:59.995Z', '+010000-01-01T00:00:00.000Z', '-000001-12-31T23:59:59.998Z'];
+    for (const start of starts) {
+      const c = manualClock(new Date(start));
+      for (let i = 0; i < 2_100; i += 7) {
+        expect(isoNow(c)).toBe(c.now().toISOString());
+        c.advance(7);
+      }
+    }
+  });
 });
 
 describe('clockMs', () => {
