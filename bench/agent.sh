@@ -17,9 +17,10 @@
 # sum over the processes of that path, then each one's (pipe 1 + pipe 2; the gateway; gateway
 # + pipe; gateway + agent): a figure less noisy than TPS on a shared machine. The gateway paths
 # get a WARMUP-second (default 3) unmeasured run each first. Prints the rounds, the totals, the
-# per-round ratios' medians, the tunnel's CPU against the bare relay's (each process of via-agent
-# against its counterpart in gateway+pipe), then `via-agent/gateway+pipe ratio: X` and, as the LAST line
-# always, `via-agent/two-bare-pipes ratio: X` (TPS of via-agent over TPS of two-pipes, from the
+# per-round ratios' medians, via-agent/two-pipes with a 90 % interval over the rounds and whether
+# that meets ≥ 0.95, misses it or cannot tell (bench/ratio-interval.mjs), the tunnel's CPU against
+# the bare relay's (each process of via-agent against its counterpart in gateway+pipe), then
+# `via-agent/gateway+pipe ratio: X` and, as the LAST line always, `via-agent/two-bare-pipes ratio: X` (TPS of via-agent over TPS of two-pipes, from the
 # totals) or `via-agent/two-bare-pipes ratio: n/a (…)`. A bench, not a test: on 2 shared
 # cores the figures move with whatever else runs.
 #
@@ -160,7 +161,7 @@ done
 
 log "${RUN[*]} interleaved: $ROUNDS rounds of ${SLICE}s per path"
 ROUND_LINES=()
-declare -A ROUND_RATIOS
+declare -A ROUND_RATIOS ROUND_PAIRS
 for ((r = 1; r <= ROUNDS; r++)); do
   order=("${RUN[@]}")
   if ((r % 2 == 0)); then
@@ -172,7 +173,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
   for t in "${RUN[@]}"; do line+=$(printf ' %9.0f %6s' "${ROUND_TPS[$t]}" "${ROUND_CPU[$t]}"); done
   ROUND_LINES+=("$line")
   for b in gateway+pipe two-pipes; do
-    [[ -z ${ROUND_TPS[via-agent]:-} || -z ${ROUND_TPS[$b]:-} ]] || ROUND_RATIOS[$b]+="$(ratio "${ROUND_TPS[via-agent]}" "${ROUND_TPS[$b]}") "
+    [[ -z ${ROUND_TPS[via-agent]:-} || -z ${ROUND_TPS[$b]:-} ]] || {
+      ROUND_RATIOS[$b]+="$(ratio "${ROUND_TPS[via-agent]}" "${ROUND_TPS[$b]}") "
+      ROUND_PAIRS[$b]+="${ROUND_TPS[via-agent]}:${ROUND_TPS[$b]} "
+    }
   done
 done
 
@@ -207,6 +211,8 @@ echo
 for b in gateway+pipe two-pipes; do
   [[ -z ${ROUND_RATIOS[$b]:-} ]] || echo "per-round via-agent/$b: $(spread "${ROUND_RATIOS[$b]}")"
 done
+# shellcheck disable=SC2086
+[[ -z ${ROUND_PAIRS[two-pipes]:-} ]] || echo "via-agent/two-pipes $(node "$ROOT/bench/ratio-interval.mjs" 0.95 ${ROUND_PAIRS[two-pipes]})"
 if [[ -n ${TPS[via-agent]:-} && -n ${TPS[gateway+pipe]:-} ]]; then
   # The tunnel's own CPU, from the totals: each side of via-agent against its counterpart in gateway+pipe.
   us() { us_per_tx "${TICKS[$1/$2]}" "${TX[$1]}"; }

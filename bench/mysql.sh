@@ -19,7 +19,9 @@
 # Prints per slice TPS and CPU µs/tx, the totals, then per mode: warden/pipe from the
 # totals (the ratio of the sums), the median and range of the per-round ratios, the
 # rounds at the target (warden/pipe ≥ 0.95 in that round), and Warden's CPU above the
-# pipe's per transaction. The LAST line is always `warden/pipe ratio: X`: the ratio of
+# pipe's per transaction; then per mode the ratio with a 90 % interval over the rounds and
+# whether that meets the target, misses it or cannot tell (bench/ratio-interval.mjs). The
+# LAST line is always `warden/pipe ratio: X`: the ratio of
 # the summed TPS (warden total / pipe total), the lower of the two modes, or
 # `warden/pipe ratio: n/a (…)`.
 # The sysbench tables live in a database of their own (BENCH_DB, default
@@ -59,7 +61,7 @@ bench_cleanup_on_exit "$TMP"
 
 log() { echo "[bench] $*" >&2; }
 
-declare -A TPS LAT CPU TX ELAPSED ROUND_RATIOS AT_TARGET
+declare -A TPS LAT CPU TX ELAPSED ROUND_RATIOS ROUND_PAIRS AT_TARGET
 declare -A PORT PID USER PASS DBNAME
 ROUND_LINES=()
 
@@ -147,6 +149,7 @@ run_interleaved() {
       done
       rr=$(ratio "${rt[warden]}" "${rt[pipe]}")
       ROUND_RATIOS[$mode]+="$rr "
+      ROUND_PAIRS[$mode]+="${rt[warden]}:${rt[pipe]} "
       AT_TARGET[$mode]=$((${AT_TARGET[$mode]:-0} + $(awk -v r="$rr" -v t="$TARGET" 'BEGIN { print (r >= t) }')))
       ROUND_LINES+=("$(printf 'round %-2d %-9s %-7s %10s %8s   %10s %8s   %6s' "$r" "$mode" "${order[0]}" \
         "${rt[pipe]}" "${rc[pipe]}" "${rt[warden]}" "${rc[warden]}" "$rr")")
@@ -192,6 +195,10 @@ print_report() {
       printf '%-9s warden/pipe: totals %s, per round %s, rounds at ≥ %s: %d of %d; warden CPU above the pipe %s µs/tx\n' "$mode" \
         "$(ratio "${TPS[warden/$mode]}" "${TPS[pipe/$mode]}")" "$(spread "${ROUND_RATIOS[$mode]}")" "$TARGET" "${AT_TARGET[$mode]:-0}" "$ROUNDS" \
         "$(awk -v a="${CPU[warden/$mode]}" -v b="${CPU[pipe/$mode]}" 'BEGIN { printf "%+.1f", a - b }')"
+    done
+    for mode in text prepared; do
+      # shellcheck disable=SC2086
+      printf '%-9s warden/pipe %s\n' "$mode" "$(node "$ROOT/bench/ratio-interval.mjs" "$TARGET" ${ROUND_PAIRS[$mode]})"
     done
   fi
   echo
