@@ -22,7 +22,10 @@ const connection = process.env.CONNECTION ?? 'bench';
 const gateway = await createBenchGateway('pg-relay-proxy');
 let seq = 0;
 
-/** The next `n`-byte-prefixed message's bytes: resolves once `socket` has sent them, with whatever came after. */
+/**
+ * Bytes from `socket` up to the end `done` finds in them (-1: not yet); with whatever came after
+ * them, which the callers require to be nothing (a client sends nothing before ReadyForQuery).
+ */
 function readUntil(socket: Socket, done: (buffered: Buffer) => number): Promise<{ head: Buffer; rest: Buffer }> {
   return new Promise((resolve, reject) => {
     let buffered = Buffer.alloc(0);
@@ -63,6 +66,7 @@ async function serve(client: Socket): Promise<void> {
   await new Promise<void>((resolve, reject) => upstream.once('connect', resolve).once('error', reject));
   upstream.write(first.head);
   const answer = await readUntil(upstream, afterReady);
+  if (first.rest.length > 0 || answer.rest.length > 0) throw new Error('bytes after the startup: this harness does not pass them on');
   client.write(answer.head);
   if (process.env.RAW === '1') {
     // The same sockets spliced with no relay: what the onread sockets cost against bench/bare-pipe.mjs.
