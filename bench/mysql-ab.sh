@@ -19,6 +19,8 @@
 # THREADS each, and the median of the per-round differences B - A is printed
 # too; on a machine whose load swings from run to run, a pair shares the swing
 # and the difference keeps what each gateway costs).
+# A_NODE_ARGS / B_NODE_ARGS pass node flags to one gateway (ROOT_A and ROOT_B may then be the
+# same checkout).
 # Its tables live in a database of their own
 # (BENCH_DB, default my_ab_<pid>), dropped on exit; every process started here is killed.
 set -euo pipefail
@@ -58,7 +60,10 @@ start_gateway() {
   mkdir -p "$dir/data"
   port=$(free_port)
   write_mysql_warden_config "$dir/warden.yaml" "$dir/data" "$port"
-  (cd "$root" && exec node bin/warden.mjs gateway --config "$dir/warden.yaml" --json) >"$dir/warden.json" 2>"$dir/warden.log" &
+  local -n node_args="${name}_NODE_ARGS"
+  # A_NODE_ARGS / B_NODE_ARGS: node flags for one side only (one checkout against itself with a V8 flag, say).
+  # shellcheck disable=SC2086
+  (cd "$root" && exec node ${node_args:-} bin/warden.mjs gateway --config "$dir/warden.yaml" --json) >"$dir/warden.json" 2>"$dir/warden.log" &
   PID[$name]=$!
   PIDS+=("${PID[$name]}")
   for ((i = 0; i < 900; i++)); do
