@@ -18,8 +18,10 @@
 # (/proc/stat: every process, these and others; near 100 % the transfer is CPU-bound,
 # and only less CPU in total, not moving work between threads, makes it faster), the gateway's peak RSS,
 # how long a login alone takes directly and through Warden (part of every row: direct OpenSSH's is
-# the slower), the warden/direct and bare/direct ratios of both, and as the last line
-# `warden/direct ssh-cat throughput ratio: X`.
+# the slower), the warden/direct and bare/direct ratios of both, then ROUNDS (default 10)
+# interleaved rounds of direct and Warden scp with OpenSSH's default cipher (the issue's target,
+# ≥ 0.85) with the ratio's 90 % interval and met / not met / undecided (bench/ratio-interval.mjs),
+# and as the last line `warden/direct ssh-cat throughput ratio: X`.
 #
 # Environment: MB (default 200), RUNS (best of, default 2), WARMUP (default 2),
 # WARDEN_NODE_ARGS and BARE_NODE_ARGS (extra node flags, e.g.
@@ -30,6 +32,7 @@ set -euo pipefail
 
 MB=${MB:-200}
 RUNS=${RUNS:-2}
+ROUNDS=${ROUNDS:-10}
 WARMUP=${WARMUP:-2}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 log() { echo "[ssh-bench] $*" >&2; }
@@ -175,4 +178,23 @@ echo "bare/direct scp throughput ratio: $(ratio 'bare scp' 'direct scp'), OpenSS
 echo "warden/bare ssh-cat, scp throughput ratios: $(ratio 'warden ssh cat' 'bare ssh cat'), $(ratio 'warden scp' 'bare scp')"
 echo "warden/direct scp throughput ratio: $(ratio 'warden scp' 'direct scp')"
 echo "warden/direct scp throughput ratio, OpenSSH's default cipher on both: $(ratio 'warden scp, default -c' 'direct scp, default -c')"
+# The issue's target, decided from interleaved rounds rather than from best-of rows: direct and
+# Warden scp with OpenSSH's default cipher in turn (which goes first alternating), each round's
+# pair of throughputs into bench/ratio-interval.mjs.
+if ((ROUNDS > 0)); then
+  pairs=()
+  for ((r = 1; r <= ROUNDS; r++)); do
+    if ((r % 2)); then order=(direct warden); else order=(warden direct); fi
+    declare -A took=()
+    for who in "${order[@]}"; do
+      rm -f "$TMP/out"
+      t0=$(now)
+      "${who}_scp_default_cipher" || { log "a round's $who scp failed: $(head -c 200 "$TMP/err")"; exit 1; }
+      took[$who]=$(calc "$(now) - $t0")
+      [[ $(stat -c %s "$TMP/out") == "$bytes" ]] || { log "wrong size: $(stat -c %s "$TMP/out") bytes"; exit 1; }
+    done
+    pairs+=("$(calc "$MB / ${took[warden]}"):$(calc "$MB / ${took[direct]}")")
+  done
+  echo "warden/direct scp, OpenSSH's default cipher, $ROUNDS interleaved rounds: $(node "$ROOT/bench/ratio-interval.mjs" 0.85 "${pairs[@]}")"
+fi
 echo "warden/direct ssh-cat throughput ratio: $(ratio 'warden ssh cat' 'direct ssh cat')"
