@@ -35,9 +35,9 @@ const tails = Array.from({ length: 1000 }, (_, ms) => `${String(ms).padStart(3, 
  * on this clock: the statement trackers stamp each recorded event, and while one
  * session alone rarely sees two statements in a millisecond, all sessions
  * together often do, and formatting costs more than the rest of the event. A
- * new millisecond of the same second only gets its last four characters (a
- * statement every ~100 µs, pgbench's rate here, is in a new millisecond most of
- * the time; toISOString costs ~0.3 µs, the concatenation a few ns).
+ * new millisecond of the same second only gets its last four characters: ~120 ns
+ * against toISOString's ~1.2–1.5 µs on Node 20 (a loop of 2 million, the string
+ * read once as the line writer does).
  */
 export function isoNow(clock: Clock): string {
   let stamp = stamps.get(clock);
