@@ -73,7 +73,8 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     const events = await openEventBus({ kind: store.kind, url: config.store.url, schema: config.store.schema, log: log.child({ module: 'events' }) });
     stops.push(() => events.close());
     const published = publishingRepos(store, events);
-    const masterKey = await loadMasterKey({ env: opts.env ?? process.env, keyFile: config.vault.masterKeyFile });
+    const env = opts.env ?? process.env;
+    const masterKey = await loadMasterKey({ env, keyFile: config.vault.masterKeyFile });
     const vault = createVault(masterKey);
     const sql = await initSql();
     const classifier = createPostgresClassifier(sql);
@@ -93,8 +94,8 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     // Links in notifications and the OIDC redirect URI: the configured public URL, else the API's address once it listens.
     let publicUrl = config.reviews.publicUrl.replace(/\/$/, '') || `http://${config.listeners.api.host}:${config.listeners.api.port}`;
     // The gateway's own HTTP calls (webhooks, IdPs, S3) through the network's proxy when HTTP(S)_PROXY say so.
-    const outbound = createOutbound(opts.env ?? process.env);
-    const reviews = createReviews(config, { store, clock, log, sql, env: opts.env ?? process.env, publicUrl: () => publicUrl, events, fetch: outbound.fetch });
+    const outbound = createOutbound(env);
+    const reviews = createReviews(config, { store, clock, log, sql, env, publicUrl: () => publicUrl, events, fetch: outbound.fetch });
     stops.push(() => reviews.flush());
     const live = new LiveSessions();
     // Pending reviews expire; lapsed grants that ask for it end the sessions that ran under them.
@@ -108,7 +109,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     // A fresh id per process: sessions are stored with it, so a replica that outlives this one can end those it cut off.
     const replicaId = newId('rep');
     const metrics = createMetrics();
-    const recordings = await recordingsFromConfig(config.recording, opts.env ?? process.env, log.child({ module: 'recordings' }), {
+    const recordings = await recordingsFromConfig(config.recording, env, log.child({ module: 'recordings' }), {
       shipped: (bytes) => metrics.recordingShippedBytes.inc(bytes),
       failed: () => metrics.recordingShipFailures.inc(),
     }, outbound.agentFor);
@@ -142,7 +143,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
       const { oidcFromConfig, oidcWebFromConfig } = await import('./core/identity/oidc/index.ts');
       // openid-client types its fetch's body narrower than the DOM's; the same function at run time.
       const idpFetch = outbound.fetch as unknown as NonNullable<DeviceClientDeps['fetch']>;
-      const web = oidcWebFromConfig(config.identity.oidc, opts.env ?? process.env, {
+      const web = oidcWebFromConfig(config.identity.oidc, env, {
         ...core,
         loginStates: store.loginStates,
         idpBindings: store.idpBindings,
@@ -150,7 +151,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
         publicUrl: () => publicUrl,
         fetch: idpFetch,
       });
-      core.oidc = oidcFromConfig(config.identity.oidc, opts.env ?? process.env, { ...core, bindRefresh: web.bindRefresh, fetch: idpFetch });
+      core.oidc = oidcFromConfig(config.identity.oidc, env, { ...core, bindRefresh: web.bindRefresh, fetch: idpFetch });
       core.oidcWeb = web.web;
       core.idpRecheck = web.recheck;
     }

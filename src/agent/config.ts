@@ -40,7 +40,6 @@ export async function readAgentConfig(file: string): Promise<AgentFile> {
   return parsed.data;
 }
 
-
 /** `warden agent`'s flags, as commander gives them. */
 export interface AgentFlags {
   gateway?: string;

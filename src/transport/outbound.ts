@@ -19,12 +19,10 @@ export interface Outbound {
 
 export function createOutbound(env: NodeJS.ProcessEnv): Outbound {
   if (!anyProxy(env)) return { fetch: globalThis.fetch, agentFor: () => undefined };
-  /** The proxy `url` goes through ('' when direct). */
-  const proxyOf = (url: URL) => proxyFromEnv(url, env);
   // undici's ProxyAgent (the fetch inside Node 20 is undici 6): a CONNECT tunnel to the target, for http:// URLs too.
   const dispatchers = new Map<string, ProxyAgent>();
   const proxied = ((input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    const proxy = proxyOf(new URL(input instanceof Request ? input.url : input));
+    const proxy = proxyFromEnv(new URL(input instanceof Request ? input.url : input), env);
     if (proxy === '') return fetch(input, init);
     let dispatcher = dispatchers.get(proxy);
     if (dispatcher === undefined) dispatchers.set(proxy, (dispatcher = new ProxyAgent(proxy)));
@@ -34,7 +32,7 @@ export function createOutbound(env: NodeJS.ProcessEnv): Outbound {
   return {
     fetch: proxied,
     agentFor(url) {
-      const proxy = proxyOf(new URL(url));
+      const proxy = proxyFromEnv(new URL(url), env);
       if (proxy === '') return undefined;
       let agent = agents.get(proxy);
       // CONNECT through the proxy for http:// endpoints too, as for fetch.

@@ -7,15 +7,19 @@
  * as that host alone, where curl also exempts its subdomains.)
  */
 export function proxyFromEnv(url: URL, env: NodeJS.ProcessEnv): string {
-  const read = (name: string) => env[name] || env[name.toUpperCase()] || '';
   const secure = url.protocol === 'https:' || url.protocol === 'wss:';
-  const proxy = read(secure ? 'https_proxy' : 'http_proxy') || read('all_proxy');
-  return proxy === '' || bypassed(url, read('no_proxy')) ? '' : proxy;
+  const proxy = variable(env, secure ? 'https_proxy' : 'http_proxy') || variable(env, 'all_proxy');
+  return proxy === '' || bypassed(url, variable(env, 'no_proxy')) ? '' : proxy;
 }
 
 /** Whether any proxy variable is set at all (without one, every URL goes direct). */
 export function anyProxy(env: NodeJS.ProcessEnv): boolean {
-  return ['http_proxy', 'https_proxy', 'all_proxy'].some((name) => Boolean(env[name] || env[name.toUpperCase()]));
+  return ['http_proxy', 'https_proxy', 'all_proxy'].some((name) => variable(env, name) !== '');
+}
+
+/** A proxy variable as tools read it: lower case first, then upper case ('' when neither is set). */
+function variable(env: NodeJS.ProcessEnv, name: string): string {
+  return env[name] || env[name.toUpperCase()] || '';
 }
 
 /**

@@ -1,12 +1,12 @@
-import { readSecretFile } from '../../config/file.ts';
 import type { Agent } from 'node:http';
 import type { Logger } from 'pino';
+import { readSecretFile } from '../../config/file.ts';
 import type { WardenConfig } from '../../config/schema.ts';
 import { WardenError } from '../errors.ts';
+import { isLoopbackHost } from '../loopback.ts';
 import { createDiskRecordings } from './disk.ts';
 import type { ShippedOptions } from './shipped.ts';
 import type { RecordingStorage } from './types.ts';
-import { isLoopbackHost } from '../loopback.ts';
 
 /** The configured recording storage, and what the gateway runs when it starts and stops. */
 export interface ConfiguredRecordings {
