@@ -113,11 +113,6 @@ warm_up() {
 
 # ratio A B: A/B with 2 decimals ('' when either is missing).
 ratio() { [[ -n ${1:-} && -n ${2:-} ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-# spread "R1 R2 …": `median M (min–max)`.
-spread() {
-  tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 }
-    END { if (!NR) { print "n/a"; exit } m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "median %.2f (%s–%s)", m, v[1], v[NR] }'
-}
 
 log "creating database $DB (pgbench -i -s $SCALE)"
 dropdb --if-exists --force -h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER" "$DB"

@@ -9,8 +9,8 @@
 #            alone on those sockets, nothing else of the gateway (no API, store, logger, sign-in);
 #   gateway  the whole gateway (bundle when current), connection `bench`, recording on.
 # Prints each slice's TPS and the proxy's CPU µs/tx (/proc/<pid>/stat, user + system), then per
-# target the medians. splice − pipe is what the sockets save, relay − splice what the relay costs on
-# the wire, gateway − relay what the rest of the process adds. Session 14 found 43–48 / 55 µs/tx
+# target the medians and ranges. splice − pipe is what the sockets save, relay − splice what the
+# relay costs on the wire, gateway − relay what the rest of the process adds. Session 14 found 43–48 / 55 µs/tx
 # (splice / pipe), the relay ≈ the gateway, and the relay's wire cost 3–4× its in-process one
 # (bench/pg-relay-cpu.ts): see docs/performance.md.
 #
@@ -100,7 +100,6 @@ for ((r = 1; r <= ROUNDS; r++)); do
   done
   echo
 done
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 echo
-echo "pgbench -S -c $CLIENTS simple, $ROUNDS interleaved rounds of ${SLICE}s; medians"
-for t in "${TARGETS[@]}"; do printf '%-8s %8s tps %8s µs/tx\n' "$t" "$(median "${ALL_TPS[$t]}")" "$(median "${ALL_CPU[$t]}")"; done
+echo "pgbench -S -c $CLIENTS simple, $ROUNDS interleaved rounds of ${SLICE}s"
+for t in "${TARGETS[@]}"; do printf '%-8s tps %s, CPU µs/tx %s\n' "$t" "$(spread "${ALL_TPS[$t]}")" "$(spread "${ALL_CPU[$t]}")"; done

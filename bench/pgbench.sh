@@ -303,12 +303,6 @@ cpu_delta() {
   awk -v a="${CPU[warden+mask/$1]}" -v b="${CPU[warden/$1]}" 'BEGIN { printf "%+.1f µs/tx (%+.1f %%)", a - b, (a - b) * 100 / b }'
 }
 
-# spread "R1 R2 …": `median M (min–max)` of the numbers.
-spread() {
-  tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 }
-    END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "median %.2f (%s–%s)", m, v[1], v[NR] }'
-}
-
 print_report() {
   local target mode
   echo

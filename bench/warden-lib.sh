@@ -180,6 +180,12 @@ slice_totals() {
   done
 }
 
+# spread "R1 R2 …": `median M (min–max)` of the numbers ('n/a' for none); each bench's per-round ratios and figures.
+spread() {
+  tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 }
+    END { if (!NR) { print "n/a"; exit } m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "median %.2f (%s–%s)", m, v[1], v[NR] }'
+}
+
 us_per_tx() {
   awk -v c="$1" -v n="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.1f", c * 1e6 / hz / n }'
 }
