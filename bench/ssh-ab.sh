@@ -23,7 +23,8 @@ B_ROOT=$(cd "$2" && pwd)
 MB=${MB:-200}
 ROUNDS=${ROUNDS:-16}
 WARMUP=${WARMUP:-2}
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ROOT=$BENCH_ROOT
 log() { echo "[ssh-ab] $*" >&2; }
 # shellcheck source=bench/warden-lib.sh
 source "$ROOT/bench/warden-lib.sh"
@@ -46,16 +47,13 @@ for who in A B; do
   start_ssh_gateway || { TMP=$SCRATCH; exit 1; }
   PORT[$who]=$GW_SSH_PORT TOKEN[$who]=$BENCH_TOKEN GW_PID[$who]=$WARDEN_PID
 done
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd) TMP=$SCRATCH
+ROOT=$BENCH_ROOT TMP=$SCRATCH
 log "sshd on $SSHD_PORT; A ($A_ROOT) on ${PORT[A]}, B ($B_ROOT) on ${PORT[B]}; $MB MB, $ROUNDS rounds"
 
-# OpenSSH's own cipher choice: SSH_OPTS without its last two words (`-c aes128-gcm@openssh.com`).
-OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}")
-now() { date +%s.%N; }
-calc() { awk "BEGIN { print $1 }"; }
+# through A|B: the blob through that gateway with OpenSSH's own cipher choice, its size checked.
 through() {
   rm -f "$TMP/out"
-  SSHPASS=${TOKEN[$1]} sshpass -e scp -q "${OPTS[@]}" -P "${PORT[$1]}" "bench@bench@127.0.0.1:$home/blob" "$TMP/out" </dev/null 2>"$TMP/err" ||
+  SSHPASS=${TOKEN[$1]} default_cipher scp_from "${PORT[$1]}" bench@bench@127.0.0.1 "$home/blob" ||
     { log "scp through $1 failed: $(head -c 200 "$TMP/err")"; exit 1; }
   [[ $(stat -c %s "$TMP/out") == $((MB * 1024 * 1024)) ]] || { log "scp through $1: wrong size"; exit 1; }
 }

@@ -121,3 +121,10 @@ EOF
 # each run), password only, AES-GCM asked for explicitly on every leg.
 SSH_OPTS=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR
   -o PubkeyAuthentication=no -o NumberOfPasswordPrompts=1 -c aes128-gcm@openssh.com)
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $1 }"; }
+# scp_from PORT USER@HOST PATH: downloads PATH to $TMP/out with SSH_OPTS (the password in $SSHPASS), stderr in $TMP/err.
+scp_from() { sshpass -e scp -q "${SSH_OPTS[@]}" -P "$1" "$2:$3" "$TMP/out" </dev/null 2>"$TMP/err"; }
+# default_cipher CMD…: CMD with SSH_OPTS without its last two words (`-c aes128-gcm@openssh.com`): OpenSSH's own cipher choice.
+default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); "$@"; }

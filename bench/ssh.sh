@@ -64,8 +64,6 @@ done
 grep -q '^ssh-bare-relay:' "$TMP/bare.log" || { log "the bare relay did not start: $(cat "$TMP/bare.log")"; exit 1; }
 log "bare ssh2 relay on $BARE_PORT"
 
-now() { date +%s.%N; }
-calc() { awk "BEGIN { print $1 }"; }
 CLK_TCK=$(getconf CLK_TCK)
 # best_of PID CMD…: runs CMD $RUNS times (output to $TMP/out), checks the size, prints the best
 # seconds, the least CPU ticks PID spent on one run and the ticks its threads other than the
@@ -128,15 +126,12 @@ ratio() {
 }
 
 ssh_to() { sshpass -e ssh "${SSH_OPTS[@]}" -p "$1" "$2" "$3" </dev/null >"$TMP/out" 2>"$TMP/err"; }
-scp_from() { sshpass -e scp -q "${SSH_OPTS[@]}" -P "$1" "$2:$3" "$TMP/out" </dev/null 2>"$TMP/err"; }
 direct_cat() { SSHPASS=$SSHD_PASSWORD ssh_to "$SSHD_PORT" "$SSHD_USER@127.0.0.1" 'cat blob'; }
 bare_cat() { SSHPASS=x ssh_to "$BARE_PORT" bench@127.0.0.1 'cat blob'; }
 warden_cat() { SSHPASS=$BENCH_TOKEN ssh_to "$GW_SSH_PORT" bench@bench@127.0.0.1 "cat $home/blob"; }
 direct_scp() { SSHPASS=$SSHD_PASSWORD scp_from "$SSHD_PORT" "$SSHD_USER@127.0.0.1" blob; }
 bare_scp() { SSHPASS=x scp_from "$BARE_PORT" bench@127.0.0.1 blob; }
 warden_scp() { SSHPASS=$BENCH_TOKEN scp_from "$GW_SSH_PORT" bench@bench@127.0.0.1 "$home/blob"; }
-# default_cipher CMD…: CMD with SSH_OPTS without its last two words (`-c aes128-gcm@openssh.com`): OpenSSH's own cipher choice.
-default_cipher() { local SSH_OPTS=("${SSH_OPTS[@]:0:${#SSH_OPTS[@]}-2}"); "$@"; }
 warden_scp_default_cipher() { default_cipher warden_scp; }
 bare_scp_default_cipher() { default_cipher bare_scp; }
 direct_scp_default_cipher() { default_cipher direct_scp; }
