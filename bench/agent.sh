@@ -17,7 +17,9 @@
 # sum over the processes of that path, then each one's (pipe 1 + pipe 2; the gateway; gateway
 # + pipe; gateway + agent): a figure less noisy than TPS on a shared machine. The gateway paths
 # get a WARMUP-second (default 3) unmeasured run each first. Prints the rounds, the totals, the
-# per-round ratios' medians, via-agent/two-pipes with a 90 % interval over the rounds and whether
+# per-round ratios' medians, the two pipes' CPU per transaction over via-agent's (the TPS ratio
+# follows it: each hop is a single-threaded queue every transaction crosses twice),
+# via-agent/two-pipes with a 90 % interval over the rounds and whether
 # that meets ≥ 0.95, misses it or cannot tell (bench/ratio-interval.mjs), the tunnel's CPU against
 # the bare relay's (each process of via-agent against its counterpart in gateway+pipe), then
 # `via-agent/gateway+pipe ratio: X` and, as the LAST line always, `via-agent/two-bare-pipes ratio: X` (TPS of via-agent over TPS of two-pipes, from the
@@ -206,6 +208,7 @@ echo
 for b in gateway+pipe two-pipes; do
   [[ -z ${ROUND_RATIOS[$b]:-} ]] || echo "per-round via-agent/$b: $(spread "${ROUND_RATIOS[$b]}")"
 done
+[[ -z ${CPU[two-pipes]:-} || -z ${CPU[via-agent]:-} ]] || echo "node CPU per tx, two-pipes/via-agent: $(ratio "${CPU[two-pipes]%% *}" "${CPU[via-agent]%% *}")"
 # shellcheck disable=SC2086
 [[ -z ${ROUND_PAIRS[two-pipes]:-} ]] || echo "via-agent/two-pipes $(node "$ROOT/bench/ratio-interval.mjs" 0.95 ${ROUND_PAIRS[two-pipes]})"
 if [[ -n ${TPS[via-agent]:-} && -n ${TPS[gateway+pipe]:-} ]]; then

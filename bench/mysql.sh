@@ -18,8 +18,10 @@
 # (/proc/<pid>/stat, user + system) during its slices over its transactions.
 # Prints per slice TPS and CPU µs/tx, the totals, then per mode: warden/pipe from the
 # totals (the ratio of the sums), the median and range of the per-round ratios, the
-# rounds at the target (warden/pipe ≥ 0.95 in that round), and Warden's CPU above the
-# pipe's per transaction; then per mode the ratio with a 90 % interval over the rounds and
+# rounds at the target (warden/pipe ≥ 0.95 in that round), Warden's CPU above the
+# pipe's per transaction, and the pipe's CPU per transaction over Warden's (the TPS
+# ratio follows it: the proxy is a single-threaded queue every transaction crosses
+# twice); then per mode the ratio with a 90 % interval over the rounds and
 # whether that meets the target, misses it or cannot tell (bench/ratio-interval.mjs). The
 # LAST line is always `warden/pipe ratio: X`: the ratio of
 # the summed TPS (warden total / pipe total), the lower of the two modes, or
@@ -186,9 +188,9 @@ print_report() {
       done
     done
     for mode in text prepared; do
-      printf '%-9s warden/pipe: totals %s, per round %s, rounds at ≥ %s: %d of %d; warden CPU above the pipe %s µs/tx\n' "$mode" \
+      printf '%-9s warden/pipe: totals %s, per round %s, rounds at ≥ %s: %d of %d; warden CPU above the pipe %s µs/tx (pipe/warden CPU %s)\n' "$mode" \
         "$(ratio "${TPS[warden/$mode]}" "${TPS[pipe/$mode]}")" "$(spread "${ROUND_RATIOS[$mode]}")" "$TARGET" "${AT_TARGET[$mode]:-0}" "$ROUNDS" \
-        "$(awk -v a="${CPU[warden/$mode]}" -v b="${CPU[pipe/$mode]}" 'BEGIN { printf "%+.1f", a - b }')"
+        "$(awk -v a="${CPU[warden/$mode]}" -v b="${CPU[pipe/$mode]}" 'BEGIN { printf "%+.1f", a - b }')" "$(ratio "${CPU[pipe/$mode]}" "${CPU[warden/$mode]}")"
     done
     for mode in text prepared; do
       # shellcheck disable=SC2086
