@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { CipherAlgorithm } from 'ssh2';
+import { sshBindingLoaded } from './ssh2.ts';
 
 const aesGcm: CipherAlgorithm[] = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'];
 const aesCtr: CipherAlgorithm[] = ['aes128-ctr', 'aes192-ctr', 'aes256-ctr'];
@@ -24,14 +24,4 @@ export function ciphersFor(nativeBinding: boolean): CipherAlgorithm[] {
   return nativeBinding ? [...aesGcm, 'chacha20-poly1305@openssh.com', ...aesCtr] : [...aesGcm, ...aesCtr];
 }
 
-/** Whether ssh2 loaded its native crypto binding (built by its install script; optional). */
-function sshBindingLoaded(): boolean {
-  try {
-    // ssh2 has no public flag for it; its crypto module's own is read (the package has no exports map). Any failure: not loaded.
-    return createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js').bindingAvailable === true;
-  } catch {
-    return false;
-  }
-}
-
-export const cipherPreference: CipherAlgorithm[] = ciphersFor(sshBindingLoaded());
+export const cipherPreference: CipherAlgorithm[] = ciphersFor(sshBindingLoaded);

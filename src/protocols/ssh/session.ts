@@ -1,5 +1,4 @@
 import type { Socket } from 'node:net';
-import ssh2 from 'ssh2';
 import type { Connection as SshConnection, PseudoTtyOptions, Session } from 'ssh2';
 import { authorizeSession, type AuthorizedTarget } from '../../core/access/index.ts';
 import { asWardenError } from '../../core/errors.ts';
@@ -9,6 +8,7 @@ import { answerKeyQuery, offeredMethods, parseLoginName, presented } from './aut
 import { cipherPreference } from './algorithms.ts';
 import { openSessionRecord, type OpenSession } from './record.ts';
 import { runExec } from './exec.ts';
+import { ssh2 } from './ssh2.ts';
 import { refuseAgentForward, serveForwards } from './forwarding.ts';
 import type { TargetHostPins } from './host-pins.ts';
 import { runShell, type ShellHandle } from './shell.ts';

@@ -1,7 +1,8 @@
-import ssh2, { type ConnectConfig, type ParsedKey, type SignCallback, type SigningRequestOptions } from 'ssh2';
+import type { ConnectConfig, ParsedKey, SignCallback, SigningRequestOptions } from 'ssh2';
 import type { TargetCredential } from '../../core/access/index.ts';
 import type { WardenError } from '../../core/errors.ts';
 import { agentAsker, agentLabel, type AskAgent } from '../../transport/agent-auth-steps.ts';
+import { ssh2 } from './ssh2.ts';
 
 /**
  * How the gateway logs in to an SSH target: with the vaulted password or

@@ -1,4 +1,3 @@
-import ssh2 from 'ssh2';
 import type { Client } from 'ssh2';
 import type { AuthorizedTarget } from '../../core/access/index.ts';
 import { agentRoute, describeRoute } from '../../core/connections/route.ts';
@@ -6,6 +5,7 @@ import { WardenError } from '../../core/errors.ts';
 import type { Dialer } from '../../core/services.ts';
 import { checkTargetHostKey } from './host-keys.ts';
 import { cipherPreference } from './algorithms.ts';
+import { ssh2 } from './ssh2.ts';
 import type { TargetHostPins } from './host-pins.ts';
 import { agentSshLogin, vaultSshLogin } from './target-auth.ts';
 
