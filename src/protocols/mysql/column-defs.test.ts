@@ -34,6 +34,16 @@ describe('column definitions of a session', () => {
     expect(collect(defs, [column('id', 8), column('email'), column('more')])).toBe(wider);
   });
 
+  it('compares long definitions too (names of hundreds of bytes)', () => {
+    const defs = new ColumnDefs();
+    const long = 'c'.repeat(300);
+    const first = collect(defs, [column(long)]);
+    expect(collect(defs, [Buffer.from(column(long))])).toBe(first);
+    const other = collect(defs, [column(long, 8)]);
+    expect(other).not.toBe(first);
+    expect(other[0]!.type).toBe(8);
+  });
+
   it('hands out frozen definitions (shared by later results)', () => {
     const got = collect(new ColumnDefs(), [column('a')]);
     expect(Object.isFrozen(got) && Object.isFrozen(got[0])).toBe(true);
