@@ -11,7 +11,9 @@ import { RandomPool, type RandomFill } from './random-pool.ts';
  * through the gateway sends ~20,000 packets, whose padding cost ~0.05 s of
  * the gateway's ~0.63 s of CPU; drawn from the pool, bench/ssh-ab.sh
  * measured 1.03× the throughput (interval 1.01–1.06 over 16 rounds). The
- * bytes stay CSPRNG output, each used once.
+ * bytes stay CSPRNG output, each used once. What else ssh2 draws through the
+ * same function: the 16-byte KEXINIT cookies (sent in the clear anyway) and
+ * X11 cookies (the gateway refuses X11); its keys come from other calls.
  *
  * How: ssh2's modules take `randomFillSync` out of `crypto` when they load
  * (`const { randomFillSync } = require('crypto')`), so the pool's `fill` is
