@@ -1,3 +1,4 @@
+import { sameBytes } from '../../transport/same-bytes.ts';
 import { parseColumnDef, type ColumnDef } from './codec/results.ts';
 
 /** Positions remembered; wider results are parsed in full every time. */
@@ -42,7 +43,7 @@ export class ColumnDefs {
     if (!this.#collecting) return;
     const i = this.#count++;
     const raw = this.#raw[i];
-    if (raw !== undefined && sameBytes(raw, payload)) {
+    if (raw !== undefined && raw.length === payload.length && sameBytes(payload, 0, raw)) {
       this.#collected[i] = this.#parsed[i]!;
       return;
     }
@@ -68,19 +69,4 @@ export class ColumnDefs {
     }
     return this.#last!;
   }
-}
-
-/**
- * Whether `a` and `b` hold the same bytes. A column definition is some 30–100 bytes, compared
- * here in a loop: `Buffer.equals` calls into C++, which barely shows in a hot loop (~0.05 µs)
- * but cost ~0.6 µs a statement with its caller in a CPU profile of the gateway under sysbench
- * point selects, where each statement runs once between other processes (~0.2 with the loop).
- * Longer ones go to `equals`.
- */
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  const n = a.length;
-  if (n !== b.length) return false;
-  if (n > 256) return a.equals(b);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -7,6 +7,7 @@ import { FramingError, MessageFramer } from './codec/framing.ts';
 import { parseBind, parseClose, parseDescribe, parseExecute, parseParse, parseQuery, parseMessage, queryMessage } from './codec/frontend.ts';
 import { commandTag, parseErrorFields, parseRowDescription, type ColumnInfo } from './codec/results.ts';
 import type { StatementTracker } from './events.ts';
+import { sameBytes } from '../../transport/same-bytes.ts';
 
 /**
  * The message-by-message relay between a logged-in client and its target.
@@ -357,14 +358,4 @@ export class Relay {
     const why = err instanceof FramingError ? err.message : `malformed message: ${(err as Error).message}`;
     this.end(`protocol violation: ${why}`, errorResponse({ severity: 'FATAL', code: '08P01', message: `protocol violation (${why}); the session was closed` }));
   }
-}
-
-/**
- * Whether `buf` holds `known`'s bytes from `off`. A loop, not `Buffer.compare`: for a
- * RowDescription's few dozen bytes the builtin's argument checks and native call cost more
- * (pgbench's 34 bytes: ~43 ns against ~84).
- */
-function sameBytes(buf: Buffer, off: number, known: Buffer): boolean {
-  for (let i = 0; i < known.length; i++) if (buf[off + i] !== known[i]) return false;
-  return true;
 }
