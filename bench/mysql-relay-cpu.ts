@@ -89,7 +89,9 @@ const binaryAnswer = answer([Buffer.concat([Buffer.from([0, 0]), lenencBytes(val
 async function openSession(g: Gateway, mode: 'text' | 'prepared') {
   const { core, Relay } = g;
   const journal = await g.openJournal(core, target, 'mysql', '127.0.0.1');
-  const tracker = new g.StatementTracker((e: unknown) => journal.statement(e), { maxRows: 100, maxBytes: 64 * 1024 }, g.systemClock, 'key', g.createMysqlLineage());
+  // Packed records as the session writes them (a checkout from before packed records ignores the last argument).
+  const packed = (record: unknown, durationMs: number | undefined) => journal.packed(record, durationMs);
+  const tracker = new g.StatementTracker((e: unknown) => journal.statement(e), { maxRows: 100, maxBytes: 64 * 1024 }, g.systemClock, 'key', g.createMysqlLineage(), undefined, packed);
   const gatekeeper = g.createGatekeeper(core, identity, target.connection, new AbortController().signal);
   const client = new FakeSocket();
   const upstream = new FakeSocket();

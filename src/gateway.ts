@@ -33,6 +33,7 @@ import { publishingRepos } from './store/publishing.ts';
 import type { EventBus } from './core/events.ts';
 import { AgentRegistry, agentRoutes, attachAgentEndpoint, createDialer, ReplicaDirectory } from './tunnel/index.ts';
 import { newId } from './core/ids.ts';
+import { packedCodecs, PackedDecoders } from './core/recording/packed.ts';
 import { listen, type RunningListener } from './transport/listener.ts';
 import { loadGatewayTls } from './transport/tls.ts';
 
@@ -112,7 +113,7 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
     const recordings = await recordingsFromConfig(config.recording, env, log.child({ module: 'recordings' }), {
       shipped: (bytes) => metrics.recordingShippedBytes.inc(bytes),
       failed: () => metrics.recordingShipFailures.inc(),
-    }, outbound.agentFor);
+    }, outbound.agentFor, packedDecoders());
     await recordings.start();
     // Pushed before the listeners: stops run in reverse, so sessions end (and close their recordings) first.
     stops.push(() => recordings.stop());
@@ -237,6 +238,14 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
 }
 
 /** The review workflow: store-backed, notifying through the configured channels. */
+/**
+ * Readers of the protocols' packed records (core/recording/packed.ts), each loaded when a
+ * recording first holds one: a recording stays readable whatever listeners this run enables.
+ */
+function packedDecoders(): PackedDecoders {
+  return new PackedDecoders().register(packedCodecs.mysql, async () => (await import('./protocols/mysql/packed-events.ts')).mysqlPackedDecoder);
+}
+
 function createReviews(config: WardenConfig, d: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; sql: PgParser; env: NodeJS.ProcessEnv; publicUrl: () => string; events: EventBus; fetch: typeof fetch }) {
   const n = config.reviews.notifications;
   const notifier = createNotifier(

@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packedMark } from '../../src/core/recording/packed.ts';
 import type { StatementEvent } from '../../src/core/recording/types.ts';
 import { endedSession, startTestGateway, type TestGatewayWithMysql } from '../helpers/gateway.ts';
 
@@ -83,11 +86,21 @@ describe('mysql2 driver through the gateway', () => {
     const [res] = await c.execute(`update ${T} set score = score + ? where id = ?`, [1, 3]);
     expect(res).toMatchObject({ affectedRows: 1 });
     await c.end();
-    const { events } = await endedSession(t, 'mia', 'maria');
+    const { session, events } = await endedSession(t, 'mia', 'maria');
     const executes = events.filter((e): e is StatementEvent => e.type === 'statement' && e.prepared !== undefined);
     expect(executes.map((e) => e.rowCount)).toEqual([3, 1, 0]);
     expect(executes[0]).toMatchObject({ columns: ['id', 'name', 'score', 'born', 'data'], verdict: { effect: 'allow' } });
+    expect(executes[0]!.rows).toEqual([
+      // A blob as the live decoder reads every string column: UTF-8 (0xff is not).
+      ['1', 'ada', '1.5', '1815-12-10', '\u0000\ufffd'],
+      ['2', null, '-2', null, null],
+      ['3', 'cy', '0', '2000-01-01', ''],
+    ]);
     expect(executes[2]).toMatchObject({ rowsAffected: 1 });
+    // Written as packed records (the row packets as they passed), not as JSON lines: read back above as events.
+    const file = readFileSync(join(t.gw.core.config.recording.dir, `${session.id}.jsonl`));
+    expect(file.includes(packedMark)).toBe(true);
+    expect(file.toString('latin1').split('\n').filter((l) => l.startsWith('{"type":"statement"'))).toEqual([]);
   });
 
   it('runs multiple statements in one query', async () => {

@@ -1,10 +1,11 @@
 import { createReadStream, mkdirSync, existsSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { WardenError } from '../errors.ts';
 import { ChunkPool } from './chunk-pool.ts';
 import { EventLines } from './json-line.ts';
+import { packedHeaderBytes, packedMark, PackedDecoders, PackedOut, type PackedRecord } from './packed.ts';
+import { recordedEvents } from './recorded-events.ts';
 import type { RecordingEvent, RecordingStorage, RecordingWriter, StatementEvent } from './types.ts';
 
 /**
@@ -12,19 +13,23 @@ import type { RecordingEvent, RecordingStorage, RecordingWriter, StatementEvent 
  * (`<dir>/<sessionId>.jsonl`). Appends are buffered in memory and written in
  * one batch at most every `flushIntervalMs` (never an fsync per statement),
  * so recording stays off the relay's hot path and a crash loses at most the
- * last interval. `chunks`: the pool of pending-line buffers (tests look into
- * it); one of its own by default.
+ * last interval. Packed records (packed.ts) go between the lines and are read
+ * back with `decoders`. `chunks`: the pool of pending-line buffers (tests look
+ * into it); one of its own by default.
  */
-export function createDiskRecordings(dir: string, opts: { flushIntervalMs: number; chunks?: ChunkPool }): RecordingStorage {
+export function createDiskRecordings(dir: string, opts: { flushIntervalMs: number; decoders?: PackedDecoders; chunks?: ChunkPool }): RecordingStorage {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // One memo of recently written JSON for every writer (json-line.ts).
   const lines = new EventLines();
   // Pending-line buffers handed back after their write, for every writer (chunk-pool.ts says why).
   const chunks = opts.chunks ?? new ChunkPool(chunkBytes, pooledChunks);
+  const decoders = opts.decoders ?? new PackedDecoders();
+  // Where every writer writes packed records (used synchronously, one record at a time).
+  const packed = new PackedOut();
   const pathOf = (sessionId: string) => join(dir, eventsFileName(sessionId));
   return {
-    open: (sessionId) => new DiskWriter(pathOf(sessionId), opts.flushIntervalMs, lines, chunks),
-    read: (sessionId) => readLines(pathOf(sessionId), sessionId),
+    open: (sessionId) => new DiskWriter(pathOf(sessionId), opts.flushIntervalMs, lines, packed, chunks),
+    read: (sessionId) => readEvents(pathOf(sessionId), sessionId, decoders),
     async file(name) {
       const path = join(dir, sideFileName(name));
       if (!existsSync(path)) throw new WardenError('not_found', `no recording file "${name}"`);
@@ -85,12 +90,14 @@ class DiskWriter implements RecordingWriter {
   readonly #intervalMs: number;
   /** Writes each event's line (shared by the storage's writers). */
   readonly #lines: EventLines;
+  readonly #packed: PackedOut;
   readonly #chunks: ChunkPool;
 
-  constructor(path: string, intervalMs: number, lines: EventLines, chunks: ChunkPool) {
+  constructor(path: string, intervalMs: number, lines: EventLines, packed: PackedOut, chunks: ChunkPool) {
     this.#path = path;
     this.#intervalMs = intervalMs;
     this.#lines = lines;
+    this.#packed = packed;
     this.#chunks = chunks;
   }
 
@@ -98,6 +105,37 @@ class DiskWriter implements RecordingWriter {
     if (this.#closed) return;
     if (event.type === 'statement') this.#putStatement(event);
     else this.#put(this.#lines.line(event));
+    this.#flushSoon();
+  }
+
+  /**
+   * Adds a packed record (its frame: packed.ts) to the pending buffers, written straight into the
+   * current one; where it does not fit, into a fresh one, twice as large each time until it does.
+   */
+  appendPacked(record: PackedRecord): void {
+    if (this.#closed) return;
+    const out = this.#packed;
+    let buf = this.#current;
+    let at = this.#used;
+    if (buf !== undefined) {
+      out.start(buf, at + packedHeaderBytes, buf.length);
+      record.write(out);
+    }
+    for (let most = 0; buf === undefined || !out.fits; most = Math.max(this.#chunks.size, 2 * buf.length)) {
+      buf = this.#fresh(most);
+      at = 0;
+      out.start(buf, packedHeaderBytes, buf.length);
+      record.write(out);
+    }
+    buf[at] = packedMark;
+    buf[at + 1] = record.codec;
+    buf.writeUInt32LE(out.pos - at - packedHeaderBytes, at + 2);
+    this.#used = out.pos;
+    this.#flushSoon();
+  }
+
+  /** Makes sure a flush is due within the interval. */
+  #flushSoon(): void {
     this.#timer ??= setTimeout(() => {
       this.#timer = undefined;
       this.#flush();
@@ -187,21 +225,7 @@ async function writeAll(file: FileHandle, pieces: Buffer[]): Promise<void> {
   }
 }
 
-async function* readLines(path: string, sessionId: string): AsyncIterable<RecordingEvent> {
+async function* readEvents(path: string, sessionId: string, decoders: PackedDecoders): AsyncIterable<RecordingEvent> {
   if (!existsSync(path)) throw new WardenError('not_found', `no recording for session "${sessionId}"`);
-  yield* eventLines(createReadStream(path));
-}
-
-/** The events of a recording's JSON lines, read from `input` (a file, or shipped segments one after another). */
-export async function* eventLines(input: NodeJS.ReadableStream): AsyncIterable<RecordingEvent> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    try {
-      yield JSON.parse(line) as RecordingEvent;
-    } catch {
-      // A torn last line after a crash: everything before it is still the recording.
-      return;
-    }
-  }
+  yield* recordedEvents(createReadStream(path), decoders);
 }

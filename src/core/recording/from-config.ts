@@ -5,6 +5,7 @@ import type { WardenConfig } from '../../config/schema.ts';
 import { WardenError } from '../errors.ts';
 import { isLoopbackHost } from '../loopback.ts';
 import { createDiskRecordings } from './disk.ts';
+import type { PackedDecoders } from './packed.ts';
 import type { ShippedOptions } from './shipped.ts';
 import type { RecordingStorage } from './types.ts';
 
@@ -27,9 +28,11 @@ export async function recordingsFromConfig(
   counts?: ShippedOptions['counts'],
   /** The HTTP agent for the endpoint (the network's proxy), when it needs one. */
   agentFor: (url: string) => Agent | undefined = () => undefined,
+  /** What reads the protocols' packed records (packed.ts). */
+  decoders?: PackedDecoders,
 ): Promise<ConfiguredRecordings> {
   if (r.s3 === undefined) {
-    const storage = createDiskRecordings(r.dir, { flushIntervalMs: r.flushIntervalMs });
+    const storage = createDiskRecordings(r.dir, { flushIntervalMs: r.flushIntervalMs, ...(decoders && { decoders }) });
     return { storage, start: async () => {}, stop: async () => {} };
   }
   const s3 = r.s3;
@@ -43,7 +46,7 @@ export async function recordingsFromConfig(
   }
   const [{ createS3ObjectStore }, { createShippedRecordings }] = await Promise.all([import('./object-store.ts'), import('./shipped.ts')]);
   const store = createS3ObjectStore({ endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKey, secretKey, pathStyle: s3.pathStyle, agent: agentFor(s3.endpoint) }, s3.prefix);
-  const shipped = createShippedRecordings({ dir: r.dir, flushIntervalMs: r.flushIntervalMs, store, prefix: s3.prefix, shipIntervalMs: s3.shipIntervalMs, log, counts });
+  const shipped = createShippedRecordings({ dir: r.dir, flushIntervalMs: r.flushIntervalMs, store, prefix: s3.prefix, shipIntervalMs: s3.shipIntervalMs, log, counts, ...(decoders && { decoders }) });
   return {
     storage: shipped,
     async start() {

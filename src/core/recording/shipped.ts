@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { WardenError } from '../errors.ts';
-import { castFileName, createDiskRecordings, eventLines, eventsFileName, sideFileName } from './disk.ts';
+import { castFileName, createDiskRecordings, eventsFileName, sideFileName } from './disk.ts';
 import type { ObjectStore } from './object-store.ts';
+import { PackedDecoders } from './packed.ts';
+import { recordedEvents } from './recorded-events.ts';
 import type { RecordingEvent, RecordingStorage, RecordingWriter } from './types.ts';
 
 export interface ShippedRecordings extends RecordingStorage {
@@ -45,6 +47,8 @@ export interface ShippedOptions {
   log: Logger;
   /** Told of each segment shipped and each shipment that failed (metrics). */
   counts?: { shipped(bytes: number): void; failed(): void };
+  /** Read packed records (packed.ts); none by default. */
+  decoders?: PackedDecoders;
 }
 
 /**
@@ -73,6 +77,7 @@ export interface ShippedOptions {
  */
 export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
   const local = createDiskRecordings(o.dir, { flushIntervalMs: o.flushIntervalMs });
+  const decoders = o.decoders ?? new PackedDecoders();
   const log = o.log;
   /** Bytes and segments shipped so far, per local file name. */
   const shipped = new Map<string, { bytes: number; segments: number }>();
@@ -253,6 +258,7 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
       let closed: Promise<void> | undefined;
       return {
         append: (event) => writer.append(event),
+        appendPacked: (record) => writer.appendPacked(record),
         close: () =>
           (closed ??= (async () => {
             await writer.close();
@@ -266,7 +272,7 @@ export function createShippedRecordings(o: ShippedOptions): ShippedRecordings {
       };
     },
     async *read(sessionId): AsyncIterable<RecordingEvent> {
-      yield* eventLines(await readable(eventsFileName(sessionId), `no recording for session "${sessionId}"`));
+      yield* recordedEvents(await readable(eventsFileName(sessionId), `no recording for session "${sessionId}"`), decoders);
     },
     file: (name) => readable(sideFileName(name), `no recording file "${name}"`),
     async start() {

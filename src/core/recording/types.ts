@@ -1,3 +1,5 @@
+import type { PackedRecord } from './packed.ts';
+
 /**
  * What a session recording holds: an append-only stream of events, written
  * while the session runs. For databases each statement is one event with the
@@ -122,6 +124,8 @@ export interface RecordingStorage {
 
 export interface RecordingWriter {
   append(event: RecordingEvent): void;
+  /** Appends one packed record (packed.ts), written before this returns: the caller may change it then. */
+  appendPacked(record: PackedRecord): void;
   /** Flushes what is buffered and closes; safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,4 +1,5 @@
 import type { AuthorizedTarget } from '../access/target.ts';
+import type { PackedRecord } from '../recording/packed.ts';
 import type { StatementEvent } from '../recording/types.ts';
 import type { CoreServices } from '../services.ts';
 
@@ -12,6 +13,11 @@ import type { CoreServices } from '../services.ts';
 export interface SessionJournal {
   /** Records one statement (its event is appended to the recording). */
   statement(event: StatementEvent): void;
+  /**
+   * Records a packed record (recording/packed.ts); `durationMs`: when it is a statement, how long
+   * it ran (undefined for a record that only defines what later ones refer to).
+   */
+  packed(record: PackedRecord, durationMs: number | undefined): void;
   /** Counts relayed bytes. */
   bytes(fromClient: number, toClient: number): void;
   /**
@@ -44,6 +50,14 @@ export async function openJournal(core: CoreServices, target: AuthorizedTarget, 
       tally.statements++;
       tally.observe(event.durationMs / 1000);
       recording.append(event);
+    },
+    packed(record, durationMs) {
+      if (durationMs !== undefined) {
+        statements++;
+        tally.statements++;
+        tally.observe(durationMs / 1000);
+      }
+      recording.appendPacked(record);
     },
     bytes(fromClient, toClient) {
       bytesFromClient += fromClient;

@@ -1,4 +1,4 @@
-import { isoNow, type Clock } from '../../core/clock.ts';
+import { clockMs, isoNow, type Clock } from '../../core/clock.ts';
 import { anySource, createRowMasker, type LineageEntry, type MaskPlan, type RowMasker } from '../../core/masking/index.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
@@ -9,6 +9,7 @@ import type { MysqlLineage } from '../../core/sql/mysql/index.ts';
 import { isStringColumn, textRowValues, type ColumnDef } from './codec/results.ts';
 import { binaryRowValues, decodeBinaryRow, rebuildBinaryRow, type BinaryColumn } from './codec/binary-rows.ts';
 import { buildTextRow, textRowCells } from './codec/rows.ts';
+import { StatementPacker, type PackedSink, type RecordedColumns } from './packed-events.ts';
 
 /**
  * Wire → neutral events: one StatementEvent per COM_QUERY or
@@ -26,6 +27,12 @@ import { buildTextRow, textRowCells } from './codec/rows.ts';
  * (binary: see codec/binary-rows.ts). Views are seen through with the
  * session's view lineage (`learn` before the statement goes, from the
  * target's catalog: catalog.ts), since their column definitions name the view.
+ *
+ * Recording: with a packed sink, a statement is written as a packed record
+ * (packed-events.ts: its rows as the packets the client received, decoded
+ * when the recording is read) unless it turns out to need an event: a second
+ * result set, masked values, an error or an upload. It then becomes an event
+ * at that point, its rows so far decoded, and goes on as one.
  */
 export interface RecordingCaps {
   maxRows: number;
@@ -34,6 +41,12 @@ export interface RecordingCaps {
 
 interface Current {
   event: StatementEvent;
+  /** Whether the statement is being packed (its `event` then has no `at` and no rows yet). */
+  packed: boolean;
+  /** When it was sent (ms since the epoch), while packed. */
+  atMs: number;
+  /** Rows recorded while packed. */
+  recorded: number;
   startedAt: number;
   rowBytes: number;
   binary: boolean;
@@ -42,6 +55,8 @@ interface Current {
   masker: RowMasker | undefined;
   /** Column types of the current result set (binary rows are decoded by them). */
   types: BinaryColumn[] | undefined;
+  /** The current result set's columns as a packed record refers to them. */
+  columns: RecordedColumns | undefined;
   /** Result sets of this command so far (the n-th belongs to the n-th statement of a multi-statement text). */
   results: number;
   /** The file the client sends for a LOAD DATA LOCAL INFILE, tallied as it passes. */
@@ -63,19 +78,24 @@ export class StatementTracker {
   #shapeOf: readonly ColumnDef[] | undefined;
   #names: string[] = [];
   #types: BinaryColumn[] = [];
+  #columns: RecordedColumns | undefined;
+  /** Writes statements as packed records, when the session's recording takes them. */
+  readonly #packer: StatementPacker | undefined;
 
   /**
    * `lineage`: of statement texts; without it, masking goes by the column
    * definitions alone. `views`: opens the session's view lineage; without
-   * it, views are tables.
+   * it, views are tables. `packed`: where packed records go; without it every
+   * statement is an event.
    */
-  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, hashKey: Uint8Array | string, lineage?: MysqlLineage, views?: () => SessionLineage) {
+  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, hashKey: Uint8Array | string, lineage?: MysqlLineage, views?: () => SessionLineage, packed?: PackedSink) {
     this.#emit = emit;
     this.#caps = caps;
     this.#clock = clock;
     this.#hashKey = hashKey;
     this.#lineage = lineage;
     this.#openViews = views;
+    this.#packer = packed && new StatementPacker(packed);
   }
 
   /**
@@ -100,9 +120,16 @@ export class StatementTracker {
     return this.#current?.verdict?.effect === 'mask';
   }
 
-  /** A statement sent to the target; `prepared`: the statement id of a COM_STMT_EXECUTE. */
-  begin(text: string, verdict: Verdict | undefined, prepared?: string): void {
-    this.#current = { event: this.#event(text, verdict, prepared), startedAt: performance.now(), rowBytes: 0, binary: prepared !== undefined, verdict, masker: undefined, types: undefined, results: 0, upload: undefined };
+  /**
+   * A statement sent to the target; `prepared`: the statement id of a COM_STMT_EXECUTE.
+   * `source`: the command's payload when `text` is its UTF-8 from byte 1 (a COM_QUERY).
+   */
+  begin(text: string, verdict: Verdict | undefined, prepared?: string, source?: Buffer): void {
+    const packer = this.#packer;
+    const event = this.#event(text, verdict, prepared, packer !== undefined);
+    const atMs = packer === undefined ? 0 : clockMs(this.#clock);
+    packer?.begin(event.seq, atMs, text, source, prepared, verdict);
+    this.#current = { event, packed: packer !== undefined, atMs, recorded: 0, startedAt: performance.now(), rowBytes: 0, binary: prepared !== undefined, verdict, masker: undefined, types: undefined, columns: undefined, results: 0, upload: undefined };
   }
 
   /** A statement the gateway stopped before the target saw it: recorded at once. */
@@ -114,14 +141,18 @@ export class StatementTracker {
   columns(defs: readonly ColumnDef[]): void {
     const c = this.#current;
     if (!c) return;
+    // A second result set: its rows decode by other columns than the first's, which a packed record does not hold.
+    if (c.packed && c.results > 0) this.#unpack(c);
     if (defs !== this.#shapeOf) {
       this.#shapeOf = defs;
       // Shared by the events of every result with these definitions: frozen, never changed in place.
       this.#names = Object.freeze(defs.map((d) => d.name)) as string[];
       this.#types = Object.freeze(defs.map((d) => ({ type: d.type, unsigned: (d.flags & 0x20) !== 0 }))) as BinaryColumn[];
+      this.#columns = undefined;
     }
     c.event.columns = this.#names;
     c.types = this.#types;
+    if (c.packed) this.#packer!.columns((c.columns = this.#columns ??= Object.freeze({ names: this.#names, types: this.#types })));
     this.#noteMasking(c);
     c.masker = undefined;
     const result = c.results++;
@@ -131,7 +162,10 @@ export class StatementTracker {
     const masker = createRowMasker({ plan: verdict.masks, hashKey: this.#hashKey, lineage });
     // Column definitions name the source: org_table/org_name of a plain column, empty for an expression.
     masker.shape(defs.map((d) => ({ name: d.name, text: isStringColumn(d), ...(d.orgTable ? { table: { schema: d.schema, name: d.orgTable }, column: d.orgName || d.name } : {}) })));
-    if (masker.active) c.masker = masker;
+    if (!masker.active) return;
+    c.masker = masker;
+    // Masked values are counted in the event (and the rows recorded are the masked ones, as rewritten).
+    if (c.packed) this.#unpack(c);
   }
 
   /** Records a row; returns the payload to send instead when masking changed it. */
@@ -140,8 +174,17 @@ export class StatementTracker {
     if (!c) return undefined;
     const e = c.event;
     e.rowCount++;
-    if (!e.rowsTruncated && (e.rows!.length >= this.#caps.maxRows || c.rowBytes + payload.length > this.#caps.maxBytes)) e.rowsTruncated = true;
+    if (!e.rowsTruncated && ((c.packed ? c.recorded : e.rows!.length) >= this.#caps.maxRows || c.rowBytes + payload.length > this.#caps.maxBytes)) e.rowsTruncated = true;
     const record = !e.rowsTruncated;
+    if (c.packed) {
+      // Nothing masks a packed statement's rows: recorded as they pass, decoded when the recording is read.
+      if (record) {
+        c.rowBytes += payload.length;
+        c.recorded++;
+        this.#packer!.row(payload);
+      }
+      return undefined;
+    }
     // Past the recording cap and with nothing to mask, a row passes without being decoded.
     if (!record && !c.masker) return undefined;
     let shown: (string | null)[];
@@ -173,7 +216,10 @@ export class StatementTracker {
 
   /** The target asked the client for the file `requested` (LOCAL INFILE) and the request went to the client. */
   upload(requested: string): void {
-    if (this.#current) this.#current.upload = new UploadTally(requested);
+    const c = this.#current;
+    if (!c) return;
+    if (c.packed) this.#unpack(c);
+    c.upload = new UploadTally(requested);
   }
 
   /** A packet of the client's file (its payload), on its way to the target. */
@@ -187,7 +233,10 @@ export class StatementTracker {
   }
 
   error(code: number, message: string): void {
-    if (this.#current) this.#current.event.error = { code: String(code), message };
+    const c = this.#current;
+    if (!c) return;
+    if (c.packed) this.#unpack(c);
+    c.event.error = { code: String(code), message };
   }
 
   /** The answer is complete. */
@@ -204,15 +253,27 @@ export class StatementTracker {
     }
     // What passed of the file, also when the load failed or the session ended during it (`error` says so).
     if (c.upload !== undefined) c.event.upload = c.upload.result();
-    c.event.durationMs = Math.round((performance.now() - c.startedAt) * 1000) / 1000;
-    this.#emit(c.event);
+    const durationMs = Math.round((performance.now() - c.startedAt) * 1000) / 1000;
+    const e = c.event;
+    if (c.packed) return this.#packer!.end(durationMs, e.rowCount, e.rowsTruncated, e.rowsAffected, c.binary);
+    e.durationMs = durationMs;
+    this.#emit(e);
   }
 
   /** Records what is still in flight (session ending mid-statement). */
   flush(reason: string): void {
-    if (!this.#current) return;
-    this.#current.event.error ??= { code: '', message: `no answer: ${reason}` };
+    const c = this.#current;
+    if (!c) return;
+    if (c.packed) this.#unpack(c);
+    c.event.error ??= { code: '', message: `no answer: ${reason}` };
     this.end();
+  }
+
+  /** The statement stops being packed and becomes an event: its start and rows so far go into the event. */
+  #unpack(c: Current): void {
+    c.packed = false;
+    c.event.at = new Date(c.atMs).toISOString();
+    if (c.recorded > 0) c.event.rows = this.#packer!.takeRows(c.columns, c.binary);
   }
 
   /**
@@ -252,8 +313,9 @@ export class StatementTracker {
     c.masker = undefined;
   }
 
-  #event(text: string, verdict: Verdict | undefined, prepared?: string): StatementEvent {
-    const event: StatementEvent = { type: 'statement', at: isoNow(this.#clock), seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
+  /** A statement's event; `packed`: without its time (the packed record has it; #unpack sets it). */
+  #event(text: string, verdict: Verdict | undefined, prepared?: string, packed = false): StatementEvent {
+    const event: StatementEvent = { type: 'statement', at: packed ? '' : isoNow(this.#clock), seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
     if (prepared !== undefined) event.prepared = prepared;
     if (verdict) event.verdict = recordedVerdict(verdict);
     return event;

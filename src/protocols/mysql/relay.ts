@@ -292,7 +292,7 @@ export class Relay {
 
   /** A COM_QUERY goes to the target, recorded under `verdict`. */
   #query(p: Packet, shape: ResponseShape, text: string, verdict: Verdict): void {
-    this.#hooks.tracker.begin(text, verdict);
+    this.#hooks.tracker.begin(text, verdict, undefined, p.payload);
     this.#forward(p, shape, { kind: 'query', text, verdict });
   }
 

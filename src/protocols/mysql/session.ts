@@ -123,6 +123,7 @@ async function relaySession(core: CoreServices, ctx: ListenerContext, client: So
     core.masking.hashKey,
     shared.lineage,
     () => openViewLineage(core, target),
+    (record, durationMs) => journal.packed(record, durationMs),
   );
   // Aborted when the session ends: a statement held for review stops waiting (the review stays pending).
   const sessionEnded = new AbortController();

@@ -1,0 +1,191 @@
+import type { RecordingEvent } from './types.ts';
+
+/**
+ * Packed records: a protocol's compact binary form of what it records most
+ * (a relayed statement and its rows), written between the JSON lines of the
+ * same recording file and turned back into events when the recording is read.
+ *
+ * Why: a gateway's event loop is shared by every session, so each µs of CPU
+ * per statement is taken from throughput (docs/performance.md, session 16).
+ * Writing a statement's JSON line and decoding its rows to strings cost more
+ * per statement than everything else the relay does; copying the forwarded
+ * row packets as they are costs a fraction of that. The decoding is moved to
+ * where recordings are read: rarely, and off the relay's path.
+ *
+ * A frame: `packedMark` (a byte no JSON line starts with), the codec (u8: who
+ * decodes it, `packedCodecs`), the body's length (u32 LE), the body. What a body
+ * holds is the codec's own business; a codec may refer to earlier records of
+ * the same recording (definitions written once), so its decoder is stateful
+ * and made fresh for every read.
+ */
+export const packedMark = 0x1e;
+export const packedHeaderBytes = 6;
+
+/** Codec numbers, one per protocol that packs records: a number is never reused for another meaning. */
+export const packedCodecs = { mysql: 1 } as const;
+
+/** Turns one recording's packed bodies (of one codec) back into events, in order. */
+export interface PackedDecoder {
+  /** The event `body` stands for; undefined for a record that only defines what later ones refer to. Throws on a body it cannot read. */
+  decode(body: Buffer): RecordingEvent | undefined;
+}
+
+/**
+ * The decoders a gateway can read packed records with, by codec number. A
+ * protocol's decoder is loaded when a recording first needs it, so reading
+ * costs nothing for protocols a gateway does not run.
+ */
+export class PackedDecoders {
+  readonly #loaders = new Map<number, () => Promise<() => PackedDecoder>>();
+
+  register(codec: number, load: () => Promise<() => PackedDecoder>): this {
+    this.#loaders.set(codec, load);
+    return this;
+  }
+
+  /** A fresh decoder for one read of `codec`'s records; undefined when none is registered. */
+  async open(codec: number): Promise<PackedDecoder | undefined> {
+    const load = this.#loaders.get(codec);
+    return load === undefined ? undefined : (await load())();
+  }
+}
+
+/**
+ * A record a protocol hands to RecordingWriter.appendPacked: its codec, and how to write its
+ * body. The writer calls `write` with `out` placed in its pending buffer, and again in a larger
+ * buffer when the body did not fit (so `write` must write the same bytes every time).
+ */
+export interface PackedRecord {
+  readonly codec: number;
+  write(out: PackedOut): void;
+}
+
+/**
+ * Where a packed body's bytes go: unsigned varints (LEB128), doubles, bytes and strings, into
+ * `buf` from `pos`, never at or past `end`. As LineBytes (line-bytes.ts) does for lines, a write
+ * that would pass `end` writes nothing and makes every later one write nothing: `fits` then says
+ * false and the body is written again in a larger buffer. Written in place: a record copied into
+ * the pending buffer from a scratch buffer of its own cost a ranged copy and a view per part,
+ * more than writing its few fields twice.
+ */
+export class PackedOut {
+  buf: Buffer = Buffer.alloc(0);
+  pos = 0;
+  #end = 0;
+
+  start(buf: Buffer, pos: number, end: number): void {
+    this.buf = buf;
+    this.pos = pos;
+    this.#end = end;
+  }
+
+  /** Whether every write since `start` fit. */
+  get fits(): boolean {
+    return this.#end >= 0;
+  }
+
+  #room(n: number): boolean {
+    if (this.pos + n <= this.#end) return true;
+    this.#end = -1;
+    return false;
+  }
+
+  u8(n: number): void {
+    if (this.#room(1)) this.buf[this.pos++] = n;
+  }
+
+  /** A non-negative integer up to 2^53. */
+  varint(n: number): void {
+    if (!this.#room(n < 0x80 ? 1 : 8)) return;
+    const buf = this.buf;
+    let pos = this.pos;
+    while (n >= 0x80) {
+      buf[pos++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    buf[pos++] = n;
+    this.pos = pos;
+  }
+
+  f64(n: number): void {
+    if (this.#room(8)) this.pos = this.buf.writeDoubleLE(n, this.pos);
+  }
+
+  /** All of `src`, length first (varint): one `set`, the cheapest copy there is of a whole buffer. */
+  sized(src: Uint8Array): void {
+    const n = src.length;
+    this.varint(n);
+    if (!this.#room(n)) return;
+    this.buf.set(src, this.pos);
+    this.pos += n;
+  }
+
+  /** A string as UTF-8, length first (varint). */
+  string(s: string): void {
+    const n = Buffer.byteLength(s);
+    this.varint(n);
+    if (this.#room(n)) this.pos += this.buf.write(s, this.pos, n, 'utf8');
+  }
+}
+
+/** A record's body on its own (for writers without a pending buffer, and tests). */
+export function packedBody(record: PackedRecord): Buffer {
+  const out = new PackedOut();
+  for (let size = 256; ; size *= 2) {
+    out.start(Buffer.allocUnsafe(size), 0, size);
+    record.write(out);
+    if (out.fits) return out.buf.subarray(0, out.pos);
+  }
+}
+
+/** Reads what PackedOut wrote, in the same order; throws RangeError past the end. */
+export class PackedReader {
+  readonly #buf: Buffer;
+  pos = 0;
+
+  constructor(buf: Buffer) {
+    this.#buf = buf;
+  }
+
+  get done(): boolean {
+    return this.pos >= this.#buf.length;
+  }
+
+  u8(): number {
+    this.#need(1);
+    return this.#buf[this.pos++]!;
+  }
+
+  varint(): number {
+    let n = 0;
+    for (let scale = 1; ; scale *= 0x80) {
+      const b = this.u8();
+      n += (b & 0x7f) * scale;
+      if (b < 0x80) return n;
+      if (scale > 2 ** 49) throw new RangeError('packed record: varint too long');
+    }
+  }
+
+  f64(): number {
+    this.#need(8);
+    const n = this.#buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return n;
+  }
+
+  /** Bytes written by `sized` (a view into the body). */
+  sized(): Buffer {
+    const n = this.varint();
+    this.#need(n);
+    this.pos += n;
+    return this.#buf.subarray(this.pos - n, this.pos);
+  }
+
+  string(): string {
+    return this.sized().toString('utf8');
+  }
+
+  #need(n: number): void {
+    if (this.pos + n > this.#buf.length) throw new RangeError('packed record: ends early');
+  }
+}
