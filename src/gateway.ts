@@ -242,8 +242,10 @@ export async function startGateway(config: WardenConfig, opts: GatewayOptions = 
  * Readers of the protocols' packed records (core/recording/packed.ts), each loaded when a
  * recording first holds one: a recording stays readable whatever listeners this run enables.
  */
-function packedDecoders(): PackedDecoders {
-  return new PackedDecoders().register(packedCodecs.mysql, async () => (await import('./protocols/mysql/packed-events.ts')).mysqlPackedDecoder);
+export function packedDecoders(): PackedDecoders {
+  return new PackedDecoders()
+    .register(packedCodecs.postgres, async () => (await import('./protocols/postgres/packed-events.ts')).postgresPackedDecoder)
+    .register(packedCodecs.mysql, async () => (await import('./protocols/mysql/packed-events.ts')).mysqlPackedDecoder);
 }
 
 function createReviews(config: WardenConfig, d: { store: Awaited<ReturnType<typeof openStore>>; clock: Clock; log: Logger; sql: PgParser; env: NodeJS.ProcessEnv; publicUrl: () => string; events: EventBus; fetch: typeof fetch }) {

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDiskRecordings } from '../../src/core/recording/disk.ts';
+import type { RecordingEvent } from '../../src/core/recording/types.ts';
+import { packedDecoders } from '../../src/gateway.ts';
 import { testPgUrl } from '../../src/store/testing.ts';
 import { psql } from '../helpers/psql.ts';
 import { startGatewayProcess, type GatewayProcess } from './gateway-process.ts';
@@ -119,10 +122,16 @@ describe('killing one gateway replica under load', () => {
       ended = ((await api(b, 'GET', '/api/v1/sessions?user=alice&limit=1000')) as Row[]).filter((r) => r.endedAt !== null);
       return ended.some((r) => r.statements === 1);
     });
-    const recorded = (id: string) => readFileSync(join(recordings, `${id}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    // Read as a gateway reads them (JSON lines and packed records).
+    const onDisk = createDiskRecordings(recordings, { flushIntervalMs: 1000, decoders: packedDecoders() });
+    const recorded = async (id: string) => {
+      const events: RecordingEvent[] = [];
+      for await (const e of onDisk.read(id)) events.push(e);
+      return events;
+    };
     // Sessions A was running when it died are ended in the store by B (below), never by A: their recordings stop short.
     for (const r of ended.filter((x) => !x.endReason?.startsWith('replica_lost'))) {
-      const events = recorded(r.id);
+      const events = await recorded(r.id);
       expect(events[0]!.type).toBe('session_start');
       expect(events.at(-1)!.type).toBe('session_end');
       expect(events.filter((e) => e.type === 'statement').length).toBe(r.statements);

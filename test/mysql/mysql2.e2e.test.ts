@@ -100,7 +100,7 @@ describe('mysql2 driver through the gateway', () => {
     // Written as packed records (the row packets as they passed), not as JSON lines: read back above as events.
     const file = readFileSync(join(t.gw.core.config.recording.dir, `${session.id}.jsonl`));
     expect(file.includes(packedMark)).toBe(true);
-    expect(file.toString('latin1').split('\n').filter((l) => l.startsWith('{"type":"statement"'))).toEqual([]);
+    expect(file.toString('latin1')).not.toContain('{"type":"statement"');
   });
 
   it('runs multiple statements in one query', async () => {

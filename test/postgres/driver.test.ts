@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { packedMark } from '../../src/core/recording/packed.ts';
+import type { StatementEvent } from '../../src/core/recording/types.ts';
 import { endedSession, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
 // The `pg` driver (extended protocol, prepared statements) through a whole gateway.
@@ -31,8 +35,13 @@ describe('pg driver through the gateway', () => {
     expect((await c.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
     await c.end();
 
-    const { events } = await endedSession(t, 'bob');
+    const { session, events } = await endedSession(t, 'bob');
     const stmts = events.flatMap((e) => (e.type === 'statement' ? [e] : []));
+    // The executions without an error were written as packed records (their DataRows as they passed), read back above as events.
+    const file = readFileSync(join(t.gw.core.config.recording.dir, `${session.id}.jsonl`));
+    expect(file.includes(packedMark)).toBe(true);
+    // Only the execution that failed is a JSON line (a line may follow a packed record on the same line of the file).
+    expect(file.toString('latin1').split('{"type":"statement"').slice(1).map((l) => (JSON.parse(`{"type":"statement"${l.split('\n')[0]}`) as StatementEvent).text)).toEqual(['select $1::int / 0']);
     expect(stmts[0]).toMatchObject({ text: 'select $1::int + $2::int as sum, $3::text as who', params: ['2', '3', 'bob'], rows: [['5', 'bob']], commandTag: 'SELECT 1' });
     const squares = stmts.filter((e) => e.prepared === 'square');
     expect(squares.map((e) => e.params)).toEqual([['1'], ['2'], ['3']]);

@@ -22,7 +22,7 @@ export const packedMark = 0x1e;
 export const packedHeaderBytes = 6;
 
 /** Codec numbers, one per protocol that packs records: a number is never reused for another meaning. */
-export const packedCodecs = { mysql: 1 } as const;
+export const packedCodecs = { mysql: 1, postgres: 2 } as const;
 
 /** Turns one recording's packed bodies (of one codec) back into events, in order. */
 export interface PackedDecoder {

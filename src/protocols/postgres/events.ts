@@ -1,4 +1,4 @@
-import { isoNow, type Clock } from '../../core/clock.ts';
+import { clockMs, isoNow, type Clock } from '../../core/clock.ts';
 import { ownCounts, type RowMasker } from '../../core/masking/index.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
@@ -10,6 +10,7 @@ import type { ChunkWriter } from './codec/chunk-writer.ts';
 import { allPresent, carriageOf, dataRowOf, dataRowValues, rewrittenDataRowSize, rowsFromTag, writeDataRow, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
 import type { RelayVerdict } from './gatekeeper.ts';
 import { copyOutData, startCopyOut, type CopyOut } from './copy-out.ts';
+import { StatementPacker, rowValues, type PackedSink, type RecordedColumns } from './packed-events.ts';
 import { PreparedPortals } from './prepared-portals.ts';
 import { ResultMasking, type ResultOf } from './result-masking.ts';
 
@@ -26,6 +27,12 @@ import { ResultMasking, type ResultOf } from './result-masking.ts';
  * to its CommandComplete/EmptyQuery/PortalSuspended/Error, and every batch
  * ends at the ReadyForQuery that answers its Sync (executions after an error
  * are skipped by the server, so they are dropped there).
+ *
+ * Recording: with a packed sink, an execution is written as a packed record
+ * (packed-events.ts: its DataRows as the client received them, decoded when
+ * the recording is read) unless it turns out to need an event: a second
+ * result, masked values, COPY, an error. It then becomes an event at that
+ * point, its rows so far decoded, and goes on as one.
  */
 interface Execution extends ResultOf {
   /** The statement text (as recorded). */
@@ -40,6 +47,12 @@ interface Execution extends ResultOf {
   /** Extended protocol: whether the result shape and masker were looked up yet. */
   resolved: boolean;
   event: StatementEvent;
+  /** Whether the execution is being packed (its `event` then has no `at` and no rows: `atMs` and `packedRows` hold them). */
+  packed: boolean;
+  atMs: number;
+  packedRows: Buffer[] | undefined;
+  /** The current result's columns as a packed record refers to them. */
+  columns: RecordedColumns | undefined;
   startedAt: number;
   rowBytes: number;
   carriage: ColumnCarriage[] | undefined;
@@ -74,12 +87,18 @@ export class StatementTracker {
   #batch = 0;
   #answeredBatches = 0;
   #seq = 0;
+  /** Writes executions as packed records, when the session's recording takes them. */
+  readonly #packer: StatementPacker | undefined;
+  /** The packed form of the last frozen columns (`#namesOf`). */
+  #recordedColumns: RecordedColumns | undefined;
 
-  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, masking: MaskingServices, views?: SessionLineage) {
+  /** `packed`: where packed records go; without it every execution is an event. */
+  constructor(emit: (e: StatementEvent) => void, caps: RecordingCaps, clock: Clock, masking: MaskingServices, views?: SessionLineage, packed?: PackedSink) {
     this.#emit = emit;
     this.#caps = caps;
     this.#clock = clock;
     this.#masking = new ResultMasking(masking, views);
+    this.#packer = packed && new StatementPacker(packed);
   }
 
   // ---- before a statement reaches the target
@@ -172,7 +191,9 @@ export class StatementTracker {
   /** COPY TO STDOUT begins (`binary`: CopyOutResponse's overall format): see copy-out.ts. */
   copyOut(binary: boolean): void {
     const head = this.#pending[0];
-    if (head) startCopyOut(head, binary, this.#masking);
+    if (!head) return;
+    if (head.packed) this.#unpack(head);
+    startCopyOut(head, binary, this.#masking);
   }
 
   /** Records a DataRow; when masking changed it, writes the masked row in its place into `out` (the relay's outgoing chunk). */
@@ -183,7 +204,13 @@ export class StatementTracker {
     head.event.rowCount++;
     const masker = head.masker;
     if (masker === undefined) {
-      if (this.#room(head, end - start)) this.#keep(head, dataRowValues(buf, start, head.carriage), end - start);
+      if (!this.#room(head, end - start)) return;
+      if (!head.packed) return this.#keep(head, dataRowValues(buf, start, head.carriage), end - start);
+      // Kept as it passed (chunks are never reused), decoded when the recording is read.
+      head.rowBytes += end - start;
+      const row = buf.subarray(start, end);
+      if (head.packedRows === undefined) head.packedRows = [row];
+      else head.packedRows.push(row);
       return;
     }
     const fixed = masker.fixedRow;
@@ -232,6 +259,7 @@ export class StatementTracker {
    */
   copyIn(): void {
     const head = this.#pending[0];
+    if (head?.packed) this.#unpack(head);
     this.#copyIn = head === undefined ? undefined : (head.upload ??= new UploadTally());
   }
 
@@ -271,6 +299,7 @@ export class StatementTracker {
   error(code: string, message: string): void {
     const head = this.#pending[0];
     if (!head) return;
+    if (head.packed) this.#unpack(head);
     head.event.error = { code, message };
     if (!head.simple) this.#finish();
   }
@@ -289,15 +318,35 @@ export class StatementTracker {
   /** Records what is still in flight (session ending mid-statement). */
   flush(reason: string): void {
     while (this.#pending.length > 0) {
-      this.#pending[0]!.event.error ??= { code: '', message: `no answer: ${reason}` };
+      const head = this.#pending[0]!;
+      if (head.packed) this.#unpack(head);
+      head.event.error ??= { code: '', message: `no answer: ${reason}` };
       this.#finish();
     }
   }
 
   #startResult(head: Execution, columns: ColumnInfo[]): void {
+    const carriage = columns.some((c) => c.format === 1) ? carriageOf(columns) : undefined;
+    // A packed record decodes all its rows one way: a later result whose values travel otherwise (never in
+    // the simple protocol, where every value is text) makes the execution an event.
+    if (head.packed && head.index > 0 && (carriage !== undefined || head.carriage !== undefined)) this.#unpack(head);
     head.event.columns = this.#names(columns);
-    head.carriage = columns.some((c) => c.format === 1) ? carriageOf(columns) : undefined;
+    head.carriage = carriage;
     head.masker = this.#masking.forResult(head, columns);
+    if (!head.packed) return;
+    // Masked values are counted in the event (and the rows recorded are the masked ones).
+    if (head.masker !== undefined) this.#unpack(head);
+    else head.columns = columns === this.#namesOf ? (this.#recordedColumns ??= Object.freeze({ names: this.#lastNames, carriage: head.carriage ?? null })) : { names: head.event.columns, carriage: head.carriage ?? null };
+  }
+
+  /** The execution stops being packed and becomes an event: its start and rows so far go into the event. */
+  #unpack(head: Execution): void {
+    head.packed = false;
+    head.event.at = new Date(head.atMs).toISOString();
+    const rows = head.packedRows;
+    if (rows === undefined) return;
+    head.packedRows = undefined;
+    head.event.rows = rows.map((r) => rowValues(r, head.columns));
   }
 
   /**
@@ -311,6 +360,7 @@ export class StatementTracker {
       // Shared by the events of every result of this shape: frozen, so the recording writes their JSON once (json-line.ts).
       this.#namesOf = columns;
       this.#lastNames = Object.freeze(names) as string[];
+      this.#recordedColumns = undefined;
     }
     return names;
   }
@@ -326,7 +376,10 @@ export class StatementTracker {
     if (head.portal === undefined || !portal) return;
     const columns = this.#extended.shapeOf(head.portal, portal);
     if (columns) this.#startResult(head, columns);
-    else head.masker = this.#masking.forUnknownShape(head.verdict, portal.formats);
+    else {
+      head.masker = this.#masking.forUnknownShape(head.verdict, portal.formats);
+      if (head.masker !== undefined && head.packed) this.#unpack(head);
+    }
   }
 
   /** Adds what the current result's masker changed to the statement's counts (each result of a simple Query has its own masker). */
@@ -346,7 +399,8 @@ export class StatementTracker {
   #room(head: Execution, size: number): boolean {
     const e = head.event;
     if (e.rowsTruncated) return false;
-    if (e.rows!.length >= this.#caps.maxRows || head.rowBytes + size > this.#caps.maxBytes) {
+    const kept = head.packed ? (head.packedRows?.length ?? 0) : e.rows!.length;
+    if (kept >= this.#caps.maxRows || head.rowBytes + size > this.#caps.maxBytes) {
       e.rowsTruncated = true;
       return false;
     }
@@ -358,8 +412,9 @@ export class StatementTracker {
     head.event.rows!.push(values);
   }
 
-  #event(text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string): StatementEvent {
-    const event: StatementEvent = { type: 'statement', at: this.#now(), seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
+  /** A statement's event; `packed`: without its time (the packed record has it; #unpack sets it). */
+  #event(text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string, packed = false): StatementEvent {
+    const event: StatementEvent = { type: 'statement', at: packed ? '' : this.#now(), seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
     if (params) event.params = params;
     if (prepared) event.prepared = prepared;
     if (verdict) event.verdict = recordedVerdict(verdict);
@@ -367,8 +422,10 @@ export class StatementTracker {
   }
 
   #push(simple: boolean, text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string, portal?: string): void {
-    const event = this.#event(text, verdict, params, prepared);
-    this.#pending.push({ text, verdict, index: 0, batch: this.#batch, simple, portal, resolved: simple, event, startedAt: performance.now(), rowBytes: 0, carriage: undefined, masker: undefined, copy: undefined, upload: undefined });
+    const packed = this.#packer !== undefined;
+    const event = this.#event(text, verdict, params, prepared, packed);
+    const atMs = packed ? clockMs(this.#clock) : 0;
+    this.#pending.push({ text, verdict, index: 0, batch: this.#batch, simple, portal, resolved: simple, event, packed, atMs, packedRows: undefined, columns: undefined, startedAt: performance.now(), rowBytes: 0, carriage: undefined, masker: undefined, copy: undefined, upload: undefined });
   }
 
   #now(): string {
@@ -380,7 +437,30 @@ export class StatementTracker {
     this.#noteMasking(done);
     // What the client sent, also when the COPY failed or the session ended during it (`error` says so).
     if (done.upload !== undefined) done.event.upload = done.upload.result();
-    done.event.durationMs = Math.round((performance.now() - done.startedAt) * 1000) / 1000;
-    this.#emit(done.event);
+    const durationMs = Math.round((performance.now() - done.startedAt) * 1000) / 1000;
+    const e = done.event;
+    if (done.packed) {
+      this.#packer!.end({
+        seq: e.seq,
+        atMs: done.atMs,
+        text: e.text,
+        textRepeats: !done.simple,
+        params: e.params,
+        prepared: e.prepared,
+        verdict: done.verdict,
+        durationMs,
+        columns: done.columns,
+        commandTag: e.commandTag,
+        rowsAffected: e.rowsAffected,
+        rowCount: e.rowCount,
+        rowsTruncated: e.rowsTruncated,
+        rows: done.packedRows ?? noRows,
+      });
+      return;
+    }
+    e.durationMs = durationMs;
+    this.#emit(e);
   }
 }
+
+const noRows: readonly Buffer[] = Object.freeze([]);

@@ -79,6 +79,7 @@ async function relaySession({ core, ctx, client, login, target, upstream, cancel
     core.clock,
     core.masking,
     views,
+    (record, durationMs) => journal.packed(record, durationMs),
   );
   const sessionEnded = new AbortController();
   const gate = createGatekeeper(core, identity, connection, (b) => client.write(b), sessionEnded.signal);

@@ -1,0 +1,240 @@
+import { packedCodecs, PackedReader, type PackedDecoder, type PackedOut, type PackedRecord } from '../../core/recording/packed.ts';
+import type { StatementEvent } from '../../core/recording/types.ts';
+import { recordedVerdict, type RecordedVerdict } from '../../core/recording/verdict.ts';
+import type { Verdict } from '../../core/policy/types.ts';
+import { dataRowValues, type ColumnCarriage } from './codec/results.ts';
+
+/**
+ * PostgreSQL statements as packed records (core/recording/packed.ts), as
+ * protocols/mysql/packed-events.ts does for MySQL: the text (or a reference to
+ * a prepared statement's), its parameters, references to its verdict, command
+ * tag and result columns, and the DataRows as the client received them,
+ * decoded when the recording is read by the function that decodes them live
+ * (`dataRowValues`). The decoder gives the StatementEvent the tracker would
+ * have emitted (the tests hold both paths to the same events).
+ *
+ * What is packed: executions of one result or none that complete without an
+ * error, COPY or masked values (events.ts decides); the rest are events. A
+ * DataRow the target sent malformed is read back as one cell of hex.
+ *
+ * Records (the first byte says which):
+ * - 1 statement: seq (varint), start (f64 ms since the epoch), flags (u8), the
+ *   text (a reference, or the string), parameters (count, then each: 0 for
+ *   NULL, or 1 and the string), references to the prepared statement's name and
+ *   the verdict; duration (f64 ms), flags (u8), references to the columns and
+ *   the command tag, rows affected, row count and recorded rows (varints), and
+ *   the recorded DataRow messages, each length first.
+ * - 2 string (a text, tag or name), 3 verdict (JSON), 4 columns (JSON: names and
+ *   carriage): a definition, its id (varint) then its content (string).
+ */
+const record = { statement: 1, string: 2, verdict: 3, columns: 4 } as const;
+const has = { textById: 1, params: 2, prepared: 4, verdict: 8, columns: 16, tag: 32, rowsAffected: 64, truncated: 128 } as const;
+
+/** Definitions a packer remembers per kind before it starts over (writing them again): a session's memory stays bounded. */
+const maxRemembered = 4096;
+
+/** Where a packer's records go (written before it returns); `durationMs` for a statement, undefined for a definition. */
+export type PackedSink = (record: PackedRecord, durationMs: number | undefined) => void;
+
+/** A result's columns as recorded: names, and how each value travels (DataRows are decoded by it). */
+export interface RecordedColumns {
+  names: readonly string[];
+  carriage: readonly ColumnCarriage[] | null;
+}
+
+/** What a packed statement is written from (an execution the tracker followed to its end). */
+export interface PackedStatement {
+  readonly seq: number;
+  readonly atMs: number;
+  readonly text: string;
+  /** Whether the text repeats (a prepared statement's): written once and referred to. */
+  readonly textRepeats: boolean;
+  readonly params: readonly (string | null)[] | undefined;
+  readonly prepared: string | undefined;
+  readonly verdict: Verdict | undefined;
+  readonly durationMs: number;
+  readonly columns: RecordedColumns | undefined;
+  readonly commandTag: string | undefined;
+  readonly rowsAffected: number | undefined;
+  readonly rowCount: number;
+  readonly rowsTruncated: boolean;
+  /** The DataRow messages recorded (type byte and length included). */
+  readonly rows: readonly Buffer[];
+}
+
+/** Writes one session's statements as packed records: it is itself the record of the statement it is writing. */
+export class StatementPacker implements PackedRecord {
+  readonly codec = packedCodecs.postgres;
+  readonly #sink: PackedSink;
+  readonly #strings = new Map<string, number>();
+  readonly #verdicts = new Map<Verdict, number>();
+  readonly #columns = new Map<RecordedColumns, number>();
+  #nextId = 0;
+  #s: PackedStatement | undefined;
+  #flags = 0;
+  #textId = -1;
+  #preparedId = -1;
+  #verdictId = -1;
+  #columnsId = -1;
+  #tagId = -1;
+
+  constructor(sink: PackedSink) {
+    this.#sink = sink;
+  }
+
+  /** Records `s` (its definitions first, where this recording lacks them). */
+  end(s: PackedStatement): void {
+    const v = s.verdict;
+    this.#textId = s.textRepeats ? this.#string(s.text) : -1;
+    this.#preparedId = s.prepared === undefined ? -1 : this.#string(s.prepared);
+    this.#verdictId = v === undefined ? -1 : this.#defined(this.#verdicts, v, record.verdict, () => JSON.stringify(recordedVerdict(v)));
+    const cols = s.columns;
+    this.#columnsId = cols === undefined ? -1 : this.#defined(this.#columns, cols, record.columns, () => JSON.stringify(cols));
+    this.#tagId = s.commandTag === undefined ? -1 : this.#string(s.commandTag);
+    this.#flags =
+      (s.textRepeats ? has.textById : 0) |
+      (s.params === undefined ? 0 : has.params) |
+      (s.prepared === undefined ? 0 : has.prepared) |
+      (v === undefined ? 0 : has.verdict) |
+      (cols === undefined ? 0 : has.columns) |
+      (s.commandTag === undefined ? 0 : has.tag) |
+      (s.rowsAffected === undefined ? 0 : has.rowsAffected) |
+      (s.rowsTruncated ? has.truncated : 0);
+    this.#s = s;
+    this.#sink(this, s.durationMs);
+    this.#s = undefined;
+  }
+
+  write(out: PackedOut): void {
+    const s = this.#s!;
+    const f = this.#flags;
+    out.u8(record.statement);
+    out.varint(s.seq);
+    out.f64(s.atMs);
+    out.u8(f);
+    if (f & has.textById) out.varint(this.#textId);
+    else out.string(s.text);
+    if (s.params !== undefined) {
+      out.varint(s.params.length);
+      for (const p of s.params) {
+        if (p === null) out.u8(0);
+        else {
+          out.u8(1);
+          out.string(p);
+        }
+      }
+    }
+    if (f & has.prepared) out.varint(this.#preparedId);
+    if (f & has.verdict) out.varint(this.#verdictId);
+    out.f64(s.durationMs);
+    if (f & has.columns) out.varint(this.#columnsId);
+    if (f & has.tag) out.varint(this.#tagId);
+    if (f & has.rowsAffected) out.varint(s.rowsAffected!);
+    out.varint(s.rowCount);
+    const rows = s.rows;
+    out.varint(rows.length);
+    for (let i = 0; i < rows.length; i++) out.sized(rows[i]!);
+  }
+
+  #string(s: string): number {
+    return this.#defined(this.#strings, s, record.string, () => s);
+  }
+
+  /** The id of `key`'s definition, written first when this packer has not written it (or has forgotten it). */
+  #defined<K>(known: Map<K, number>, key: K, kind: number, content: () => string): number {
+    const id = known.get(key);
+    if (id !== undefined) return id;
+    if (known.size >= maxRemembered) known.clear();
+    const fresh = this.#nextId++;
+    known.set(key, fresh);
+    this.#sink(new Definition(kind, fresh, content()), undefined);
+    return fresh;
+  }
+}
+
+/** A definition record: what statements of the same recording refer to by `id`. */
+class Definition implements PackedRecord {
+  readonly codec = packedCodecs.postgres;
+  constructor(
+    readonly kind: number,
+    readonly id: number,
+    readonly content: string,
+  ) {}
+
+  write(out: PackedOut): void {
+    out.u8(this.kind);
+    out.varint(this.id);
+    out.string(this.content);
+  }
+}
+
+/** A recording's decoder of PostgreSQL packed records (fresh for every read: definitions are per recording). */
+export function postgresPackedDecoder(): PackedDecoder {
+  const strings = new Map<number, string>();
+  const verdicts = new Map<number, RecordedVerdict>();
+  const columns = new Map<number, RecordedColumns>();
+  const known = <T>(defs: Map<number, T>, id: number): T => {
+    const v = defs.get(id);
+    if (v === undefined) throw new Error(`refers to definition ${id}, which the recording does not hold`);
+    return v;
+  };
+  return {
+    decode(body) {
+      const r = new PackedReader(body);
+      const kind = r.u8();
+      if (kind === record.string) strings.set(r.varint(), r.string());
+      else if (kind === record.verdict) verdicts.set(r.varint(), JSON.parse(r.string()) as RecordedVerdict);
+      else if (kind === record.columns) columns.set(r.varint(), JSON.parse(r.string()) as RecordedColumns);
+      else if (kind === record.statement) return statement(r);
+      else throw new Error(`unknown PostgreSQL record kind ${kind}`);
+      return undefined;
+    },
+  };
+
+  function statement(r: PackedReader): StatementEvent {
+    const seq = r.varint();
+    const at = new Date(r.f64()).toISOString();
+    const f = r.u8();
+    const text = f & has.textById ? known(strings, r.varint()) : r.string();
+    let params: (string | null)[] | undefined;
+    if (f & has.params) {
+      params = new Array<string | null>(r.varint());
+      for (let i = 0; i < params.length; i++) params[i] = r.u8() === 0 ? null : r.string();
+    }
+    const prepared = f & has.prepared ? known(strings, r.varint()) : undefined;
+    const verdict = f & has.verdict ? known(verdicts, r.varint()) : undefined;
+    const durationMs = r.f64();
+    const cols = f & has.columns ? known(columns, r.varint()) : undefined;
+    const commandTag = f & has.tag ? known(strings, r.varint()) : undefined;
+    const rowsAffected = f & has.rowsAffected ? r.varint() : undefined;
+    const rowCount = r.varint();
+    const rows: (string | null)[][] = new Array(r.varint());
+    for (let i = 0; i < rows.length; i++) rows[i] = rowValues(r.sized(), cols);
+    // Keys in the order a statement's JSON line has them (json-line.ts), so both read back alike.
+    return {
+      type: 'statement',
+      at,
+      seq,
+      text,
+      ...(params !== undefined && { params }),
+      ...(prepared !== undefined && { prepared }),
+      durationMs,
+      ...(commandTag !== undefined && { commandTag }),
+      ...(rowsAffected !== undefined && { rowsAffected }),
+      ...(cols !== undefined && { columns: cols.names as string[] }),
+      rows,
+      rowCount,
+      rowsTruncated: (f & has.truncated) !== 0,
+      ...(verdict !== undefined && { verdict }),
+    };
+  }
+}
+
+/** A recorded DataRow's values as the live path decodes them; a malformed one as one cell, its bytes in hex. */
+export function rowValues(row: Buffer, cols: RecordedColumns | undefined): (string | null)[] {
+  try {
+    return dataRowValues(row, 0, cols?.carriage ?? undefined);
+  } catch {
+    return [`\\x${row.toString('hex')}`];
+  }
+}
