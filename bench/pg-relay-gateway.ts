@@ -90,7 +90,8 @@ export async function createBenchGateway(name: string): Promise<BenchGateway> {
     async open(connection, sessionId, client, upstream) {
       const target = { sessionId, identity, connection: { name: connection, tags: [] } };
       const journal = await openJournal(core, target as never, 'postgres', '127.0.0.1');
-      const tracker = new StatementTracker((e) => journal.statement(e), { maxRows: 100, maxBytes: 64 * 1024 }, systemClock, masking, masking.session(catalog));
+      // Packed records as the session writes them (src/protocols/postgres/session.ts).
+      const tracker = new StatementTracker((e) => journal.statement(e), { maxRows: 100, maxBytes: 64 * 1024 }, systemClock, masking, masking.session(catalog), (record, durationMs) => journal.packed(record, durationMs));
       const gate = createGatekeeper(core, identity as never, target.connection, () => {}, new AbortController().signal);
       const relay = new Relay(client as RelaySocket, upstream as RelaySocket, { decide: gate.decide, decideNow: gate.decideNow, review: gate.review, tracker, onBytes: (a, b) => journal.bytes(a, b), onEnd: () => {} });
       relay.start(Buffer.alloc(0), Buffer.alloc(0));

@@ -128,6 +128,76 @@ export class PackedOut {
   }
 }
 
+/**
+ * What a protocol's packed statements refer to by id instead of repeating it (a verdict, a
+ * prepared text, a result's columns, a command tag): each written once per recording, as a
+ * definition record of its own (`kind`, id, content as a string), the first time a statement
+ * names it. Keys are remembered by identity (objects) or value (strings), per kind, up to
+ * `maxRemembered` each; then that kind starts over and definitions are written again with new
+ * ids, so a session's memory stays bounded whatever it runs. Ids are never reused.
+ */
+export class PackedDefinitions {
+  readonly #codec: number;
+  readonly #write: (record: PackedRecord) => void;
+  readonly #known = new Map<number, Map<unknown, number>>();
+  #nextId = 0;
+
+  constructor(codec: number, write: (record: PackedRecord) => void) {
+    this.#codec = codec;
+    this.#write = write;
+  }
+
+  /** The id of `key`'s definition of `kind`; written first (its `content`) when this recording lacks it. */
+  id(kind: number, key: unknown, content: () => string): number {
+    let known = this.#known.get(kind);
+    if (known === undefined) this.#known.set(kind, (known = new Map()));
+    const id = known.get(key);
+    if (id !== undefined) return id;
+    if (known.size >= maxRemembered) known.clear();
+    const fresh = this.#nextId++;
+    known.set(key, fresh);
+    this.#write(new Definition(this.#codec, kind, fresh, content()));
+    return fresh;
+  }
+}
+
+/** Definitions remembered per kind before starting over. */
+const maxRemembered = 4096;
+
+/** A definition record: its kind (u8), id (varint) and content (string). */
+class Definition implements PackedRecord {
+  constructor(
+    readonly codec: number,
+    readonly kind: number,
+    readonly id: number,
+    readonly content: string,
+  ) {}
+
+  write(out: PackedOut): void {
+    out.u8(this.kind);
+    out.varint(this.id);
+    out.string(this.content);
+  }
+}
+
+/** The definitions a decoder has read, by id (what PackedDefinitions wrote, after the kind byte). */
+export class DefinitionsRead<T> {
+  readonly #byId = new Map<number, T>();
+
+  /** Reads a definition's id and content (the kind byte already read), kept as `parse` makes it. */
+  read(r: PackedReader, parse: (content: string) => T): void {
+    const id = r.varint();
+    this.#byId.set(id, parse(r.string()));
+  }
+
+  /** The definition `id`; throws when the recording did not hold it. */
+  get(id: number): T {
+    const v = this.#byId.get(id);
+    if (v === undefined) throw new Error(`refers to definition ${id}, which the recording does not hold`);
+    return v;
+  }
+}
+
 /** A record's body on its own (for writers without a pending buffer, and tests). */
 export function packedBody(record: PackedRecord): Buffer {
   const out = new PackedOut();

@@ -1,4 +1,4 @@
-import { packedCodecs, PackedReader, type PackedDecoder, type PackedOut, type PackedRecord } from '../../core/recording/packed.ts';
+import { DefinitionsRead, packedCodecs, PackedDefinitions, PackedReader, type PackedDecoder, type PackedOut, type PackedRecord } from '../../core/recording/packed.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
 import { recordedVerdict, type RecordedVerdict } from '../../core/recording/verdict.ts';
 import type { Verdict } from '../../core/policy/types.ts';
@@ -36,9 +36,6 @@ const ended = { columns: 1, binary: 2, truncated: 4, rowsAffected: 8 } as const;
 
 const noRows: Buffer[] = Object.freeze([]) as unknown as Buffer[];
 
-/** Definitions a packer remembers per kind before it starts over (writing them again): a session's memory stays bounded. */
-const maxRemembered = 4096;
-
 /** Where a packer's records go (written before it returns); `durationMs` for a statement, undefined for a definition. */
 export type PackedSink = (record: PackedRecord, durationMs: number | undefined) => void;
 
@@ -56,10 +53,7 @@ export interface RecordedColumns {
 export class StatementPacker implements PackedRecord {
   readonly codec = packedCodecs.mysql;
   readonly #sink: PackedSink;
-  readonly #texts = new Map<string, number>();
-  readonly #verdicts = new Map<Verdict, number>();
-  readonly #columns = new Map<RecordedColumns, number>();
-  #nextId = 0;
+  readonly #defs: PackedDefinitions;
   // The statement in hand.
   #seq = 0;
   #atMs = 0;
@@ -77,6 +71,7 @@ export class StatementPacker implements PackedRecord {
 
   constructor(sink: PackedSink) {
     this.#sink = sink;
+    this.#defs = new PackedDefinitions(packedCodecs.mysql, (d) => sink(d, undefined));
   }
 
   /**
@@ -85,8 +80,8 @@ export class StatementPacker implements PackedRecord {
    * is written once and referred to (a prepared statement's, executed again and again).
    */
   begin(seq: number, atMs: number, text: string, source: Buffer | undefined, prepared: string | undefined, verdict: Verdict | undefined): void {
-    this.#verdictId = verdict === undefined ? -1 : this.#defined(this.#verdicts, verdict, record.verdict, () => JSON.stringify(recordedVerdict(verdict)));
-    this.#textId = source === undefined ? this.#defined(this.#texts, text, record.text, () => text) : -1;
+    this.#verdictId = verdict === undefined ? -1 : this.#defs.id(record.verdict, verdict, () => JSON.stringify(recordedVerdict(verdict)));
+    this.#textId = source === undefined ? this.#defs.id(record.text, text, () => text) : -1;
     this.#seq = seq;
     this.#atMs = atMs;
     this.#source = source;
@@ -97,7 +92,7 @@ export class StatementPacker implements PackedRecord {
 
   /** The statement's result has these columns (frozen, the same object while the definitions are). */
   columns(cols: RecordedColumns): void {
-    this.#columnsId = this.#defined(this.#columns, cols, record.columns, () => JSON.stringify({ names: cols.names, types: cols.types }));
+    this.#columnsId = this.#defs.id(record.columns, cols, () => JSON.stringify({ names: cols.names, types: cols.types }));
   }
 
   /** A row the client received, within the recording cap. */
@@ -144,52 +139,20 @@ export class StatementPacker implements PackedRecord {
     out.varint(rows.length);
     for (let i = 0; i < rows.length; i++) out.sized(rows[i]!);
   }
-
-  /** The id of `key`'s definition, written first when this packer has not written it (or has forgotten it). */
-  #defined<K>(known: Map<K, number>, key: K, kind: number, content: () => string): number {
-    const id = known.get(key);
-    if (id !== undefined) return id;
-    if (known.size >= maxRemembered) known.clear();
-    const fresh = this.#nextId++;
-    known.set(key, fresh);
-    this.#sink(new Definition(kind, fresh, content()), undefined);
-    return fresh;
-  }
-}
-
-/** A definition record: what statements of the same recording refer to by `id`. */
-class Definition implements PackedRecord {
-  readonly codec = packedCodecs.mysql;
-  constructor(
-    readonly kind: number,
-    readonly id: number,
-    readonly content: string,
-  ) {}
-
-  write(out: PackedOut): void {
-    out.u8(this.kind);
-    out.varint(this.id);
-    out.string(this.content);
-  }
 }
 
 /** A recording's decoder of MySQL packed records (fresh for every read: definitions are per recording). */
 export function mysqlPackedDecoder(): PackedDecoder {
-  const texts = new Map<number, string>();
-  const verdicts = new Map<number, RecordedVerdict>();
-  const columns = new Map<number, RecordedColumns>();
-  const known = <T>(defs: Map<number, T>, id: number): T => {
-    const v = defs.get(id);
-    if (v === undefined) throw new Error(`refers to definition ${id}, which the recording does not hold`);
-    return v;
-  };
+  const texts = new DefinitionsRead<string>();
+  const verdicts = new DefinitionsRead<RecordedVerdict>();
+  const columns = new DefinitionsRead<RecordedColumns>();
   return {
     decode(body) {
       const r = new PackedReader(body);
       const kind = r.u8();
-      if (kind === record.text) texts.set(r.varint(), r.string());
-      else if (kind === record.verdict) verdicts.set(r.varint(), JSON.parse(r.string()) as RecordedVerdict);
-      else if (kind === record.columns) columns.set(r.varint(), JSON.parse(r.string()) as RecordedColumns);
+      if (kind === record.text) texts.read(r, (s) => s);
+      else if (kind === record.verdict) verdicts.read(r, (s) => JSON.parse(s) as RecordedVerdict);
+      else if (kind === record.columns) columns.read(r, (s) => JSON.parse(s) as RecordedColumns);
       else if (kind === record.statement) return statement(r);
       else throw new Error(`unknown MySQL record kind ${kind}`);
       return undefined;
@@ -200,12 +163,12 @@ export function mysqlPackedDecoder(): PackedDecoder {
     const seq = r.varint();
     const at = new Date(r.f64()).toISOString();
     const b = r.u8();
-    const text = b & begun.textById ? known(texts, r.varint()) : r.sized().toString('utf8', 1);
+    const text = b & begun.textById ? texts.get(r.varint()) : r.sized().toString('utf8', 1);
     const prepared = b & begun.prepared ? r.string() : undefined;
-    const verdict = b & begun.verdict ? known(verdicts, r.varint()) : undefined;
+    const verdict = b & begun.verdict ? verdicts.get(r.varint()) : undefined;
     const durationMs = r.f64();
     const e = r.u8();
-    const cols = e & ended.columns ? known(columns, r.varint()) : undefined;
+    const cols = e & ended.columns ? columns.get(r.varint()) : undefined;
     const rowsAffected = e & ended.rowsAffected ? r.varint() : undefined;
     const rowCount = r.varint();
     const recorded = r.varint();

@@ -1,4 +1,4 @@
-import { packedCodecs, PackedReader, type PackedDecoder, type PackedOut, type PackedRecord } from '../../core/recording/packed.ts';
+import { DefinitionsRead, packedCodecs, PackedDefinitions, PackedReader, type PackedDecoder, type PackedOut, type PackedRecord } from '../../core/recording/packed.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
 import { recordedVerdict, type RecordedVerdict } from '../../core/recording/verdict.ts';
 import type { Verdict } from '../../core/policy/types.ts';
@@ -29,9 +29,6 @@ import { dataRowValues, type ColumnCarriage } from './codec/results.ts';
  */
 const record = { statement: 1, string: 2, verdict: 3, columns: 4 } as const;
 const has = { textById: 1, params: 2, prepared: 4, verdict: 8, columns: 16, tag: 32, rowsAffected: 64, truncated: 128 } as const;
-
-/** Definitions a packer remembers per kind before it starts over (writing them again): a session's memory stays bounded. */
-const maxRemembered = 4096;
 
 /** Where a packer's records go (written before it returns); `durationMs` for a statement, undefined for a definition. */
 export type PackedSink = (record: PackedRecord, durationMs: number | undefined) => void;
@@ -66,10 +63,7 @@ export interface PackedStatement {
 export class StatementPacker implements PackedRecord {
   readonly codec = packedCodecs.postgres;
   readonly #sink: PackedSink;
-  readonly #strings = new Map<string, number>();
-  readonly #verdicts = new Map<Verdict, number>();
-  readonly #columns = new Map<RecordedColumns, number>();
-  #nextId = 0;
+  readonly #defs: PackedDefinitions;
   #s: PackedStatement | undefined;
   #flags = 0;
   #textId = -1;
@@ -80,6 +74,7 @@ export class StatementPacker implements PackedRecord {
 
   constructor(sink: PackedSink) {
     this.#sink = sink;
+    this.#defs = new PackedDefinitions(packedCodecs.postgres, (d) => sink(d, undefined));
   }
 
   /** Records `s` (its definitions first, where this recording lacks them). */
@@ -87,9 +82,9 @@ export class StatementPacker implements PackedRecord {
     const v = s.verdict;
     this.#textId = s.textRepeats ? this.#string(s.text) : -1;
     this.#preparedId = s.prepared === undefined ? -1 : this.#string(s.prepared);
-    this.#verdictId = v === undefined ? -1 : this.#defined(this.#verdicts, v, record.verdict, () => JSON.stringify(recordedVerdict(v)));
+    this.#verdictId = v === undefined ? -1 : this.#defs.id(record.verdict, v, () => JSON.stringify(recordedVerdict(v)));
     const cols = s.columns;
-    this.#columnsId = cols === undefined ? -1 : this.#defined(this.#columns, cols, record.columns, () => JSON.stringify(cols));
+    this.#columnsId = cols === undefined ? -1 : this.#defs.id(record.columns, cols, () => JSON.stringify(cols));
     this.#tagId = s.commandTag === undefined ? -1 : this.#string(s.commandTag);
     this.#flags =
       (s.textRepeats ? has.textById : 0) |
@@ -137,54 +132,22 @@ export class StatementPacker implements PackedRecord {
   }
 
   #string(s: string): number {
-    return this.#defined(this.#strings, s, record.string, () => s);
-  }
-
-  /** The id of `key`'s definition, written first when this packer has not written it (or has forgotten it). */
-  #defined<K>(known: Map<K, number>, key: K, kind: number, content: () => string): number {
-    const id = known.get(key);
-    if (id !== undefined) return id;
-    if (known.size >= maxRemembered) known.clear();
-    const fresh = this.#nextId++;
-    known.set(key, fresh);
-    this.#sink(new Definition(kind, fresh, content()), undefined);
-    return fresh;
-  }
-}
-
-/** A definition record: what statements of the same recording refer to by `id`. */
-class Definition implements PackedRecord {
-  readonly codec = packedCodecs.postgres;
-  constructor(
-    readonly kind: number,
-    readonly id: number,
-    readonly content: string,
-  ) {}
-
-  write(out: PackedOut): void {
-    out.u8(this.kind);
-    out.varint(this.id);
-    out.string(this.content);
+    return this.#defs.id(record.string, s, () => s);
   }
 }
 
 /** A recording's decoder of PostgreSQL packed records (fresh for every read: definitions are per recording). */
 export function postgresPackedDecoder(): PackedDecoder {
-  const strings = new Map<number, string>();
-  const verdicts = new Map<number, RecordedVerdict>();
-  const columns = new Map<number, RecordedColumns>();
-  const known = <T>(defs: Map<number, T>, id: number): T => {
-    const v = defs.get(id);
-    if (v === undefined) throw new Error(`refers to definition ${id}, which the recording does not hold`);
-    return v;
-  };
+  const strings = new DefinitionsRead<string>();
+  const verdicts = new DefinitionsRead<RecordedVerdict>();
+  const columns = new DefinitionsRead<RecordedColumns>();
   return {
     decode(body) {
       const r = new PackedReader(body);
       const kind = r.u8();
-      if (kind === record.string) strings.set(r.varint(), r.string());
-      else if (kind === record.verdict) verdicts.set(r.varint(), JSON.parse(r.string()) as RecordedVerdict);
-      else if (kind === record.columns) columns.set(r.varint(), JSON.parse(r.string()) as RecordedColumns);
+      if (kind === record.string) strings.read(r, (s) => s);
+      else if (kind === record.verdict) verdicts.read(r, (s) => JSON.parse(s) as RecordedVerdict);
+      else if (kind === record.columns) columns.read(r, (s) => JSON.parse(s) as RecordedColumns);
       else if (kind === record.statement) return statement(r);
       else throw new Error(`unknown PostgreSQL record kind ${kind}`);
       return undefined;
@@ -195,17 +158,17 @@ export function postgresPackedDecoder(): PackedDecoder {
     const seq = r.varint();
     const at = new Date(r.f64()).toISOString();
     const f = r.u8();
-    const text = f & has.textById ? known(strings, r.varint()) : r.string();
+    const text = f & has.textById ? strings.get(r.varint()) : r.string();
     let params: (string | null)[] | undefined;
     if (f & has.params) {
       params = new Array<string | null>(r.varint());
       for (let i = 0; i < params.length; i++) params[i] = r.u8() === 0 ? null : r.string();
     }
-    const prepared = f & has.prepared ? known(strings, r.varint()) : undefined;
-    const verdict = f & has.verdict ? known(verdicts, r.varint()) : undefined;
+    const prepared = f & has.prepared ? strings.get(r.varint()) : undefined;
+    const verdict = f & has.verdict ? verdicts.get(r.varint()) : undefined;
     const durationMs = r.f64();
-    const cols = f & has.columns ? known(columns, r.varint()) : undefined;
-    const commandTag = f & has.tag ? known(strings, r.varint()) : undefined;
+    const cols = f & has.columns ? columns.get(r.varint()) : undefined;
+    const commandTag = f & has.tag ? strings.get(r.varint()) : undefined;
     const rowsAffected = f & has.rowsAffected ? r.varint() : undefined;
     const rowCount = r.varint();
     const rows: (string | null)[][] = new Array(r.varint());
