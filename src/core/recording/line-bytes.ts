@@ -1,47 +1,24 @@
+import { BoundedBytes } from './bounded-bytes.ts';
+
 /**
- * Where one recording line's bytes go: a pending buffer (disk.ts) from `pos`, never at or past
- * `end`. A write that would pass `end` writes nothing and makes every later one write nothing
- * too: `fits` then says false, and the caller takes a fresh buffer and writes the line again
- * (a line is never split, and nothing is written outside its room). Room is asked for before
- * encoding, 3 bytes a UTF-16 unit for text not known to be ASCII: near a buffer's end a line can
- * be refused where it would just have fit, and then goes whole into the next buffer.
+ * Where one recording line's bytes go, as BoundedBytes says (a line that does not fit is written
+ * again, whole, in a fresh buffer). Room is asked for before encoding, 3 bytes a UTF-16 unit for
+ * text not known to be ASCII: near a buffer's end a line can be refused where it would just have
+ * fit, and then goes whole into the next buffer.
  *
  * Why bytes and not a string: a line put together as one concatenation (a V8 rope) was
  * flattened into a new heap string by its write and then encoded as UTF-8; written here, the
  * remembered parts are copied as bytes made once and each value is encoded once, in place.
  */
-export class LineBytes {
-  buf: Buffer = Buffer.alloc(0);
-  pos = 0;
-  #end = 0;
-
-  /** Starts a line at `pos` of `buf`, with room up to (not including) `end`. */
-  start(buf: Buffer, pos: number, end: number): void {
-    this.buf = buf;
-    this.pos = pos;
-    this.#end = end;
-  }
-
-  /** Whether every write since `start` fit (false: the line is incomplete and must be written again elsewhere). */
-  get fits(): boolean {
-    return this.#end >= 0;
-  }
-
-  /** Whether `n` more bytes fit; when not, no later write fits either. */
-  #room(n: number): boolean {
-    if (this.pos + n <= this.#end) return true;
-    this.#end = -1;
-    return false;
-  }
-
+export class LineBytes extends BoundedBytes {
   byte(c: number): void {
-    if (this.#room(1)) this.buf[this.pos++] = c;
+    if (this.room(1)) this.buf[this.pos++] = c;
   }
 
   /** Bytes made beforehand (remembered parts, constants). */
   bytes(b: Uint8Array): void {
     const n = b.length;
-    if (!this.#room(n)) return;
+    if (!this.room(n)) return;
     const { buf, pos } = this;
     // A few bytes are copied here: `set` is a builtin call (~12 ns) whatever the length.
     if (n <= 12) for (let i = 0; i < n; i++) buf[pos + i] = b[i]!;
@@ -72,7 +49,7 @@ export class LineBytes {
   #digits(i: number): void {
     let len = 1;
     for (let t = i; t >= 10; t = Math.floor(t / 10)) len++;
-    if (!this.#room(len)) return;
+    if (!this.room(len)) return;
     const buf = this.buf;
     for (let p = this.pos + len - 1; p >= this.pos; p--) {
       buf[p] = 0x30 + (i % 10);
@@ -84,7 +61,7 @@ export class LineBytes {
   /** Text known to be ASCII (a number as `number()` writes it, `true`): one byte a character, no encoder call. */
   ascii(s: string): void {
     const n = s.length;
-    if (!this.#room(n)) return;
+    if (!this.room(n)) return;
     const { buf, pos } = this;
     for (let i = 0; i < n; i++) buf[pos + i] = s.charCodeAt(i);
     this.pos = pos + n;
@@ -93,7 +70,7 @@ export class LineBytes {
   /** Any text as UTF-8 (JSON already: what `JSON.stringify` and `any` return). */
   utf8(s: string): void {
     // A UTF-16 code unit is at most 3 bytes of UTF-8: room enough without measuring.
-    if (this.#room(s.length * 3)) this.pos += utf8Write.call(this.buf, s, this.pos, this.buf.length - this.pos);
+    if (this.room(s.length * 3)) this.pos += utf8Write.call(this.buf, s, this.pos, this.buf.length - this.pos);
   }
 
   /** A string as JSON: quoted and escaped as `JSON.stringify` escapes it. */
@@ -101,7 +78,7 @@ export class LineBytes {
     const n = s.length;
     // Short strings are copied here (an encoder call costs ~50 ns whatever the length; this loop ~2 ns a character).
     if (n < shortString) {
-      if (!this.#room(n + 2)) return;
+      if (!this.room(n + 2)) return;
       const { buf, pos } = this;
       let i = 0;
       for (; i < n; i++) {
@@ -118,7 +95,7 @@ export class LineBytes {
       }
     }
     if (!plain.test(s)) return this.utf8(JSON.stringify(s));
-    if (!this.#room(n * 3 + 2)) return;
+    if (!this.room(n * 3 + 2)) return;
     const buf = this.buf;
     let pos = this.pos;
     buf[pos++] = 0x22;

@@ -1,4 +1,7 @@
+import type { Verdict } from '../policy/types.ts';
+import { BoundedBytes } from './bounded-bytes.ts';
 import type { RecordingEvent } from './types.ts';
+import { recordedVerdict, type RecordedVerdict } from './verdict.ts';
 
 /**
  * Packed records: a protocol's compact binary form of what it records most
@@ -61,42 +64,19 @@ export interface PackedRecord {
 }
 
 /**
- * Where a packed body's bytes go: unsigned varints (LEB128), doubles, bytes and strings, into
- * `buf` from `pos`, never at or past `end`. As LineBytes (line-bytes.ts) does for lines, a write
- * that would pass `end` writes nothing and makes every later one write nothing: `fits` then says
- * false and the body is written again in a larger buffer. Written in place: a record copied into
- * the pending buffer from a scratch buffer of its own cost a ranged copy and a view per part,
- * more than writing its few fields twice.
+ * Where a packed body's bytes go: unsigned varints (LEB128), doubles, bytes and strings, written
+ * in place as BoundedBytes says (a body that does not fit is written again in a larger buffer).
+ * In place because a record copied into the pending buffer from a scratch buffer of its own cost
+ * a ranged copy and a view per part, more than writing its few fields twice.
  */
-export class PackedOut {
-  buf: Buffer = Buffer.alloc(0);
-  pos = 0;
-  #end = 0;
-
-  start(buf: Buffer, pos: number, end: number): void {
-    this.buf = buf;
-    this.pos = pos;
-    this.#end = end;
-  }
-
-  /** Whether every write since `start` fit. */
-  get fits(): boolean {
-    return this.#end >= 0;
-  }
-
-  #room(n: number): boolean {
-    if (this.pos + n <= this.#end) return true;
-    this.#end = -1;
-    return false;
-  }
-
+export class PackedOut extends BoundedBytes {
   u8(n: number): void {
-    if (this.#room(1)) this.buf[this.pos++] = n;
+    if (this.room(1)) this.buf[this.pos++] = n;
   }
 
   /** A non-negative integer up to 2^53. */
   varint(n: number): void {
-    if (!this.#room(n < 0x80 ? 1 : 8)) return;
+    if (!this.room(n < 0x80 ? 1 : 8)) return;
     const buf = this.buf;
     let pos = this.pos;
     while (n >= 0x80) {
@@ -108,14 +88,14 @@ export class PackedOut {
   }
 
   f64(n: number): void {
-    if (this.#room(8)) this.pos = this.buf.writeDoubleLE(n, this.pos);
+    if (this.room(8)) this.pos = this.buf.writeDoubleLE(n, this.pos);
   }
 
   /** All of `src`, length first (varint): one `set`, the cheapest copy there is of a whole buffer. */
   sized(src: Uint8Array): void {
     const n = src.length;
     this.varint(n);
-    if (!this.#room(n)) return;
+    if (!this.room(n)) return;
     this.buf.set(src, this.pos);
     this.pos += n;
   }
@@ -124,17 +104,24 @@ export class PackedOut {
   string(s: string): void {
     const n = Buffer.byteLength(s);
     this.varint(n);
-    if (this.#room(n)) this.pos += this.buf.write(s, this.pos, n, 'utf8');
+    if (this.room(n)) this.pos += this.buf.write(s, this.pos, n, 'utf8');
   }
 }
 
 /**
- * What a protocol's packed statements refer to by id instead of repeating it (a verdict, a
- * prepared text, a result's columns, a command tag): each written once per recording, as a
- * definition record of its own (`kind`, id, content as a string), the first time a statement
- * names it. Keys are remembered by identity (objects) or value (strings), per kind, up to
- * `maxRemembered` each; then that kind starts over and definitions are written again with new
- * ids, so a session's memory stays bounded whatever it runs. Ids are never reused.
+ * The kinds of record a protocol's packed statements are made of (the body's first byte): the
+ * statement itself, and the definitions it refers to by id instead of repeating them — a string
+ * (a prepared text, a command tag, a name), a verdict (its recorded form as JSON), a result's
+ * columns (JSON, in the protocol's own shape). A protocol may add kinds from 16.
+ */
+export const packedKinds = { statement: 1, string: 2, verdict: 3, columns: 4 } as const;
+
+/**
+ * Writes definitions: each once per recording, as a record of its own (kind, id as a varint,
+ * content as a string), the first time a statement names it. Keys are remembered by identity
+ * (verdicts and columns, which the relays share while they repeat) or value (strings), per kind,
+ * up to `maxRemembered` each; then that kind starts over and definitions are written again with
+ * new ids, so a session's memory stays bounded whatever it runs. Ids are never reused.
  */
 export class PackedDefinitions {
   readonly #codec: number;
@@ -147,8 +134,20 @@ export class PackedDefinitions {
     this.#write = write;
   }
 
-  /** The id of `key`'s definition of `kind`; written first (its `content`) when this recording lacks it. */
-  id(kind: number, key: unknown, content: () => string): number {
+  string(s: string): number {
+    return this.#id(packedKinds.string, s, () => s);
+  }
+
+  verdict(v: Verdict): number {
+    return this.#id(packedKinds.verdict, v, () => JSON.stringify(recordedVerdict(v)));
+  }
+
+  /** `key`'s columns, written as the JSON of `content()`. */
+  columns(key: object, content: () => unknown): number {
+    return this.#id(packedKinds.columns, key, () => JSON.stringify(content()));
+  }
+
+  #id(kind: number, key: unknown, content: () => string): number {
     let known = this.#known.get(kind);
     if (known === undefined) this.#known.set(kind, (known = new Map()));
     const id = known.get(key);
@@ -180,14 +179,12 @@ class Definition implements PackedRecord {
   }
 }
 
-/** The definitions a decoder has read, by id (what PackedDefinitions wrote, after the kind byte). */
+/** The definitions a decoder has read, by id. */
 export class DefinitionsRead<T> {
   readonly #byId = new Map<number, T>();
 
-  /** Reads a definition's id and content (the kind byte already read), kept as `parse` makes it. */
-  read(r: PackedReader, parse: (content: string) => T): void {
-    const id = r.varint();
-    this.#byId.set(id, parse(r.string()));
+  set(id: number, value: T): void {
+    this.#byId.set(id, value);
   }
 
   /** The definition `id`; throws when the recording did not hold it. */
@@ -196,6 +193,33 @@ export class DefinitionsRead<T> {
     if (v === undefined) throw new Error(`refers to definition ${id}, which the recording does not hold`);
     return v;
   }
+}
+
+/** What a statement record's reader may refer to: the definitions read so far. */
+export interface StatementDefinitions<C> {
+  strings: DefinitionsRead<string>;
+  verdicts: DefinitionsRead<RecordedVerdict>;
+  columns: DefinitionsRead<C>;
+}
+
+/**
+ * A decoder of records of `packedKinds`: definitions are kept, a statement record is read by
+ * `statement` (after its kind byte) with them. `protocol` names the records in errors.
+ */
+export function statementDecoder<C>(protocol: string, statement: (r: PackedReader, defs: StatementDefinitions<C>) => RecordingEvent): PackedDecoder {
+  const defs: StatementDefinitions<C> = { strings: new DefinitionsRead(), verdicts: new DefinitionsRead(), columns: new DefinitionsRead() };
+  return {
+    decode(body) {
+      const r = new PackedReader(body);
+      const kind = r.u8();
+      if (kind === packedKinds.statement) return statement(r, defs);
+      if (kind === packedKinds.string) defs.strings.set(r.varint(), r.string());
+      else if (kind === packedKinds.verdict) defs.verdicts.set(r.varint(), JSON.parse(r.string()) as RecordedVerdict);
+      else if (kind === packedKinds.columns) defs.columns.set(r.varint(), JSON.parse(r.string()) as C);
+      else throw new Error(`unknown ${protocol} record kind ${kind}`);
+      return undefined;
+    },
+  };
 }
 
 /** A record's body on its own (for writers without a pending buffer, and tests). */

@@ -1,6 +1,5 @@
-import { DefinitionsRead, packedCodecs, PackedDefinitions, PackedReader, type PackedDecoder, type PackedOut, type PackedRecord } from '../../core/recording/packed.ts';
+import { packedCodecs, PackedDefinitions, packedKinds, statementDecoder, type PackedDecoder, type PackedOut, type PackedReader, type PackedRecord, type StatementDefinitions } from '../../core/recording/packed.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
-import { recordedVerdict, type RecordedVerdict } from '../../core/recording/verdict.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import { binaryRowValues, type BinaryColumn } from './codec/binary-rows.ts';
 import { textRowValues } from './codec/results.ts';
@@ -30,7 +29,6 @@ import { textRowValues } from './codec/results.ts';
  * - 2 text, 3 verdict (JSON), 4 columns (JSON: names and binary types): a
  *   definition, its id (varint) then its content (string).
  */
-const record = { statement: 1, text: 2, verdict: 3, columns: 4 } as const;
 const begun = { textById: 1, prepared: 2, verdict: 4 } as const;
 const ended = { columns: 1, binary: 2, truncated: 4, rowsAffected: 8 } as const;
 
@@ -80,8 +78,8 @@ export class StatementPacker implements PackedRecord {
    * is written once and referred to (a prepared statement's, executed again and again).
    */
   begin(seq: number, atMs: number, text: string, source: Buffer | undefined, prepared: string | undefined, verdict: Verdict | undefined): void {
-    this.#verdictId = verdict === undefined ? -1 : this.#defs.id(record.verdict, verdict, () => JSON.stringify(recordedVerdict(verdict)));
-    this.#textId = source === undefined ? this.#defs.id(record.text, text, () => text) : -1;
+    this.#verdictId = verdict === undefined ? -1 : this.#defs.verdict(verdict);
+    this.#textId = source === undefined ? this.#defs.string(text) : -1;
     this.#seq = seq;
     this.#atMs = atMs;
     this.#source = source;
@@ -92,7 +90,7 @@ export class StatementPacker implements PackedRecord {
 
   /** The statement's result has these columns (frozen, the same object while the definitions are). */
   columns(cols: RecordedColumns): void {
-    this.#columnsId = this.#defs.id(record.columns, cols, () => JSON.stringify({ names: cols.names, types: cols.types }));
+    this.#columnsId = this.#defs.columns(cols, () => ({ names: cols.names, types: cols.types }));
   }
 
   /** A row the client received, within the recording cap. */
@@ -121,7 +119,7 @@ export class StatementPacker implements PackedRecord {
   }
 
   write(out: PackedOut): void {
-    out.u8(record.statement);
+    out.u8(packedKinds.statement);
     out.varint(this.#seq);
     out.f64(this.#atMs);
     out.u8((this.#source === undefined ? begun.textById : 0) | (this.#prepared === undefined ? 0 : begun.prepared) | (this.#verdictId < 0 ? 0 : begun.verdict));
@@ -143,53 +141,39 @@ export class StatementPacker implements PackedRecord {
 
 /** A recording's decoder of MySQL packed records (fresh for every read: definitions are per recording). */
 export function mysqlPackedDecoder(): PackedDecoder {
-  const texts = new DefinitionsRead<string>();
-  const verdicts = new DefinitionsRead<RecordedVerdict>();
-  const columns = new DefinitionsRead<RecordedColumns>();
-  return {
-    decode(body) {
-      const r = new PackedReader(body);
-      const kind = r.u8();
-      if (kind === record.text) texts.read(r, (s) => s);
-      else if (kind === record.verdict) verdicts.read(r, (s) => JSON.parse(s) as RecordedVerdict);
-      else if (kind === record.columns) columns.read(r, (s) => JSON.parse(s) as RecordedColumns);
-      else if (kind === record.statement) return statement(r);
-      else throw new Error(`unknown MySQL record kind ${kind}`);
-      return undefined;
-    },
-  };
+  return statementDecoder('MySQL', statement);
+}
 
-  function statement(r: PackedReader): StatementEvent {
-    const seq = r.varint();
-    const at = new Date(r.f64()).toISOString();
-    const b = r.u8();
-    const text = b & begun.textById ? texts.get(r.varint()) : r.sized().toString('utf8', 1);
-    const prepared = b & begun.prepared ? r.string() : undefined;
-    const verdict = b & begun.verdict ? verdicts.get(r.varint()) : undefined;
-    const durationMs = r.f64();
-    const e = r.u8();
-    const cols = e & ended.columns ? columns.get(r.varint()) : undefined;
-    const rowsAffected = e & ended.rowsAffected ? r.varint() : undefined;
-    const rowCount = r.varint();
-    const recorded = r.varint();
-    const rows: (string | null)[][] = [];
-    for (let i = 0; i < recorded; i++) rows.push(rowValues(r.sized(), cols, (e & ended.binary) !== 0));
-    // Keys in the order a statement's JSON line has them (json-line.ts), so both read back alike.
-    return {
-      type: 'statement',
-      at,
-      seq,
-      text,
-      ...(prepared !== undefined && { prepared }),
-      durationMs,
-      ...(rowsAffected !== undefined && { rowsAffected }),
-      ...(cols !== undefined && { columns: cols.names as string[] }),
-      rows,
-      rowCount,
-      rowsTruncated: (e & ended.truncated) !== 0,
-      ...(verdict !== undefined && { verdict }),
-    };
-  }
+function statement(r: PackedReader, { strings, verdicts, columns }: StatementDefinitions<RecordedColumns>): StatementEvent {
+  const seq = r.varint();
+  const at = new Date(r.f64()).toISOString();
+  const b = r.u8();
+  const text = b & begun.textById ? strings.get(r.varint()) : r.sized().toString('utf8', 1);
+  const prepared = b & begun.prepared ? r.string() : undefined;
+  const verdict = b & begun.verdict ? verdicts.get(r.varint()) : undefined;
+  const durationMs = r.f64();
+  const e = r.u8();
+  const cols = e & ended.columns ? columns.get(r.varint()) : undefined;
+  const rowsAffected = e & ended.rowsAffected ? r.varint() : undefined;
+  const rowCount = r.varint();
+  const recorded = r.varint();
+  const rows: (string | null)[][] = [];
+  for (let i = 0; i < recorded; i++) rows.push(rowValues(r.sized(), cols, (e & ended.binary) !== 0));
+  // Keys in the order a statement's JSON line has them (json-line.ts), so both read back alike.
+  return {
+    type: 'statement',
+    at,
+    seq,
+    text,
+    ...(prepared !== undefined && { prepared }),
+    durationMs,
+    ...(rowsAffected !== undefined && { rowsAffected }),
+    ...(cols !== undefined && { columns: cols.names as string[] }),
+    rows,
+    rowCount,
+    rowsTruncated: (e & ended.truncated) !== 0,
+    ...(verdict !== undefined && { verdict }),
+  };
 }
 
 /** A recorded row's values as the live path decodes them; a malformed one as one cell, its bytes in hex. */

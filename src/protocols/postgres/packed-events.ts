@@ -1,6 +1,5 @@
-import { DefinitionsRead, packedCodecs, PackedDefinitions, PackedReader, type PackedDecoder, type PackedOut, type PackedRecord } from '../../core/recording/packed.ts';
+import { packedCodecs, PackedDefinitions, packedKinds, statementDecoder, type PackedDecoder, type PackedOut, type PackedReader, type PackedRecord, type StatementDefinitions } from '../../core/recording/packed.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
-import { recordedVerdict, type RecordedVerdict } from '../../core/recording/verdict.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import { dataRowValues, type ColumnCarriage } from './codec/results.ts';
 
@@ -27,7 +26,6 @@ import { dataRowValues, type ColumnCarriage } from './codec/results.ts';
  * - 2 string (a text, tag or name), 3 verdict (JSON), 4 columns (JSON: names and
  *   carriage): a definition, its id (varint) then its content (string).
  */
-const record = { statement: 1, string: 2, verdict: 3, columns: 4 } as const;
 const has = { textById: 1, params: 2, prepared: 4, verdict: 8, columns: 16, tag: 32, rowsAffected: 64, truncated: 128 } as const;
 
 /** Where a packer's records go (written before it returns); `durationMs` for a statement, undefined for a definition. */
@@ -80,12 +78,13 @@ export class StatementPacker implements PackedRecord {
   /** Records `s` (its definitions first, where this recording lacks them). */
   end(s: PackedStatement): void {
     const v = s.verdict;
-    this.#textId = s.textRepeats ? this.#string(s.text) : -1;
-    this.#preparedId = s.prepared === undefined ? -1 : this.#string(s.prepared);
-    this.#verdictId = v === undefined ? -1 : this.#defs.id(record.verdict, v, () => JSON.stringify(recordedVerdict(v)));
+    const defs = this.#defs;
+    this.#textId = s.textRepeats ? defs.string(s.text) : -1;
+    this.#preparedId = s.prepared === undefined ? -1 : defs.string(s.prepared);
+    this.#verdictId = v === undefined ? -1 : defs.verdict(v);
     const cols = s.columns;
-    this.#columnsId = cols === undefined ? -1 : this.#defs.id(record.columns, cols, () => JSON.stringify(cols));
-    this.#tagId = s.commandTag === undefined ? -1 : this.#string(s.commandTag);
+    this.#columnsId = cols === undefined ? -1 : defs.columns(cols, () => cols);
+    this.#tagId = s.commandTag === undefined ? -1 : defs.string(s.commandTag);
     this.#flags =
       (s.textRepeats ? has.textById : 0) |
       (s.params === undefined ? 0 : has.params) |
@@ -103,7 +102,7 @@ export class StatementPacker implements PackedRecord {
   write(out: PackedOut): void {
     const s = this.#s!;
     const f = this.#flags;
-    out.u8(record.statement);
+    out.u8(packedKinds.statement);
     out.varint(s.seq);
     out.f64(s.atMs);
     out.u8(f);
@@ -130,67 +129,49 @@ export class StatementPacker implements PackedRecord {
     out.varint(rows.length);
     for (let i = 0; i < rows.length; i++) out.sized(rows[i]!);
   }
-
-  #string(s: string): number {
-    return this.#defs.id(record.string, s, () => s);
-  }
 }
 
 /** A recording's decoder of PostgreSQL packed records (fresh for every read: definitions are per recording). */
 export function postgresPackedDecoder(): PackedDecoder {
-  const strings = new DefinitionsRead<string>();
-  const verdicts = new DefinitionsRead<RecordedVerdict>();
-  const columns = new DefinitionsRead<RecordedColumns>();
-  return {
-    decode(body) {
-      const r = new PackedReader(body);
-      const kind = r.u8();
-      if (kind === record.string) strings.read(r, (s) => s);
-      else if (kind === record.verdict) verdicts.read(r, (s) => JSON.parse(s) as RecordedVerdict);
-      else if (kind === record.columns) columns.read(r, (s) => JSON.parse(s) as RecordedColumns);
-      else if (kind === record.statement) return statement(r);
-      else throw new Error(`unknown PostgreSQL record kind ${kind}`);
-      return undefined;
-    },
-  };
+  return statementDecoder('PostgreSQL', statement);
+}
 
-  function statement(r: PackedReader): StatementEvent {
-    const seq = r.varint();
-    const at = new Date(r.f64()).toISOString();
-    const f = r.u8();
-    const text = f & has.textById ? strings.get(r.varint()) : r.string();
-    let params: (string | null)[] | undefined;
-    if (f & has.params) {
-      params = new Array<string | null>(r.varint());
-      for (let i = 0; i < params.length; i++) params[i] = r.u8() === 0 ? null : r.string();
-    }
-    const prepared = f & has.prepared ? strings.get(r.varint()) : undefined;
-    const verdict = f & has.verdict ? verdicts.get(r.varint()) : undefined;
-    const durationMs = r.f64();
-    const cols = f & has.columns ? columns.get(r.varint()) : undefined;
-    const commandTag = f & has.tag ? strings.get(r.varint()) : undefined;
-    const rowsAffected = f & has.rowsAffected ? r.varint() : undefined;
-    const rowCount = r.varint();
-    const rows: (string | null)[][] = new Array(r.varint());
-    for (let i = 0; i < rows.length; i++) rows[i] = rowValues(r.sized(), cols);
-    // Keys in the order a statement's JSON line has them (json-line.ts), so both read back alike.
-    return {
-      type: 'statement',
-      at,
-      seq,
-      text,
-      ...(params !== undefined && { params }),
-      ...(prepared !== undefined && { prepared }),
-      durationMs,
-      ...(commandTag !== undefined && { commandTag }),
-      ...(rowsAffected !== undefined && { rowsAffected }),
-      ...(cols !== undefined && { columns: cols.names as string[] }),
-      rows,
-      rowCount,
-      rowsTruncated: (f & has.truncated) !== 0,
-      ...(verdict !== undefined && { verdict }),
-    };
+function statement(r: PackedReader, { strings, verdicts, columns }: StatementDefinitions<RecordedColumns>): StatementEvent {
+  const seq = r.varint();
+  const at = new Date(r.f64()).toISOString();
+  const f = r.u8();
+  const text = f & has.textById ? strings.get(r.varint()) : r.string();
+  let params: (string | null)[] | undefined;
+  if (f & has.params) {
+    params = new Array<string | null>(r.varint());
+    for (let i = 0; i < params.length; i++) params[i] = r.u8() === 0 ? null : r.string();
   }
+  const prepared = f & has.prepared ? strings.get(r.varint()) : undefined;
+  const verdict = f & has.verdict ? verdicts.get(r.varint()) : undefined;
+  const durationMs = r.f64();
+  const cols = f & has.columns ? columns.get(r.varint()) : undefined;
+  const commandTag = f & has.tag ? strings.get(r.varint()) : undefined;
+  const rowsAffected = f & has.rowsAffected ? r.varint() : undefined;
+  const rowCount = r.varint();
+  const rows: (string | null)[][] = new Array(r.varint());
+  for (let i = 0; i < rows.length; i++) rows[i] = rowValues(r.sized(), cols);
+  // Keys in the order a statement's JSON line has them (json-line.ts), so both read back alike.
+  return {
+    type: 'statement',
+    at,
+    seq,
+    text,
+    ...(params !== undefined && { params }),
+    ...(prepared !== undefined && { prepared }),
+    durationMs,
+    ...(commandTag !== undefined && { commandTag }),
+    ...(rowsAffected !== undefined && { rowsAffected }),
+    ...(cols !== undefined && { columns: cols.names as string[] }),
+    rows,
+    rowCount,
+    rowsTruncated: (f & has.truncated) !== 0,
+    ...(verdict !== undefined && { verdict }),
+  };
 }
 
 /** A recorded DataRow's values as the live path decodes them; a malformed one as one cell, its bytes in hex. */
