@@ -21,13 +21,13 @@ import { textRowValues } from './codec/results.ts';
  *
  * Records (the first byte says which):
  * - 1 statement: seq (varint), start (f64 ms since the epoch), flags (u8: text by
- *   reference, prepared, verdict), the text (a reference, or the COM_QUERY payload), the
- *   prepared statement's id (string), the verdict (a reference); then duration
+ *   reference, prepared, verdict), the text (a reference, or the COM_QUERY payload),
+ *   references to the prepared statement's id and the verdict; then duration
  *   (f64 ms), flags (u8: columns, binary rows, truncated, rows affected), the
  *   columns (a reference), rows affected, row count and recorded rows (varints),
  *   and the recorded rows' payloads, each length first.
- * - 2 text, 3 verdict (JSON), 4 columns (JSON: names and binary types): a
- *   definition, its id (varint) then its content (string).
+ * - definitions (core's packedKinds): 2 a string (a prepared text, a statement
+ *   id), 3 a verdict, 4 columns (JSON: names and binary types).
  */
 const begun = { textById: 1, prepared: 2, verdict: 4 } as const;
 const ended = { columns: 1, binary: 2, truncated: 4, rowsAffected: 8 } as const;
@@ -57,7 +57,7 @@ export class StatementPacker implements PackedRecord {
   #atMs = 0;
   #source: Buffer | undefined;
   #textId = -1;
-  #prepared: string | undefined;
+  #preparedId = -1;
   #verdictId = -1;
   #columnsId = -1;
   /** The statement's recorded rows; the shared empty array until its first (most statements have one row, or none). */
@@ -83,7 +83,8 @@ export class StatementPacker implements PackedRecord {
     this.#seq = seq;
     this.#atMs = atMs;
     this.#source = source;
-    this.#prepared = prepared;
+    // A reference: the id repeats with every execute, and a string of its own would cost an encoder call each time.
+    this.#preparedId = prepared === undefined ? -1 : this.#defs.string(prepared);
     this.#columnsId = -1;
     this.#rows = noRows;
   }
@@ -122,10 +123,10 @@ export class StatementPacker implements PackedRecord {
     out.u8(packedKinds.statement);
     out.varint(this.#seq);
     out.f64(this.#atMs);
-    out.u8((this.#source === undefined ? begun.textById : 0) | (this.#prepared === undefined ? 0 : begun.prepared) | (this.#verdictId < 0 ? 0 : begun.verdict));
+    out.u8((this.#source === undefined ? begun.textById : 0) | (this.#preparedId < 0 ? 0 : begun.prepared) | (this.#verdictId < 0 ? 0 : begun.verdict));
     if (this.#source === undefined) out.varint(this.#textId);
     else out.sized(this.#source);
-    if (this.#prepared !== undefined) out.string(this.#prepared);
+    if (this.#preparedId >= 0) out.varint(this.#preparedId);
     if (this.#verdictId >= 0) out.varint(this.#verdictId);
     out.f64(this.#durationMs);
     const e = this.#ended;
@@ -149,7 +150,7 @@ function statement(r: PackedReader, { strings, verdicts, columns }: StatementDef
   const at = new Date(r.f64()).toISOString();
   const b = r.u8();
   const text = b & begun.textById ? strings.get(r.varint()) : r.sized().toString('utf8', 1);
-  const prepared = b & begun.prepared ? r.string() : undefined;
+  const prepared = b & begun.prepared ? strings.get(r.varint()) : undefined;
   const verdict = b & begun.verdict ? verdicts.get(r.varint()) : undefined;
   const durationMs = r.f64();
   const e = r.u8();

@@ -23,8 +23,8 @@ import { dataRowValues, type ColumnCarriage } from './codec/results.ts';
  *   the verdict; duration (f64 ms), flags (u8), references to the columns and
  *   the command tag, rows affected, row count and recorded rows (varints), and
  *   the recorded DataRow messages, each length first.
- * - 2 string (a text, tag or name), 3 verdict (JSON), 4 columns (JSON: names and
- *   carriage): a definition, its id (varint) then its content (string).
+ * - definitions (core's packedKinds): 2 a string (a text, tag or name), 3 a
+ *   verdict, 4 columns (JSON: names and carriage).
  */
 const has = { textById: 1, params: 2, prepared: 4, verdict: 8, columns: 16, tag: 32, rowsAffected: 64, truncated: 128 } as const;
 
