@@ -50,6 +50,8 @@ interface Execution extends ResultOf {
   /** Whether the execution is being packed (its `event` then has no `at` and no rows: `atMs` and `packedRows` hold them). */
   packed: boolean;
   atMs: number;
+  /** The bytes of a Query's text (recorded as they came). */
+  source: Buffer | undefined;
   packedRows: Buffer[] | undefined;
   /** The current result's columns as a packed record refers to them. */
   columns: RecordedColumns | undefined;
@@ -121,8 +123,9 @@ export class StatementTracker {
 
   // ---- client → target
 
-  query(text: string, verdict: Verdict): void {
-    this.#push(true, text, verdict);
+  /** `source`: the bytes `text` was decoded from (UTF-8), for the recording to copy. */
+  query(text: string, verdict: Verdict, source?: Buffer): void {
+    this.#push(true, text, verdict, undefined, undefined, undefined, source);
     this.#batch++;
   }
 
@@ -421,11 +424,11 @@ export class StatementTracker {
     return event;
   }
 
-  #push(simple: boolean, text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string, portal?: string): void {
+  #push(simple: boolean, text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string, portal?: string, source?: Buffer): void {
     const packed = this.#packer !== undefined;
     const event = this.#event(text, verdict, params, prepared, packed);
     const atMs = packed ? clockMs(this.#clock) : 0;
-    this.#pending.push({ text, verdict, index: 0, batch: this.#batch, simple, portal, resolved: simple, event, packed, atMs, packedRows: undefined, columns: undefined, startedAt: performance.now(), rowBytes: 0, carriage: undefined, masker: undefined, copy: undefined, upload: undefined });
+    this.#pending.push({ text, verdict, index: 0, batch: this.#batch, simple, portal, resolved: simple, event, packed, atMs, source, packedRows: undefined, columns: undefined, startedAt: performance.now(), rowBytes: 0, carriage: undefined, masker: undefined, copy: undefined, upload: undefined });
   }
 
   #now(): string {
@@ -445,6 +448,7 @@ export class StatementTracker {
         atMs: done.atMs,
         text: e.text,
         textRepeats: !done.simple,
+        source: done.source,
         params: e.params,
         prepared: e.prepared,
         verdict: done.verdict,

@@ -17,8 +17,8 @@ import { dataRowValues, type ColumnCarriage } from './codec/results.ts';
  * DataRow the target sent malformed is read back as one cell of hex.
  *
  * Records (the first byte says which):
- * - 1 statement: seq (varint), start (f64 ms since the epoch), flags (u8), the
- *   text (a reference, or the string), parameters (count, then each: 0 for
+ * - 1 statement: seq (varint), start (f64 ms since the epoch), flags (varint), the
+ *   text (a reference, the Query's bytes, or the string), parameters (count, then each: 0 for
  *   NULL, or 1 and the string), references to the prepared statement's name and
  *   the verdict; duration (f64 ms), flags (u8), references to the columns and
  *   the command tag, rows affected, row count and recorded rows (varints), and
@@ -26,7 +26,7 @@ import { dataRowValues, type ColumnCarriage } from './codec/results.ts';
  * - definitions (core's packedKinds): 2 a string (a text, tag or name), 3 a
  *   verdict, 4 columns (JSON: names and carriage).
  */
-const has = { textById: 1, params: 2, prepared: 4, verdict: 8, columns: 16, tag: 32, rowsAffected: 64, truncated: 128 } as const;
+const has = { textById: 1, params: 2, prepared: 4, verdict: 8, columns: 16, tag: 32, rowsAffected: 64, truncated: 128, textBySource: 256 } as const;
 
 /** Where a packer's records go (written before it returns); `durationMs` for a statement, undefined for a definition. */
 export type PackedSink = (record: PackedRecord, durationMs: number | undefined) => void;
@@ -44,6 +44,8 @@ export interface PackedStatement {
   readonly text: string;
   /** Whether the text repeats (a prepared statement's): written once and referred to. */
   readonly textRepeats: boolean;
+  /** The bytes `text` was decoded from (a Query's), when it was: copied, not encoded again. */
+  readonly source: Buffer | undefined;
   readonly params: readonly (string | null)[] | undefined;
   readonly prepared: string | undefined;
   readonly verdict: Verdict | undefined;
@@ -86,7 +88,7 @@ export class StatementPacker implements PackedRecord {
     this.#columnsId = cols === undefined ? -1 : defs.columns(cols, () => cols);
     this.#tagId = s.commandTag === undefined ? -1 : defs.string(s.commandTag);
     this.#flags =
-      (s.textRepeats ? has.textById : 0) |
+      (s.textRepeats ? has.textById : s.source !== undefined ? has.textBySource : 0) |
       (s.params === undefined ? 0 : has.params) |
       (s.prepared === undefined ? 0 : has.prepared) |
       (v === undefined ? 0 : has.verdict) |
@@ -105,8 +107,9 @@ export class StatementPacker implements PackedRecord {
     out.u8(packedKinds.statement);
     out.varint(s.seq);
     out.f64(s.atMs);
-    out.u8(f);
+    out.varint(f);
     if (f & has.textById) out.varint(this.#textId);
+    else if (f & has.textBySource) out.sized(s.source!);
     else out.string(s.text);
     if (s.params !== undefined) {
       out.varint(s.params.length);
@@ -139,8 +142,8 @@ export function postgresPackedDecoder(): PackedDecoder {
 function statement(r: PackedReader, { strings, verdicts, columns }: StatementDefinitions<RecordedColumns>): StatementEvent {
   const seq = r.varint();
   const at = new Date(r.f64()).toISOString();
-  const f = r.u8();
-  const text = f & has.textById ? strings.get(r.varint()) : r.string();
+  const f = r.varint();
+  const text = f & has.textById ? strings.get(r.varint()) : f & has.textBySource ? r.sized().toString('utf8') : r.string();
   let params: (string | null)[] | undefined;
   if (f & has.params) {
     params = new Array<string | null>(r.varint());

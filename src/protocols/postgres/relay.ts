@@ -200,7 +200,8 @@ export class Relay {
 
   /** A Query or Parse: judged (at once when policy can), then passed on or replaced. */
   #statement(buf: Buffer, type: number, off: number, end: number): Promise<void> | undefined {
-    const parsed = type === Q ? { name: '', text: parseQuery(buf, off, end) } : parseParse(buf, off, end);
+    // A Query's text is recorded from its bytes (never reused: each read is a buffer of its own).
+    const parsed = type === Q ? { name: '', text: parseQuery(buf, off, end), source: buf.subarray(off + 5, end - 1) } : parseParse(buf, off, end);
     const phase = type === Q ? 'query' : 'parse';
     const now = this.#hooks.decideNow?.(parsed.text, phase);
     if (now !== undefined) return this.#judged(type, off, end, parsed, now);
@@ -208,7 +209,7 @@ export class Relay {
   }
 
   /** Applies a Query's or Parse's verdict; a promise while masking learns the statement's relations. */
-  #judged(type: number, off: number, end: number, parsed: { name: string; text: string }, decided: RelayVerdict): Promise<void> | undefined {
+  #judged(type: number, off: number, end: number, parsed: { name: string; text: string; source?: Buffer }, decided: RelayVerdict): Promise<void> | undefined {
     const tracker = this.#hooks.tracker;
     const verdict = tracker.applicable(parsed.text, decided);
     if (type === P) {
@@ -216,7 +217,7 @@ export class Relay {
       else this.#reviewed.delete(parsed.name);
     }
     const stopped = verdict.effect === 'block' || (verdict.effect === 'review' && type === Q);
-    if (type === Q) tracker.query(parsed.text, verdict);
+    if (type === Q) tracker.query(parsed.text, verdict, parsed.source);
     else tracker.parse(parsed.name, parsed.text, verdict);
     if (!stopped) {
       // Masking must know what the statement's relations are (views) before its rows come back.
