@@ -1,6 +1,6 @@
 import type { Verdict } from '../policy/types.ts';
 import { BoundedBytes } from './bounded-bytes.ts';
-import type { RecordingEvent } from './types.ts';
+import type { RecordingEvent, StatementEvent } from './types.ts';
 import { recordedVerdict, type RecordedVerdict } from './verdict.ts';
 
 /**
@@ -131,9 +131,9 @@ const shortString = 24;
  * The kinds of record a protocol's packed statements are made of (the body's first byte): the
  * statement itself, and the definitions it refers to by id instead of repeating them — a string
  * (a prepared text, a command tag, a name), a verdict (its recorded form as JSON), a result's
- * columns (JSON, in the protocol's own shape). A protocol may add kinds from 16.
+ * columns (JSON, in the protocol's own shape), mask counts (JSON). A protocol may add kinds from 16.
  */
-export const packedKinds = { statement: 1, string: 2, verdict: 3, columns: 4 } as const;
+export const packedKinds = { statement: 1, string: 2, verdict: 3, columns: 4, maskCounts: 5 } as const;
 
 /**
  * Writes definitions: each once per recording, as a record of its own (kind, id as a varint,
@@ -164,6 +164,11 @@ export class PackedDefinitions {
   /** `key`'s columns, written as the JSON of `content()`. */
   columns(key: object, content: () => unknown): number {
     return this.#id(packedKinds.columns, key, () => JSON.stringify(content()));
+  }
+
+  /** A statement's mask counts (maskers hand out the same frozen counts while they repeat). */
+  maskCounts(counts: MaskCounts): number {
+    return this.#id(packedKinds.maskCounts, counts, () => JSON.stringify(counts));
   }
 
   #id(kind: number, key: unknown, content: () => string): number {
@@ -219,14 +224,17 @@ export interface StatementDefinitions<C> {
   strings: DefinitionsRead<string>;
   verdicts: DefinitionsRead<RecordedVerdict>;
   columns: DefinitionsRead<C>;
+  maskCounts: DefinitionsRead<MaskCounts>;
 }
+
+type MaskCounts = NonNullable<StatementEvent['masked']>;
 
 /**
  * A decoder of records of `packedKinds`: definitions are kept, a statement record is read by
  * `statement` (after its kind byte) with them. `protocol` names the records in errors.
  */
 export function statementDecoder<C>(protocol: string, statement: (r: PackedReader, defs: StatementDefinitions<C>) => RecordingEvent): PackedDecoder {
-  const defs: StatementDefinitions<C> = { strings: new DefinitionsRead(), verdicts: new DefinitionsRead(), columns: new DefinitionsRead() };
+  const defs: StatementDefinitions<C> = { strings: new DefinitionsRead(), verdicts: new DefinitionsRead(), columns: new DefinitionsRead(), maskCounts: new DefinitionsRead() };
   return {
     decode(body) {
       const r = new PackedReader(body);
@@ -235,6 +243,7 @@ export function statementDecoder<C>(protocol: string, statement: (r: PackedReade
       if (kind === packedKinds.string) defs.strings.set(r.varint(), r.string());
       else if (kind === packedKinds.verdict) defs.verdicts.set(r.varint(), JSON.parse(r.string()) as RecordedVerdict);
       else if (kind === packedKinds.columns) defs.columns.set(r.varint(), JSON.parse(r.string()) as C);
+      else if (kind === packedKinds.maskCounts) defs.maskCounts.set(r.varint(), JSON.parse(r.string()) as MaskCounts);
       else throw new Error(`unknown ${protocol} record kind ${kind}`);
       return undefined;
     },

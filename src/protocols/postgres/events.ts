@@ -30,9 +30,10 @@ import { ResultMasking, type ResultOf } from './result-masking.ts';
  *
  * Recording: with a packed sink, an execution is written as a packed record
  * (packed-events.ts: its DataRows as the client received them, decoded when
- * the recording is read) unless it turns out to need an event: a second
- * result, masked values, COPY, an error. It then becomes an event at that
- * point, its rows so far decoded, and goes on as one.
+ * the recording is read) unless it turns out to need an event: a result that
+ * travels otherwise than the one before, masked values in a binary column,
+ * COPY, an error. It then becomes an event at that point, its rows so far
+ * decoded, and goes on as one.
  */
 interface Execution extends ResultOf {
   /** The statement text (as recorded). */
@@ -210,11 +211,7 @@ export class StatementTracker {
       if (!this.#room(head, end - start)) return;
       if (!head.packed) return this.#keep(head, dataRowValues(buf, start, head.carriage), end - start);
       // Kept as it passed (chunks are never reused), decoded when the recording is read.
-      head.rowBytes += end - start;
-      const row = buf.subarray(start, end);
-      if (head.packedRows === undefined) head.packedRows = [row];
-      else head.packedRows.push(row);
-      return;
+      return this.#keepPacked(head, buf.subarray(start, end), end - start);
     }
     const fixed = masker.fixedRow;
     if (fixed !== undefined && allPresent(buf, start, fixed.length)) {
@@ -223,13 +220,19 @@ export class StatementTracker {
     }
     const values = dataRowValues(buf, start, head.carriage);
     const masked = masker.row(values);
-    if (this.#room(head, end - start)) this.#keep(head, masked, end - start);
+    const kept = this.#room(head, end - start);
+    if (kept && !head.packed) this.#keep(head, masked, end - start);
     let i = 0;
     while (i < masked.length && masked[i] === values[i]) i++;
-    if (i === masked.length) return;
+    if (i === masked.length) {
+      if (kept && head.packed) this.#keepPacked(head, buf.subarray(start, end), end - start);
+      return;
+    }
     const size = rewrittenDataRowSize(buf, start, values, masked, head.carriage);
     const at = out.reserve(start, end, size); // before `out.buffer`: reserving may grow it
     writeDataRow(out.buffer, at, buf, start, values, masked, head.carriage);
+    // The row as rewritten (the outgoing buffer is never reused; one grown later leaves this one as it is).
+    if (kept && head.packed) this.#keepPacked(head, out.buffer.subarray(at, at + size), end - start);
   }
 
   /**
@@ -238,10 +241,13 @@ export class StatementTracker {
    */
   #showFixed(head: Execution, masker: RowMasker, fixed: readonly (string | null)[], start: number, end: number, out: ChunkWriter): void {
     masker.fixedRowShown();
-    // Frozen and shared by every row of the shape: the recording only reads it.
-    if (this.#room(head, end - start)) this.#keep(head, fixed as (string | null)[], end - start);
     let f = this.#fixed;
     if (f === undefined || f.row !== fixed || f.carriage !== head.carriage) this.#fixed = f = { row: fixed, carriage: head.carriage, bytes: dataRowOf(fixed, head.carriage) };
+    // Frozen and shared by every row of the shape: the recording only reads it (packed: the DataRow made once).
+    if (this.#room(head, end - start)) {
+      if (head.packed) this.#keepPacked(head, f.bytes, end - start);
+      else this.#keep(head, fixed as (string | null)[], end - start);
+    }
     out.replace(start, end, f.bytes);
   }
 
@@ -337,8 +343,8 @@ export class StatementTracker {
     head.carriage = carriage;
     head.masker = this.#masking.forResult(head, columns);
     if (!head.packed) return;
-    // Masked values are counted in the event (and the rows recorded are the masked ones).
-    if (head.masker !== undefined) this.#unpack(head);
+    // A masked row is recorded as rewritten, and read back as its values only when every value travels as text.
+    if (head.masker !== undefined && head.carriage !== undefined) this.#unpack(head);
     else head.columns = columns === this.#namesOf ? (this.#recordedColumns ??= Object.freeze({ names: this.#lastNames, carriage: head.carriage ?? null })) : { names: head.event.columns, carriage: head.carriage ?? null };
   }
 
@@ -410,6 +416,13 @@ export class StatementTracker {
     return true;
   }
 
+  /** A DataRow kept for a packed execution's record (within the caps: `#room` said so). */
+  #keepPacked(head: Execution, row: Buffer, size: number): void {
+    head.rowBytes += size;
+    if (head.packedRows === undefined) head.packedRows = [row];
+    else head.packedRows.push(row);
+  }
+
   #keep(head: Execution, values: (string | null)[], size: number): void {
     head.rowBytes += size;
     head.event.rows!.push(values);
@@ -459,6 +472,7 @@ export class StatementTracker {
         rowCount: e.rowCount,
         rowsTruncated: e.rowsTruncated,
         rows: done.packedRows ?? noRows,
+        masked: e.masked,
       });
       return;
     }

@@ -5,8 +5,9 @@ import type { Verdict } from '../../core/policy/types.ts';
 import { packedBody } from '../../core/recording/packed.ts';
 import type { RecordingEvent, StatementEvent } from '../../core/recording/types.ts';
 import type { MaskingServices } from '../../core/services.ts';
+import type { MaskingCatalog } from '../../core/masking/views.ts';
 import { initSql } from '../../core/sql/parser.ts';
-import type { ChunkWriter } from './codec/chunk-writer.ts';
+import { ChunkWriter } from './codec/chunk-writer.ts';
 import type { ColumnInfo } from './codec/results.ts';
 import { StatementTracker } from './events.ts';
 import { postgresPackedDecoder } from './packed-events.ts';
@@ -23,7 +24,7 @@ afterEach(() => {
 });
 
 const allow: Verdict = Object.freeze({ effect: 'allow', rules: [{ id: 'reads', reason: 'ok' }], statements: [{ class: 'read', tables: [{ name: 'pgbench_accounts' }] }] }) as unknown as Verdict;
-const col = (name: string, typeOid = 25, format = 0): ColumnInfo => ({ name, tableOid: 0, attributeNumber: 0, typeOid, format });
+const col = (name: string, typeOid = 25, format = 0): ColumnInfo => ({ name, tableOid: 0, attributeNumber: 0, typeOid, format, text: typeOid === 25 });
 const textCols = Object.freeze([col('aid', 23), col('abalance', 23), col('filler')]) as ColumnInfo[];
 const binaryCols = Object.freeze([col('id', 23, 1), col('name', 25, 1), col('blob', 17, 1)]) as ColumnInfo[];
 const noOut = {} as ChunkWriter;
@@ -45,43 +46,50 @@ function dataRow(...values: (Buffer | string | null)[]): { buf: Buffer; start: n
   return { buf, start: 3, end: 3 + 5 + body.length };
 }
 
-type Script = (t: StatementTracker) => void;
+type Script = (t: StatementTracker) => void | Promise<void>;
 const row = (t: StatementTracker, ...values: (Buffer | string | null)[]) => {
   const r = dataRow(...values);
   t.dataRow(r.buf, r.start, r.end, noOut);
 };
 
-function recorded(script: Script, packed: boolean, caps = { maxRows: 100, maxBytes: 1 << 20 }): RecordingEvent[] {
+/** What `script` records through a tracker; with `packed`, `via` says per event whether it was a packed record. */
+async function recorded(script: Script, packed: boolean, caps = { maxRows: 100, maxBytes: 1 << 20 }, via: ('packed' | 'event')[] = []): Promise<RecordingEvent[]> {
   const out: RecordingEvent[] = [];
   const decoder = postgresPackedDecoder();
   let now = 1000;
   vi.spyOn(performance, 'now').mockImplementation(() => (now += 0.25));
   const tracker = new StatementTracker(
-    (e) => out.push(JSON.parse(JSON.stringify(e)) as StatementEvent),
+    (e) => {
+      via.push('event');
+      out.push(JSON.parse(JSON.stringify(e)) as StatementEvent);
+    },
     caps,
     manualClock(new Date('2026-11-27T07:00:00.123Z')),
     masking,
-    undefined,
+    masking.session(catalog),
     packed
       ? (record) => {
           const e = decoder.decode(Buffer.from(packedBody(record)));
-          if (e) out.push(e);
+          if (e) via.push('packed'), out.push(e);
         }
       : undefined,
   );
-  script(tracker);
+  await script(tracker);
   return out;
 }
 
-function samePath(script: Script, caps?: { maxRows: number; maxBytes: number }): RecordingEvent[] {
-  const events = recorded(script, false, caps);
-  expect(recorded(script, true, caps)).toEqual(events);
+async function samePath(script: Script, caps?: { maxRows: number; maxBytes: number }): Promise<RecordingEvent[]> {
+  const events = await recorded(script, false, caps);
+  expect(await recorded(script, true, caps)).toEqual(events);
   return events;
 }
 
+// Every relation is a table of schema public (masking's catalog, for column rules).
+const catalog: MaskingCatalog = { relations: async (names) => names.map((n) => ({ schema: 'public', name: n.name, definition: undefined })), close: () => undefined };
+
 describe('PostgreSQL packed statements read back as the events they stand for', () => {
-  it('simple queries: text rows, NULLs, non-ASCII, tags with and without counts, no result', () => {
-    const events = samePath((t) => {
+  it('simple queries: text rows, NULLs, non-ASCII, tags with and without counts, no result', async () => {
+    const events = await samePath((t) => {
       for (let i = 0; i < 3; i++) {
         // The relay hands a Query's bytes along (recorded as they are); without them the text is encoded.
         const text = `SELECT aid, abalance, filler FROM pgbench_accounts WHERE aid = ${i} -- é`;
@@ -103,8 +111,8 @@ describe('PostgreSQL packed statements read back as the events they stand for', 
     expect((events[3] as StatementEvent).rowsAffected).toBe(7);
   });
 
-  it('extended executions: parameters, prepared names, binary columns, the recording cap, pipelined batches', () => {
-    samePath((t) => {
+  it('extended executions: parameters, prepared names, binary columns, the recording cap, pipelined batches', async () => {
+    await samePath((t) => {
       t.parse('s1', 'SELECT id, name, blob FROM t WHERE id = $1', allow);
       t.describe('S', 's1');
       t.rowDescription(binaryCols);
@@ -123,8 +131,8 @@ describe('PostgreSQL packed statements read back as the events they stand for', 
     }, { maxRows: 2, maxBytes: 1 << 20 });
   });
 
-  it('several results of a simple query, and executions that become events part-way: a result decoded otherwise, an error after rows, COPY out, a session ending', () => {
-    const events = samePath((t) => {
+  it('several results of a simple query, and executions that become events part-way: a result decoded otherwise, an error after rows, COPY out, a session ending', async () => {
+    const events = await samePath((t) => {
       t.query('SELECT 1; SELECT 2', allow);
       t.rowDescription(textCols);
       row(t, '1', '2', '3');
@@ -162,8 +170,49 @@ describe('PostgreSQL packed statements read back as the events they stand for', 
     expect((events[1] as StatementEvent).rows).toEqual([['1', '2', '3'], ['\\x00000009', 'n', '\\xff']]);
   });
 
-  it('reads a malformed DataRow back as its bytes in hex, where the live decoder would throw', () => {
-    const [e] = recorded((t) => {
+  it('masked executions: rows recorded as rewritten, counts by reference; a binary column masked makes an event', async () => {
+    const mask = Object.freeze({ effect: 'mask', rules: [{ id: 'pii', reason: 'fillers' }], masks: { columns: [{ column: '*.*.filler', strategy: 'redact', rule: 'pii' }, { column: '*.t.name', strategy: 'redact', rule: 'pii' }], detectors: [], exempted: [] } }) as unknown as Verdict;
+    const script: Script = async (t) => {
+      for (const email of ['ada@example.com', null, 'bob@example.org']) {
+        const text = `SELECT aid, abalance, filler FROM pgbench_accounts WHERE filler = '${email}'`;
+        await t.learn(text, mask);
+        t.query(text, mask);
+        t.rowDescription(textCols);
+        const r = dataRow('1', '2', email);
+        const out = new ChunkWriter();
+        out.begin(r.buf);
+        t.dataRow(r.buf, r.start, r.end, out);
+        t.commandComplete('SELECT 1');
+        t.readyForQuery(0x49);
+      }
+      await t.learn('SELECT id, name, blob FROM t', mask);
+      t.parse('m', 'SELECT id, name, blob FROM t', mask);
+      t.describe('S', 'm');
+      t.rowDescription(binaryCols);
+      t.bind('', 'm', [], [1, 1, 1]);
+      t.execute('');
+      await t.learnPortal('');
+      t.sync();
+      const out = new ChunkWriter();
+      const r = dataRow(Buffer.from([0, 0, 0, 1]), 'cy@example.net', Buffer.from([1]));
+      out.begin(r.buf);
+      t.dataRow(r.buf, r.start, r.end, out);
+      t.commandComplete('SELECT 1');
+      t.readyForQuery(0x49);
+    };
+    const events = await samePath(script);
+    const via: ('packed' | 'event')[] = [];
+    await recorded(script, true, undefined, via);
+    expect(via).toEqual(['packed', 'packed', 'packed', 'event']);
+    const rows = events.map((e) => (e as StatementEvent).rows);
+    expect(rows[0]).toEqual([['1', '2', '****']]);
+    expect(rows[1]).toEqual([['1', '2', null]]);
+    expect(rows[3]![0]![1]).not.toBe('cy@example.net');
+    expect((events[0] as StatementEvent).masked).toBeDefined();
+  });
+
+  it('reads a malformed DataRow back as its bytes in hex, where the live decoder would throw', async () => {
+    const [e] = await recorded((t) => {
       t.query('SELECT 1', allow);
       t.rowDescription(textCols);
       // Two values announced, one there: the second length cannot be read.

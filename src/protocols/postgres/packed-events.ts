@@ -12,21 +12,24 @@ import { dataRowValues, type ColumnCarriage } from './codec/results.ts';
  * (`dataRowValues`). The decoder gives the StatementEvent the tracker would
  * have emitted (the tests hold both paths to the same events).
  *
- * What is packed: executions of one result or none that complete without an
- * error, COPY or masked values (events.ts decides); the rest are events. A
- * DataRow the target sent malformed is read back as one cell of hex.
+ * What is packed: executions of one result or none (or several of a simple
+ * Query) that complete without an error or COPY, masked ones too when every
+ * column travels as text (their rows as rewritten, their counts by
+ * reference); events.ts decides, the rest are events. A DataRow the target
+ * sent malformed is read back as one cell of hex.
  *
  * Records (the first byte says which):
- * - 1 statement: seq (varint), start (f64 ms since the epoch), flags (varint), the
- *   text (a reference, the Query's bytes, or the string), parameters (count, then each: 0 for
- *   NULL, or 1 and the string), references to the prepared statement's name and
- *   the verdict; duration (f64 ms), flags (u8), references to the columns and
- *   the command tag, rows affected, row count and recorded rows (varints), and
- *   the recorded DataRow messages, each length first.
+ * - 1 statement: seq (varint), start (f64 ms since the epoch), flags (varint),
+ *   the text (a reference, the Query's bytes, or the string), parameters
+ *   (count, then each: 0 for NULL, or 1 and the string), references to the
+ *   prepared statement's name and the verdict; duration (f64 ms), references
+ *   to the columns and the command tag, rows affected, a reference to the mask
+ *   counts, row count and recorded rows (varints), and the recorded DataRow
+ *   messages, each length first.
  * - definitions (core's packedKinds): 2 a string (a text, tag or name), 3 a
- *   verdict, 4 columns (JSON: names and carriage).
+ *   verdict, 4 columns (JSON: names and carriage), 5 mask counts.
  */
-const has = { textById: 1, params: 2, prepared: 4, verdict: 8, columns: 16, tag: 32, rowsAffected: 64, truncated: 128, textBySource: 256 } as const;
+const has = { textById: 1, params: 2, prepared: 4, verdict: 8, columns: 16, tag: 32, rowsAffected: 64, truncated: 128, textBySource: 256, masked: 512 } as const;
 
 /** Where a packer's records go (written before it returns); `durationMs` for a statement, undefined for a definition. */
 export type PackedSink = (record: PackedRecord, durationMs: number | undefined) => void;
@@ -55,8 +58,9 @@ export interface PackedStatement {
   readonly rowsAffected: number | undefined;
   readonly rowCount: number;
   readonly rowsTruncated: boolean;
-  /** The DataRow messages recorded (type byte and length included). */
+  /** The DataRow messages recorded as the client received them (masked ones as rewritten; type byte and length included). */
   readonly rows: readonly Buffer[];
+  readonly masked: StatementEvent['masked'];
 }
 
 /** Writes one session's statements as packed records: it is itself the record of the statement it is writing. */
@@ -71,6 +75,7 @@ export class StatementPacker implements PackedRecord {
   #verdictId = -1;
   #columnsId = -1;
   #tagId = -1;
+  #maskedId = -1;
 
   constructor(sink: PackedSink) {
     this.#sink = sink;
@@ -87,6 +92,7 @@ export class StatementPacker implements PackedRecord {
     const cols = s.columns;
     this.#columnsId = cols === undefined ? -1 : defs.columns(cols, () => cols);
     this.#tagId = s.commandTag === undefined ? -1 : defs.string(s.commandTag);
+    this.#maskedId = s.masked === undefined ? -1 : defs.maskCounts(s.masked);
     this.#flags =
       (s.textRepeats ? has.textById : s.source !== undefined ? has.textBySource : 0) |
       (s.params === undefined ? 0 : has.params) |
@@ -95,7 +101,8 @@ export class StatementPacker implements PackedRecord {
       (cols === undefined ? 0 : has.columns) |
       (s.commandTag === undefined ? 0 : has.tag) |
       (s.rowsAffected === undefined ? 0 : has.rowsAffected) |
-      (s.rowsTruncated ? has.truncated : 0);
+      (s.rowsTruncated ? has.truncated : 0) |
+      (s.masked === undefined ? 0 : has.masked);
     this.#s = s;
     this.#sink(this, s.durationMs);
     this.#s = undefined;
@@ -127,6 +134,7 @@ export class StatementPacker implements PackedRecord {
     if (f & has.columns) out.varint(this.#columnsId);
     if (f & has.tag) out.varint(this.#tagId);
     if (f & has.rowsAffected) out.varint(s.rowsAffected!);
+    if (f & has.masked) out.varint(this.#maskedId);
     out.varint(s.rowCount);
     const rows = s.rows;
     out.varint(rows.length);
@@ -139,7 +147,7 @@ export function postgresPackedDecoder(): PackedDecoder {
   return statementDecoder('PostgreSQL', statement);
 }
 
-function statement(r: PackedReader, { strings, verdicts, columns }: StatementDefinitions<RecordedColumns>): StatementEvent {
+function statement(r: PackedReader, { strings, verdicts, columns, maskCounts }: StatementDefinitions<RecordedColumns>): StatementEvent {
   const seq = r.varint();
   const at = new Date(r.f64()).toISOString();
   const f = r.varint();
@@ -155,6 +163,7 @@ function statement(r: PackedReader, { strings, verdicts, columns }: StatementDef
   const cols = f & has.columns ? columns.get(r.varint()) : undefined;
   const commandTag = f & has.tag ? strings.get(r.varint()) : undefined;
   const rowsAffected = f & has.rowsAffected ? r.varint() : undefined;
+  const masked = f & has.masked ? maskCounts.get(r.varint()) : undefined;
   const rowCount = r.varint();
   const rows: (string | null)[][] = new Array(r.varint());
   for (let i = 0; i < rows.length; i++) rows[i] = rowValues(r.sized(), cols);
@@ -174,6 +183,7 @@ function statement(r: PackedReader, { strings, verdicts, columns }: StatementDef
     rowCount,
     rowsTruncated: (f & has.truncated) !== 0,
     ...(verdict !== undefined && { verdict }),
+    ...(masked !== undefined && { masked }),
   };
 }
 
