@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { WardenError } from '../errors.ts';
 import { ChunkPool } from './chunk-pool.ts';
 import { EventLines } from './json-line.ts';
-import { packedHeaderBytes, packedMark, PackedDecoders, PackedOut, type PackedRecord } from './packed.ts';
+import { PackedOut } from './packed-bytes.ts';
+import { packedHeaderBytes, packedMark, PackedDecoders, type PackedRecord } from './packed.ts';
 import { recordedEvents } from './recorded-events.ts';
 import type { RecordingEvent, RecordingStorage, RecordingWriter, StatementEvent } from './types.ts';
 

@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDiskRecordings } from './disk.ts';
 import { EventLines } from './json-line.ts';
-import { packedBody, packedHeaderBytes, packedMark, PackedDecoders, PackedReader, type PackedDecoder, type PackedOut } from './packed.ts';
+import { packedBody, PackedReader, type PackedOut } from './packed-bytes.ts';
+import { packedHeaderBytes, packedMark, PackedDecoders, type PackedDecoder } from './packed.ts';
 import { recordedEvents } from './recorded-events.ts';
 import type { RecordingEvent } from './types.ts';
 

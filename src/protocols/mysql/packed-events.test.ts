@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { manualClock } from '../../core/clock.ts';
-import { packedBody } from '../../core/recording/packed.ts';
+import { packedBody } from '../../core/recording/packed-bytes.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import type { RecordingEvent, StatementEvent } from '../../core/recording/types.ts';
 import { lenencBytes } from './codec/lenenc.ts';

@@ -1,4 +1,6 @@
-import { packedCodecs, PackedDefinitions, packedKinds, statementDecoder, type PackedDecoder, type PackedOut, type PackedReader, type PackedRecord, type StatementDefinitions } from '../../core/recording/packed.ts';
+import { type PackedOut, type PackedReader } from '../../core/recording/packed-bytes.ts';
+import { PackedDefinitions, packedKinds, statementDecoder, type StatementDefinitions } from '../../core/recording/packed-definitions.ts';
+import { packedCodecs, type PackedDecoder, type PackedRecord } from '../../core/recording/packed.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
 import type { Verdict } from '../../core/policy/types.ts';
 import { binaryRowValues, type BinaryColumn } from './codec/binary-rows.ts';

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { manualClock, systemClock } from '../../core/clock.ts';
 import { createMaskingServices } from '../../core/masking/service.ts';
 import type { Verdict } from '../../core/policy/types.ts';
-import { packedBody } from '../../core/recording/packed.ts';
+import { packedBody } from '../../core/recording/packed-bytes.ts';
 import type { RecordingEvent, StatementEvent } from '../../core/recording/types.ts';
 import type { MaskingServices } from '../../core/services.ts';
 import type { MaskingCatalog } from '../../core/masking/views.ts';
