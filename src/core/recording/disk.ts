@@ -5,7 +5,7 @@ import { WardenError } from '../errors.ts';
 import { ChunkPool } from './chunk-pool.ts';
 import { EventLines } from './json-line.ts';
 import { PackedOut } from './packed-bytes.ts';
-import { packedHeaderBytes, packedMark, PackedDecoders, type PackedRecord } from './packed.ts';
+import { PackedDecoders, writeFrame, type PackedRecord } from './packed.ts';
 import { recordedEvents } from './recorded-events.ts';
 import type { RecordingEvent, RecordingStorage, RecordingWriter, StatementEvent } from './types.ts';
 
@@ -27,9 +27,13 @@ export function createDiskRecordings(dir: string, opts: { flushIntervalMs: numbe
   const decoders = opts.decoders ?? new PackedDecoders();
   // Where every writer writes packed records (used synchronously, one record at a time).
   const packed = new PackedOut();
+  const place: Placers = {
+    statement: (event, buf, pos, end) => lines.write(event, buf, pos, end),
+    packed: (record, buf, pos, end) => writeFrame(packed, record, buf, pos, end),
+  };
   const pathOf = (sessionId: string) => join(dir, eventsFileName(sessionId));
   return {
-    open: (sessionId) => new DiskWriter(pathOf(sessionId), opts.flushIntervalMs, lines, packed, chunks),
+    open: (sessionId) => new DiskWriter(pathOf(sessionId), opts.flushIntervalMs, lines, place, chunks),
     read: (sessionId) => readEvents(pathOf(sessionId), sessionId, decoders),
     async file(name) {
       const path = join(dir, sideFileName(name));
@@ -72,6 +76,18 @@ export const chunkBytes = 65536;
  */
 const pooledChunks = 256;
 
+/**
+ * Writes one item whole into `buf` from `pos`, before `end`: returns where it ends, or -1 when it
+ * does not fit (the bytes from `pos` are then garbage, and it is written again elsewhere).
+ */
+type Place<T> = (item: T, buf: Buffer, pos: number, end: number) => number;
+
+/** How a storage's writers place a statement's line and a packed record (their writers shared by all). */
+interface Placers {
+  statement: Place<StatementEvent>;
+  packed: Place<PackedRecord>;
+}
+
 class DiskWriter implements RecordingWriter {
   readonly #path: string;
   #file: Promise<FileHandle> | undefined;
@@ -91,14 +107,14 @@ class DiskWriter implements RecordingWriter {
   readonly #intervalMs: number;
   /** Writes each event's line (shared by the storage's writers). */
   readonly #lines: EventLines;
-  readonly #packed: PackedOut;
+  readonly #place: Placers;
   readonly #chunks: ChunkPool;
 
-  constructor(path: string, intervalMs: number, lines: EventLines, packed: PackedOut, chunks: ChunkPool) {
+  constructor(path: string, intervalMs: number, lines: EventLines, place: Placers, chunks: ChunkPool) {
     this.#path = path;
     this.#intervalMs = intervalMs;
     this.#lines = lines;
-    this.#packed = packed;
+    this.#place = place;
     this.#chunks = chunks;
   }
 
@@ -109,29 +125,10 @@ class DiskWriter implements RecordingWriter {
     this.#flushSoon();
   }
 
-  /**
-   * Adds a packed record (its frame: packed.ts) to the pending buffers, written straight into the
-   * current one; where it does not fit, into a fresh one, twice as large each time until it does.
-   */
+  /** Adds a packed record (its frame: packed.ts) to the pending buffers, written straight into them (`#inPlace`). */
   appendPacked(record: PackedRecord): void {
     if (this.#closed) return;
-    const out = this.#packed;
-    let buf = this.#current;
-    let at = this.#used;
-    if (buf !== undefined) {
-      out.start(buf, at + packedHeaderBytes, buf.length);
-      record.write(out);
-    }
-    for (let most = 0; buf === undefined || !out.fits; most = Math.max(this.#chunks.size, 2 * buf.length)) {
-      buf = this.#fresh(most);
-      at = 0;
-      out.start(buf, packedHeaderBytes, buf.length);
-      record.write(out);
-    }
-    buf[at] = packedMark;
-    buf[at + 1] = record.codec;
-    buf.writeUInt32LE(out.pos - at - packedHeaderBytes, at + 2);
-    this.#used = out.pos;
+    this.#used = this.#inPlace(record, this.#place.packed, 0);
     this.#flushSoon();
   }
 
@@ -143,21 +140,27 @@ class DiskWriter implements RecordingWriter {
     }, this.#intervalMs);
   }
 
-  /**
-   * Adds a statement's line (and its newline) to the pending buffers, written straight into the
-   * current one (json-line.ts's `write`); where it does not fit, into a fresh one, and a line
-   * larger than that into buffers of its own, twice as large each time, until it fits.
-   */
+  /** Adds a statement's line (json-line.ts's `write`) and its newline to the pending buffers (`#inPlace`). */
   #putStatement(event: StatementEvent): void {
-    let buf = this.#current;
     // One byte short of the end: the newline's room.
-    let end = buf === undefined ? -1 : this.#lines.write(event, buf, this.#used, buf.length - 1);
-    for (let most = 0; end < 0; most = Math.max(this.#chunks.size, 2 * buf.length)) {
-      buf = this.#fresh(most);
-      end = this.#lines.write(event, buf, 0, buf.length - 1);
-    }
-    buf![end] = 0x0a;
+    const end = this.#inPlace(event, this.#place.statement, 1);
+    this.#current![end] = 0x0a;
     this.#used = end + 1;
+  }
+
+  /**
+   * Writes `item` with `place` straight into the current buffer, leaving `spare` bytes at its end;
+   * where it does not fit, into a fresh one, and something larger than that into buffers of its
+   * own, twice as large each time, until it fits. Returns where it ends in `#current`.
+   */
+  #inPlace<T>(item: T, place: Place<T>, spare: number): number {
+    let buf = this.#current;
+    let end = buf === undefined ? -1 : place(item, buf, this.#used, buf.length - spare);
+    for (let most = 0; end < 0; most = Math.max(this.#chunks.size, 2 * buf!.length)) {
+      buf = this.#fresh(most);
+      end = place(item, buf, 0, buf.length - spare);
+    }
+    return end;
   }
 
   /** Adds one line (and its newline) to the pending buffers. */

@@ -60,3 +60,18 @@ export interface PackedRecord {
   readonly codec: number;
   write(out: PackedOut): void;
 }
+
+/**
+ * Writes `record`'s frame (mark, codec, length, body) into `buf` from `pos`, before `end`, with
+ * `out`: returns where it ends, or -1 when it does not fit (the bytes from `pos` are then garbage:
+ * it is written again elsewhere, whole).
+ */
+export function writeFrame(out: PackedOut, record: PackedRecord, buf: Buffer, pos: number, end: number): number {
+  out.start(buf, pos + packedHeaderBytes, end);
+  record.write(out);
+  if (!out.fits) return -1;
+  buf[pos] = packedMark;
+  buf[pos + 1] = record.codec;
+  buf.writeUInt32LE(out.pos - pos - packedHeaderBytes, pos + 2);
+  return out.pos;
+}
