@@ -10,7 +10,7 @@ import type { ChunkWriter } from './codec/chunk-writer.ts';
 import { allPresent, carriageOf, dataRowOf, dataRowValues, rewrittenDataRowSize, rowsFromTag, writeDataRow, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
 import type { RelayVerdict } from './gatekeeper.ts';
 import { copyOutData, startCopyOut, type CopyOut } from './copy-out.ts';
-import { StatementPacker, rowValues, type PackedSink, type RecordedColumns } from './packed-events.ts';
+import { StatementPacker, rowValues, type PackedExecution, type PackedSink, type RecordedColumns } from './packed-events.ts';
 import { PreparedPortals } from './prepared-portals.ts';
 import { ResultMasking, type ResultOf } from './result-masking.ts';
 
@@ -35,7 +35,7 @@ import { ResultMasking, type ResultOf } from './result-masking.ts';
  * COPY, an error. It then becomes an event at that point, its rows so far
  * decoded, and goes on as one.
  */
-interface Execution extends ResultOf {
+interface Execution extends ResultOf, PackedExecution {
   /** The statement text (as recorded). */
   readonly text: string;
   readonly verdict: Verdict | undefined;
@@ -456,24 +456,7 @@ export class StatementTracker {
     const durationMs = Math.round((performance.now() - done.startedAt) * 1000) / 1000;
     const e = done.event;
     if (done.packed) {
-      this.#packer!.end({
-        seq: e.seq,
-        atMs: done.atMs,
-        text: e.text,
-        textRepeats: !done.simple,
-        source: done.source,
-        params: e.params,
-        prepared: e.prepared,
-        verdict: done.verdict,
-        durationMs,
-        columns: done.columns,
-        commandTag: e.commandTag,
-        rowsAffected: e.rowsAffected,
-        rowCount: e.rowCount,
-        rowsTruncated: e.rowsTruncated,
-        rows: done.packedRows ?? noRows,
-        masked: e.masked,
-      });
+      this.#packer!.end(e, done, durationMs);
       return;
     }
     e.durationMs = durationMs;
@@ -481,4 +464,3 @@ export class StatementTracker {
   }
 }
 
-const noRows: readonly Buffer[] = Object.freeze([]);

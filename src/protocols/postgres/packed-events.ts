@@ -42,35 +42,33 @@ export interface RecordedColumns {
   carriage: readonly ColumnCarriage[] | null;
 }
 
-/** What a packed statement is written from (an execution the tracker followed to its end). */
-export interface PackedStatement {
-  readonly seq: number;
+/**
+ * What a packed statement is written from besides its event: an execution the tracker followed to
+ * its end (events.ts's Execution is one, so nothing is built per statement to hand it over).
+ */
+export interface PackedExecution {
+  /** When it was sent (ms since the epoch). */
   readonly atMs: number;
-  readonly text: string;
-  /** Whether the text repeats (a prepared statement's): written once and referred to. */
-  readonly textRepeats: boolean;
-  /** The bytes `text` was decoded from (a Query's), when it was: copied, not encoded again. */
+  /** A simple Query (its text new each time); else an Execute, whose prepared text repeats and is written once and referred to. */
+  readonly simple: boolean;
+  /** The bytes a Query's text was decoded from, when it was: copied, not encoded again. */
   readonly source: Buffer | undefined;
-  readonly params: readonly (string | null)[] | undefined;
-  readonly prepared: string | undefined;
   readonly verdict: Verdict | undefined;
-  readonly durationMs: number;
   readonly columns: RecordedColumns | undefined;
-  readonly commandTag: string | undefined;
-  readonly rowsAffected: number | undefined;
-  readonly rowCount: number;
-  readonly rowsTruncated: boolean;
   /** The DataRow messages recorded as the client received them (masked ones as rewritten; type byte and length included). */
-  readonly rows: readonly Buffer[];
-  readonly masked: StatementEvent['masked'];
+  readonly packedRows: readonly Buffer[] | undefined;
 }
+
+const noRows: readonly Buffer[] = Object.freeze([]);
 
 /** Writes one session's statements as packed records: it is itself the record of the statement it is writing. */
 export class StatementPacker implements PackedRecord {
   readonly codec = packedCodecs.postgres;
   readonly #sink: PackedSink;
   readonly #defs: PackedDefinitions;
-  #s: PackedStatement | undefined;
+  #e: StatementEvent | undefined;
+  #x: PackedExecution | undefined;
+  #durationMs = 0;
   #flags = 0;
   #textId = -1;
   #preparedId = -1;
@@ -84,45 +82,52 @@ export class StatementPacker implements PackedRecord {
     this.#defs = new PackedDefinitions(packedCodecs.postgres, (d) => sink(d, undefined));
   }
 
-  /** Records `s` (its definitions first, where this recording lacks them). */
-  end(s: PackedStatement): void {
-    const v = s.verdict;
+  /**
+   * Records the statement of event `e` (its text, parameters, tag, counts) and execution `x`, which
+   * ran `durationMs`: its definitions first, where this recording lacks them.
+   */
+  end(e: StatementEvent, x: PackedExecution, durationMs: number): void {
+    const v = x.verdict;
     const defs = this.#defs;
-    this.#textId = s.textRepeats ? defs.string(s.text) : -1;
-    this.#preparedId = s.prepared === undefined ? -1 : defs.string(s.prepared);
+    this.#textId = x.simple ? -1 : defs.string(e.text);
+    this.#preparedId = e.prepared === undefined ? -1 : defs.string(e.prepared);
     this.#verdictId = v === undefined ? -1 : defs.verdict(v);
-    const cols = s.columns;
+    const cols = x.columns;
     this.#columnsId = cols === undefined ? -1 : defs.columns(cols, () => cols);
-    this.#tagId = s.commandTag === undefined ? -1 : defs.string(s.commandTag);
-    this.#maskedId = s.masked === undefined ? -1 : defs.maskCounts(s.masked);
+    this.#tagId = e.commandTag === undefined ? -1 : defs.string(e.commandTag);
+    this.#maskedId = e.masked === undefined ? -1 : defs.maskCounts(e.masked);
     this.#flags =
-      (s.textRepeats ? has.textById : s.source !== undefined ? has.textBySource : 0) |
-      (s.params === undefined ? 0 : has.params) |
-      (s.prepared === undefined ? 0 : has.prepared) |
+      (!x.simple ? has.textById : x.source !== undefined ? has.textBySource : 0) |
+      (e.params === undefined ? 0 : has.params) |
+      (e.prepared === undefined ? 0 : has.prepared) |
       (v === undefined ? 0 : has.verdict) |
       (cols === undefined ? 0 : has.columns) |
-      (s.commandTag === undefined ? 0 : has.tag) |
-      (s.rowsAffected === undefined ? 0 : has.rowsAffected) |
-      (s.rowsTruncated ? has.truncated : 0) |
-      (s.masked === undefined ? 0 : has.masked);
-    this.#s = s;
-    this.#sink(this, s.durationMs);
-    this.#s = undefined;
+      (e.commandTag === undefined ? 0 : has.tag) |
+      (e.rowsAffected === undefined ? 0 : has.rowsAffected) |
+      (e.rowsTruncated ? has.truncated : 0) |
+      (e.masked === undefined ? 0 : has.masked);
+    this.#e = e;
+    this.#x = x;
+    this.#durationMs = durationMs;
+    this.#sink(this, durationMs);
+    this.#e = undefined;
+    this.#x = undefined;
   }
 
   write(out: PackedOut): void {
-    const s = this.#s!;
+    const e = this.#e!;
+    const x = this.#x!;
     const f = this.#flags;
     out.u8(packedKinds.statement);
-    out.varint(s.seq);
-    out.f64(s.atMs);
+    out.varint(e.seq);
+    out.f64(x.atMs);
     out.varint(f);
     if (f & has.textById) out.varint(this.#textId);
-    else if (f & has.textBySource) out.sized(s.source!);
-    else out.string(s.text);
-    if (s.params !== undefined) {
-      out.varint(s.params.length);
-      for (const p of s.params) {
+    else if (f & has.textBySource) out.sized(x.source!);
+    else out.string(e.text);
+    if (e.params !== undefined) {
+      out.varint(e.params.length);
+      for (const p of e.params) {
         if (p === null) out.u8(0);
         else {
           out.u8(1);
@@ -132,13 +137,13 @@ export class StatementPacker implements PackedRecord {
     }
     if (f & has.prepared) out.varint(this.#preparedId);
     if (f & has.verdict) out.varint(this.#verdictId);
-    out.f64(s.durationMs);
+    out.f64(this.#durationMs);
     if (f & has.columns) out.varint(this.#columnsId);
     if (f & has.tag) out.varint(this.#tagId);
-    if (f & has.rowsAffected) out.varint(s.rowsAffected!);
+    if (f & has.rowsAffected) out.varint(e.rowsAffected!);
     if (f & has.masked) out.varint(this.#maskedId);
-    out.varint(s.rowCount);
-    const rows = s.rows;
+    out.varint(e.rowCount);
+    const rows = x.packedRows ?? noRows;
     out.varint(rows.length);
     for (let i = 0; i < rows.length; i++) out.sized(rows[i]!);
   }
