@@ -44,19 +44,19 @@ export async function openJournal(core: CoreServices, target: AuthorizedTarget, 
   let bytesFromClient = 0;
   let bytesToClient = 0;
   let ended = false;
+  /** One statement more, in the session's count and the metrics. */
+  const counted = (durationMs: number) => {
+    statements++;
+    tally.statements++;
+    tally.observe(durationMs / 1000);
+  };
   return {
     statement(event) {
-      statements++;
-      tally.statements++;
-      tally.observe(event.durationMs / 1000);
+      counted(event.durationMs);
       recording.append(event);
     },
     packed(record, durationMs) {
-      if (durationMs !== undefined) {
-        statements++;
-        tally.statements++;
-        tally.observe(durationMs / 1000);
-      }
+      if (durationMs !== undefined) counted(durationMs);
       recording.appendPacked(record);
     },
     bytes(fromClient, toClient) {
