@@ -1,4 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
+import { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -12,6 +14,7 @@ import type { ReplicaDirectory } from './replicas.ts';
 import { verifyAgentToken } from './tokens.ts';
 import type { AgentRecord, AgentRepo } from './types.ts';
 import { linkWire } from './wire.ts';
+import { adoptOnread } from '../transport/onread-socket.ts';
 
 /** Where agents connect, on the API listener: WebSocket over HTTP(S) passes ordinary corporate proxies. */
 export const agentConnectPath = '/api/v1/agents/connect';
@@ -47,7 +50,10 @@ export function attachAgentEndpoint(server: Server, d: AgentEndpointDeps): { clo
     if (path !== agentConnectPath) return refuse(socket, 404, `no WebSocket endpoint at ${path}`);
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     verifyAgentToken(d, bearer).then(
-      (agent) => wss.handleUpgrade(req, socket, head, (ws) => void link(ws, socket, agent, req, d).catch((err: unknown) => d.log.error({ err }, 'agent link failed'))),
+      (agent) => {
+        const linkSocket = readingIntoSharedBuffer(socket);
+        wss.handleUpgrade(req, linkSocket, head, (ws) => void link(ws, linkSocket, agent, req, d).catch((err: unknown) => d.log.error({ err }, 'agent link failed')));
+      },
       (err: unknown) => {
         const e = asWardenError(err);
         d.log.warn({ reason: e.message, cause: e.cause, remote: req.socket.remoteAddress }, 'agent refused');
@@ -140,6 +146,18 @@ async function link(ws: WebSocket, socket: Duplex, agent: AgentRecord, req: Inco
   ws.once('close', () => recorded !== undefined && d.replicas?.linkDown(recorded));
   log.info({ version }, 'agent connected');
   await d.agents.touch(agent.id, now, version);
+}
+
+/**
+ * The link's socket, reading through `onread` (transport/onread-socket.ts) when it is plain TCP with
+ * nothing read ahead: every session's bytes arrive on it, and a socket without `onread` allocates
+ * a 64 KiB buffer per read and shrinks it (malloc and free on the gateway's hottest read). A TLS
+ * socket (its reads are the TLS layer's) or one holding unread bytes is used as it is. The agent
+ * sends nothing before the 101 answer, so nothing is read ahead in practice.
+ */
+function readingIntoSharedBuffer(socket: Duplex): Duplex {
+  if (!(socket instanceof Socket) || socket instanceof TLSSocket || socket.readableLength > 0 || socket.destroyed) return socket;
+  return adoptOnread(socket);
 }
 
 function refuse(socket: Duplex, status: number, message: string): void {

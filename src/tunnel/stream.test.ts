@@ -45,3 +45,51 @@ describe('TunnelStream writes', () => {
     expect(sent.filter((f) => f.startsWith('data:'))).toHaveLength(2);
   });
 });
+
+describe('TunnelStream reads', () => {
+  it('hands a flowing reader each chunk at once, and gives credit back a quarter window at a time', () => {
+    const { s, sent } = stream();
+    const got: string[] = [];
+    s.on('data', (c: Buffer) => got.push(c.toString()));
+    s.receive(Buffer.from('a'));
+    expect(got).toEqual(['a']); // synchronously: no Readable tick in between
+    expect(sent).toEqual([]); // 1 byte consumed: below a quarter of the 10-byte window
+    s.receive(Buffer.from('bc'));
+    expect(got).toEqual(['a', 'bc']);
+    expect(sent).toEqual(['credit']);
+  });
+
+  it('buffers for a paused reader and delivers in order when it resumes, then the end', async () => {
+    const { s, sent } = stream();
+    const got: string[] = [];
+    s.on('data', (c: Buffer) => got.push(c.toString()));
+    s.pause();
+    s.receive(Buffer.from('ab'));
+    s.receive(Buffer.from('cd'));
+    expect(got).toEqual([]);
+    expect(sent).toEqual([]); // nothing consumed, so no credit
+    s.resume();
+    s.receive(Buffer.from('ef')); // arrives while the buffered bytes still wait for their tick
+    await turn();
+    expect(got.join('')).toBe('abcdef');
+    expect(sent).toEqual(['credit']); // consumed once the reader took them
+    s.receive(Buffer.from('g')); // flowing again, nothing buffered: at once
+    expect(got.join('')).toBe('abcdefg');
+    const ended = new Promise<void>((resolve) => s.on('end', resolve));
+    s.remoteEnd();
+    await ended;
+  });
+
+  it('resets the stream when the peer sends beyond its window, whoever reads', () => {
+    const { s, sent } = stream();
+    s.on('data', () => undefined);
+    s.receive(Buffer.from('12345678')); // consumed at once: credit goes back, the window is whole again
+    s.pause();
+    s.receive(Buffer.from('12345678'));
+    s.receive(Buffer.from('90'));
+    expect(s.destroyed).toBe(false); // 10 unacknowledged bytes: the whole window, no more
+    s.receive(Buffer.from('x'));
+    expect(s.destroyed).toBe(true);
+    expect(sent.at(-1)).toBe('error');
+  });
+});

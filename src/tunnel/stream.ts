@@ -20,6 +20,8 @@ export class TunnelStream extends Duplex {
   #credit: number;
   #pending: { chunk: Buffer; cb: (err?: Error | null) => void } | undefined;
   #unacked = 0;
+  /** The peer sent its end frame: later bytes go through `push`, which refuses them. */
+  #remoteEnded = false;
   /** The peer already knows this stream is over (it sent error, or we saw both ends). */
   #peerGone = false;
   /** The one auth step awaiting the agent's answer (see `ask`). */
@@ -79,6 +81,15 @@ export class TunnelStream extends Duplex {
       return;
     }
     this.#unacked += data.length;
+    // The relays read every session byte: hand a chunk to the 'data' listener at once when Readable
+    // would emit it at once too (flowing, nothing buffered, no encoding), skipping its bookkeeping
+    // and the read-more tick, as transport/onread-socket.ts does for TCP. Readable would then ask
+    // for more (`_read`): the bytes count as consumed, and credit goes back on the same terms.
+    if (this.readableFlowing === true && this.readableLength === 0 && this.readableEncoding === null && !this.#remoteEnded && this.listenerCount('data') > 0) {
+      this.emit('data', data);
+      this.#consumed();
+      return;
+    }
     this.push(data);
   }
 
@@ -90,6 +101,7 @@ export class TunnelStream extends Duplex {
 
   /** An end frame from the peer: it writes no more. */
   remoteEnd(): void {
+    this.#remoteEnded = true;
     if (!this.destroyed) this.push(null);
   }
 
@@ -100,6 +112,11 @@ export class TunnelStream extends Duplex {
   }
 
   override _read(): void {
+    this.#consumed();
+  }
+
+  /** The reader took what it was given: credit back to the peer once enough has piled up. */
+  #consumed(): void {
     // Return credit in batches (a quarter window) to keep credit frames rare;
     // a peer with less than that outstanding still has credit left to send with.
     if (this.#unacked >= this.#window / 4) {
@@ -107,6 +124,33 @@ export class TunnelStream extends Duplex {
       this.#unacked = 0;
       this.#send({ type: 'credit', id: this.id, bytes });
     }
+  }
+
+  /**
+   * A write the peer has credit for, with nothing queued before it, becomes a data frame at once:
+   * Writable's buffering and `_write` callback cost more than the frame itself on a point
+   * query's path, and change nothing when nothing waits. Anything else (no credit, queued
+   * writes, a callback to call, corked, ending) takes Writable's way, which keeps the order.
+   */
+  override write(chunk: unknown, encoding?: BufferEncoding | ((err?: Error | null) => void), cb?: (err?: Error | null) => void): boolean {
+    if (
+      encoding === undefined &&
+      cb === undefined &&
+      Buffer.isBuffer(chunk) &&
+      chunk.length > 0 &&
+      chunk.length <= this.#credit &&
+      chunk.length <= maxDataBytes &&
+      this.#pending === undefined &&
+      this.writableLength === 0 &&
+      this.writableCorked === 0 &&
+      !this.writableEnded &&
+      !this.destroyed
+    ) {
+      this.#credit -= chunk.length;
+      this.#send({ type: 'data', id: this.id, data: chunk });
+      return true;
+    }
+    return super.write(chunk, encoding as BufferEncoding, cb);
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
