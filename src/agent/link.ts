@@ -4,6 +4,7 @@ import { pinnedConnect } from './pin.ts';
 import { LinkProxyAgent, proxyRefusal, redacted } from './proxy.ts';
 import { encodeWsFrame, Heartbeat, linkWire, maxDataBytes, Mux, type AuthHandler, type DialHandler, type ReplicaRef } from '../tunnel/index.ts';
 import { backoffDelay } from './backoff.ts';
+import { createOnreadConnection } from '../transport/onread-socket.ts';
 
 export interface LinkOptions {
   /** ws(s):// URL of one gateway replica's connect endpoint. */
@@ -79,7 +80,7 @@ export class GatewayLink {
       // ws masks its own frames (ping, pong, close) with a fresh random key per frame, as RFC 6455
       // requires of a client; the tunnel's frames get theirs from encodeWsFrame.
       ...(o.ca === undefined ? {} : { ca: o.ca }),
-      ...connectVia(o.pin, proxyAgent),
+      ...connectVia(this.url, o.pin, proxyAgent),
     });
     this.#current = ws;
     // Frames go straight into the socket as whole (masked) WebSocket messages, one write
@@ -125,8 +126,13 @@ export class GatewayLink {
   }
 }
 
-/** How the link's socket is made: through the proxy's agent (which checks the pin itself), with the pin checked before the request, or as ws does. */
-function connectVia(pin: Buffer | undefined, proxyAgent: LinkProxyAgent | undefined): ClientOptions {
+/**
+ * How the link's socket is made: through the proxy's agent (which checks the pin itself), with
+ * the pin checked before the request, as ws does (TLS), or, for plain ws://, reading through
+ * `onread` as the gateway's end does (tunnel/server.ts): every session's bytes arrive on it.
+ */
+function connectVia(url: string, pin: Buffer | undefined, proxyAgent: LinkProxyAgent | undefined): ClientOptions {
   if (proxyAgent !== undefined) return { agent: proxyAgent, ...(pin === undefined ? {} : { rejectUnauthorized: false }) };
-  return pin === undefined ? {} : { createConnection: pinnedConnect(pin) as unknown as ClientOptions['createConnection'] };
+  if (pin !== undefined) return { createConnection: pinnedConnect(pin) as unknown as ClientOptions['createConnection'] };
+  return url.startsWith('ws:') ? { createConnection: createOnreadConnection as unknown as ClientOptions['createConnection'] } : {};
 }

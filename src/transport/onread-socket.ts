@@ -57,6 +57,14 @@ export function connectOnread(host: string, port: number): Socket {
 }
 
 /**
+ * `connectOnread` in the shape of ws's `createConnection` option (called with the request's
+ * options, of which only host and port mean the TCP connection: `path` there is the URL's).
+ */
+export function createOnreadConnection(options: { host?: string | null; port?: number | string | null }): Socket {
+  return connectOnread(options.host ?? 'localhost', Number(options.port));
+}
+
+/**
  * An accepted client connection (from a server made with `pauseOnConnect`, so nothing was read
  * yet) as a socket that reads like `connectOnread`'s: the client side of every relay reads as
  * often as the target side, and this saved the gateway about as much again (bench/mysql-ab.sh,
