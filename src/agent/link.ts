@@ -1,8 +1,9 @@
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import WebSocket, { type ClientOptions } from 'ws';
 import { pinnedConnect } from './pin.ts';
 import { LinkProxyAgent, proxyRefusal, redacted } from './proxy.ts';
-import { encodeWsFrame, Heartbeat, linkWire, maxDataBytes, Mux, type AuthHandler, type DialHandler, type ReplicaRef } from '../tunnel/index.ts';
+import { encodeWsFrame, Heartbeat, linkMaxPayload, linkWire, Mux, tapMessages, type AuthHandler, type DialHandler, type ReplicaRef } from '../tunnel/index.ts';
 import { backoffDelay } from './backoff.ts';
 import { createOnreadConnection } from '../transport/onread-socket.ts';
 
@@ -74,7 +75,7 @@ export class GatewayLink {
     const ws = new WebSocket(this.url, {
       // `replicas`: this agent understands replica lists and links to every replica.
       headers: { authorization: `Bearer ${o.token}`, 'x-warden-agent-version': o.version, 'x-warden-agent-features': 'replicas' },
-      maxPayload: maxDataBytes + 1024,
+      maxPayload: linkMaxPayload,
       // No permessage-deflate: compressing every frame costs more CPU than the link saves.
       perMessageDeflate: false,
       // ws masks its own frames (ping, pong, close) with a fresh random key per frame, as RFC 6455
@@ -86,25 +87,32 @@ export class GatewayLink {
     // Frames go straight into the socket as whole (masked) WebSocket messages, one write
     // per event-loop turn (linkWire). Nothing is sent before the upgrade: the gateway speaks first.
     let send = (_message: Buffer) => {};
-    ws.once('upgrade', (res) => (send = linkWire(ws, res.socket, true).send));
+    let socket: Duplex | undefined;
+    ws.once('upgrade', (res) => {
+      socket = res.socket;
+      send = linkWire(ws, res.socket, true).send;
+    });
     const mux = new Mux({ encode: (f) => encodeWsFrame(f, true), send: (m) => send(m), dial: o.dial, ...(o.onAuth ? { onAuth: o.onAuth } : {}), onReplicas: (self, list) => ((this.replicaId = self), o.onReplicas(this, self, list)) });
     let heartbeat: Heartbeat | undefined;
+    const onMessage = (data: Buffer, isBinary: boolean) => {
+      heartbeat?.heard();
+      try {
+        if (!isBinary) throw new Error('text message on the agent link');
+        mux.receive(data);
+      } catch (err) {
+        log.warn({ err }, 'protocol error from the gateway; reconnecting');
+        ws.terminate();
+      }
+    };
     ws.on('open', () => {
       this.#attempt = 0;
       log.info('connected to the gateway');
       o.onConnected();
       heartbeat = new Heartbeat(ws, o.heartbeatMs);
+      // The common message (binary, whole) is read off the socket ahead of ws (tunnel/ws-reader.ts).
+      if (socket !== undefined) tapMessages(socket, { masked: false, maxPayload: linkMaxPayload, isOpen: () => ws.readyState === WebSocket.OPEN, onMessage: (data) => onMessage(data, true) });
     });
-    ws.on('message', (data, isBinary) => {
-      heartbeat?.heard();
-      try {
-        if (!isBinary) throw new Error('text message on the agent link');
-        mux.receive(data as Buffer);
-      } catch (err) {
-        log.warn({ err }, 'protocol error from the gateway; reconnecting');
-        ws.terminate();
-      }
-    });
+    ws.on('message', (data, isBinary) => onMessage(data as Buffer, isBinary));
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString('utf8').slice(0, 500)));

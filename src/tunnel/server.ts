@@ -14,6 +14,7 @@ import type { ReplicaDirectory } from './replicas.ts';
 import { verifyAgentToken } from './tokens.ts';
 import type { AgentRecord, AgentRepo } from './types.ts';
 import { linkWire } from './wire.ts';
+import { tapMessages } from './ws-reader.ts';
 import { adoptOnread } from '../transport/onread-socket.ts';
 
 /** Where agents connect, on the API listener: WebSocket over HTTP(S) passes ordinary corporate proxies. */
@@ -30,6 +31,9 @@ export interface AgentEndpointDeps {
   replicas?: ReplicaDirectory;
 }
 
+/** The largest message either end of a link takes: a data frame's payload and the tunnel's header, with room to spare. */
+export const linkMaxPayload = maxDataBytes + 1024;
+
 /** Header an agent sends to list what it understands beyond the base protocol (comma-separated). */
 export const agentFeaturesHeader = 'x-warden-agent-features';
 
@@ -41,7 +45,7 @@ export const agentFeaturesHeader = 'x-warden-agent-features';
 export function attachAgentEndpoint(server: Server, d: AgentEndpointDeps): { close(): void } {
   // No permessage-deflate: session bytes are mostly already compact (or TLS-encrypted end to end),
   // and deflating every frame would cost more CPU than the link saves.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxDataBytes + 1024, perMessageDeflate: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: linkMaxPayload, perMessageDeflate: false });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Node's HTTP server drops its own error listener from an upgraded socket, and ws adds one only
     // once the upgrade completes: a peer that resets while its token is checked must not crash the gateway.
@@ -112,19 +116,22 @@ async function link(ws: WebSocket, socket: Duplex, agent: AgentRecord, req: Inco
     );
   });
   ws.on('pong', () => d.registry.heartbeat(l));
-  ws.on('message', (data, isBinary) => {
+  const onMessage = (data: Buffer, isBinary: boolean) => {
     // ws still delivers what arrives during the close handshake; once this side closed, none of it counts.
     if (ws.readyState !== WebSocket.OPEN) return;
     heartbeat.heard();
     try {
       if (!isBinary) throw new WardenError('bad_request', 'tunnel protocol error: text message on the agent link');
-      mux.receive(data as Buffer);
+      mux.receive(data);
     } catch (err) {
       // fail closed: a peer that breaks the framing loses the whole link.
       log.warn({ err }, 'dropping agent link');
       drop(1002, 'protocol error');
     }
-  });
+  };
+  ws.on('message', (data, isBinary) => onMessage(data as Buffer, isBinary));
+  // The common message (binary, whole) is read off the socket ahead of ws (ws-reader.ts).
+  tapMessages(socket, { masked: true, maxPayload: linkMaxPayload, isOpen: () => ws.readyState === WebSocket.OPEN, onMessage: (data) => onMessage(data, true) });
   // Only an agent that said it understands replica lists gets them (an older one would drop the link).
   const features = (headerValue(req.headers[agentFeaturesHeader]) ?? '').split(',').map((f) => f.trim());
   let unsubscribe = () => {};

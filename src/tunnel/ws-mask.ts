@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
  */
 interface BufferUtil {
   mask(source: Buffer, mask: Buffer, output: Buffer, offset: number, length: number): void;
+  unmask(buffer: Buffer, mask: Buffer): void;
 }
 const bufferUtil = createRequire(import.meta.url)('bufferutil') as BufferUtil;
 
@@ -49,4 +50,18 @@ export function maskInto(source: Buffer, out: Buffer, offset: number, keyAt: num
   }
   for (let k = 0; k < 4; k++) rotated[k] = out[keyAt + ((payloadOffset + k) & 3)]!;
   bufferUtil.mask(source, rotated, out, offset, n);
+}
+
+/** The key of the payload being unmasked (used synchronously, so one buffer serves every call). */
+const unmaskKey = Buffer.allocUnsafe(4);
+
+/** XORs a received frame's `payload` in place with the key at `key[keyAt..keyAt+4]`. */
+export function unmaskInPlace(payload: Buffer, key: Buffer, keyAt: number): void {
+  const n = payload.length;
+  if (n < 48) {
+    for (let i = 0; i < n; i++) payload[i]! ^= key[keyAt + (i & 3)]!;
+    return;
+  }
+  for (let k = 0; k < 4; k++) unmaskKey[k] = key[keyAt + k]!;
+  bufferUtil.unmask(payload, unmaskKey);
 }
