@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { WardenError } from '../core/errors.ts';
-import { decodeFrame, defaultWindowBytes, encodeFrame, type Frame, type ReplicaRef } from './frames.ts';
+import { decodeFrame, defaultWindowBytes, encodeFrame, frameTypes, type Frame, type ReplicaRef } from './frames.ts';
 import { SocketSplice } from './splice.ts';
 import { TunnelStream } from './stream.ts';
 
@@ -83,6 +83,13 @@ export class Mux {
 
   /** One message from the link. Throws on a malformed frame: the caller drops the link. */
   receive(message: Buffer): void {
+    // Every session byte comes as a data frame: read it without making a frame object (decodeFrame's
+    // checks for one are these two).
+    if (message.length >= 5 && message[0] === frameTypes.data) {
+      // A late frame for a stream already gone is harmless.
+      this.#streams.get(message.readUInt32BE(1))?.receive(message.subarray(5));
+      return;
+    }
     const f = decodeFrame(message);
     if (f.type === 'open') return this.#accept(f.id, f.host, f.port);
     // A replica list is about the link, not a stream; a side that does not expect one ignores it.
