@@ -4,10 +4,11 @@
 // connection to the target, understanding nothing. bench/ssh.sh runs `ssh cat`
 // and scp through it beside Warden, so what Warden costs above it is the price
 // of judging and recording, and what it costs below direct is ssh2's.
-// Both legs offer the ciphers Warden's do, in its order (src/protocols/ssh/algorithms.ts:
-// AES-GCM first, chacha20-poly1305 next when ssh2's native binding is loaded, then CTR), so a
-// client with OpenSSH's default cipher order lands on the same cipher through either relay;
-// the target socket has Nagle off, as Warden's has.
+// Each leg offers the ciphers Warden's does by default: AES-GCM alone to clients (the config's
+// `ssh.clientCiphers`), and towards the target AES-GCM first, chacha20-poly1305 next when ssh2's
+// native binding is loaded, then CTR (src/protocols/ssh/algorithms.ts), so a client with OpenSSH's
+// default cipher order lands on the same cipher through either relay; the target socket has Nagle
+// off, as Warden's has.
 //
 // Usage: BARE_TARGET_PASSWORD=… node bench/ssh-bare-relay.mjs LISTEN_PORT TARGET_HOST TARGET_PORT TARGET_USER
 // Listens on 127.0.0.1 only. Plain JS, ssh2 only, on purpose; for benches, never a gateway.
@@ -21,13 +22,14 @@ if (!Number.isInteger(listenPort) || !host || !Number.isInteger(port) || !userna
   process.exit(2);
 }
 const binding = createRequire(import.meta.url)('ssh2/lib/protocol/crypto.js').bindingAvailable === true;
-const cipher = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', ...(binding ? ['chacha20-poly1305@openssh.com'] : []), 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'];
+const clientCipher = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'];
+const cipher = [...clientCipher, ...(binding ? ['chacha20-poly1305@openssh.com'] : []), 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'];
 // ssh2 writes an unreadable ed25519 pair about once in 230 (src/core/ssh-key-parser.ts): draw again.
 let hostKey;
 do hostKey = ssh2.utils.generateKeyPairSync('ed25519').private;
 while (ssh2.utils.parseKey(hostKey) instanceof Error);
 
-const server = new ssh2.Server({ hostKeys: [hostKey], algorithms: { cipher } }, (client) => {
+const server = new ssh2.Server({ hostKeys: [hostKey], algorithms: { cipher: clientCipher } }, (client) => {
   client.on('error', () => undefined);
   client.on('authentication', (auth) => auth.accept());
   client.on('ready', () => {

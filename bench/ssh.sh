@@ -6,8 +6,8 @@
 # Every leg uses AES-GCM (`-c aes128-gcm@openssh.com` on the client; the gateway
 # and the bare relay offer and ask for AES-GCM first, src/protocols/ssh/algorithms.ts);
 # three more rows, `direct scp, default -c`, `bare scp, default -c` and `warden scp, default -c`, leave the
-# cipher to OpenSSH's defaults (chacha20-poly1305 when ssh2's native binding is loaded, else aes128-ctr
-# with hmac-sha2-256-etm; both relays offer the same ciphers), as a user's plain `scp` gets it.
+# cipher to OpenSSH's defaults, as a user's plain `scp` gets it: chacha20-poly1305 with sshd directly,
+# AES-GCM with both relays (they offer clients AES-GCM alone, Warden's `ssh.clientCiphers` default).
 # Before the rows, WARMUP (default 2) untimed transfers of each kind go through
 # both relays: a fresh relay's first transfers cost up to 0.5 s more CPU than
 # later ones (most likely V8 compiling the hot paths), more for Warden's larger

@@ -24,11 +24,11 @@ export interface FileSuite {
  * suite's rules, alice and the connection `box`, the `area` directory on the
  * target, and a local directory. The fields are filled in before the first test.
  */
-export function fileTransferSuite(opts: { rules: unknown[]; area: string; localPrefix: string }): FileSuite {
+export function fileTransferSuite(opts: { rules: unknown[]; area: string; localPrefix: string; config?: Record<string, unknown> }): FileSuite {
   const s = {} as FileSuite;
   beforeAll(async () => {
     s.sshd = await startTestSshd();
-    s.t = await startTestGateway({ rules: opts.rules });
+    s.t = await startTestGateway({ rules: opts.rules, ...(opts.config ? { config: opts.config } : {}) });
     s.token = await s.t.user('alice');
     await s.t.connection('box', { type: 'ssh', host: '127.0.0.1', port: s.sshd.port, username: s.sshd.user, password: s.sshd.password });
     // The target's user is not the test's: the area is open to it.

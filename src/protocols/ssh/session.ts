@@ -5,7 +5,6 @@ import { asWardenError } from '../../core/errors.ts';
 import type { ListenerContext } from '../../core/protocol.ts';
 import type { CoreServices } from '../../core/services.ts';
 import { answerKeyQuery, offeredMethods, parseLoginName, presented } from './auth.ts';
-import { cipherPreference } from './algorithms.ts';
 import { openSessionRecord, type OpenSession } from './record.ts';
 import { runExec } from './exec.ts';
 import { ssh2 } from './ssh2.ts';
@@ -59,7 +58,7 @@ export function runSession(socket: Socket, ctx: ListenerContext, core: CoreServi
     });
 
     // One Server object per connection, never listening: it only runs the protocol on the socket the listener accepted.
-    const server = new ssh2.Server({ hostKeys: [deps.hostKey], ident: 'Warden', algorithms: { cipher: cipherPreference } }, (c) => {
+    const server = new ssh2.Server({ hostKeys: [deps.hostKey], ident: 'Warden', algorithms: { cipher: [...core.config.ssh.clientCiphers] } }, (c) => {
       conn = c;
       c.on('error', (err: Error) => log.debug({ err: err.message }, 'ssh connection error'));
       c.on('authentication', (auth) => {

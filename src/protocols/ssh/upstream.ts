@@ -4,7 +4,7 @@ import { agentRoute, describeRoute } from '../../core/connections/route.ts';
 import { WardenError } from '../../core/errors.ts';
 import type { Dialer } from '../../core/services.ts';
 import { checkTargetHostKey } from './host-keys.ts';
-import { cipherPreference } from './algorithms.ts';
+import { targetCiphers } from './algorithms.ts';
 import { ssh2 } from './ssh2.ts';
 import type { TargetHostPins } from './host-pins.ts';
 import { agentSshLogin, vaultSshLogin } from './target-auth.ts';
@@ -59,7 +59,7 @@ export async function openUpstream(target: AuthorizedTarget, pins: TargetHostPin
       ...login.options,
       readyTimeout: timeoutMs,
       keepaliveInterval: 15_000,
-      algorithms: { cipher: cipherPreference },
+      algorithms: { cipher: targetCiphers },
       hostVerifier: (key: Buffer) => {
         try {
           return checkTargetHostKey(target.connection, pins, key);
