@@ -5,7 +5,8 @@
 #   scp       `scp host:blob file` (OpenSSH 9's scp speaks SFTP: Warden's SFTP relay)
 # Every leg uses AES-GCM (`-c aes128-gcm@openssh.com` on the client; the gateway
 # and the bare relay offer and ask for AES-GCM first, src/protocols/ssh/algorithms.ts);
-# three more rows, `direct scp, default -c`, `bare scp, default -c` and `warden scp, default -c`, leave the
+# five more rows, `direct scp, default -c`, `bare scp, default -c`, `warden scp, default -c` and `ssh cat`
+# directly and through Warden, leave the
 # cipher to OpenSSH's defaults, as a user's plain `scp` gets it: chacha20-poly1305 with sshd directly,
 # AES-GCM with both relays (they offer clients AES-GCM alone, Warden's `ssh.clientCiphers` default).
 # Before the rows, WARMUP (default 2) untimed transfers of each kind go through
@@ -107,16 +108,16 @@ row() {
   shift 2
   if ! r=$(best_of "$pid" "$@"); then
     SECONDS_OF[$label]=''
-    printf '%-22s failed (%s)\n' "$label" "$(head -c 200 "$TMP/err" 2>/dev/null | tr '\n' ' ')"
+    printf '%-26s failed (%s)\n' "$label" "$(head -c 200 "$TMP/err" 2>/dev/null | tr '\n' ' ')"
     return 0
   fi
   read -r s cpu off busy <<<"$r"
   SECONDS_OF[$label]=$s
   if [[ $cpu == - ]]; then
-    printf '%-22s %7.2f s  %7.1f MB/s  machine %3.0f %% busy\n' "$label" "$s" "$(calc "$MB / $s")" "$busy"
+    printf '%-26s %7.2f s  %7.1f MB/s  machine %3.0f %% busy\n' "$label" "$s" "$(calc "$MB / $s")" "$busy"
     return 0
   fi
-  printf '%-22s %7.2f s  %7.1f MB/s  machine %3.0f %% busy  relay CPU %5.2f s per %s MB (%.2f off the main thread)\n' "$label" "$s" \
+  printf '%-26s %7.2f s  %7.1f MB/s  machine %3.0f %% busy  relay CPU %5.2f s per %s MB (%.2f off the main thread)\n' "$label" "$s" \
     "$(calc "$MB / $s")" "$busy" "$(calc "$cpu / $CLK_TCK")" "$MB" "$(calc "$off / $CLK_TCK")"
 }
 # ratio A B: throughput of row A over row B, 'n/a' when either failed.
@@ -133,6 +134,8 @@ direct_scp() { SSHPASS=$SSHD_PASSWORD scp_from "$SSHD_PORT" "$SSHD_USER@127.0.0.
 bare_scp() { SSHPASS=x scp_from "$BARE_PORT" bench@127.0.0.1 blob; }
 warden_scp() { SSHPASS=$BENCH_TOKEN scp_from "$GW_SSH_PORT" bench@bench@127.0.0.1 "$home/blob"; }
 warden_scp_default_cipher() { default_cipher warden_scp; }
+warden_cat_default_cipher() { default_cipher warden_cat; }
+direct_cat_default_cipher() { default_cipher direct_cat; }
 bare_scp_default_cipher() { default_cipher bare_scp; }
 direct_scp_default_cipher() { default_cipher direct_scp; }
 direct_login() { SSHPASS=$SSHD_PASSWORD default_cipher ssh_to "$SSHD_PORT" "$SSHD_USER@127.0.0.1" true; }
@@ -164,6 +167,8 @@ row 'warden scp' "$WARDEN_PID" warden_scp
 row 'direct scp, default -c' - direct_scp_default_cipher
 row 'bare scp, default -c' "$BARE_PID" bare_scp_default_cipher
 row 'warden scp, default -c' "$WARDEN_PID" warden_scp_default_cipher
+row 'direct ssh cat, default -c' - direct_cat_default_cipher
+row 'warden ssh cat, default -c' "$WARDEN_PID" warden_cat_default_cipher
 echo "gateway peak RSS: $(($(peak_rss_kb "$WARDEN_PID") / 1024)) MB"
 # Every row above includes a login, which costs direct OpenSSH (sntrup761 key exchange, the
 # password checked by sshd) more than Warden: the transfer alone is a row's seconds minus this.
@@ -173,6 +178,7 @@ echo "bare/direct scp throughput ratio: $(ratio 'bare scp' 'direct scp'), OpenSS
 echo "warden/bare ssh-cat, scp throughput ratios: $(ratio 'warden ssh cat' 'bare ssh cat'), $(ratio 'warden scp' 'bare scp')"
 echo "warden/direct scp throughput ratio: $(ratio 'warden scp' 'direct scp')"
 echo "warden/direct scp throughput ratio, OpenSSH's default cipher on both: $(ratio 'warden scp, default -c' 'direct scp, default -c')"
+echo "warden/direct ssh-cat throughput ratio, OpenSSH's default cipher on both: $(ratio 'warden ssh cat, default -c' 'direct ssh cat, default -c')"
 # The issue's target, decided from interleaved rounds rather than from best-of rows: direct and
 # Warden scp with OpenSSH's default cipher in turn (which goes first alternating), each round's
 # pair of throughputs into bench/ratio-interval.mjs.
