@@ -119,14 +119,16 @@ describe('encodeWsFrame and linkWire', () => {
 
   it('writes nothing once the WebSocket is closing, so no message follows a close frame', async () => {
     const { server, client, got } = await link();
-    const toServer = linkWire(client.ws, client.socket, true);
     // Every byte written to the socket, to read the frames' opcodes back (a receiver ignores data after close).
     const written: Buffer[] = [];
     const write = client.socket.write.bind(client.socket) as (chunk: Buffer) => boolean;
     client.socket.write = ((chunk: Buffer) => (written.push(Buffer.from(chunk)), write(chunk))) as typeof client.socket.write;
+    const toServer = linkWire(client.ws, client.socket, true);
     toServer.send(toServer.encode({ type: 'end', id: 1 }));
-    client.ws.close(1000, 'bye');
+    await turn(); // written at the end of its turn
     toServer.send(toServer.encode({ type: 'end', id: 2 }));
+    client.ws.close(1000, 'bye'); // in the same turn: its close frame goes out now, and 2 never does
+    toServer.send(toServer.encode({ type: 'end', id: 3 }));
     const [code] = (await once(server.ws, 'close')) as [number];
     await turn();
     expect(code).toBe(1000);

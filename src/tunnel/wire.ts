@@ -56,21 +56,16 @@ export function encodeWsFrame(f: Frame, masked: boolean): Buffer {
  * What a `Mux` needs to put its frames on an open WebSocket link: `encode`
  * makes each a whole WebSocket message (`encodeWsFrame`; `masked` on the
  * client, the agent), `send` writes it straight into the link's socket,
- * coalesced per event-loop turn (`coalesceWrites`).
+ * gathered per event-loop turn into one write (`coalesceWrites`).
  *
- * ws's own frames (ping, pong, close) go into the same socket in call order,
- * so messages never interleave. Nothing is written unless the WebSocket is
- * open: after a close frame (ours or the peer's) a data message would break
- * the protocol, and those frames would be dropped by `ws.send` too.
+ * ws's own frames (ping, pong, close) share the socket between whole messages.
+ * Nothing is sent unless the WebSocket is open, at the send and at the write:
+ * after a close frame (ours or the peer's) a data message would break the
+ * protocol, and those frames would be dropped by `ws.send` too.
  */
 export function linkWire(ws: WebSocket, socket: Duplex, masked: boolean): { encode: (f: Frame) => Buffer; send: (message: Buffer) => void } {
-  const batch = coalesceWrites(socket);
   return {
     encode: (f) => encodeWsFrame(f, masked),
-    send: (message) => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      batch();
-      socket.write(message);
-    },
+    send: coalesceWrites(socket, () => ws.readyState === WebSocket.OPEN),
   };
 }
