@@ -85,7 +85,9 @@ export class TunnelStream extends Duplex {
     // would emit it at once too (flowing, nothing buffered, no encoding), skipping its bookkeeping
     // and the read-more tick, as transport/onread-socket.ts does for TCP. Readable would then ask
     // for more (`_read`): the bytes count as consumed, and credit goes back on the same terms.
-    if (this.readableFlowing === true && this.readableLength === 0 && this.readableEncoding === null && !this.#remoteEnded && this.listenerCount('data') > 0) {
+    // Readable's state object read once (its public getters are one call each on the hottest path).
+    const state = (this as unknown as { _readableState: { flowing: boolean | null; length: number; encoding: unknown } })._readableState;
+    if (state.flowing === true && state.length === 0 && state.encoding === null && !this.#remoteEnded && this.listenerCount('data') > 0) {
       this.emit('data', data);
       this.#consumed();
       return;
@@ -141,16 +143,19 @@ export class TunnelStream extends Duplex {
       chunk.length <= this.#credit &&
       chunk.length <= maxDataBytes &&
       this.#pending === undefined &&
-      this.writableLength === 0 &&
-      this.writableCorked === 0 &&
-      !this.writableEnded &&
-      !this.destroyed
+      this.#writeIdle()
     ) {
       this.#credit -= chunk.length;
       this.#send({ type: 'data', id: this.id, data: chunk });
       return true;
     }
     return super.write(chunk, encoding as BufferEncoding, cb);
+  }
+
+  /** Nothing queued or being written, not corked, not ending, not destroyed: Writable's state read once. */
+  #writeIdle(): boolean {
+    const w = (this as unknown as { _writableState: { length: number; corked: number; ending: boolean; destroyed: boolean } })._writableState;
+    return w.length === 0 && w.corked === 0 && !w.ending && !w.destroyed;
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {

@@ -62,24 +62,34 @@ export function tapMessages(socket: Duplex, o: MessageTapOptions): boolean {
         at += n;
         continue;
       }
-      const frame = frameAt(buf, at, o);
-      // A header cut short: kept until the rest of it comes (ws never gets part of a frame of ours).
-      if (frame === undefined) {
+      // The frame's header (RFC 6455 §5.2), read in place: a header cut short is kept until the rest
+      // of it comes (ws never gets part of a frame of ours).
+      if (buf.length - at < 2) {
         partial = buf.subarray(at);
         break;
       }
-      if (wsTurn || !frame.ours) {
+      const b1 = buf[at + 1]!;
+      const len7 = b1 & 0x7f;
+      const masked = (b1 & 0x80) !== 0;
+      const header = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
+      if (buf.length - at < header) {
+        partial = buf.subarray(at);
+        break;
+      }
+      const size = len7 === 126 ? buf.readUInt16BE(at + 2) : len7 === 127 ? buf.readUInt32BE(at + 2) * 2 ** 32 + buf.readUInt32BE(at + 6) : len7;
+      // 0x82: FIN, no RSV bits, binary. Anything else (and anything while not open) is ws's to judge.
+      if (wsTurn || buf[at] !== 0x82 || masked !== o.masked || size > o.maxPayload || !o.isOpen()) {
         wsTurn = true;
-        passing = frame.length;
+        passing = header + size;
         continue;
       }
-      if (buf.length - at < frame.length) {
+      if (buf.length - at < header + size) {
         partial = buf.subarray(at);
         break;
       }
-      const payload = buf.subarray(at + frame.length - frame.payload, at + frame.length);
-      if (o.masked) unmaskInPlace(payload, buf, at + frame.length - frame.payload - 4);
-      at += frame.length;
+      const payload = buf.subarray(at + header, at + header + size);
+      if (masked) unmaskInPlace(payload, buf, at + header - 4);
+      at += header + size;
       wsFrom = at;
       o.onMessage(payload);
       // The message may have ended the link (a protocol error drops it): what follows is ws's.
@@ -90,21 +100,4 @@ export function tapMessages(socket: Duplex, o: MessageTapOptions): boolean {
   socket.off('data', wsData);
   socket.on('data', onData);
   return true;
-}
-
-/**
- * The frame starting at `at`: its whole length (header and payload), its payload's length and
- * whether it is one this tap reads; undefined when its header has not all arrived.
- */
-function frameAt(buf: Buffer, at: number, o: MessageTapOptions): { length: number; payload: number; ours: boolean } | undefined {
-  if (buf.length - at < 2) return undefined;
-  const b1 = buf[at + 1]!;
-  const len7 = b1 & 0x7f;
-  const masked = (b1 & 0x80) !== 0;
-  const header = 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
-  if (buf.length - at < header) return undefined;
-  const payload = len7 === 126 ? buf.readUInt16BE(at + 2) : len7 === 127 ? buf.readUInt32BE(at + 2) * 2 ** 32 + buf.readUInt32BE(at + 6) : len7;
-  // 0x82: FIN, no RSV bits, binary. Anything else (and anything while not open) is ws's to judge.
-  const ours = buf[at] === 0x82 && masked === o.masked && payload <= o.maxPayload && o.isOpen();
-  return { length: header + payload, payload, ours };
 }
