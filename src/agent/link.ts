@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import WebSocket, { type ClientOptions } from 'ws';
 import { pinnedConnect } from './pin.ts';
 import { LinkProxyAgent, proxyRefusal, redacted } from './proxy.ts';
-import { encodeWsFrame, Heartbeat, linkMaxPayload, linkWire, Mux, tapMessages, type AuthHandler, type DialHandler, type ReplicaRef } from '../tunnel/index.ts';
+import { encodeWsFrame, Heartbeat, linkMaxPayload, linkWire, Mux, tapLinkMessages, type AuthHandler, type DialHandler, type ReplicaRef } from '../tunnel/index.ts';
 import { backoffDelay } from './backoff.ts';
 import { createOnreadConnection } from '../transport/onread-socket.ts';
 
@@ -110,7 +110,7 @@ export class GatewayLink {
       o.onConnected();
       heartbeat = new Heartbeat(ws, o.heartbeatMs);
       // The common message (binary, whole) is read off the socket ahead of ws (tunnel/ws-reader.ts).
-      if (socket !== undefined) tapMessages(socket, { masked: false, maxPayload: linkMaxPayload, isOpen: () => ws.readyState === WebSocket.OPEN, onMessage: (data) => onMessage(data, true) });
+      if (socket !== undefined) tapLinkMessages(ws, socket, false, onMessage);
     });
     ws.on('message', (data, isBinary) => onMessage(data as Buffer, isBinary));
     ws.on('unexpected-response', (_req, res) => {

@@ -28,42 +28,27 @@ const copyBelow = 64 * 1024;
  * Returns the function that sends one message.
  */
 export function coalesceWrites(socket: Writable, isOpen: () => boolean): (message: Buffer) => void {
-  const write = (chunk: Buffer) => socket.write(chunk);
   let held: Buffer[] = [];
   let bytes = 0;
-  let due = false;
-  const writeHeld = () => {
+  const atTurnEnd = () => {
     const list = held;
     const n = bytes;
     held = [];
     bytes = 0;
-    if (list.length === 0 || socket.destroyed) return;
-    if (list.length === 1) write(list[0]!);
-    else if (n <= copyBelow) write(Buffer.concat(list, n));
+    // A turn in which the link stopped being open is dropped: nothing may follow a close frame.
+    if (!isOpen() || socket.destroyed) return;
+    if (list.length === 1) socket.write(list[0]!);
+    else if (n <= copyBelow) socket.write(Buffer.concat(list, n));
     else {
       socket.cork();
-      for (const m of list) write(m);
+      for (const m of list) socket.write(m);
       socket.uncork();
     }
   };
-  // Someone else writes (ws's own frames): what this side sent before goes first.
-
-  const atTurnEnd = () => {
-    due = false;
-    if (!isOpen()) {
-      held = [];
-      bytes = 0;
-      return;
-    }
-    writeHeld();
-  };
   return (message) => {
     if (!isOpen()) return;
-    held.push(message);
+    // The turn's first message schedules its write.
+    if (held.push(message) === 1) setImmediate(atTurnEnd);
     bytes += message.length;
-    if (!due) {
-      due = true;
-      setImmediate(atTurnEnd);
-    }
   };
 }

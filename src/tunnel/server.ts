@@ -6,15 +6,13 @@ import type { Logger } from 'pino';
 import WebSocket, { WebSocketServer } from 'ws';
 import type { Clock } from '../core/clock.ts';
 import { asWardenError, WardenError } from '../core/errors.ts';
-import { maxDataBytes } from './frames.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { Mux } from './mux.ts';
 import type { AgentLink, AgentRegistry } from './registry.ts';
 import type { ReplicaDirectory } from './replicas.ts';
 import { verifyAgentToken } from './tokens.ts';
 import type { AgentRecord, AgentRepo } from './types.ts';
-import { linkWire } from './wire.ts';
-import { tapMessages } from './ws-reader.ts';
+import { linkMaxPayload, linkWire, tapLinkMessages } from './wire.ts';
 import { adoptOnread } from '../transport/onread-socket.ts';
 
 /** Where agents connect, on the API listener: WebSocket over HTTP(S) passes ordinary corporate proxies. */
@@ -30,9 +28,6 @@ export interface AgentEndpointDeps {
   /** The gateway's replicas, announced to agents that can link to each; absent: none announced. */
   replicas?: ReplicaDirectory;
 }
-
-/** The largest message either end of a link takes: a data frame's payload and the tunnel's header, with room to spare. */
-export const linkMaxPayload = maxDataBytes + 1024;
 
 /** Header an agent sends to list what it understands beyond the base protocol (comma-separated). */
 export const agentFeaturesHeader = 'x-warden-agent-features';
@@ -131,7 +126,7 @@ async function link(ws: WebSocket, socket: Duplex, agent: AgentRecord, req: Inco
   };
   ws.on('message', (data, isBinary) => onMessage(data as Buffer, isBinary));
   // The common message (binary, whole) is read off the socket ahead of ws (ws-reader.ts).
-  tapMessages(socket, { masked: true, maxPayload: linkMaxPayload, isOpen: () => ws.readyState === WebSocket.OPEN, onMessage: (data) => onMessage(data, true) });
+  tapLinkMessages(ws, socket, true, onMessage);
   // Only an agent that said it understands replica lists gets them (an older one would drop the link).
   const features = (headerValue(req.headers[agentFeaturesHeader]) ?? '').split(',').map((f) => f.trim());
   let unsubscribe = () => {};

@@ -20,8 +20,6 @@ export class TunnelStream extends Duplex {
   #credit: number;
   #pending: { chunk: Buffer; cb: (err?: Error | null) => void } | undefined;
   #unacked = 0;
-  /** The peer sent its end frame: later bytes go through `push`, which refuses them. */
-  #remoteEnded = false;
   /** The peer already knows this stream is over (it sent error, or we saw both ends). */
   #peerGone = false;
   /** The one auth step awaiting the agent's answer (see `ask`). */
@@ -86,8 +84,9 @@ export class TunnelStream extends Duplex {
     // and the read-more tick, as transport/onread-socket.ts does for TCP. Readable would then ask
     // for more (`_read`): the bytes count as consumed, and credit goes back on the same terms.
     // Readable's state object read once (its public getters are one call each on the hottest path).
-    const state = (this as unknown as { _readableState: { flowing: boolean | null; length: number; encoding: unknown } })._readableState;
-    if (state.flowing === true && state.length === 0 && state.encoding === null && !this.#remoteEnded && this.listenerCount('data') > 0) {
+    // After the peer's end frame (`ended`) bytes go through `push`, which refuses them.
+    const state = (this as unknown as { _readableState: { flowing: boolean | null; length: number; encoding: unknown; ended: boolean } })._readableState;
+    if (state.flowing === true && state.length === 0 && state.encoding === null && !state.ended && this.listenerCount('data') > 0) {
       this.emit('data', data);
       this.#consumed();
       return;
@@ -103,7 +102,6 @@ export class TunnelStream extends Duplex {
 
   /** An end frame from the peer: it writes no more. */
   remoteEnd(): void {
-    this.#remoteEnded = true;
     if (!this.destroyed) this.push(null);
   }
 

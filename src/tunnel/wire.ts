@@ -1,8 +1,12 @@
 import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import { coalesceWrites } from './coalesce.ts';
-import { encodeFrame, frameTypes, type Frame } from './frames.ts';
+import { encodeFrame, frameTypes, maxDataBytes, type Frame } from './frames.ts';
 import { maskInto, writeMaskKey } from './ws-mask.ts';
+import { tapMessages } from './ws-reader.ts';
+
+/** The largest message either end of a link takes: a data frame's payload and the tunnel's header, with room to spare. */
+export const linkMaxPayload = maxDataBytes + 1024;
 
 /**
  * A tunnel frame as one complete WebSocket binary message (RFC 6455 §5.2:
@@ -68,4 +72,13 @@ export function linkWire(ws: WebSocket, socket: Duplex, masked: boolean): { enco
     encode: (f) => encodeWsFrame(f, masked),
     send: coalesceWrites(socket, () => ws.readyState === WebSocket.OPEN),
   };
+}
+
+/**
+ * Reads the link's whole binary messages off `socket` ahead of ws (`tapMessages`), each handed
+ * to `onMessage` as ws's 'message' handler would get it; `masked`: the peer masks (it is the
+ * client, the agent). Called where ws has just attached the socket and read nothing yet.
+ */
+export function tapLinkMessages(ws: WebSocket, socket: Duplex, masked: boolean, onMessage: (data: Buffer, isBinary: true) => void): void {
+  tapMessages(socket, { masked, maxPayload: linkMaxPayload, isOpen: () => ws.readyState === WebSocket.OPEN, onMessage: (data) => onMessage(data, true) });
 }
