@@ -2,6 +2,7 @@ import type { Verdict } from '../policy/types.ts';
 import type { PackedDecoder, PackedRecord } from './packed.ts';
 import { PackedReader, type PackedOut } from './packed-bytes.ts';
 import type { RecordingEvent, StatementEvent } from './types.ts';
+import { statementKeys } from './json-line.ts';
 import { recordedVerdict, type RecordedVerdict } from './verdict.ts';
 
 /**
@@ -127,4 +128,18 @@ export function statementDecoder<C>(protocol: string, statement: (r: PackedReade
       return undefined;
     },
   };
+}
+
+/**
+ * A statement read from a packed record: `fields` with the keys in the order its JSON line has
+ * them (json-line.ts' `statementKeys`) and the undefined ones left out, so a packed record and a
+ * line read back alike, whichever protocol wrote it.
+ */
+export function packedStatement(fields: Omit<StatementEvent, 'type'>): StatementEvent {
+  const out: Record<string, unknown> = {};
+  for (const k of statementKeys) {
+    const v = k === 'type' ? 'statement' : fields[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out as unknown as StatementEvent;
 }

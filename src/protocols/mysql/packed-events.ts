@@ -1,5 +1,5 @@
 import { type PackedOut, type PackedReader } from '../../core/recording/packed-bytes.ts';
-import { PackedDefinitions, packedKinds, statementDecoder, type StatementDefinitions } from '../../core/recording/packed-definitions.ts';
+import { PackedDefinitions, packedKinds, packedStatement, statementDecoder, type StatementDefinitions } from '../../core/recording/packed-definitions.ts';
 import { packedCodecs, type PackedDecoder, type PackedRecord } from '../../core/recording/packed.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
 import type { Verdict } from '../../core/policy/types.ts';
@@ -162,21 +162,7 @@ function statement(r: PackedReader, { strings, verdicts, columns }: StatementDef
   const recorded = r.varint();
   const rows: (string | null)[][] = [];
   for (let i = 0; i < recorded; i++) rows.push(rowValues(r.sized(), cols, (e & ended.binary) !== 0));
-  // Keys in the order a statement's JSON line has them (json-line.ts), so both read back alike.
-  return {
-    type: 'statement',
-    at,
-    seq,
-    text,
-    ...(prepared !== undefined && { prepared }),
-    durationMs,
-    ...(rowsAffected !== undefined && { rowsAffected }),
-    ...(cols !== undefined && { columns: cols.names as string[] }),
-    rows,
-    rowCount,
-    rowsTruncated: (e & ended.truncated) !== 0,
-    ...(verdict !== undefined && { verdict }),
-  };
+  return packedStatement({ at, seq, text, prepared, durationMs, rowsAffected, columns: cols?.names as string[] | undefined, rows, rowCount, rowsTruncated: (e & ended.truncated) !== 0, verdict });
 }
 
 /** A recorded row's values as the live path decodes them; a malformed one as one cell, its bytes in hex. */

@@ -1,5 +1,5 @@
 import { type PackedOut, type PackedReader } from '../../core/recording/packed-bytes.ts';
-import { PackedDefinitions, packedKinds, statementDecoder, type StatementDefinitions } from '../../core/recording/packed-definitions.ts';
+import { PackedDefinitions, packedKinds, packedStatement, statementDecoder, type StatementDefinitions } from '../../core/recording/packed-definitions.ts';
 import { packedCodecs, type PackedDecoder, type PackedRecord } from '../../core/recording/packed.ts';
 import type { StatementEvent } from '../../core/recording/types.ts';
 import type { Verdict } from '../../core/policy/types.ts';
@@ -174,24 +174,7 @@ function statement(r: PackedReader, { strings, verdicts, columns, maskCounts }: 
   const rowCount = r.varint();
   const rows: (string | null)[][] = new Array(r.varint());
   for (let i = 0; i < rows.length; i++) rows[i] = rowValues(r.sized(), cols);
-  // Keys in the order a statement's JSON line has them (json-line.ts), so both read back alike.
-  return {
-    type: 'statement',
-    at,
-    seq,
-    text,
-    ...(params !== undefined && { params }),
-    ...(prepared !== undefined && { prepared }),
-    durationMs,
-    ...(commandTag !== undefined && { commandTag }),
-    ...(rowsAffected !== undefined && { rowsAffected }),
-    ...(cols !== undefined && { columns: cols.names as string[] }),
-    rows,
-    rowCount,
-    rowsTruncated: (f & has.truncated) !== 0,
-    ...(verdict !== undefined && { verdict }),
-    ...(masked !== undefined && { masked }),
-  };
+  return packedStatement({ at, seq, text, params, prepared, durationMs, commandTag, rowsAffected, columns: cols?.names as string[] | undefined, rows, rowCount, rowsTruncated: (f & has.truncated) !== 0, verdict, masked });
 }
 
 /** A recorded DataRow's values as the live path decodes them; a malformed one as one cell, its bytes in hex. */
