@@ -21,7 +21,8 @@ api() {
 # started with --allow $PG_HOST:TARGET_PORT; and the connection `bench_agent` to
 # $PG_HOST:TARGET_PORT/DATABASE through it. Waits until the agent is linked. Sets AGENT_PID
 # and the start_warden variables. AGENT_NODE_ARGS: extra node flags for the agent (as
-# WARDEN_NODE_ARGS for the gateway), e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+# WARDEN_NODE_ARGS for the gateway), e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof". WARDEN_CWD: both
+# processes' working directory (where `--perf-prof` writes jitdumps), default ROOT.
 start_agent_stack() {
   local dir=$1 target_port=$2 database=$3 agent_token i
   shift 3
@@ -35,7 +36,7 @@ start_agent_stack() {
   agent_token=$(api POST /api/v1/agents '{"name":"bench-edge"}' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).token))') || return 1
   api POST /api/v1/connections "{\"name\":\"bench_agent\",\"type\":\"postgres\",\"host\":\"$PG_HOST\",\"port\":$target_port,\"database\":\"$database\",\"username\":\"$PG_USER\",\"tls\":\"disable\",\"agent\":\"bench-edge\"}" >/dev/null || return 1
   # shellcheck disable=SC2086
-  (cd "$ROOT" && WARDEN_AGENT_TOKEN=$agent_token exec node ${AGENT_NODE_ARGS:-} bin/warden.mjs agent --gateway "$WARDEN_API" --allow "$PG_HOST:$target_port" --log-level warn) >"$TMP/agent.log" 2>&1 &
+  (cd "${WARDEN_CWD:-$ROOT}" && WARDEN_AGENT_TOKEN=$agent_token exec node ${AGENT_NODE_ARGS:-} "$ROOT/bin/warden.mjs" agent --gateway "$WARDEN_API" --allow "$PG_HOST:$target_port" --log-level warn) >"$TMP/agent.log" 2>&1 &
   AGENT_PID=$!
   PIDS+=("$AGENT_PID")
   for ((i = 0; i < 600; i++)); do

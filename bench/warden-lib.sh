@@ -69,7 +69,8 @@ start_warden() {
   warn_if_sources
   # WARDEN_NODE_ARGS: extra node flags for the gateway, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   # shellcheck disable=SC2086
-  (cd "$ROOT" && exec node ${WARDEN_NODE_ARGS:-} bin/warden.mjs gateway --config "$config" --json) >"$TMP/warden.json" 2>"$TMP/warden.log" &
+  # WARDEN_CWD: its working directory (where `--perf-prof` writes its jitdump), default ROOT.
+  (cd "${WARDEN_CWD:-$ROOT}" && exec node ${WARDEN_NODE_ARGS:-} "$ROOT/bin/warden.mjs" gateway --config "$config" --json) >"$TMP/warden.json" 2>"$TMP/warden.log" &
   WARDEN_PID=$!
   PIDS+=("$WARDEN_PID")
   for ((i = 0; i < 600; i++)); do

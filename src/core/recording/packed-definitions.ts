@@ -25,44 +25,80 @@ export const packedKinds = { statement: 1, string: 2, verdict: 3, columns: 4, ma
 export class PackedDefinitions {
   readonly #codec: number;
   readonly #write: (record: PackedRecord) => void;
-  readonly #known = new Map<number, Map<unknown, number>>();
+  /** Per kind (indexed by its number): what was given an id. */
+  readonly #known: Map<unknown, number>[] = [];
+  /** Per kind, the last `recent` keys asked about and their ids (slots `kind * recent` on), and the slot to fill next. */
+  readonly #recentKeys: unknown[] = [];
+  readonly #recentIds: number[] = [];
+  readonly #nextSlot: number[] = [];
   #nextId = 0;
 
   constructor(codec: number, write: (record: PackedRecord) => void) {
     this.#codec = codec;
     this.#write = write;
+    const kinds = [packedKinds.string, packedKinds.verdict, packedKinds.columns, packedKinds.maskCounts];
+    for (const kind of kinds) this.#known[kind] = new Map();
+    for (let i = 0; i < (Math.max(...kinds) + 1) * recent; i++) {
+      this.#recentKeys.push(noKey);
+      this.#recentIds.push(-1);
+    }
+    for (let k = 0; k <= Math.max(...kinds); k++) this.#nextSlot.push(0);
   }
 
   string(s: string): number {
-    return this.#id(packedKinds.string, s, () => s);
+    return this.#id(packedKinds.string, s, stringContent);
   }
 
   verdict(v: Verdict): number {
-    return this.#id(packedKinds.verdict, v, () => JSON.stringify(recordedVerdict(v)));
+    return this.#id(packedKinds.verdict, v, verdictContent);
   }
 
-  /** `key`'s columns, written as the JSON of `content()`. */
-  columns(key: object, content: () => unknown): number {
-    return this.#id(packedKinds.columns, key, () => JSON.stringify(content()));
+  /** `key`'s columns, written as the JSON of `shape(key)`. */
+  columns<K extends object>(key: K, shape: (key: K) => unknown): number {
+    return this.#id(packedKinds.columns, key, jsonContent, shape as (key: unknown) => unknown);
   }
 
   /** A statement's mask counts (maskers hand out the same frozen counts while they repeat). */
   maskCounts(counts: MaskCounts): number {
-    return this.#id(packedKinds.maskCounts, counts, () => JSON.stringify(counts));
+    return this.#id(packedKinds.maskCounts, counts, jsonContent);
   }
 
-  #id(kind: number, key: unknown, content: () => string): number {
-    let known = this.#known.get(kind);
-    if (known === undefined) this.#known.set(kind, (known = new Map()));
-    const id = known.get(key);
-    if (id !== undefined) return id;
-    if (known.size >= maxRemembered) known.clear();
-    const fresh = this.#nextId++;
-    known.set(key, fresh);
-    this.#write(new Definition(this.#codec, kind, fresh, content()));
-    return fresh;
+  /**
+   * The id of `key` of `kind`, its definition written first when new. The relays hand out the same
+   * verdict, columns and tag objects while a statement repeats: those are found among the kind's
+   * last few keys by identity, before any Map lookup (a prepared statement's text, name and tag are
+   * three strings asked in turn, hence a few). No closure is made per call: `content` and `shape`
+   * are module functions.
+   */
+  #id(kind: number, key: unknown, content: (key: unknown, shape?: (key: unknown) => unknown) => string, shape?: (key: unknown) => unknown): number {
+    const keys = this.#recentKeys;
+    const first = kind * recent;
+    for (let i = first; i < first + recent; i++) if (keys[i] === key) return this.#recentIds[i]!;
+    const known = this.#known[kind]!;
+    let id = known.get(key);
+    if (id === undefined) {
+      // The recent slots may keep keys from before a clear: their definitions are in the recording, and ids are never reused.
+      if (known.size >= maxRemembered) known.clear();
+      id = this.#nextId++;
+      known.set(key, id);
+      this.#write(new Definition(this.#codec, kind, id, content(key, shape)));
+    }
+    const slot = first + this.#nextSlot[kind]!;
+    this.#nextSlot[kind] = (this.#nextSlot[kind]! + 1) % recent;
+    keys[slot] = key;
+    this.#recentIds[slot] = id;
+    return id;
   }
 }
+
+/** Keys remembered per kind for the identity check before the Map (`#id`). */
+const recent = 4;
+/** An empty recent slot: matches no key. */
+const noKey = Symbol('none');
+
+const stringContent = (s: unknown): string => s as string;
+const verdictContent = (v: unknown): string => JSON.stringify(recordedVerdict(v as Verdict));
+const jsonContent = (key: unknown, shape?: (key: unknown) => unknown): string => JSON.stringify(shape === undefined ? key : shape(key));
 
 /** Definitions remembered per kind before starting over. */
 const maxRemembered = 4096;

@@ -93,7 +93,7 @@ export class StatementPacker implements PackedRecord {
 
   /** The statement's result has these columns (frozen, the same object while the definitions are). */
   columns(cols: RecordedColumns): void {
-    this.#columnsId = this.#defs.columns(cols, () => ({ names: cols.names, types: cols.types }));
+    this.#columnsId = this.#defs.columns(cols, columnsShape);
   }
 
   /** A row the client received, within the recording cap. */
@@ -175,3 +175,6 @@ function rowValues(payload: Buffer, cols: RecordedColumns | undefined, binary: b
     return [`\\x${payload.toString('hex')}`];
   }
 }
+
+/** The JSON a result's columns are defined by: their names and types (not the decoder's own fields). */
+const columnsShape = (cols: RecordedColumns): unknown => ({ names: cols.names, types: cols.types });

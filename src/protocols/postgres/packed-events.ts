@@ -60,6 +60,8 @@ export interface PackedExecution {
 }
 
 const noRows: readonly Buffer[] = Object.freeze([]);
+/** A result's columns are defined by themselves (names and carriage). */
+const asItIs = (cols: RecordedColumns): unknown => cols;
 
 /** Writes one session's statements as packed records: it is itself the record of the statement it is writing. */
 export class StatementPacker implements PackedRecord {
@@ -93,7 +95,7 @@ export class StatementPacker implements PackedRecord {
     this.#preparedId = e.prepared === undefined ? -1 : defs.string(e.prepared);
     this.#verdictId = v === undefined ? -1 : defs.verdict(v);
     const cols = x.columns;
-    this.#columnsId = cols === undefined ? -1 : defs.columns(cols, () => cols);
+    this.#columnsId = cols === undefined ? -1 : defs.columns(cols, asItIs);
     this.#tagId = e.commandTag === undefined ? -1 : defs.string(e.commandTag);
     this.#maskedId = e.masked === undefined ? -1 : defs.maskCounts(e.masked);
     this.#flags =
