@@ -1,4 +1,3 @@
-import ssh2 from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../core/clock.ts';
 import { registerSshKey } from '../core/identity/ssh-keys.ts';

@@ -112,7 +112,9 @@ function onreadFor(get: () => Socket): OnReadOpts {
   const deliver = (chunk: Buffer): boolean => {
     const socket = get();
     if (held.length > 0) return held.push(chunk), false;
-    if (socket.readableFlowing !== true || socket.readableLength > 0 || socket.readableEncoding !== null) return socket.push(chunk);
+    // Readable's state object read once: its public getters are a call each, twice per transaction on every relay.
+    const state = (socket as unknown as { _readableState: { flowing: boolean | null; length: number; encoding: unknown } })._readableState;
+    if (state.flowing !== true || state.length > 0 || state.encoding !== null) return socket.push(chunk);
     if (socket.listenerCount('data') > 0) return socket.emit('data', chunk), true;
     held.push(chunk);
     socket.on('newListener', onNewListener);

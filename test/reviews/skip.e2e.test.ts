@@ -21,8 +21,6 @@ const suite = reviewSuite({
   connections: ['loose', 'strict'],
   users: { olive: ['oncall'], sam: ['sre'], alice: [] },
 });
-const { tok } = suite;
-
 const client = suite.client;
 
 describe('groups that skip review', () => {

@@ -1,5 +1,11 @@
 import type { PackedRecord } from './packed.ts';
 
+/** How much of a statement's result its recording keeps (config `recording.maxRowsPerStatement` and `maxBytesPerStatement`); past either, the event says it was truncated. */
+export interface RecordingCaps {
+  maxRows: number;
+  maxBytes: number;
+}
+
 /**
  * What a session recording holds: an append-only stream of events, written
  * while the session runs. For databases each statement is one event with the

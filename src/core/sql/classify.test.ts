@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresClassifier } from './classifier.ts';
 import { classifyPostgres } from './classify.ts';
 import { initSql } from './parser.ts';
 import type { PgParser } from './parser.ts';

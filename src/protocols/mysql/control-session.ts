@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import { verifyToken } from '../../core/identity/index.ts';
 import type { CoreServices } from '../../core/services.ts';
 import { com } from './codec/commands.ts';

@@ -2,7 +2,7 @@ import { clockMs, isoNow, type Clock } from '../../core/clock.ts';
 import { anySource, createRowMasker, type LineageEntry, type MaskPlan, type RowMasker } from '../../core/masking/index.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
-import type { StatementEvent } from '../../core/recording/types.ts';
+import type { RecordingCaps, StatementEvent } from '../../core/recording/types.ts';
 import { UploadTally } from '../../core/recording/upload-tally.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MysqlLineage } from '../../core/sql/mysql/index.ts';
@@ -10,34 +10,6 @@ import { isStringColumn, textRowValues, type ColumnDef } from './codec/results.t
 import { binaryRowValues, decodeBinaryRow, rebuildBinaryRow, type BinaryColumn } from './codec/binary-rows.ts';
 import { buildTextRow, textRowCells } from './codec/rows.ts';
 import { StatementPacker, type PackedSink, type RecordedColumns } from './packed-events.ts';
-
-/**
- * Wire → neutral events: one StatementEvent per COM_QUERY or
- * COM_STMT_EXECUTE (text, prepared statement id, verdict, duration, affected
- * rows, error, and the rows the client received up to the caps). The relay
- * runs one command at a time, so there is at most one statement in flight.
- * Binary-protocol rows (COM_STMT_EXECUTE) are decoded by their column types.
- *
- * Masking: when the verdict is `mask`, each result set gets a RowMasker
- * shaped by its column definitions (original schema, table and column) and,
- * when column rules apply, the lineage of the statement's text: the
- * definitions name a derived table's or CTE's alias, not the base column,
- * so `select e from (select email e from t) d` needs the text to see
- * `t.email`. Each row — text or binary — is rewritten when a value changed
- * (binary: see codec/binary-rows.ts). Views are seen through with the
- * session's view lineage (`learn` before the statement goes, from the
- * target's catalog: catalog.ts), since their column definitions name the view.
- *
- * Recording: with a packed sink, a statement is written as a packed record
- * (packed-events.ts: its rows as the packets the client received, decoded
- * when the recording is read) unless it turns out to need an event: a second
- * result set, masked values, an error or an upload. It then becomes an event
- * at that point, its rows so far decoded, and goes on as one.
- */
-export interface RecordingCaps {
-  maxRows: number;
-  maxBytes: number;
-}
 
 interface Current {
   event: StatementEvent;
@@ -63,6 +35,29 @@ interface Current {
   upload: UploadTally | undefined;
 }
 
+/**
+ * Wire → neutral events: one StatementEvent per COM_QUERY or
+ * COM_STMT_EXECUTE (text, prepared statement id, verdict, duration, affected
+ * rows, error, and the rows the client received up to the caps). The relay
+ * runs one command at a time, so there is at most one statement in flight.
+ * Binary-protocol rows (COM_STMT_EXECUTE) are decoded by their column types.
+ *
+ * Masking: when the verdict is `mask`, each result set gets a RowMasker
+ * shaped by its column definitions (original schema, table and column) and,
+ * when column rules apply, the lineage of the statement's text: the
+ * definitions name a derived table's or CTE's alias, not the base column,
+ * so `select e from (select email e from t) d` needs the text to see
+ * `t.email`. Each row — text or binary — is rewritten when a value changed
+ * (binary: see codec/binary-rows.ts). Views are seen through with the
+ * session's view lineage (`learn` before the statement goes, from the
+ * target's catalog: catalog.ts), since their column definitions name the view.
+ *
+ * Recording: with a packed sink, a statement is written as a packed record
+ * (packed-events.ts: its rows as the packets the client received, decoded
+ * when the recording is read) unless it turns out to need an event: a second
+ * result set, masked values, an error or an upload. It then becomes an event
+ * at that point, its rows so far decoded, and goes on as one.
+ */
 export class StatementTracker {
   readonly #emit: (e: StatementEvent) => void;
   readonly #caps: RecordingCaps;

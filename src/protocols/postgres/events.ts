@@ -1,18 +1,19 @@
 import { clockMs, isoNow, type Clock } from '../../core/clock.ts';
-import { ownCounts, type RowMasker } from '../../core/masking/index.ts';
+import type { RowMasker } from '../../core/masking/index.ts';
 import type { SessionLineage } from '../../core/masking/views.ts';
 import type { Verdict } from '../../core/policy/types.ts';
-import type { StatementEvent } from '../../core/recording/types.ts';
+import type { RecordingCaps, StatementEvent } from '../../core/recording/types.ts';
 import { UploadTally } from '../../core/recording/upload-tally.ts';
 import { recordedVerdict } from '../../core/recording/verdict.ts';
 import type { MaskingServices } from '../../core/services.ts';
 import type { ChunkWriter } from './codec/chunk-writer.ts';
 import { allPresent, carriageOf, dataRowOf, dataRowValues, rewrittenDataRowSize, rowsFromTag, writeDataRow, type ColumnCarriage, type ColumnInfo } from './codec/results.ts';
 import type { RelayVerdict } from './gatekeeper.ts';
-import { copyOutData, startCopyOut, type CopyOut } from './copy-out.ts';
-import { StatementPacker, rowValues, type PackedExecution, type PackedSink, type RecordedColumns } from './packed-events.ts';
+import { copyOutData, startCopyOut } from './copy-out.ts';
+import { keep, keepPacked, noteMasking, room, unpack, type Execution } from './execution.ts';
+import { StatementPacker, type PackedSink, type RecordedColumns } from './packed-events.ts';
 import { PreparedPortals } from './prepared-portals.ts';
-import { ResultMasking, type ResultOf } from './result-masking.ts';
+import { ResultMasking } from './result-masking.ts';
 
 /**
  * Wire → neutral events: follows the statements a client sends and the
@@ -35,42 +36,6 @@ import { ResultMasking, type ResultOf } from './result-masking.ts';
  * COPY, an error. It then becomes an event at that point, its rows so far
  * decoded, and goes on as one.
  */
-interface Execution extends ResultOf, PackedExecution {
-  /** The statement text (as recorded). */
-  readonly text: string;
-  readonly verdict: Verdict | undefined;
-  /** Results seen so far (a simple Query may hold several statements): the index of the current one. */
-  index: number;
-  batch: number;
-  simple: boolean;
-  /** The portal an extended-protocol Execute runs (its result shape comes from a Describe). */
-  portal: string | undefined;
-  /** Extended protocol: whether the result shape and masker were looked up yet. */
-  resolved: boolean;
-  event: StatementEvent;
-  /** Whether the execution is being packed (its `event` then has no `at` and no rows: `atMs` and `packedRows` hold them). */
-  packed: boolean;
-  atMs: number;
-  /** The bytes of a Query's text (recorded as they came). */
-  source: Buffer | undefined;
-  packedRows: Buffer[] | undefined;
-  /** The current result's columns as a packed record refers to them. */
-  columns: RecordedColumns | undefined;
-  startedAt: number;
-  rowBytes: number;
-  carriage: ColumnCarriage[] | undefined;
-  masker: RowMasker | undefined;
-  /** COPY TO STDOUT in progress (copy-out.ts). */
-  copy: CopyOut | undefined;
-  /** The data of its COPY FROM STDIN (every one of a simple Query's), tallied as the client sends it. */
-  upload: UploadTally | undefined;
-}
-
-export interface RecordingCaps {
-  maxRows: number;
-  maxBytes: number;
-}
-
 export class StatementTracker {
   readonly #emit: (e: StatementEvent) => void;
   readonly #caps: RecordingCaps;
@@ -196,7 +161,7 @@ export class StatementTracker {
   copyOut(binary: boolean): void {
     const head = this.#pending[0];
     if (!head) return;
-    if (head.packed) this.#unpack(head);
+    if (head.packed) unpack(head);
     startCopyOut(head, binary, this.#masking);
   }
 
@@ -208,10 +173,10 @@ export class StatementTracker {
     head.event.rowCount++;
     const masker = head.masker;
     if (masker === undefined) {
-      if (!this.#room(head, end - start)) return;
-      if (!head.packed) return this.#keep(head, dataRowValues(buf, start, head.carriage), end - start);
+      if (!room(head, this.#caps, end - start)) return;
+      if (!head.packed) return keep(head, dataRowValues(buf, start, head.carriage), end - start);
       // Kept as it passed (chunks are never reused), decoded when the recording is read.
-      return this.#keepPacked(head, buf.subarray(start, end), end - start);
+      return keepPacked(head, buf.subarray(start, end), end - start);
     }
     const fixed = masker.fixedRow;
     if (fixed !== undefined && allPresent(buf, start, fixed.length)) {
@@ -220,19 +185,19 @@ export class StatementTracker {
     }
     const values = dataRowValues(buf, start, head.carriage);
     const masked = masker.row(values);
-    const kept = this.#room(head, end - start);
-    if (kept && !head.packed) this.#keep(head, masked, end - start);
+    const kept = room(head, this.#caps, end - start);
+    if (kept && !head.packed) keep(head, masked, end - start);
     let i = 0;
     while (i < masked.length && masked[i] === values[i]) i++;
     if (i === masked.length) {
-      if (kept && head.packed) this.#keepPacked(head, buf.subarray(start, end), end - start);
+      if (kept && head.packed) keepPacked(head, buf.subarray(start, end), end - start);
       return;
     }
     const size = rewrittenDataRowSize(buf, start, values, masked, head.carriage);
     const at = out.reserve(start, end, size); // before `out.buffer`: reserving may grow it
     writeDataRow(out.buffer, at, buf, start, values, masked, head.carriage);
     // The row as rewritten (the outgoing buffer is never reused; one grown later leaves this one as it is).
-    if (kept && head.packed) this.#keepPacked(head, out.buffer.subarray(at, at + size), end - start);
+    if (kept && head.packed) keepPacked(head, out.buffer.subarray(at, at + size), end - start);
   }
 
   /**
@@ -244,9 +209,9 @@ export class StatementTracker {
     let f = this.#fixed;
     if (f === undefined || f.row !== fixed || f.carriage !== head.carriage) this.#fixed = f = { row: fixed, carriage: head.carriage, bytes: dataRowOf(fixed, head.carriage) };
     // Frozen and shared by every row of the shape: the recording only reads it (packed: the DataRow made once).
-    if (this.#room(head, end - start)) {
-      if (head.packed) this.#keepPacked(head, f.bytes, end - start);
-      else this.#keep(head, fixed as (string | null)[], end - start);
+    if (room(head, this.#caps, end - start)) {
+      if (head.packed) keepPacked(head, f.bytes, end - start);
+      else keep(head, fixed as (string | null)[], end - start);
     }
     out.replace(start, end, f.bytes);
   }
@@ -259,7 +224,7 @@ export class StatementTracker {
 
   /** One COPY line as the client got it, kept for the recording while within the caps. */
   readonly #keepLine = (head: Execution, line: string): void => {
-    if (this.#room(head, line.length)) this.#keep(head, [line], line.length);
+    if (room(head, this.#caps, line.length)) keep(head, [line], line.length);
   };
 
   /**
@@ -268,7 +233,7 @@ export class StatementTracker {
    */
   copyIn(): void {
     const head = this.#pending[0];
-    if (head?.packed) this.#unpack(head);
+    if (head?.packed) unpack(head);
     this.#copyIn = head === undefined ? undefined : (head.upload ??= new UploadTally());
   }
 
@@ -281,7 +246,7 @@ export class StatementTracker {
     head.index++;
     const n = this.#rowsAffected(tag);
     if (n !== undefined) head.event.rowsAffected = (head.event.rowsAffected ?? 0) + n;
-    this.#noteMasking(head);
+    noteMasking(head);
     head.masker = undefined;
     if (!head.simple) this.#finish();
   }
@@ -308,7 +273,7 @@ export class StatementTracker {
   error(code: string, message: string): void {
     const head = this.#pending[0];
     if (!head) return;
-    if (head.packed) this.#unpack(head);
+    if (head.packed) unpack(head);
     head.event.error = { code, message };
     if (!head.simple) this.#finish();
   }
@@ -328,7 +293,7 @@ export class StatementTracker {
   flush(reason: string): void {
     while (this.#pending.length > 0) {
       const head = this.#pending[0]!;
-      if (head.packed) this.#unpack(head);
+      if (head.packed) unpack(head);
       head.event.error ??= { code: '', message: `no answer: ${reason}` };
       this.#finish();
     }
@@ -338,24 +303,14 @@ export class StatementTracker {
     const carriage = columns.some((c) => c.format === 1) ? carriageOf(columns) : undefined;
     // A packed record decodes all its rows one way: a later result whose values travel otherwise (never in
     // the simple protocol, where every value is text) makes the execution an event.
-    if (head.packed && head.index > 0 && (carriage !== undefined || head.carriage !== undefined)) this.#unpack(head);
+    if (head.packed && head.index > 0 && (carriage !== undefined || head.carriage !== undefined)) unpack(head);
     head.event.columns = this.#names(columns);
     head.carriage = carriage;
     head.masker = this.#masking.forResult(head, columns);
     if (!head.packed) return;
     // A masked row is recorded as rewritten, and read back as its values only when every value travels as text.
-    if (head.masker !== undefined && head.carriage !== undefined) this.#unpack(head);
+    if (head.masker !== undefined && head.carriage !== undefined) unpack(head);
     else head.columns = columns === this.#namesOf ? (this.#recordedColumns ??= Object.freeze({ names: this.#lastNames, carriage: head.carriage ?? null })) : { names: head.event.columns, carriage: head.carriage ?? null };
-  }
-
-  /** The execution stops being packed and becomes an event: its start and rows so far go into the event. */
-  #unpack(head: Execution): void {
-    head.packed = false;
-    head.event.at = new Date(head.atMs).toISOString();
-    const rows = head.packedRows;
-    if (rows === undefined) return;
-    head.packedRows = undefined;
-    head.event.rows = rows.map((r) => rowValues(r, head.columns));
   }
 
   /**
@@ -387,45 +342,8 @@ export class StatementTracker {
     if (columns) this.#startResult(head, columns);
     else {
       head.masker = this.#masking.forUnknownShape(head.verdict, portal.formats);
-      if (head.masker !== undefined && head.packed) this.#unpack(head);
+      if (head.masker !== undefined && head.packed) unpack(head);
     }
-  }
-
-  /** Adds what the current result's masker changed to the statement's counts (each result of a simple Query has its own masker). */
-  #noteMasking(head: Execution): void {
-    const masker = head.masker;
-    if (masker === undefined) return;
-    // The first result's counts become the statement's as they are (no copy; frozen, maybe shared
-    // with earlier statements); later results add theirs, to a copy.
-    const e = head.event;
-    if (e.masked === undefined) e.masked = masker.takeCounts();
-    else {
-      if (Object.isFrozen(e.masked)) e.masked = ownCounts(e.masked);
-      masker.addCountsTo(e.masked);
-    }
-  }
-
-  #room(head: Execution, size: number): boolean {
-    const e = head.event;
-    if (e.rowsTruncated) return false;
-    const kept = head.packed ? (head.packedRows?.length ?? 0) : e.rows!.length;
-    if (kept >= this.#caps.maxRows || head.rowBytes + size > this.#caps.maxBytes) {
-      e.rowsTruncated = true;
-      return false;
-    }
-    return true;
-  }
-
-  /** A DataRow kept for a packed execution's record (within the caps: `#room` said so). */
-  #keepPacked(head: Execution, row: Buffer, size: number): void {
-    head.rowBytes += size;
-    if (head.packedRows === undefined) head.packedRows = [row];
-    else head.packedRows.push(row);
-  }
-
-  #keep(head: Execution, values: (string | null)[], size: number): void {
-    head.rowBytes += size;
-    head.event.rows!.push(values);
   }
 
   /** A statement's event; `packed`: without its time (the packed record has it; #unpack sets it). */
@@ -450,7 +368,7 @@ export class StatementTracker {
 
   #finish(): void {
     const done = this.#pending.shift()!;
-    this.#noteMasking(done);
+    noteMasking(done);
     // What the client sent, also when the COPY failed or the session ended during it (`error` says so).
     if (done.upload !== undefined) done.event.upload = done.upload.result();
     const durationMs = Math.round((performance.now() - done.startedAt) * 1000) / 1000;
