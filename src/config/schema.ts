@@ -16,6 +16,9 @@ const listener = (port: number, enabled = true) =>
 
 /** The SSH ciphers a gateway can offer (ssh2's, without the CBC and 3DES ones). */
 export const sshCiphers = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'] as const;
+/** The AES-GCM ones among them (the SSH protocol's `protocols/ssh/algorithms.ts` orders its offers from these lists too). */
+export const sshAesGcm = sshCiphers.filter((c) => c.endsWith('-gcm@openssh.com'));
+export const sshAesCtr = sshCiphers.filter((c) => c.endsWith('-ctr'));
 
 export const configSchema = z
   .object({
@@ -240,7 +243,7 @@ export const configSchema = z
          * 'chacha20-poly1305@openssh.com' (or 'aes128-ctr') for clients without AES-GCM, such as
          * PuTTY before 0.76, or on CPUs without AES instructions. The target leg always prefers AES-GCM.
          */
-        clientCiphers: z.array(z.enum(sshCiphers)).min(1).default(['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com']),
+        clientCiphers: z.array(z.enum(sshCiphers)).min(1).default(sshAesGcm),
       })
       .strict()
       .prefault({}),

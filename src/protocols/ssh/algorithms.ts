@@ -1,8 +1,10 @@
 import type { CipherAlgorithm } from 'ssh2';
+import { sshAesCtr, sshAesGcm } from '../../config/schema.ts';
 import { sshBindingLoaded } from './ssh2.ts';
 
-const aesGcm: CipherAlgorithm[] = ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com'];
-const aesCtr: CipherAlgorithm[] = ['aes128-ctr', 'aes192-ctr', 'aes256-ctr'];
+// The names are config's (the ciphers `ssh.clientCiphers` may list), so the two legs cannot drift apart.
+const aesGcm: CipherAlgorithm[] = sshAesGcm;
+const aesCtr: CipherAlgorithm[] = sshAesCtr;
 
 /**
  * The ciphers the gateway asks for on the target leg (gateway → target), given
