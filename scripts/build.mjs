@@ -42,6 +42,8 @@ try {
     // (import.meta.url) sees the same directory whichever chunk it landed in.
     chunkNames: '[name]-[hash]',
     sourcemap: 'linked',
+    // Node's accessor globals as module bindings (why: node-globals.mjs).
+    inject: ['scripts/node-globals.mjs'],
     logLevel: 'warning',
   });
 } catch (err) {
