@@ -52,7 +52,7 @@ perf_profile() {
     perf report -q -i "$TMP/$name.jit.data" --no-children --dsos node --sort sym 2>/dev/null | head -n "$TOP" | perf_per_tx "$us"
     if [[ -n ${CALLERS:-} ]]; then
       echo "-- callers of $CALLERS (% of all samples)"
-      perf report -q -i "$TMP/$name.jit.data" --no-children --sort sym --symbols "$CALLERS" -g caller,0.5,callee,function,percent --stdio 2>/dev/null | head -n 80
+      perf report -q -i "$TMP/$name.jit.data" --no-children --sort sym --symbols "$CALLERS" -g caller,0.02,callee,function,percent --stdio 2>/dev/null | head -n 80
     fi
   )
 }
