@@ -26,79 +26,79 @@ export class PackedDefinitions {
   readonly #codec: number;
   readonly #write: (record: PackedRecord) => void;
   /** Per kind (indexed by its number): what was given an id. */
-  readonly #known: Map<unknown, number>[] = [];
+  readonly #known: Map<unknown, number>[] = Array.from({ length: kindSlots }, () => new Map());
   /** Per kind, the last `recent` keys asked about and their ids (slots `kind * recent` on), and the slot to fill next. */
-  readonly #recentKeys: unknown[] = [];
-  readonly #recentIds: number[] = [];
-  readonly #nextSlot: number[] = [];
+  readonly #recentKeys: unknown[] = Array.from({ length: kindSlots * recent }, () => noKey);
+  readonly #recentIds: number[] = Array.from({ length: kindSlots * recent }, () => -1);
+  readonly #nextSlot: number[] = Array.from({ length: kindSlots }, () => 0);
   #nextId = 0;
 
   constructor(codec: number, write: (record: PackedRecord) => void) {
     this.#codec = codec;
     this.#write = write;
-    const kinds = [packedKinds.string, packedKinds.verdict, packedKinds.columns, packedKinds.maskCounts];
-    for (const kind of kinds) this.#known[kind] = new Map();
-    for (let i = 0; i < (Math.max(...kinds) + 1) * recent; i++) {
-      this.#recentKeys.push(noKey);
-      this.#recentIds.push(-1);
-    }
-    for (let k = 0; k <= Math.max(...kinds); k++) this.#nextSlot.push(0);
   }
 
   string(s: string): number {
-    return this.#id(packedKinds.string, s, stringContent);
+    return this.#find(packedKinds.string, s) ?? this.#define(packedKinds.string, s, s);
   }
 
   verdict(v: Verdict): number {
-    return this.#id(packedKinds.verdict, v, verdictContent);
+    return this.#find(packedKinds.verdict, v) ?? this.#define(packedKinds.verdict, v, JSON.stringify(recordedVerdict(v)));
   }
 
   /** `key`'s columns, written as the JSON of `shape(key)`. */
   columns<K extends object>(key: K, shape: (key: K) => unknown): number {
-    return this.#id(packedKinds.columns, key, jsonContent, shape as (key: unknown) => unknown);
+    return this.#find(packedKinds.columns, key) ?? this.#define(packedKinds.columns, key, JSON.stringify(shape(key)));
   }
 
   /** A statement's mask counts (maskers hand out the same frozen counts while they repeat). */
   maskCounts(counts: MaskCounts): number {
-    return this.#id(packedKinds.maskCounts, counts, jsonContent);
+    return this.#find(packedKinds.maskCounts, counts) ?? this.#define(packedKinds.maskCounts, counts, JSON.stringify(counts));
   }
 
   /**
-   * The id of `key` of `kind`, its definition written first when new. The relays hand out the same
+   * The id `key` of `kind` has, or undefined when it has none yet. The relays hand out the same
    * verdict, columns and tag objects while a statement repeats: those are found among the kind's
    * last few keys by identity, before any Map lookup (a prepared statement's text, name and tag are
-   * three strings asked in turn, hence a few). No closure is made per call: `content` and `shape`
-   * are module functions.
+   * three strings asked in turn, hence a few). A definition's content is made only on a miss, by
+   * the caller, so no closure is made per call.
    */
-  #id(kind: number, key: unknown, content: (key: unknown, shape?: (key: unknown) => unknown) => string, shape?: (key: unknown) => unknown): number {
+  #find(kind: number, key: unknown): number | undefined {
     const keys = this.#recentKeys;
     const first = kind * recent;
     for (let i = first; i < first + recent; i++) if (keys[i] === key) return this.#recentIds[i]!;
-    const known = this.#known[kind]!;
-    let id = known.get(key);
-    if (id === undefined) {
-      // The recent slots may keep keys from before a clear: their definitions are in the recording, and ids are never reused.
-      if (known.size >= maxRemembered) known.clear();
-      id = this.#nextId++;
-      known.set(key, id);
-      this.#write(new Definition(this.#codec, kind, id, content(key, shape)));
-    }
-    const slot = first + this.#nextSlot[kind]!;
-    this.#nextSlot[kind] = (this.#nextSlot[kind]! + 1) % recent;
-    keys[slot] = key;
-    this.#recentIds[slot] = id;
+    const id = this.#known[kind]!.get(key);
+    if (id !== undefined) this.#remember(kind, key, id);
     return id;
+  }
+
+  /** Gives `key` of `kind` a new id and writes its definition (`content`). */
+  #define(kind: number, key: unknown, content: string): number {
+    const known = this.#known[kind]!;
+    // The recent slots may keep keys from before a clear: their definitions are in the recording, and ids are never reused.
+    if (known.size >= maxRemembered) known.clear();
+    const id = this.#nextId++;
+    known.set(key, id);
+    this.#write(new Definition(this.#codec, kind, id, content));
+    this.#remember(kind, key, id);
+    return id;
+  }
+
+  /** Puts `key` and its id in the kind's next recent slot. */
+  #remember(kind: number, key: unknown, id: number): void {
+    const slot = kind * recent + this.#nextSlot[kind]!;
+    this.#nextSlot[kind] = (this.#nextSlot[kind]! + 1) % recent;
+    this.#recentKeys[slot] = key;
+    this.#recentIds[slot] = id;
   }
 }
 
-/** Keys remembered per kind for the identity check before the Map (`#id`). */
+/** Room for every kind number up to the largest that is a definition (per-kind state is indexed by it). */
+const kindSlots = Math.max(packedKinds.string, packedKinds.verdict, packedKinds.columns, packedKinds.maskCounts) + 1;
+/** Keys remembered per kind for the identity check before the Map (`#find`). */
 const recent = 4;
 /** An empty recent slot: matches no key. */
 const noKey = Symbol('none');
-
-const stringContent = (s: unknown): string => s as string;
-const verdictContent = (v: unknown): string => JSON.stringify(recordedVerdict(v as Verdict));
-const jsonContent = (key: unknown, shape?: (key: unknown) => unknown): string => JSON.stringify(shape === undefined ? key : shape(key));
 
 /** Definitions remembered per kind before starting over. */
 const maxRemembered = 4096;
