@@ -1,4 +1,5 @@
 import { connect, Socket, type OnReadOpts } from 'node:net';
+import { emitsAtOnce } from './stream-state.ts';
 
 /**
  * Every socket made by `connectOnread` reads into this one buffer (Node's
@@ -112,9 +113,7 @@ function onreadFor(get: () => Socket): OnReadOpts {
   const deliver = (chunk: Buffer): boolean => {
     const socket = get();
     if (held.length > 0) return held.push(chunk), false;
-    // Readable's state object read once: its public getters are a call each, twice per transaction on every relay.
-    const state = (socket as unknown as { _readableState: { flowing: boolean | null; length: number; encoding: unknown } })._readableState;
-    if (state.flowing !== true || state.length > 0 || state.encoding !== null) return socket.push(chunk);
+    if (!emitsAtOnce(socket)) return socket.push(chunk);
     if (socket.listenerCount('data') > 0) return socket.emit('data', chunk), true;
     held.push(chunk);
     socket.on('newListener', onNewListener);

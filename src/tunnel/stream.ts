@@ -1,4 +1,5 @@
 import { Duplex } from 'node:stream';
+import { emitsAtOnce, writesIdle } from '../transport/stream-state.ts';
 import { maxDataBytes, type Frame } from './frames.ts';
 
 /**
@@ -83,10 +84,8 @@ export class TunnelStream extends Duplex {
     // would emit it at once too (flowing, nothing buffered, no encoding), skipping its bookkeeping
     // and the read-more tick, as transport/onread-socket.ts does for TCP. Readable would then ask
     // for more (`_read`): the bytes count as consumed, and credit goes back on the same terms.
-    // Readable's state object read once (its public getters are one call each on the hottest path).
     // After the peer's end frame (`ended`) bytes go through `push`, which refuses them.
-    const state = (this as unknown as { _readableState: { flowing: boolean | null; length: number; encoding: unknown; ended: boolean } })._readableState;
-    if (state.flowing === true && state.length === 0 && state.encoding === null && !state.ended && this.listenerCount('data') > 0) {
+    if (emitsAtOnce(this) && this.listenerCount('data') > 0) {
       this.emit('data', data);
       this.#consumed();
       return;
@@ -141,19 +140,13 @@ export class TunnelStream extends Duplex {
       chunk.length <= this.#credit &&
       chunk.length <= maxDataBytes &&
       this.#pending === undefined &&
-      this.#writeIdle()
+      writesIdle(this)
     ) {
       this.#credit -= chunk.length;
       this.#send({ type: 'data', id: this.id, data: chunk });
       return true;
     }
     return super.write(chunk, encoding as BufferEncoding, cb);
-  }
-
-  /** Nothing queued or being written, not corked, not ending, not destroyed: Writable's state read once. */
-  #writeIdle(): boolean {
-    const w = (this as unknown as { _writableState: { length: number; corked: number; ending: boolean; destroyed: boolean } })._writableState;
-    return w.length === 0 && w.corked === 0 && !w.ending && !w.destroyed;
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
