@@ -346,7 +346,7 @@ export class StatementTracker {
     }
   }
 
-  /** A statement's event; `packed`: without its time (the packed record has it; #unpack sets it). */
+  /** A statement's event; `packed`: without its time (the packed record has it; execution.ts' `unpack` sets it). */
   #event(text: string, verdict: Verdict | undefined, params?: (string | null)[], prepared?: string, packed = false): StatementEvent {
     const event: StatementEvent = { type: 'statement', at: packed ? '' : this.#now(), seq: ++this.#seq, text, durationMs: 0, rows: [], rowCount: 0, rowsTruncated: false };
     if (params) event.params = params;

@@ -2,10 +2,6 @@ import type { CipherAlgorithm } from 'ssh2';
 import { sshAesCtr, sshAesGcm } from '../../config/schema.ts';
 import { sshBindingLoaded } from './ssh2.ts';
 
-// The names are config's (the ciphers `ssh.clientCiphers` may list), so the two legs cannot drift apart.
-const aesGcm: CipherAlgorithm[] = sshAesGcm;
-const aesCtr: CipherAlgorithm[] = sshAesCtr;
-
 /**
  * The ciphers the gateway asks for on the target leg (gateway → target), given
  * whether ssh2's optional native crypto binding is loaded. There the gateway is
@@ -20,9 +16,10 @@ const aesCtr: CipherAlgorithm[] = sshAesCtr;
  *
  * The client leg offers `ssh.clientCiphers` (config/schema.ts: AES-GCM alone by
  * default, since the client's order decides there and OpenSSH puts GCM last).
+ * The names come from config's list, so the two legs cannot drift apart.
  */
 export function ciphersFor(nativeBinding: boolean): CipherAlgorithm[] {
-  return nativeBinding ? [...aesGcm, 'chacha20-poly1305@openssh.com', ...aesCtr] : [...aesGcm, ...aesCtr];
+  return nativeBinding ? [...sshAesGcm, 'chacha20-poly1305@openssh.com', ...sshAesCtr] : [...sshAesGcm, ...sshAesCtr];
 }
 
 export const targetCiphers: CipherAlgorithm[] = ciphersFor(sshBindingLoaded);
