@@ -11,6 +11,9 @@
 # The caller sets TMP, TOP (rows per table), CALLERS (optional: a symbol whose
 # callers to print; records call graphs) and sources bench/warden-lib.sh.
 
+# The node flags a profiled process runs with.
+PERF_NODE_ARGS="--perf-prof --perf-prof-unwinding-info"
+
 # perf_profile NAME PID LOAD: runs `LOAD warm` (untimed), then `LOAD run` with PID under perf;
 # LOAD's last output line must be `TX TPS` (transactions and their rate). Prints NAME's tables.
 perf_profile() {

@@ -54,10 +54,11 @@ my_load() {
 }
 
 port=$(free_port)
-(cd "$TMP" && exec node --perf-prof --perf-prof-unwinding-info "$ROOT/bench/bare-pipe.mjs" "$port" "$MY_HOST" "$MY_PORT") >"$TMP/pipe.log" 2>&1 &
+# shellcheck disable=SC2086
+(cd "$TMP" && exec node $PERF_NODE_ARGS "$ROOT/bench/bare-pipe.mjs" "$port" "$MY_HOST" "$MY_PORT") >"$TMP/pipe.log" 2>&1 &
 pipe_pid=$!
 PIDS+=("$pipe_pid")
-sleep 0.5
+wait_for_port "$port" "$pipe_pid" || { log "the bare pipe did not start: $(cat "$TMP/pipe.log")"; exit 1; }
 PORT=$port USER_=root PASS='' DBNAME=$DB
 for MODE in $MODES; do perf_profile "pipe-$MODE" "$pipe_pid" my_load; done
 kill "$pipe_pid"
@@ -65,8 +66,8 @@ kill "$pipe_pid"
 port=$(free_port)
 mkdir -p "$TMP/data"
 write_mysql_warden_config "$TMP/warden.yaml" "$TMP/data" "$port"
-WARDEN_CWD=$TMP WARDEN_NODE_ARGS="--perf-prof --perf-prof-unwinding-info" start_warden "$TMP/warden.yaml"
-for ((i = 0; i < 150; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+WARDEN_CWD=$TMP WARDEN_NODE_ARGS=$PERF_NODE_ARGS start_warden "$TMP/warden.yaml"
+wait_for_port "$port" "$WARDEN_PID" || { log "the gateway does not answer on $port"; exit 1; }
 PORT=$port USER_=bench DBNAME=bench
 PASS=$(mysql_bench_access "$ROOT" "$WARDEN_API" "$WARDEN_ADMIN" "$TMP/setup.log")
 for MODE in $MODES; do perf_profile "gateway-$MODE" "$WARDEN_PID" my_load; done

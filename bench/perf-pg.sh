@@ -65,15 +65,16 @@ has_path() { [[ " $PATHS " == *" $1 "* ]]; }
 
 if has_path pipe; then
   port=$(free_port)
-  (cd "$BASE" && exec node --perf-prof --perf-prof-unwinding-info "$ROOT/bench/bare-pipe.mjs" "$port" "$PG_HOST" "$PG_PORT") >"$BASE/pipe.log" 2>&1 &
+  # shellcheck disable=SC2086
+  (cd "$BASE" && exec node $PERF_NODE_ARGS "$ROOT/bench/bare-pipe.mjs" "$port" "$PG_HOST" "$PG_PORT") >"$BASE/pipe.log" 2>&1 &
   pipe_pid=$!
   PIDS+=("$pipe_pid")
-  sleep 0.5
+  wait_for_port "$port" "$pipe_pid" || { log "the bare pipe did not start: $(cat "$BASE/pipe.log")"; exit 1; }
   profile pipe "$pipe_pid" "postgresql://$PG_USER@127.0.0.1:$port/$DB?sslmode=disable"
   kill "$pipe_pid"
 fi
 
-export WARDEN_CWD=$BASE WARDEN_NODE_ARGS="--perf-prof --perf-prof-unwinding-info" AGENT_NODE_ARGS="--perf-prof --perf-prof-unwinding-info"
+export WARDEN_CWD=$BASE WARDEN_NODE_ARGS=$PERF_NODE_ARGS AGENT_NODE_ARGS=$PERF_NODE_ARGS
 if has_path gateway; then
   mkdir -p "$BASE/data"
   write_warden_config "$BASE/warden.yaml" "$BASE/data"
@@ -91,5 +92,3 @@ if has_path agent; then
   profile via-agent-agent "$AGENT_PID" "$url"
   stop_agent_stack
 fi
-[[ -n ${KEEP:-} ]] && cp "$BASE"/*.inject.log "$KEEP"/ 2>/dev/null
-true

@@ -52,7 +52,7 @@ port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=
 mkdir -p "$TMP/data"
 write_mysql_warden_config "$TMP/warden.yaml" "$TMP/data" "$port"
 WARDEN_NODE_ARGS="${WARDEN_NODE_ARGS:-} --cpu-prof --cpu-prof-dir=$OUT" start_warden "$TMP/warden.yaml"
-for ((i = 0; i < 150; i++)); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+wait_for_port "$port" "$WARDEN_PID" || { log "the gateway does not answer on $port"; exit 1; }
 token=$(mysql_bench_access "$ROOT" "$WARDEN_API" "$WARDEN_ADMIN" "$TMP/setup.log") || exit 1
 
 for mode in $MODES; do
