@@ -12,8 +12,16 @@ export class FakeSocket extends EventEmitter {
   }
   end(): void {}
   destroy(): void {}
-  pause(): void {}
-  resume(): void {}
+  #paused = false;
+  pause(): void {
+    this.#paused = true;
+  }
+  resume(): void {
+    this.#paused = false;
+  }
+  isPaused(): boolean {
+    return this.#paused;
+  }
 }
 
 /**

@@ -1,4 +1,6 @@
+import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
+import { directWriter } from '../transport/direct-write.ts';
 
 /** Turns whose messages add up to more than this go out as a writev of them rather than one copy. */
 const copyBelow = 64 * 1024;
@@ -28,6 +30,8 @@ const copyBelow = 64 * 1024;
  * Returns the function that sends one message.
  */
 export function coalesceWrites(socket: Writable, isOpen: () => boolean): (message: Buffer) => void {
+  // A turn's one buffer goes straight to the handle when the socket is idle (transport/direct-write.ts).
+  const write = directWriter(socket as Socket);
   let held: Buffer[] = [];
   let bytes = 0;
   const atTurnEnd = () => {
@@ -37,8 +41,8 @@ export function coalesceWrites(socket: Writable, isOpen: () => boolean): (messag
     bytes = 0;
     // A turn in which the link stopped being open is dropped: nothing may follow a close frame.
     if (!isOpen() || socket.destroyed) return;
-    if (list.length === 1) socket.write(list[0]!);
-    else if (n <= copyBelow) socket.write(Buffer.concat(list, n));
+    if (list.length === 1) write(list[0]!);
+    else if (n <= copyBelow) write(Buffer.concat(list, n));
     else {
       socket.cork();
       for (const m of list) socket.write(m);

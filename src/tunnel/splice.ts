@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { directWriter, type ChunkSend } from '../transport/direct-write.ts';
 import { maxDataBytes, type Frame } from './frames.ts';
 
 /**
@@ -66,6 +67,8 @@ export class SocketSplice {
   readonly #window: number;
   readonly #onGone: (id: number) => void;
   #socket: Socket | undefined;
+  /** Writes to `#socket` (straight to its handle when it is idle: transport/direct-write.ts). */
+  #write: ChunkSend = () => false;
   #credit: number;
   /** Target bytes read but not yet sent for want of credit (the socket is paused meanwhile). */
   #held: Buffer | undefined;
@@ -94,6 +97,7 @@ export class SocketSplice {
       return false;
     }
     this.#socket = socket;
+    this.#write = directWriter(socket);
     const sink = sinks.get(socket);
     if (sink === undefined) socket.on('data', (chunk: Buffer) => this.#fromTarget(chunk, false));
     else {
@@ -125,7 +129,7 @@ export class SocketSplice {
     if (socket === undefined || this.#gone || socket.writableEnded || socket.destroyed) return;
     if (this.#unacked + data.length > this.#window) return this.#reset('the peer sent more than its flow-control window allows');
     this.#unacked += data.length;
-    if (socket.write(data)) this.#ack();
+    if (this.#write(data)) this.#ack();
   }
 
   /** A credit frame from the gateway: it consumed `bytes` more of ours. */

@@ -94,11 +94,12 @@ export class Answers {
     if (!answer) throw new Error('unsolicited packet');
     const role = answer.nextIn(buf, start, end);
     let replacement: Buffer | undefined;
-    // Column counts and EOFs are not read further: no view of their payload is made.
+    // Column counts and EOFs are not read further, and definitions are compared in place: no view of their payload is made.
     if (role === 'column_count') this.#columns.start();
     else if (role === 'eof') {
       if (this.#columns.collecting) this.#columnsEnded();
-    } else if (role !== 'other') replacement = this.#read(role, start === 0 && end === buf.length ? buf : buf.subarray(start, end), seq);
+    } else if (role === 'column') this.#columns.add(buf, start, end);
+    else if (role !== 'other') replacement = this.#read(role, start === 0 && end === buf.length ? buf : buf.subarray(start, end), seq);
     if (answer.done) {
       this.#reader = undefined;
       this.#about = undefined;
@@ -115,12 +116,11 @@ export class Answers {
     this.#tracker.columns(defs);
   }
 
-  /** A packet whose payload is read: a row (its replacement when masked), a column definition, OK, ERR, a prepare's OK, a LOCAL INFILE request. */
-  #read(role: Exclude<PacketRole, 'column_count' | 'eof' | 'other'>, body: Buffer, seq: number): Buffer | undefined {
+  /** A packet whose payload is read: a row (its replacement when masked), OK, ERR, a prepare's OK, a LOCAL INFILE request. */
+  #read(role: Exclude<PacketRole, 'column_count' | 'column' | 'eof' | 'other'>, body: Buffer, seq: number): Buffer | undefined {
     const tracker = this.#tracker;
     if (role === 'row') return tracker.row(body);
-    if (role === 'column') this.#columns.add(body);
-    else if (role === 'ok') tracker.ok(parseOk(body).affectedRows);
+    if (role === 'ok') tracker.ok(parseOk(body).affectedRows);
     else if (role === 'err') {
       const e = parseErr(body);
       tracker.error(e.code, e.message);

@@ -8,7 +8,7 @@ const column = (name: string, type = 253, table = 't') =>
 
 function collect(defs: ColumnDefs, packets: Buffer[]) {
   defs.start();
-  for (const p of packets) defs.add(p);
+  for (const p of packets) defs.add(p, 0, p.length);
   return defs.finish();
 }
 
@@ -44,6 +44,29 @@ describe('column definitions of a session', () => {
     expect(other[0]!.type).toBe(8);
   });
 
+  it('reads definitions where they lie in a chunk, between other bytes', () => {
+    const defs = new ColumnDefs();
+    const id = column('id', 3);
+    const email = column('email');
+    const chunk = Buffer.concat([Buffer.from([9, 9]), id, email, Buffer.from([7])]);
+    const at = (c: Buffer) => {
+      defs.start();
+      defs.add(c, 2, 2 + id.length);
+      defs.add(c, 2 + id.length, 2 + id.length + email.length);
+      return defs.finish();
+    };
+    const first = at(chunk);
+    expect(first).toEqual([id, email].map(parseColumnDef));
+    // The same definitions at the same offsets of another chunk: the same array.
+    expect(at(Buffer.from(chunk))).toBe(first);
+    // A byte changed inside the second definition: parsed again.
+    const changed = Buffer.from(chunk);
+    changed[2 + id.length + email.length - 6] = 8;
+    const again = at(changed);
+    expect(again).not.toBe(first);
+    expect(again[1]!.type).toBe(8);
+  });
+
   it('hands out frozen definitions (shared by later results)', () => {
     const got = collect(new ColumnDefs(), [column('a')]);
     expect(Object.isFrozen(got) && Object.isFrozen(got[0])).toBe(true);
@@ -53,7 +76,7 @@ describe('column definitions of a session', () => {
     const defs = new ColumnDefs();
     const first = collect(defs, [column('a')]);
     defs.start();
-    defs.add(column('b'));
+    defs.add(column('b'), 0, column('b').length);
     const again = collect(defs, [column('a')]);
     expect(again).not.toBe(first);
     expect(again.map((d) => d.name)).toEqual(['a']);

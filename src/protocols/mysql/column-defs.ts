@@ -39,15 +39,20 @@ export class ColumnDefs {
     return this.#collecting;
   }
 
-  add(payload: Buffer): void {
+  /**
+   * The definition whose payload is `buf[start, end)`. Compared where it lies: a view of it is
+   * made only to parse a new one (in Node 20 each Buffer view reads `.buffer`, a call into C++).
+   */
+  add(buf: Buffer, start: number, end: number): void {
     if (!this.#collecting) return;
     const i = this.#count++;
     const raw = this.#raw[i];
-    if (raw !== undefined && raw.length === payload.length && sameBytes(payload, 0, raw)) {
+    if (raw !== undefined && raw.length === end - start && sameBytes(buf, start, raw)) {
       this.#collected[i] = this.#parsed[i]!;
       return;
     }
     this.#allSame = false;
+    const payload = buf.subarray(start, end);
     const def = Object.freeze(parseColumnDef(payload));
     if (i < maxRemembered) {
       this.#raw[i] = Buffer.from(payload);

@@ -7,6 +7,7 @@ import { Answers, InfileRefused, type Answering, type Prepared } from './answers
 import type { StatementTracker } from './events.ts';
 import { parseExecute } from './codec/execute.ts';
 import { inlineMysqlParameters } from '../../core/sql/mysql/index.ts';
+import { directWriter, type ChunkSend } from '../../transport/direct-write.ts';
 
 /**
  * The command-phase relay. MySQL is strictly request → answer, so commands
@@ -67,6 +68,9 @@ const names = new Map<number, string>(Object.entries(com).map(([k, v]) => [v, k]
 export class Relay {
   readonly #client: Socket;
   readonly #upstream: Socket;
+  /** What the relay forwards goes out through these (the sockets' own writes when direct ones cannot be made). */
+  readonly #sendClient: ChunkSend;
+  readonly #sendUpstream: ChunkSend;
   readonly #hooks: RelayHooks;
   readonly #fromClient = new PacketFramer(maxCommand);
   readonly #queue: Packet[] = [];
@@ -82,6 +86,8 @@ export class Relay {
   constructor(client: Socket, upstream: Socket, hooks: RelayHooks) {
     this.#client = client;
     this.#upstream = upstream;
+    this.#sendClient = directWriter(client);
+    this.#sendUpstream = directWriter(upstream);
     this.#hooks = hooks;
     this.#answers = new Answers(hooks.tracker, this.#prepared, {
       localInfile: hooks.localInfile?.bind(hooks),
@@ -153,7 +159,7 @@ export class Relay {
         // The client's file, as the client sends it (the gateway never reads a file itself); an empty packet ends it.
         if (p.payload.length === 0) this.#infileOpen = false;
         else this.#hooks.tracker.uploaded(p.payload);
-        if (!this.#upstream.write(p.raw)) this.#client.pause();
+        if (!this.#sendUpstream(p.raw)) this.#client.pause();
       }
     } catch (err) {
       // fail closed: bytes that do not frame as packets end this session only.
@@ -170,7 +176,8 @@ export class Relay {
     while (!this.#busy && !this.#ended) {
       const p = this.#queue.shift();
       if (!p) {
-        this.#client.resume();
+        // Only a paused client needs it: resume() on a flowing socket is a few checks and calls per statement for nothing.
+        if (this.#client.isPaused()) this.#client.resume();
         return;
       }
       this.#busy = true;
@@ -330,7 +337,7 @@ export class Relay {
       this.end('client_closed');
       return;
     }
-    if (!this.#upstream.write(p.raw)) this.#client.pause();
+    if (!this.#sendUpstream(p.raw)) this.#client.pause();
     if (shape === 'none') {
       this.#busy = false;
       return;
@@ -389,7 +396,7 @@ export class Relay {
       return;
     }
     this.#hooks.onBytes(0, out.length);
-    if (out.length > 0 && !this.#client.write(out)) this.#upstream.pause();
+    if (out.length > 0 && !this.#sendClient(out)) this.#upstream.pause();
     if (!this.#answers.pending && this.#busy) {
       this.#busy = false;
       this.#pump();

@@ -7,6 +7,7 @@ import { FramingError, MessageFramer } from './codec/framing.ts';
 import { parseBind, parseClose, parseDescribe, parseExecute, parseParse, parseQuery, parseMessage, queryMessage } from './codec/frontend.ts';
 import { commandTag, parseErrorFields, parseRowDescription, type ColumnInfo } from './codec/results.ts';
 import type { StatementTracker } from './events.ts';
+import { directWriter, type ChunkSend } from '../../transport/direct-write.ts';
 import { sameBytes } from '../../transport/same-bytes.ts';
 
 /**
@@ -52,6 +53,9 @@ interface ChunkCursor {
 export class Relay {
   readonly #client: Socket;
   readonly #target: Socket;
+  /** What the relay forwards goes out through these (the sockets' own writes when direct ones cannot be made). */
+  readonly #sendClient: ChunkSend;
+  readonly #sendTarget: ChunkSend;
   readonly #hooks: RelayHooks;
   readonly #fromClient = new MessageFramer();
   readonly #fromTarget = new MessageFramer();
@@ -79,6 +83,8 @@ export class Relay {
   constructor(client: Socket, target: Socket, hooks: RelayHooks) {
     this.#client = client;
     this.#target = target;
+    this.#sendClient = directWriter(client);
+    this.#sendTarget = directWriter(target);
     this.#hooks = hooks;
   }
 
@@ -261,7 +267,7 @@ export class Relay {
   }
 
   #writeTarget(buf: Buffer): void {
-    if (!this.#target.write(buf)) this.#client.pause();
+    if (!this.#sendTarget(buf)) this.#client.pause();
   }
 
   // ---- target → client
@@ -306,7 +312,7 @@ export class Relay {
     }
     const toClient = out.finish();
     this.#hooks.onBytes(0, toClient.length);
-    if (!this.#client.write(toClient)) this.#target.pause();
+    if (!this.#sendClient(toClient)) this.#target.pause();
   }
 
   /**
