@@ -65,6 +65,9 @@ interface SocketInternals {
 const binding = loadBinding();
 
 function loadBinding(): WriteResultState | undefined {
+  // process.binding is deprecated in documentation only (DEP0111); it warns under --pending-deprecation, so then it is not asked.
+  const flags = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  if (flags.includes('--pending-deprecation') || process.env.NODE_PENDING_DEPRECATION === '1') return undefined;
   try {
     const b = (process as unknown as { binding(name: string): Partial<WriteResultState> }).binding('stream_wrap');
     if (typeof b.WriteWrap === 'function' && b.streamBaseState instanceof Int32Array && typeof b.kLastWriteWasAsync === 'number') return b as WriteResultState;
