@@ -132,6 +132,36 @@ describe('Relay, client → target', () => {
     expect(calls).toEqual(['query DROP TABLE t block', 'query SELECT 2 allow']);
   });
 
+  it('stops reading the client while the target takes no more, also after waiting for a decision, and loses nothing', async () => {
+    const s = await pairs();
+    const calls: string[] = [];
+    let release!: (v: RelayVerdict) => void;
+    relay(
+      s,
+      {
+        decideNow: (text) => (text.startsWith('SELECT /* wait */') ? undefined : allow),
+        decide: () => new Promise<RelayVerdict>((resolve) => (release = resolve)),
+      },
+      calls,
+    );
+    // The target reads nothing for now: its socket buffers fill, and the relay's writes to it stop being taken at once.
+    s.target.pause();
+    const filler = 'x'.repeat(256 * 1024);
+    const big = Array.from({ length: 64 }, (_, i) => queryMessage(`SELECT '${i}${filler}'`));
+    s.client.write(Buffer.concat([queryMessage('SELECT /* wait */ 1'), ...big]));
+    await new Promise((r) => setTimeout(r, 100));
+    release(allow);
+    // Once the decision is in, the relay writes what it holds; with the target full, it must not read the client on.
+    for (let i = 0; i < 100 && !s.relayClient.isPaused(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(s.relayClient.isPaused()).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(s.relayClient.isPaused()).toBe(true);
+    const got = received(s.target, 65);
+    s.target.resume();
+    const texts = (await got).map((m) => m.text.slice(0, 12));
+    expect(texts).toEqual(['SELECT /* wa', ...Array.from({ length: 64 }, (_, i) => `SELECT '${i}${filler}`.slice(0, 12))]);
+  });
+
   it('waits for decide when policy cannot answer at once (a review), keeping every later message in order', async () => {
     const s = await pairs();
     const calls: string[] = [];

@@ -72,6 +72,8 @@ export class Relay {
   readonly #queued: Buffer[] = [];
   #busy = false;
   #ended = false;
+  /** A write to the target answered false and its 'drain' has not come yet (Writable's `writableNeedDrain` does not see direct writes). */
+  #targetFull = false;
   /** Marker of this session's substituted statements → the message to show instead. */
   readonly #nonce = randomBytes(6).toString('hex');
   readonly #substitutes = new Map<string, { message: string; recorded: boolean; code: string }>();
@@ -99,6 +101,7 @@ export class Relay {
     );
     this.#client.on('drain', () => this.#target.resume());
     this.#target.on('drain', () => {
+      this.#targetFull = false;
       if (!this.#busy) this.#client.resume();
     });
     if (targetLeftover.length > 0) this.#onTargetData(targetLeftover);
@@ -153,10 +156,24 @@ export class Relay {
       .catch((err: unknown) => this.#protocolViolation(err))
       .finally(() => {
         this.#busy = false;
-        const next = this.#queued.shift();
-        if (next) this.#onClientData(next);
-        else if (!this.#ended && !this.#target.writableNeedDrain) this.#client.resume();
+        this.#takeQueued();
       });
+  }
+
+  /**
+   * After a wait: the chunks that queued meanwhile, in order, until one waits in turn (its own
+   * wait takes the rest up) or none is left; then the client is read again, unless the target
+   * has not taken what it was sent (its 'drain' resumes the client).
+   */
+  #takeQueued(): void {
+    while (!this.#busy && !this.#ended) {
+      const next = this.#queued.shift();
+      if (next === undefined) {
+        if (!this.#targetFull) this.#client.resume();
+        return;
+      }
+      this.#onClientData(next);
+    }
   }
 
   /**
@@ -267,7 +284,9 @@ export class Relay {
   }
 
   #writeTarget(buf: Buffer): void {
-    if (!this.#sendTarget(buf)) this.#client.pause();
+    if (this.#sendTarget(buf)) return;
+    this.#targetFull = true;
+    this.#client.pause();
   }
 
   // ---- target → client
