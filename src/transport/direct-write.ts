@@ -28,6 +28,10 @@ import { getSystemErrorName } from 'node:util';
  *   flight: `write` answers false (the caller stops reading its source, as
  *   for a full Writable) and the socket emits 'drain' when it completes.
  * - Errors. A failed write destroys the socket with the error, as Node does.
+ * Not kept: `socket.bytesWritten` leaves direct writes out (the relays count
+ * their bytes themselves), and `writableNeedDrain` does not see a direct write
+ * in flight (a caller that needs to know keeps its own flag from `write`'s
+ * answer and 'drain', as the PostgreSQL relay does).
  *
  * It leans on Node internals (the handle's `writeBuffer`, the `WriteWrap`
  * request class and the shared write-result state from the `stream_wrap`
