@@ -111,7 +111,7 @@ describe('directWriter', () => {
   it('is the stream’s own write for a stream that is not a socket', () => {
     const stream = new PassThrough();
     const viaStream = vi.spyOn(stream, 'write');
-    const write = directWriter(stream as unknown as Socket);
+    const write = directWriter(stream);
     expect(write(Buffer.from('a'))).toBe(true);
     expect(viaStream).toHaveBeenCalledTimes(1);
     expect(stream.read()?.toString()).toBe('a');

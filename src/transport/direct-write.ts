@@ -1,6 +1,7 @@
-import type { Socket } from 'node:net';
 import process from 'node:process';
+import type { Writable } from 'node:stream';
 import { getSystemErrorName } from 'node:util';
+import { writesIdle } from './stream-state.ts';
 
 /**
  * Writes the relays make, straight to a TCP socket's handle when nothing else
@@ -59,10 +60,10 @@ interface StreamHandle {
   writeBuffer(req: WriteRequest, chunk: Buffer): number;
 }
 
+/** What a net.Socket adds to a Writable that this module reads (other streams have no `_handle`). */
 interface SocketInternals {
-  _handle: StreamHandle | null;
-  _writableState: { length: number; corked: number; ending: boolean; destroyed: boolean };
-  connecting: boolean;
+  _handle?: StreamHandle | null;
+  connecting?: boolean;
   encrypted?: boolean;
 }
 
@@ -82,10 +83,10 @@ function loadBinding(): WriteResultState | undefined {
 }
 
 /** A writer for `socket`'s chunks (see the module comment); `socket.write` itself where direct writes cannot be made. */
-export function directWriter(socket: Socket): ChunkSend {
+export function directWriter(socket: Writable): ChunkSend {
   const s = socket as unknown as SocketInternals;
   const handle = s._handle;
-  if (binding === undefined || handle === null || typeof handle?.writeBuffer !== 'function' || s.encrypted === true) return (chunk) => socket.write(chunk);
+  if (binding === undefined || handle == null || typeof handle.writeBuffer !== 'function' || s.encrypted === true) return (chunk) => socket.write(chunk);
   const { WriteWrap, streamBaseState, kLastWriteWasAsync } = binding;
   let inFlight = 0;
   let spare: WriteRequest | undefined;
@@ -100,8 +101,7 @@ export function directWriter(socket: Socket): ChunkSend {
     if (inFlight === 0) socket.emit('drain');
   }
   return (chunk) => {
-    const w = s._writableState;
-    if (inFlight > 0 || w.length !== 0 || w.corked !== 0 || w.ending || w.destroyed || s.connecting || s._handle !== handle) return socket.write(chunk);
+    if (inFlight > 0 || !writesIdle(socket) || s.connecting === true || s._handle !== handle) return socket.write(chunk);
     const req = spare ?? request(WriteWrap, handle, completed);
     const err = handle.writeBuffer(req, chunk);
     if (err !== 0) {

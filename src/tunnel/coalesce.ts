@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { directWriter } from '../transport/direct-write.ts';
 
@@ -31,7 +30,7 @@ const copyBelow = 64 * 1024;
  */
 export function coalesceWrites(socket: Writable, isOpen: () => boolean): (message: Buffer) => void {
   // A turn's one buffer goes straight to the handle when the socket is idle (transport/direct-write.ts).
-  const write = directWriter(socket as Socket);
+  const write = directWriter(socket);
   let held: Buffer[] = [];
   let bytes = 0;
   const atTurnEnd = () => {
